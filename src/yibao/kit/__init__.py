@@ -1,0 +1,1 @@
+"""Domain-free helpers: money, dates, the error base."""

@@ -1,0 +1,45 @@
+"""Money is Decimal yuan and nothing else (ARCHITECTURE.md convention 3).
+
+`money()` is the one constructor: it refuses floats, NaN, infinities and more than two decimals.
+`round_money()` is the one rounding: half-up to 0.01, used only where POLICY.md §5 and §7a say.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class MoneyError(ValueError):
+    """A value that is not an exact amount of yuan."""
+
+
+def money(value: str | int | Decimal) -> Decimal:
+    """An exact amount in yuan with at most two decimals, as a Decimal.
+
+    Floats are refused: a binary float cannot hold most fen exactly.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(f"金额不能是浮点数：{value!r}，请写成字符串，如 \"12.30\"")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise MoneyError(f"金额格式不正确：{value!r}，应为数字，最多两位小数") from None
+    if not amount.is_finite():
+        raise MoneyError(f"金额格式不正确：{value!r}")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
+        raise MoneyError(f"金额最多两位小数：{value!r}")
+    return amount.quantize(CENT)
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round half-up to the fen (POLICY.md §5: "rounded half-up to 0.01 once, at the end")."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt(value: Decimal) -> str:
+    """Money as the interface writes it: a string with exactly two decimals."""
+    return f"{value.quantize(CENT):f}"

@@ -1,0 +1,420 @@
+"""The settlement chain of POLICY.md §7a as small, pure stage functions over Decimal.
+
+lines → scope (§5 policy scope) → basic fund (§5) → serious illness (§6) → medical assistance (§7) → totals.
+
+`settle()` takes the edition in force, the insured person's standing, one claim and the year's
+accumulators before it, and returns a `Settlement`: the national interface's amounts (`setlinfo` names),
+the split of every fee line, what the claim adds to the accumulators, and the trace. It never reads the
+clock, the database or the environment; the same inputs always give the same fen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from enum import StrEnum
+
+from yibao.kit.money import ZERO, round_money
+from yibao.policy.bands import apply_bands
+from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Column, Edition, Editions, Level
+from yibao.policy.errors import InvalidClaim, UnknownCategory
+from yibao.policy.trace import Citation, Step, cite_pieces, describe_pieces, percent, yuan
+
+
+class ItemClass(StrEnum):
+    """Catalogue class of a fee line (POLICY.md §5 policy scope; chrgitm_lv 01/02/03)."""
+
+    A = "A"  # 甲类: fully in scope
+    B = "B"  # 乙类: in scope after the first self-pay share
+    C = "C"  # 丙类 / 自费: out of scope
+
+
+ITEM_CLASS_LABELS = {ItemClass.A: "甲类", ItemClass.B: "乙类", ItemClass.C: "丙类"}
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLine:
+    amount: Decimal
+    item_class: ItemClass = ItemClass.A
+    selfpay_prop: Decimal | None = None  # 乙 only; else the edition default
+    overlimit: Decimal = ZERO  # the part of `amount` above the item's price ceiling
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One settlement's input: benefit type, service date (inpatient: discharge date), level, lines."""
+
+    id: str
+    benefit: Benefit
+    date: dt.date
+    level: Level
+    lines: tuple[FeeLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Insured:
+    """What the chain needs to know of the person (POLICY.md §2, §5–§7)."""
+
+    category: str
+    special_disease_patient: bool = False
+    assistance_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Accumulators:
+    """A person's year-to-date totals for one policy year (POLICY.md §1, §7a step 6)."""
+
+    outpatient: Decimal = ZERO
+    inpatient: Decimal = ZERO
+    special_disease: Decimal = ZERO
+    serious_illness_burden: Decimal = ZERO
+    assistance_selfpay: Decimal = ZERO
+
+    def expense(self, benefit: Benefit) -> Decimal:
+        value: Decimal = getattr(self, benefit.value)
+        return value
+
+    def __add__(self, other: Accumulators) -> Accumulators:
+        return Accumulators(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def __sub__(self, other: Accumulators) -> Accumulators:
+        return Accumulators(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+
+    def as_dict(self) -> dict[str, Decimal]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class LineSplit:
+    """How one fee line divides (the national 2204/2301 `result` per line)."""
+
+    amount: Decimal
+    item_class: ItemClass
+    selfpay_prop: Decimal
+    fulamt_ownpay_amt: Decimal
+    overlmt_selfpay: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    medfee_sumamt: Decimal
+    fulamt_ownpay_amt: Decimal
+    overlmt_selfpay: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+    lines: tuple[LineSplit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """The result of one claim, in the national interface's `setlinfo` names (POLICY.md §7a, §15)."""
+
+    claim_id: str
+    year: int
+    edition: str
+    benefit: Benefit
+    medfee_sumamt: Decimal
+    fulamt_ownpay_amt: Decimal
+    overlmt_selfpay: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+    act_pay_dedc: Decimal
+    hifp_pay: Decimal
+    hifmi_pay: Decimal
+    maf_pay: Decimal
+    fund_pay_sumamt: Decimal
+    psn_part_amt: Decimal
+    lines: tuple[LineSplit, ...]
+    added: Accumulators
+    trace: tuple[Step, ...]
+
+
+AMOUNT_FIELDS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "hifp_pay",
+    "hifmi_pay",
+    "maf_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checks
+
+
+def column_for(edition: Edition, insured: Insured) -> Column:
+    """The benefit column of the person's category; a category the edition lacks is an error."""
+    category = edition.categories.get(insured.category)
+    if category is None:
+        known = "、".join(edition.categories)
+        raise UnknownCategory(
+            f"{edition.code} 年度政策没有参保类别 {insured.category!r}（可选：{known}）", field="category"
+        )
+    return edition.columns[category.column]
+
+
+def check_claim(edition: Edition, insured: Insured, claim: Claim) -> None:
+    """Refuse what the chain cannot settle as given, naming the claim and the problem."""
+    where = f"费用 {claim.id}："
+    if claim.benefit is Benefit.SPECIAL_DISEASE and not insured.special_disease_patient:
+        raise InvalidClaim(where + "门诊特殊病种待遇仅限已备案的门诊特病人员（POLICY.md §5）", field="benefit")
+    if insured.assistance_class is not None and (
+        insured.assistance_class not in edition.medical_assistance.classes
+    ):
+        raise InvalidClaim(f"未知的医疗救助对象类别 {insured.assistance_class!r}", field="assistance_class")
+    if not claim.lines:
+        raise InvalidClaim(where + "没有费用明细", field="lines")
+    for number, line in enumerate(claim.lines, start=1):
+        if line.amount < 0 or line.overlimit < 0:
+            raise InvalidClaim(where + f"第 {number} 条明细金额不能为负数", field="amount")
+        if line.overlimit > line.amount:
+            raise InvalidClaim(where + f"第 {number} 条明细超限价部分大于明细金额", field="overlimit")
+        if line.selfpay_prop is not None:
+            if line.item_class is not ItemClass.B:
+                raise InvalidClaim(where + f"第 {number} 条明细：只有乙类项目才有先行自付比例", field="selfpay_prop")
+            if not 0 <= line.selfpay_prop <= 1:
+                raise InvalidClaim(where + f"第 {number} 条明细先行自付比例须在 0 到 1 之间", field="selfpay_prop")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stage 1: lines → scope
+
+
+def split_line(line: FeeLine, default_prop: Decimal) -> LineSplit:
+    """丙 → self-pay; over the price ceiling → self-pay; 乙 → first self-pay share; the rest in scope."""
+    if line.item_class is ItemClass.C:
+        return LineSplit(line.amount, line.item_class, ZERO, line.amount, ZERO, ZERO, ZERO)
+    within = line.amount - line.overlimit
+    if line.item_class is ItemClass.B:
+        prop = default_prop if line.selfpay_prop is None else line.selfpay_prop
+        preselfpay = round_money(within * prop)
+    else:
+        prop, preselfpay = ZERO, ZERO
+    return LineSplit(line.amount, line.item_class, prop, ZERO, line.overlimit, preselfpay, within - preselfpay)
+
+
+def split_lines(lines: tuple[FeeLine, ...], edition: Edition) -> tuple[Scope, Step]:
+    default_prop = edition.first_selfpay_default.value
+    splits = tuple(split_line(line, default_prop) for line in lines)
+    scope = Scope(
+        medfee_sumamt=sum((s.amount for s in splits), ZERO),
+        fulamt_ownpay_amt=sum((s.fulamt_ownpay_amt for s in splits), ZERO),
+        overlmt_selfpay=sum((s.overlmt_selfpay for s in splits), ZERO),
+        preselfpay_amt=sum((s.preselfpay_amt for s in splits), ZERO),
+        inscp_scp_amt=sum((s.inscp_scp_amt for s in splits), ZERO),
+        lines=splits,
+    )
+    step = Step(
+        "scope",
+        "政策范围内费用",
+        scope.inscp_scp_amt,
+        f"医疗费总额 {yuan(scope.medfee_sumamt)} 元，其中丙类全自费 {yuan(scope.fulamt_ownpay_amt)} 元、"
+        f"超限价自费 {yuan(scope.overlmt_selfpay)} 元、乙类先行自付 {yuan(scope.preselfpay_amt)} 元，"
+        f"政策范围内费用 {yuan(scope.inscp_scp_amt)} 元。",
+        (Citation("first_selfpay_default", percent(default_prop), edition.first_selfpay_default.source),)
+        if any(s.item_class is ItemClass.B for s in splits)
+        else (),
+    )
+    return scope, step
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stage 2: the basic fund (统筹基金, hifp_pay)
+
+
+def deductible_for(edition: Edition, insured: Insured, claim: Claim) -> tuple[Decimal, Citation | None]:
+    """起付线 of one admission; none for outpatient and special disease, none for special-disease patients."""
+    if claim.benefit is not Benefit.INPATIENT:
+        return ZERO, None
+    rules = edition.inpatient_deductible
+    if insured.special_disease_patient and rules.waived_for_special_disease_patients.value:
+        return ZERO, Citation(
+            "inpatient_deductible.waived_for_special_disease_patients",
+            "门诊特病人员住院不设起付线",
+            rules.waived_for_special_disease_patients.source,
+        )
+    amount = rules.amounts[claim.level]
+    return amount, Citation(f"inpatient_deductible.{claim.level}", yuan(amount), rules.source)
+
+
+def basic_fund(
+    edition: Edition, insured: Insured, claim: Claim, inscp: Decimal, before: Accumulators
+) -> tuple[Decimal, Decimal, tuple[Step, ...]]:
+    """(act_pay_dedc, hifp_pay, steps): deductible first, then the bands on the annual cumulative amount."""
+    column = column_for(edition, insured)
+    deductible, deductible_cite = deductible_for(edition, insured, claim)
+    paid_deductible = min(deductible, inscp)
+    cumulative = before.expense(claim.benefit)
+    start, end = cumulative + paid_deductible, cumulative + inscp
+    raw, pieces = apply_bands(start, end, column.schedule(claim.benefit), claim.level)
+    hifp = round_money(raw)
+    steps: list[Step] = []
+    if deductible_cite is not None:
+        steps.append(Step(
+            "deductible",
+            "起付线",
+            paid_deductible,
+            f"{LEVEL_LABELS[claim.level]}住院起付线 {yuan(deductible)} 元，本次个人先负担 {yuan(paid_deductible)} 元"
+            "（计入年度累计）。",
+            (deductible_cite,),
+        ))
+    label = BENEFIT_LABELS[claim.benefit]
+    steps.append(Step(
+        "basic_fund",
+        "统筹基金支付",
+        hifp,
+        f"{column.label}{label}，{LEVEL_LABELS[claim.level]}；年度累计政策范围内费用由 {yuan(cumulative)} 元"
+        f"计至 {yuan(cumulative + inscp)} 元，基金支付区间 [{yuan(start)}, {yuan(end)}]："
+        f"{describe_pieces(pieces)}；合计四舍五入 {yuan(hifp)} 元。",
+        cite_pieces(f"columns.{edition.categories[insured.category].column}.{claim.benefit}", pieces),
+    ))
+    return paid_deductible, hifp, tuple(steps)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stage 3: serious-illness insurance (大病保险, hifmi_pay)
+
+
+def serious_illness(
+    edition: Edition, insured: Insured, claim: Claim, burden: Decimal, before: Accumulators
+) -> tuple[Decimal, Decimal, Step | None]:
+    """(hifmi_pay, burden counted, step): bands on the year's cumulative personal burden (POLICY.md §6)."""
+    rules = edition.serious_illness
+    if claim.benefit not in rules.applies_to:
+        return ZERO, ZERO, None
+    bands, key = rules.bands, "serious_illness.bands"
+    if insured.assistance_class is not None and rules.assistance_recipient_bands is not None:
+        bands, key = rules.assistance_recipient_bands, "serious_illness.assistance_recipient_bands"
+    start = before.serious_illness_burden
+    raw, pieces = apply_bands(start, start + burden, bands, claim.level)
+    hifmi = round_money(raw)
+    step = Step(
+        "serious_illness",
+        "大病保险支付",
+        hifmi,
+        f"本次政策范围内个人负担 {yuan(burden)} 元，年度累计由 {yuan(start)} 元计至 {yuan(start + burden)} 元："
+        f"{describe_pieces(pieces)}；合计四舍五入 {yuan(hifmi)} 元。",
+        cite_pieces(key, pieces),
+    )
+    return hifmi, burden, step
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stage 4: medical assistance (医疗救助, maf_pay)
+
+
+def medical_assistance(
+    edition: Edition, insured: Insured, claim: Claim, left: Decimal, before: Accumulators
+) -> tuple[Decimal, Decimal, tuple[Step, ...]]:
+    """(maf_pay, remaining self-pay counted, steps): ordinary rate, then high-cost relief (POLICY.md §7)."""
+    if insured.assistance_class is None:
+        return ZERO, ZERO, ()
+    rules = edition.medical_assistance
+    recipient = rules.classes[insured.assistance_class]
+    rate = recipient.ordinary_rate
+    ordinary = round_money(left * rate.value)
+    remaining = left - ordinary
+    steps = [Step(
+        "assistance_ordinary",
+        "医疗救助（普通）",
+        ordinary,
+        f"{recipient.label}，基本医保和大病保险后政策范围内个人负担 {yuan(left)} 元 × {percent(rate.value)}"
+        f" = {yuan(ordinary)} 元。",
+        (Citation(f"medical_assistance.classes.{insured.assistance_class}.ordinary_rate",
+                  percent(rate.value), rate.source),),
+    )]
+    if rules.high_cost_relief is None:
+        return ordinary, remaining, tuple(steps)
+    start = before.assistance_selfpay
+    raw, pieces = apply_bands(start, start + remaining, rules.high_cost_relief, claim.level)
+    relief = round_money(raw)
+    steps.append(Step(
+        "assistance_relief",
+        "高额医疗费用化解补助",
+        relief,
+        f"救助后个人自付 {yuan(remaining)} 元，年度累计由 {yuan(start)} 元计至 {yuan(start + remaining)} 元："
+        f"{describe_pieces(pieces)}；合计 {yuan(relief)} 元。",
+        cite_pieces("medical_assistance.high_cost_relief", pieces),
+    ))
+    return ordinary + relief, remaining - relief, tuple(steps)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole chain
+
+
+def settle(edition: Edition, insured: Insured, claim: Claim, before: Accumulators) -> Settlement:
+    """Settle one claim against the year's accumulators `before` (POLICY.md §7a steps 1–6)."""
+    column_for(edition, insured)
+    check_claim(edition, insured, claim)
+    scope, scope_step = split_lines(claim.lines, edition)
+    inscp = scope.inscp_scp_amt
+    deductible, hifp, basic_steps = basic_fund(edition, insured, claim, inscp, before)
+    hifmi, burden, serious_step = serious_illness(edition, insured, claim, inscp - hifp, before)
+    maf, remaining, assistance_steps = medical_assistance(edition, insured, claim, inscp - hifp - hifmi, before)
+    fund = hifp + hifmi + maf
+    person = scope.medfee_sumamt - fund
+    total_step = Step(
+        "total",
+        "结算合计",
+        fund,
+        f"基金支付合计 {yuan(fund)} 元（统筹 {yuan(hifp)}、大病 {yuan(hifmi)}、救助 {yuan(maf)}），"
+        f"个人负担 {yuan(person)} 元（医疗费总额 {yuan(scope.medfee_sumamt)} 元减基金支付）。",
+        (Citation("edition", edition.code, edition.title),),
+    )
+    added = Accumulators(**{claim.benefit.value: inscp}, serious_illness_burden=burden,
+                         assistance_selfpay=remaining)
+    steps = (scope_step, *basic_steps, *((serious_step,) if serious_step else ()), *assistance_steps, total_step)
+    return Settlement(
+        claim_id=claim.id,
+        year=claim.date.year,
+        edition=edition.code,
+        benefit=claim.benefit,
+        medfee_sumamt=scope.medfee_sumamt,
+        fulamt_ownpay_amt=scope.fulamt_ownpay_amt,
+        overlmt_selfpay=scope.overlmt_selfpay,
+        preselfpay_amt=scope.preselfpay_amt,
+        inscp_scp_amt=inscp,
+        act_pay_dedc=deductible,
+        hifp_pay=hifp,
+        hifmi_pay=hifmi,
+        maf_pay=maf,
+        fund_pay_sumamt=fund,
+        psn_part_amt=person,
+        lines=scope.lines,
+        added=added,
+        trace=steps,
+    )
+
+
+def settle_in_order(
+    editions: Editions, insured: Insured, claims: tuple[Claim, ...],
+    accumulators: Mapping[int, Accumulators] | None = None,
+) -> tuple[tuple[Settlement, ...], dict[int, Accumulators]]:
+    """Settle claims in the order given, each against its own policy year's accumulators.
+
+    The policy year is the year of the service date (inpatient: discharge date) and the edition is the one
+    in force on that date (POLICY.md §7a preamble). Returns the settlements and the accumulators after.
+    """
+    totals: dict[int, Accumulators] = dict(accumulators or {})
+    settlements = []
+    for claim in claims:
+        year = claim.date.year
+        before = totals.get(year, EMPTY)
+        settlement = settle(editions.on(claim.date), insured, claim, before)
+        totals[year] = before + settlement.added
+        settlements.append(settlement)
+    return tuple(settlements), totals
+
+
+EMPTY = Accumulators()
