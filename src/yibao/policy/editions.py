@@ -241,7 +241,35 @@ class NonlocalChild(Frozen):
     source: Source
 
 
+def _month_day(value: str) -> str:
+    try:
+        dt.date(2000, int(value[:2]), int(value[3:]))
+    except (ValueError, IndexError):
+        raise ValueError(f"应为 MM-DD 形式的月日，实际为 {value!r}") from None
+    if len(value) != 5 or value[2] != "-":
+        raise ValueError(f"应为 MM-DD 形式的月日，实际为 {value!r}")
+    return value
+
+
+MonthDay = Annotated[str, AfterValidator(_month_day)]
+
+
+class CollectionPeriod(Frozen):
+    """集中参保缴费期 for policy year Y, in year Y-1 (POLICY.md §1, §3 ASSUMPTION)."""
+
+    opens: MonthDay
+    closes: MonthDay
+    source: Source
+
+    def for_year(self, year: int) -> tuple[dt.date, dt.date]:
+        def on(month_day: str) -> dt.date:
+            return dt.date(year - 1, int(month_day[:2]), int(month_day[3:]))
+
+        return on(self.opens), on(self.closes)
+
+
 class EnrollmentRules(Frozen):
+    collection_period: CollectionPeriod
     late_waiting_months: Cited[int]
     late_exceptions: Mapping[LateException, LateExceptionRule]
     nonlocal_child: NonlocalChild | None
