@@ -21,7 +21,7 @@ def money(value: str | int | Decimal) -> Decimal:
 
     Floats are refused: a binary float cannot hold most fen exactly.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"金额不能是浮点数：{value!r}，请写成字符串，如 \"12.30\"")
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())

@@ -9,16 +9,19 @@ rounds once per fund, at the end (POLICY.md §7a).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from yibao.kit.money import ZERO
 from yibao.policy.editions import Band, Level
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """The overlap of a settlement's interval with one band, or with the part above the cap."""
+class Piece(NamedTuple):
+    """The overlap of a settlement's interval with one band, or with the part above the cap.
+
+    A NamedTuple rather than a frozen dataclass: equally immutable, three times cheaper to build, and the
+    chain builds one per band a claim touches.
+    """
 
     lower: Decimal
     upper: Decimal

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from yibao.kit.money import ZERO, round_money
 from yibao.policy.bands import apply_bands
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Column, Edition, Editions, Level
 from yibao.policy.errors import InvalidClaim, UnknownCategory
-from yibao.policy.trace import Citation, Step, cite_pieces, describe_pieces, percent, yuan
+from yibao.policy.trace import Citation, Pieces, Rate, Step, percent, yuan
 
 
 class ItemClass(StrEnum):
@@ -62,9 +63,11 @@ class Insured:
     assistance_class: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Accumulators:
-    """A person's year-to-date totals for one policy year (POLICY.md §1, §7a step 6)."""
+class Accumulators(NamedTuple):
+    """A person's year-to-date totals for one policy year (POLICY.md §1, §7a step 6).
+
+    `+` and `-` add and subtract field by field (a settlement adds `added`; its reversal subtracts it).
+    """
 
     outpatient: Decimal = ZERO
     inpatient: Decimal = ZERO
@@ -76,19 +79,31 @@ class Accumulators:
         value: Decimal = getattr(self, benefit.value)
         return value
 
-    def __add__(self, other: Accumulators) -> Accumulators:
-        return Accumulators(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+    def __add__(self, other: tuple[object, ...]) -> Accumulators:
+        assert isinstance(other, Accumulators)
+        return Accumulators(
+            self.outpatient + other.outpatient,
+            self.inpatient + other.inpatient,
+            self.special_disease + other.special_disease,
+            self.serious_illness_burden + other.serious_illness_burden,
+            self.assistance_selfpay + other.assistance_selfpay,
+        )
 
     def __sub__(self, other: Accumulators) -> Accumulators:
-        return Accumulators(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+        return Accumulators(
+            self.outpatient - other.outpatient,
+            self.inpatient - other.inpatient,
+            self.special_disease - other.special_disease,
+            self.serious_illness_burden - other.serious_illness_burden,
+            self.assistance_selfpay - other.assistance_selfpay,
+        )
 
     def as_dict(self) -> dict[str, Decimal]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return dict(self._asdict())
 
 
-@dataclass(frozen=True, slots=True)
-class LineSplit:
-    """How one fee line divides (the national 2204/2301 `result` per line)."""
+class LineSplit(NamedTuple):
+    """How one fee line divides (the national 2204/2301 `result` per line). Immutable."""
 
     amount: Decimal
     item_class: ItemClass
@@ -165,6 +180,7 @@ def column_for(edition: Edition, insured: Insured) -> Column:
 
 def check_claim(edition: Edition, insured: Insured, claim: Claim) -> None:
     """Refuse what the chain cannot settle as given, naming the claim and the problem."""
+    column_for(edition, insured)
     where = f"费用 {claim.id}："
     if claim.benefit is Benefit.SPECIAL_DISEASE and not insured.special_disease_patient:
         raise InvalidClaim(where + "门诊特殊病种待遇仅限已备案的门诊特病人员（POLICY.md §5）", field="benefit")
@@ -174,16 +190,21 @@ def check_claim(edition: Edition, insured: Insured, claim: Claim) -> None:
         raise InvalidClaim(f"未知的医疗救助对象类别 {insured.assistance_class!r}", field="assistance_class")
     if not claim.lines:
         raise InvalidClaim(where + "没有费用明细", field="lines")
-    for number, line in enumerate(claim.lines, start=1):
-        if line.amount < 0 or line.overlimit < 0:
-            raise InvalidClaim(where + f"第 {number} 条明细金额不能为负数", field="amount")
-        if line.overlimit > line.amount:
-            raise InvalidClaim(where + f"第 {number} 条明细超限价部分大于明细金额", field="overlimit")
-        if line.selfpay_prop is not None:
-            if line.item_class is not ItemClass.B:
-                raise InvalidClaim(where + f"第 {number} 条明细：只有乙类项目才有先行自付比例", field="selfpay_prop")
-            if not 0 <= line.selfpay_prop <= 1:
-                raise InvalidClaim(where + f"第 {number} 条明细先行自付比例须在 0 到 1 之间", field="selfpay_prop")
+
+
+def line_problem(claim_id: str, number: int, line: FeeLine) -> InvalidClaim | None:
+    """What is wrong with fee line `number` of a claim, or None."""
+    where = f"费用 {claim_id}：第 {number} 条明细"
+    if line.amount < 0 or line.overlimit < 0:
+        return InvalidClaim(where + "金额不能为负数", field="amount")
+    if line.overlimit > line.amount:
+        return InvalidClaim(where + "超限价部分大于明细金额", field="overlimit")
+    if line.selfpay_prop is not None:
+        if line.item_class is not ItemClass.B:
+            return InvalidClaim(where + "：只有乙类项目才有先行自付比例", field="selfpay_prop")
+        if not 0 <= line.selfpay_prop <= 1:
+            return InvalidClaim(where + "先行自付比例须在 0 到 1 之间", field="selfpay_prop")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -203,27 +224,35 @@ def split_line(line: FeeLine, default_prop: Decimal) -> LineSplit:
     return LineSplit(line.amount, line.item_class, prop, ZERO, line.overlimit, preselfpay, within - preselfpay)
 
 
-def split_lines(lines: tuple[FeeLine, ...], edition: Edition) -> tuple[Scope, Step]:
+def split_lines(claim: Claim, edition: Edition) -> tuple[Scope, Step]:
+    """Split every line, checking each (one pass: this runs for every line of every claim)."""
     default_prop = edition.first_selfpay_default.value
-    splits = tuple(split_line(line, default_prop) for line in lines)
-    scope = Scope(
-        medfee_sumamt=sum((s.amount for s in splits), ZERO),
-        fulamt_ownpay_amt=sum((s.fulamt_ownpay_amt for s in splits), ZERO),
-        overlmt_selfpay=sum((s.overlmt_selfpay for s in splits), ZERO),
-        preselfpay_amt=sum((s.preselfpay_amt for s in splits), ZERO),
-        inscp_scp_amt=sum((s.inscp_scp_amt for s in splits), ZERO),
-        lines=splits,
-    )
+    splits: list[LineSplit] = []
+    total = ownpay = overlimit = preselfpay = inscp = ZERO
+    uses_default = False
+    for line in claim.lines:
+        if line.amount < 0 or line.overlimit or line.selfpay_prop is not None:
+            problem = line_problem(claim.id, len(splits) + 1, line)
+            if problem is not None:
+                raise problem
+        split = split_line(line, default_prop)
+        splits.append(split)
+        total += split.amount
+        ownpay += split.fulamt_ownpay_amt
+        overlimit += split.overlmt_selfpay
+        preselfpay += split.preselfpay_amt
+        inscp += split.inscp_scp_amt
+        uses_default = uses_default or (line.item_class is ItemClass.B and line.selfpay_prop is None)
+    scope = Scope(total, ownpay, overlimit, preselfpay, inscp, tuple(splits))
+    cited = edition.first_selfpay_default
     step = Step(
         "scope",
         "政策范围内费用",
-        scope.inscp_scp_amt,
-        f"医疗费总额 {yuan(scope.medfee_sumamt)} 元，其中丙类全自费 {yuan(scope.fulamt_ownpay_amt)} 元、"
-        f"超限价自费 {yuan(scope.overlmt_selfpay)} 元、乙类先行自付 {yuan(scope.preselfpay_amt)} 元，"
-        f"政策范围内费用 {yuan(scope.inscp_scp_amt)} 元。",
-        (Citation("first_selfpay_default", percent(default_prop), edition.first_selfpay_default.source),)
-        if any(s.item_class is ItemClass.B for s in splits)
-        else (),
+        inscp,
+        "医疗费总额 {0:,.2f} 元，其中丙类全自费 {1:,.2f} 元、超限价自费 {2:,.2f} 元、乙类先行自付 {3:,.2f} 元，"
+        "政策范围内费用 {4:,.2f} 元。",
+        (total, ownpay, overlimit, preselfpay, inscp),
+        (Citation("first_selfpay_default", percent(cited.value), cited.source),) if uses_default else (),
     )
     return scope, step
 
@@ -264,19 +293,20 @@ def basic_fund(
             "deductible",
             "起付线",
             paid_deductible,
-            f"{LEVEL_LABELS[claim.level]}住院起付线 {yuan(deductible)} 元，本次个人先负担 {yuan(paid_deductible)} 元"
-            "（计入年度累计）。",
+            "{0}住院起付线 {1:,.2f} 元，本次个人先负担 {2:,.2f} 元（计入年度累计）。",
+            (LEVEL_LABELS[claim.level], deductible, paid_deductible),
             (deductible_cite,),
         ))
-    label = BENEFIT_LABELS[claim.benefit]
     steps.append(Step(
         "basic_fund",
         "统筹基金支付",
         hifp,
-        f"{column.label}{label}，{LEVEL_LABELS[claim.level]}；年度累计政策范围内费用由 {yuan(cumulative)} 元"
-        f"计至 {yuan(cumulative + inscp)} 元，基金支付区间 [{yuan(start)}, {yuan(end)}]："
-        f"{describe_pieces(pieces)}；合计四舍五入 {yuan(hifp)} 元。",
-        cite_pieces(f"columns.{edition.categories[insured.category].column}.{claim.benefit}", pieces),
+        "{0}{1}，{2}；年度累计政策范围内费用由 {3:,.2f} 元计至 {4:,.2f} 元，基金支付区间 [{5:,.2f}, {4:,.2f}]："
+        "{6}；合计四舍五入 {7:,.2f} 元。",
+        (column.label, BENEFIT_LABELS[claim.benefit], LEVEL_LABELS[claim.level], cumulative, end, start,
+         Pieces(pieces), hifp),
+        piece_key=f"columns.{edition.categories[insured.category].column}.{claim.benefit}",
+        pieces=pieces,
     ))
     return paid_deductible, hifp, tuple(steps)
 
@@ -302,9 +332,10 @@ def serious_illness(
         "serious_illness",
         "大病保险支付",
         hifmi,
-        f"本次政策范围内个人负担 {yuan(burden)} 元，年度累计由 {yuan(start)} 元计至 {yuan(start + burden)} 元："
-        f"{describe_pieces(pieces)}；合计四舍五入 {yuan(hifmi)} 元。",
-        cite_pieces(key, pieces),
+        "本次政策范围内个人负担 {0:,.2f} 元，年度累计由 {1:,.2f} 元计至 {2:,.2f} 元：{3}；合计四舍五入 {4:,.2f} 元。",
+        (burden, start, start + burden, Pieces(pieces), hifmi),
+        piece_key=key,
+        pieces=pieces,
     )
     return hifmi, burden, step
 
@@ -328,8 +359,8 @@ def medical_assistance(
         "assistance_ordinary",
         "医疗救助（普通）",
         ordinary,
-        f"{recipient.label}，基本医保和大病保险后政策范围内个人负担 {yuan(left)} 元 × {percent(rate.value)}"
-        f" = {yuan(ordinary)} 元。",
+        "{0}，基本医保和大病保险后政策范围内个人负担 {1:,.2f} 元 × {2} = {3:,.2f} 元。",
+        (recipient.label, left, Rate(rate.value), ordinary),
         (Citation(f"medical_assistance.classes.{insured.assistance_class}.ordinary_rate",
                   percent(rate.value), rate.source),),
     )]
@@ -342,9 +373,10 @@ def medical_assistance(
         "assistance_relief",
         "高额医疗费用化解补助",
         relief,
-        f"救助后个人自付 {yuan(remaining)} 元，年度累计由 {yuan(start)} 元计至 {yuan(start + remaining)} 元："
-        f"{describe_pieces(pieces)}；合计 {yuan(relief)} 元。",
-        cite_pieces("medical_assistance.high_cost_relief", pieces),
+        "救助后个人自付 {0:,.2f} 元，年度累计由 {1:,.2f} 元计至 {2:,.2f} 元：{3}；合计 {4:,.2f} 元。",
+        (remaining, start, start + remaining, Pieces(pieces), relief),
+        piece_key="medical_assistance.high_cost_relief",
+        pieces=pieces,
     ))
     return ordinary + relief, remaining - relief, tuple(steps)
 
@@ -355,9 +387,8 @@ def medical_assistance(
 
 def settle(edition: Edition, insured: Insured, claim: Claim, before: Accumulators) -> Settlement:
     """Settle one claim against the year's accumulators `before` (POLICY.md §7a steps 1–6)."""
-    column_for(edition, insured)
     check_claim(edition, insured, claim)
-    scope, scope_step = split_lines(claim.lines, edition)
+    scope, scope_step = split_lines(claim, edition)
     inscp = scope.inscp_scp_amt
     deductible, hifp, basic_steps = basic_fund(edition, insured, claim, inscp, before)
     hifmi, burden, serious_step = serious_illness(edition, insured, claim, inscp - hifp, before)
@@ -368,8 +399,9 @@ def settle(edition: Edition, insured: Insured, claim: Claim, before: Accumulator
         "total",
         "结算合计",
         fund,
-        f"基金支付合计 {yuan(fund)} 元（统筹 {yuan(hifp)}、大病 {yuan(hifmi)}、救助 {yuan(maf)}），"
-        f"个人负担 {yuan(person)} 元（医疗费总额 {yuan(scope.medfee_sumamt)} 元减基金支付）。",
+        "基金支付合计 {0:,.2f} 元（统筹 {1:,.2f}、大病 {2:,.2f}、救助 {3:,.2f}），"
+        "个人负担 {4:,.2f} 元（医疗费总额 {5:,.2f} 元减基金支付）。",
+        (fund, hifp, hifmi, maf, person, scope.medfee_sumamt),
         (Citation("edition", edition.code, edition.title),),
     )
     added = Accumulators(**{claim.benefit.value: inscp}, serious_illness_burden=burden,

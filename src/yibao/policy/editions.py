@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -173,7 +174,7 @@ def _contiguous(bands: tuple[Band, ...]) -> tuple[Band, ...]:
         raise ValueError("分段列表不能为空")
     if bands[0].lower != 0:
         raise ValueError(f"第 1 段必须从 0 开始，实际从 {bands[0].lower} 开始")
-    for index, (previous, band) in enumerate(zip(bands, bands[1:], strict=False), start=2):
+    for index, (previous, band) in enumerate(pairwise(bands), start=2):
         if previous.upper is None:
             raise ValueError(f"第 {index - 1} 段没有上限，其后不能再有分段")
         if band.lower != previous.upper:

@@ -1,10 +1,15 @@
-"""Trace steps with citations: how every yuan of a settlement was computed (POLICY.md §7a last line)."""
+"""Trace steps with citations: how every yuan of a settlement was computed (POLICY.md §7a last line).
+
+A step keeps the numbers it used and renders its plain-Chinese explanation and its citations only when
+read (`explanation`, `citations`, `as_dict()`), so building a trace costs the chain almost nothing and
+settling at counter speed keeps the full explanation of every yuan.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from yibao.kit.money import fmt
 from yibao.policy.bands import Piece
@@ -22,15 +27,31 @@ class Citation:
         return {"key": self.key, "value": self.value, "source": self.source}
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One stage of the chain: its result, a plain-Chinese explanation and the parameters it used."""
+class Step(NamedTuple):
+    """One stage of the chain: its result, an explanation template with its values, and what it cited.
+
+    Immutable (a NamedTuple: cheap to build, and the chain builds several per claim).
+
+    `template` is a str.format template over `values`; amounts format with `{0:,.2f}`, rates with
+    `{0:%}` via `Rate`, band pieces with `{0}` via `Pieces`. Band pieces are cited under `piece_key`.
+    """
 
     stage: str
     title: str
     amount: Decimal
-    explanation: str
-    citations: tuple[Citation, ...] = ()
+    template: str
+    values: tuple[Any, ...] = ()
+    cited: tuple[Citation, ...] = ()
+    piece_key: str = ""
+    pieces: tuple[Piece, ...] = ()
+
+    @property
+    def explanation(self) -> str:
+        return self.template.format(*self.values)
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return self.cited + cite_pieces(self.piece_key, self.pieces)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +71,30 @@ def percent(rate: Decimal) -> str:
 
 def yuan(amount: Decimal) -> str:
     return f"{amount:,.2f}"
+
+
+class Rate:
+    """A rate that formats as a percentage inside a step template."""
+
+    __slots__ = ("rate",)
+
+    def __init__(self, rate: Decimal) -> None:
+        self.rate = rate
+
+    def __format__(self, spec: str) -> str:
+        return percent(self.rate)
+
+
+class Pieces:
+    """Band pieces that format as their arithmetic inside a step template."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, pieces: tuple[Piece, ...]) -> None:
+        self.pieces = pieces
+
+    def __format__(self, spec: str) -> str:
+        return describe_pieces(self.pieces)
 
 
 def describe_pieces(pieces: tuple[Piece, ...]) -> str:
