@@ -125,6 +125,20 @@ class Cited(Frozen, Generic[T]):
 # Bands
 
 
+def _expand_level_keys(data: Any, field: str) -> Any:
+    """In `data[field]`, a group key (`tertiary`) stands for its levels; every level must end up present."""
+    if not isinstance(data, dict) or not isinstance(data.get(field), dict):
+        return data
+    expanded: dict[str, Any] = {}
+    for key, value in data[field].items():
+        for level in LEVEL_GROUPS.get(key, (key,)):
+            expanded[str(level)] = value
+    missing = [level.value for level in Level if level.value not in expanded]
+    if missing:
+        raise ValueError(f"{field} 缺少医院等级：{', '.join(missing)}")
+    return {**data, field: expanded}
+
+
 class Band(Frozen):
     """One band of a piecewise schedule: [lower, upper] (upper None = no limit) at a rate per level."""
 
@@ -146,17 +160,7 @@ class Band(Frozen):
             rate = data.pop("rate")
             data["rates"] = {level.value: rate for level in Level}
             return data
-        rates = data.get("rates")
-        if isinstance(rates, dict):
-            expanded: dict[str, Any] = {}
-            for key, rate in rates.items():
-                for level in LEVEL_GROUPS.get(key, (key,)):
-                    expanded[str(level)] = rate
-            missing = [level.value for level in Level if level.value not in expanded]
-            if missing:
-                raise ValueError(f"rates 缺少医院等级：{', '.join(missing)}")
-            data["rates"] = expanded
-        return data
+        return _expand_level_keys(data, "rates")
 
     @model_validator(mode="after")
     def _upper_above_lower(self) -> Band:
@@ -286,17 +290,7 @@ class InpatientDeductible(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _expand_levels(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("amounts"), dict):
-            data = dict(data)
-            expanded: dict[str, Any] = {}
-            for key, amount in data["amounts"].items():
-                for level in LEVEL_GROUPS.get(key, (key,)):
-                    expanded[str(level)] = amount
-            missing = [level.value for level in Level if level.value not in expanded]
-            if missing:
-                raise ValueError(f"amounts 缺少医院等级：{', '.join(missing)}")
-            data["amounts"] = expanded
-        return data
+        return _expand_level_keys(data, "amounts")
 
 
 class Column(Frozen):
