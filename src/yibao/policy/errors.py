@@ -7,7 +7,7 @@ from yibao.kit.errors import DomainError
 
 class PolicyError(DomainError):
     code = "policy_error"
-    http_status = 422
+    http_status = 400
 
 
 class EditionInvalid(PolicyError):

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from yibao.config import Settings
+from yibao.contributions.service import BANKS, PAYMENT_CHANNELS, reconcile_day
+from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
+from yibao.demo import DEMO_STAFF, generate_demo
+from yibao.enrollment.school import import_school_batch, read_school_file
+from yibao.enrollment.service import renew_year
 from yibao.kit.errors import DomainError
+from yibao.kit.money import fmt
+from yibao.people.models import Person
 from yibao.policy.editions import packaged_editions
 from yibao.policy.scenario import run_scenario
+from yibao.staff.service import create_staff
 
 app = typer.Typer(
     name="yibao",
@@ -112,6 +127,161 @@ def calc(
         print_table(result)
     else:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The system: database, server, demo data, daily work
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a command; a domain error → exit 2 with one line, nothing written."""
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url())
+    migrate(engine)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            yield session
+    except DomainError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+
+
+def _date(text: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{name} 应为 YYYY-MM-DD 格式的日期，不是 {text!r}")
+
+
+@app.command("db-upgrade")
+def db_upgrade() -> None:
+    """建立或升级数据库结构（Alembic 迁移）。"""
+    with unit_of_work():
+        pass
+    typer.echo("数据库已是最新结构。")
+
+
+@app.command()
+def demo(
+    persons: Annotated[int, typer.Option(help="人数")] = 10_000,
+    year: Annotated[int, typer.Option(help="本年度（默认今年）")] = 0,
+    seed: Annotated[int, typer.Option(help="随机种子")] = 2022,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="数据库已有参保人时什么也不做")] = False,
+) -> None:
+    """生成演示数据：奉化区参保人、证件、上年度参保缴费、年度续保与本年度缴费，以及演示账号。"""
+    year = year or dt.date.today().year
+    with unit_of_work() as session:
+        if if_empty and session.scalar(select(func.count()).select_from(Person)):
+            typer.echo("数据库已有参保人，未生成演示数据。")
+            return
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), transient=False) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def tell(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            result = generate_demo(session, packaged_editions(), persons=persons, year=year, seed=seed,
+                                   progress=tell)
+    typer.echo(f"已生成 {result.persons} 名参保人；{year - 1} 年度参保 {result.enrolled_last_year} 人，"
+               f"{year} 年度续保 {result.renewed} 人、已缴费 {result.paid_this_year} 人。")
+    typer.echo("演示账号：" + "，".join(f"{u}/{p}（{d}）" for u, d, _, p in DEMO_STAFF))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="进程数")] = 1,
+) -> None:
+    """启动服务（API 文档见 /docs）。"""
+    import uvicorn
+
+    with unit_of_work():
+        pass
+    typer.echo(f"yibao 服务：http://{host}:{port}/docs （演示账号见 README）")
+    uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+@app.command("staff-add")
+def staff_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="clerk / auditor / admin / readonly")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    display_name: Annotated[str, typer.Option(help="姓名")] = "",
+) -> None:
+    """新建工作人员账号。"""
+    with unit_of_work() as session:
+        create_staff(session, username=username, display_name=display_name or username, role=role,
+                     password=password)
+    typer.echo(f"已新建账号 {username}（{role}）。")
+
+
+@app.command("school-import")
+def school_import(
+    file: Annotated[Path, typer.Argument(help="学校名单 .csv 或 .xlsx")],
+    year: Annotated[int, typer.Option(help="参保年度")],
+    registration_date: Annotated[str, typer.Option(help="登记日期 YYYY-MM-DD")],
+    mode: Annotated[str, typer.Option(help="all_or_nothing（有错则全部不导入）或 valid_only")] = "all_or_nothing",
+) -> None:
+    """学校批量参保：逐行校验，报告每个错误行的行号。"""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(f"无法读取文件 {file}：{exc.strerror}")
+    day = _date(registration_date, "--registration-date")
+    with unit_of_work() as session:
+        rows = read_school_file(file.name, content)
+        with Progress(TextColumn("校验并导入"), BarColumn(), MofNCompleteColumn()) as bar:
+            task = bar.add_task("import", total=len(rows))
+            report = import_school_batch(
+                session, packaged_editions(), rows, year=year, registration_date=day, mode=mode,  # type: ignore[arg-type]
+                actor="cli", progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for error in report.errors:
+        typer.echo(f"第 {error['line']} 行：{error['message']}", err=True)
+    typer.echo(f"共 {report.total} 行，正确 {report.valid} 行，错误 {len(report.errors)} 行，"
+               f"已导入 {report.imported} 行。")
+    if report.errors and not report.imported:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def renew(
+    year: Annotated[int, typer.Option(help="新年度")],
+    registration_date: Annotated[str, typer.Option(help="登记日期 YYYY-MM-DD（集中参保期内）")],
+) -> None:
+    """年度续保：上年度参保人员转入新年度（重新判定类别与资助）。"""
+    day = _date(registration_date, "--registration-date")
+    with unit_of_work() as session, Progress(TextColumn("年度续保"), BarColumn(), MofNCompleteColumn()) as bar:
+        task = bar.add_task("renew", total=None)
+        result = renew_year(session, packaged_editions(), year=year, registration_date=day, actor="cli",
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    typer.echo(f"{year} 年度续保 {result.renewed} 人。")
+    for reason, count in result.skipped.items():
+        typer.echo(f"  未续保 {count} 人：{reason}")
+
+
+@app.command()
+def reconcile(day: Annotated[str, typer.Argument(help="对账日期 YYYY-MM-DD")]) -> None:
+    """按渠道、银行列出当日缴费与退费合计。"""
+    when = _date(day, "日期")
+    with unit_of_work() as session:
+        rows = reconcile_day(session, when)
+    table = Table(title=f"{when} 缴费对账")
+    for column in ("渠道", "银行", "笔数", "金额", "退费笔数", "退费金额", "净额"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(PAYMENT_CHANNELS.get(row.channel, row.channel), BANKS.get(row.bank or "", row.bank or "—"),
+                      str(row.payments), fmt(row.paid), str(row.refunds), fmt(row.refunded), fmt(row.net))
+    Console().print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,102 @@
+"""The HTTP application: REST API (OpenAPI at /docs) — and, in later issues, the gateway and pages.
+
+Errors keep their meaning at the door: a DomainError becomes problem JSON with its status, code and
+Chinese message; a malformed payload is 422 with the field named in Chinese; nothing else leaks a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from yibao import __version__
+from yibao.config import Settings
+from yibao.contributions.api import router as contributions_router
+from yibao.db import make_engine, make_sessionmaker, migrate
+from yibao.enrollment.api import router as enrollment_router
+from yibao.kit.errors import DomainError
+from yibao.people.api import router as people_router
+from yibao.policy.editions import packaged_editions
+from yibao.staff.api import router as staff_router
+
+log = logging.getLogger("yibao")
+
+VALIDATION_ZH = {
+    "missing": "缺少此项",
+    "extra_forbidden": "未知的字段",
+    "string_too_short": "不能为空",
+    "string_pattern_mismatch": "格式不正确",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "json_invalid": "不是有效的 JSON",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+}
+
+
+def problem(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.http_status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        error = exc.errors()[0]
+        location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form"))
+        message = VALIDATION_ZH.get(error.get("type", ""), str(error.get("msg", "")).removeprefix("Value error, "))
+        return problem(422, "invalid_request", f"{location or '请求'}：{message}", location or None)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return problem(409, "conflict", "与已有记录冲突（可能是重复提交），未写入任何数据，请刷新后重试")
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database error: %s", exc.orig)
+        return problem(503, "database_unavailable", "数据库暂时不可用，未写入任何数据，请稍后重试")
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url())
+    if run_migrations:
+        migrate(engine)
+    app = FastAPI(
+        title="yibao 奉化区城乡居民医保",
+        version=__version__,
+        description="奉化区城乡居民基本医疗保险管理与实时结算系统 API。工作人员先调用 /api/auth/login 取得令牌。",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.editions = packaged_editions()
+    install_error_handlers(app)
+    for router in (staff_router, people_router, enrollment_router, contributions_router):
+        app.include_router(router)
+
+    @app.get("/api/health", tags=["系统"], summary="健康检查")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

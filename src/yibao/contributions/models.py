@@ -1,0 +1,95 @@
+"""Contribution tables. Payments and refunds are never updated in amount or deleted; a refund is a row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.db import Base
+from yibao.kit.ids import new_id
+
+
+class Bill(Base):
+    """One bill per enrollment: the personal contribution due (0 when fully subsidised)."""
+
+    __tablename__ = "bills"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    bill_no: Mapped[str] = mapped_column(String(20), unique=True)
+    enrollment_id: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int]
+    amount_due: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(String(20))  # unpaid / paid / waived / refunded / void
+    paid_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["psn_no", "enrollment_id"], ["enrollments.psn_no", "enrollments.id"]),
+        Index("uq_bills_enrollment", "psn_no", "enrollment_id", unique=True),
+    )
+
+
+class BankAgreement(Base):
+    """银行卡代扣协议: one per card; a new card or bank needs a new agreement (S22 §3.1)."""
+
+    __tablename__ = "bank_agreements"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    bank: Mapped[str] = mapped_column(String(20))
+    card_no: Mapped[str] = mapped_column(String(30))
+    signed_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(20))  # active / replaced
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("uq_bank_agreements_active", "psn_no", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    bill_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(20))
+    bank: Mapped[str | None] = mapped_column(String(20))
+    agreement_id: Mapped[str | None] = mapped_column(String(32))
+    payer_name: Mapped[str | None] = mapped_column(String(50))
+    payer_certno: Mapped[str | None] = mapped_column(String(18))
+    amount: Mapped[Decimal]
+    paid_on: Mapped[dt.date]
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["psn_no", "bill_id"], ["bills.psn_no", "bills.id"]),
+        Index("uq_payments_bill", "psn_no", "bill_id", unique=True),
+        Index("ix_payments_paid_on", "paid_on"),
+    )
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal]
+    refunded_on: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["psn_no", "payment_id"], ["payments.psn_no", "payments.id"]),
+        Index("uq_refunds_payment", "psn_no", "payment_id", unique=True),
+        Index("ix_refunds_refunded_on", "refunded_on"),
+    )

@@ -1,0 +1,323 @@
+"""Contribution operations (POLICY.md §4, S22 §3): bills, payments by channel, refunds, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
+from yibao.enrollment.models import Enrollment
+from yibao.errors import Conflict, InvalidInput, NotFound, Refused
+from yibao.kit.batches import chunks
+from yibao.kit.clock import now
+from yibao.kit.idcard import IdNumberError, parse_id_number
+from yibao.kit.ids import new_id
+from yibao.kit.money import ZERO, MoneyError, money, round_money
+from yibao.people.models import Person
+from yibao.people.service import reserve_numbers
+
+# The 8 banks entrusted by the tax bureau to collect in cash (S22 §3.3)
+BANKS: dict[str, str] = {
+    "boc": "中国银行",
+    "abc": "农业银行",
+    "icbc": "工商银行",
+    "ccb": "建设银行",
+    "bocom": "交通银行",
+    "psbc": "邮储银行",
+    "nbcb": "宁波银行",
+    "rcc": "农信社",
+}
+PAYMENT_CHANNELS: dict[str, str] = {
+    "bank_withholding": "银行卡代扣",
+    "wechat": "微信（宁波税务·社保缴费）",
+    "alipay": "支付宝（宁波社保缴费）",
+    "cash": "委托银行柜面现金",
+    "school": "学校代收",
+}
+BILL_STATUS = {"unpaid": "待缴费", "paid": "已缴费", "waived": "全额资助", "refunded": "已退费", "void": "已作废"}
+
+
+def _bill_row(enrollment: dict[str, Any], bill_no: str, moment: dt.datetime) -> dict[str, Any]:
+    due = enrollment["personal_amount"]
+    return {"psn_no": enrollment["psn_no"], "id": new_id(), "bill_no": bill_no, "enrollment_id": enrollment["id"],
+            "year": enrollment["year"], "amount_due": due, "status": "unpaid" if due > 0 else "waived",
+            "paid_at": None, "created_at": moment}
+
+
+def _bill_numbers(session: Session, year: int, count: int) -> list[str]:
+    first = reserve_numbers(session, "bill_no", count)
+    return [f"{year}{number:010d}" for number in range(first, first + count)]
+
+
+def open_bills(session: Session, enrollments: Sequence[Enrollment]) -> None:
+    """One bill per enrollment: the personal contribution due, waived when fully subsidised."""
+    moment = now()
+    for enrollment in enrollments:
+        (number,) = _bill_numbers(session, enrollment.year, 1)
+        facts = {"psn_no": enrollment.psn_no, "id": enrollment.id, "year": enrollment.year,
+                 "personal_amount": enrollment.personal_amount}
+        session.add(Bill(**_bill_row(facts, number, moment)))
+    session.flush()
+
+
+def open_bills_bulk(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    moment = now()
+    numbers = _bill_numbers(session, rows[0]["year"], len(rows))
+    session.execute(insert(Bill), [_bill_row(row, number, moment) for row, number in zip(rows, numbers, strict=True)])
+
+
+def bill_by_no(session: Session, bill_no: str) -> Bill:
+    bill = session.scalar(select(Bill).where(Bill.bill_no == bill_no))
+    if bill is None:
+        raise NotFound(f"没有编号为 {bill_no} 的缴费单", field="bill_no")
+    return bill
+
+
+def bills_of(session: Session, psn_no: str) -> Sequence[Bill]:
+    return session.scalars(select(Bill).where(Bill.psn_no == psn_no).order_by(Bill.year.desc())).all()
+
+
+def sign_agreement(session: Session, *, psn_no: str, bank: str, card_no: str, signed_on: dt.date) -> BankAgreement:
+    """A withholding agreement for one card; it replaces the person's previous one (S22 §3.1)."""
+    if session.get(Person, psn_no) is None:
+        raise NotFound(f"没有人员编号为 {psn_no} 的参保人", field="psn_no")
+    if bank not in BANKS:
+        choices = "、".join(f"{code}({name})" for code, name in BANKS.items())
+        raise InvalidInput(f"未知的银行 {bank!r}，可选：{choices}", field="bank")
+    card = card_no.replace(" ", "")
+    if not card.isdigit() or not 12 <= len(card) <= 19:
+        raise InvalidInput("银行卡号应为 12–19 位数字", field="card_no")
+    for old in session.scalars(select(BankAgreement).where(BankAgreement.psn_no == psn_no,
+                                                           BankAgreement.status == "active")):
+        old.status = "replaced"
+    session.flush()
+    agreement = BankAgreement(psn_no=psn_no, bank=bank, card_no=card, signed_on=signed_on, status="active",
+                              created_at=now())
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    bill_no: str
+    channel: str
+    amount: str | Decimal
+    paid_on: dt.date
+    reference: str
+    bank: str | None = None
+    card_no: str | None = None
+    payer_name: str | None = None
+    payer_certno: str | None = None
+
+
+def _check_payer(request: PaymentRequest, person: Person) -> str | None:
+    """代缴的另需提供代缴人身份证 (S22 §3.3): a payer other than the insured gives name and ID."""
+    if request.payer_certno is None and request.payer_name is None:
+        return None
+    if not (request.payer_certno and request.payer_name):
+        raise InvalidInput("他人代缴须同时登记代缴人姓名和身份证号", field="payer_certno")
+    try:
+        payer = parse_id_number(request.payer_certno).number
+    except IdNumberError as exc:
+        raise InvalidInput(f"代缴人身份证号无效：{exc}", field="payer_certno") from None
+    return None if payer == person.certno else payer
+
+
+def _check_channel(session: Session, request: PaymentRequest, bill: Bill, enrollment: Enrollment) -> str | None:
+    """Channel rules; returns the withholding agreement id where one is used."""
+    if request.channel not in PAYMENT_CHANNELS:
+        raise InvalidInput(f"未知的缴费渠道 {request.channel!r}，可选：{'、'.join(PAYMENT_CHANNELS)}", field="channel")
+    if request.channel == "cash" and request.bank not in BANKS:
+        raise InvalidInput(f"现金缴费须在 8 家委托银行柜面办理：{'、'.join(BANKS.values())}", field="bank")
+    if request.channel == "school" and enrollment.channel != "school":
+        raise Refused("只有学校统一办理参保的学生可由学校代收", field="channel")
+    if request.channel != "bank_withholding":
+        return None
+    agreement = session.scalar(select(BankAgreement).where(BankAgreement.psn_no == bill.psn_no,
+                                                            BankAgreement.status == "active"))
+    card = (request.card_no or "").replace(" ", "")
+    if agreement is None:
+        raise Refused("该参保人没有有效的银行卡代扣协议，请先签订协议", field="card_no")
+    if agreement.card_no != card or (request.bank is not None and request.bank != agreement.bank):
+        raise Refused("扣款银行卡与代扣协议不一致：换卡或变更银行须重新签订协议", field="card_no")
+    return agreement.id
+
+
+def pay_bill(session: Session, request: PaymentRequest, *, actor: str) -> Payment:
+    """Record a payment; the bill becomes paid and the enrollment active (POLICY.md §4)."""
+    bill = bill_by_no(session, request.bill_no)
+    if bill.status != "unpaid":
+        raise Conflict(f"缴费单 {bill.bill_no} 状态为“{BILL_STATUS[bill.status]}”，不能缴费", field="bill_no")
+    try:
+        amount = money(request.amount)
+    except MoneyError as exc:
+        raise InvalidInput(str(exc), field="amount") from None
+    if amount != bill.amount_due:
+        raise InvalidInput(f"缴费金额 {amount} 元与应缴 {bill.amount_due} 元不符", field="amount")
+    enrollment = session.get(Enrollment, (bill.psn_no, bill.enrollment_id))
+    person = session.get(Person, bill.psn_no)
+    assert enrollment is not None and person is not None
+    if request.paid_on < enrollment.registration_date:
+        raise InvalidInput("缴费日期不能早于参保登记日期", field="paid_on")
+    if not request.reference.strip():
+        raise InvalidInput("请填写缴费流水号", field="reference")
+    payer = _check_payer(request, person)
+    agreement_id = _check_channel(session, request, bill, enrollment)
+    payment = Payment(psn_no=bill.psn_no, bill_id=bill.id, channel=request.channel, bank=request.bank,
+                      agreement_id=agreement_id, payer_name=request.payer_name if payer else None,
+                      payer_certno=payer, amount=amount, paid_on=request.paid_on,
+                      reference=request.reference.strip(), created_by=actor, created_at=now())
+    session.add(payment)
+    bill.status, bill.paid_at = "paid", now()
+    enrollment.status = "active"
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"缴费流水号 {request.reference} 已使用，或该缴费单已缴费", field="reference") from None
+    return payment
+
+
+def collect_bulk(session: Session, requests: Sequence[PaymentRequest], *, actor: str) -> dict[str, int]:
+    """Apply a batch of payments (a bank's daily withholding file, an app's settlement file).
+
+    The same rules as `pay_bill` — unpaid bill, exact amount, known channel, cash at an entrusted bank,
+    withholding through the person's active agreement and card — checked for the whole batch at once;
+    refused lines are counted by reason and nothing of them is written.
+    """
+    bills = {b.bill_no: b for chunk in chunks([r.bill_no for r in requests])
+             for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
+    agreements = {a.psn_no: a for chunk in chunks([b.psn_no for b in bills.values()])
+                  for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
+                                                                        BankAgreement.status == "active"))}
+    refused: dict[str, int] = {}
+    payments, bill_updates, enrollment_updates = [], [], []
+    moment = now()
+    for request in requests:
+        bill = bills.get(request.bill_no)
+        reason = _bulk_refusal(request, bill, agreements)
+        if reason is not None or bill is None:
+            refused[reason or "缴费单不存在"] = refused.get(reason or "缴费单不存在", 0) + 1
+            continue
+        agreement = agreements.get(bill.psn_no)
+        payments.append({"psn_no": bill.psn_no, "id": new_id(), "bill_id": bill.id, "channel": request.channel,
+                         "bank": request.bank, "agreement_id": agreement.id if request.channel == "bank_withholding"
+                         and agreement else None, "payer_name": None, "payer_certno": None,
+                         "amount": bill.amount_due, "paid_on": request.paid_on, "reference": request.reference,
+                         "created_by": actor, "created_at": moment})
+        bill_updates.append({"psn_no": bill.psn_no, "id": bill.id, "status": "paid", "paid_at": moment})
+        enrollment_updates.append({"psn_no": bill.psn_no, "id": bill.enrollment_id, "status": "active"})
+        bill.status = "paid"  # a second line for the same bill in this batch is refused
+    for chunk in chunks(payments, 5000):
+        session.execute(insert(Payment), chunk)
+    if bill_updates:
+        session.execute(update(Bill), bill_updates)
+        session.execute(update(Enrollment), enrollment_updates)
+    session.flush()
+    return {"paid": len(payments), **refused}
+
+
+def _bulk_refusal(request: PaymentRequest, bill: Bill | None, agreements: dict[str, BankAgreement]) -> str | None:
+    if bill is None:
+        return "缴费单不存在"
+    if bill.status != "unpaid":
+        return f"缴费单状态为{BILL_STATUS[bill.status]}"
+    if money(request.amount) != bill.amount_due:
+        return "金额与应缴不符"
+    if request.channel not in PAYMENT_CHANNELS or request.channel == "school":
+        return "渠道不支持批量缴费"
+    if request.channel == "cash" and request.bank not in BANKS:
+        return "现金缴费须在委托银行"
+    if request.channel == "bank_withholding":
+        agreement = agreements.get(bill.psn_no)
+        if agreement is None or agreement.card_no != (request.card_no or ""):
+            return "无有效代扣协议或卡号不符"
+    return None
+
+
+def settle_bill_on_cancel(session: Session, enrollment: Enrollment, *, reason: str, on: dt.date, actor: str) -> None:
+    """An unpaid or waived bill is voided; a paid one is refunded in full (a new Refund row)."""
+    bill = session.scalar(select(Bill).where(Bill.psn_no == enrollment.psn_no,
+                                             Bill.enrollment_id == enrollment.id))
+    if bill is None:
+        return
+    if bill.status == "paid":
+        payment = session.scalar(select(Payment).where(Payment.psn_no == bill.psn_no, Payment.bill_id == bill.id))
+        assert payment is not None
+        session.add(Refund(psn_no=bill.psn_no, payment_id=payment.id, amount=payment.amount, refunded_on=on,
+                           reason=reason.strip()[:200], created_by=actor, created_at=now()))
+        bill.status = "refunded"
+    elif bill.status in ("unpaid", "waived"):
+        bill.status = "void"
+    session.flush()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Daily reconciliation per channel and bank
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """A collecting party's own totals for a day (bank, WeChat, Alipay …)."""
+
+    channel: str
+    bank: str | None
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRow:
+    channel: str
+    bank: str | None
+    payments: int
+    paid: Decimal
+    refunds: int
+    refunded: Decimal
+    statement_count: int | None
+    statement_amount: Decimal | None
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.refunded
+
+    @property
+    def matched(self) -> bool | None:
+        if self.statement_amount is None:
+            return None
+        return self.statement_count == self.payments and self.statement_amount == self.paid
+
+
+def sql_money(value: object) -> Decimal:
+    """A SQL SUM as exact yuan: SQLite sums NUMERIC as floating point, so round to the fen."""
+    return round_money(Decimal(str(value)))
+
+
+def reconcile_day(session: Session, day: dt.date, statements: Iterable[StatementLine] = ()) -> list[ReconciliationRow]:
+    """Per channel and bank: what was collected and refunded on `day`, beside each party's statement."""
+    paid = {(c, b): (int(n), sql_money(s)) for c, b, n, s in session.execute(
+        select(Payment.channel, Payment.bank, func.count(), func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.paid_on == day).group_by(Payment.channel, Payment.bank))}
+    refunded = {(c, b): (int(n), sql_money(s)) for c, b, n, s in session.execute(
+        select(Payment.channel, Payment.bank, func.count(), func.coalesce(func.sum(Refund.amount), 0))
+        .join(Payment, (Payment.psn_no == Refund.psn_no) & (Payment.id == Refund.payment_id))
+        .where(Refund.refunded_on == day).group_by(Payment.channel, Payment.bank))}
+    stated = {(s.channel, s.bank): s for s in statements}
+    rows = []
+    for key in sorted(set(paid) | set(refunded) | set(stated), key=lambda k: (k[0], k[1] or "")):
+        count, amount = paid.get(key, (0, ZERO))
+        refund_count, refund_amount = refunded.get(key, (0, ZERO))
+        statement = stated.get(key)
+        rows.append(ReconciliationRow(key[0], key[1], count, amount, refund_count, refund_amount,
+                                      statement.count if statement else None,
+                                      statement.amount if statement else None))
+    return rows

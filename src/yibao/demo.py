@@ -1,0 +1,201 @@
+"""A synthetic Fenghua population for demos and benchmarks (`yibao demo`).
+
+Persons with valid ID numbers, a realistic mix of ages (so categories), towns, subsidy certificates and
+students (a few with non-local registration); last year's enrollment paid through the documented
+channels; then the annual renewal into this year and this year's payments, most of them made. Staff
+demo accounts for each role. Everything goes through the same services and policy core as real work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from yibao.contributions import service as contributions
+from yibao.contributions.models import Bill
+from yibao.enrollment import service as enrollment
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.kit.idcard import make_id_number
+from yibao.kit.ids import new_id
+from yibao.people.models import Certificate, Person
+from yibao.people.service import PSN_PREFIX, reserve_numbers
+from yibao.people.towns import TOWNS
+from yibao.policy.editions import Editions
+from yibao.staff.models import StaffUser
+from yibao.staff.service import create_staff
+
+SURNAMES = "王陈张邬毛蒋竺胡周应孙林李徐沈吴俞朱何方董黄袁叶刘赵杨郑屠卓单江谢严"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国文斌海燕红梅玲波辉鹏宇浩然欣怡子涵梓萱雨轩"
+TOWN_WEIGHTS = (9, 4, 2, 2, 16, 15, 7, 9, 7, 5, 6, 8)  # 溪口 … 方桥, roughly by population
+SCHOOLS = ("奉化区实验小学", "奉化区锦屏中学", "奉化区江口中学", "溪口中学", "莼湖中学")
+NONLOCAL_REGIONS = ("510321", "522401", "341221", "411528", "362330")
+DEMO_STAFF = (
+    ("admin", "管理员（演示）", "admin", "yibao-admin"),
+    ("clerk", "经办员（演示）", "clerk", "yibao-clerk"),
+    ("auditor", "稽查员（演示）", "auditor", "yibao-audit"),
+    ("viewer", "只读（演示）", "readonly", "yibao-view"),
+)
+CERTIFICATE_MIX = (  # kind, share of local persons (ASSUMPTION: demo only, not policy)
+    ("minimum_living", 0.015), ("marginal_low_income", 0.010), ("extreme_poverty", 0.004),
+    ("disabled_grade_1", 0.004), ("disabled_grade_2", 0.006), ("priority_entitled", 0.005),
+)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    persons: int
+    enrolled_last_year: int
+    renewed: int
+    paid_this_year: int
+    year: int
+
+
+def _birth(rng: random.Random, year: int) -> tuple[dt.date, bool]:
+    """(birth date, student) with a Fenghua-like age pyramid."""
+    roll = rng.random()
+    if roll < 0.06:
+        age = rng.randint(0, 5)
+    elif roll < 0.20:
+        age = rng.randint(6, 17)
+    else:
+        age = rng.choices((rng.randint(20, 44), rng.randint(45, 64), rng.randint(65, 95)), (30, 38, 32))[0]
+    birth = dt.date(year - age - 1, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+    return birth, 6 <= age <= 17 and rng.random() < 0.9
+
+
+def _persons(rng: random.Random, count: int, year: int, first_number: int) -> list[tuple[dict[str, Any], bool]]:
+    moment = now()
+    rows = []
+    for offset in range(count):
+        birth, student = _birth(rng, year)
+        local = not (student and rng.random() < 0.08)
+        region = "330283" if local else rng.choice(NONLOCAL_REGIONS)
+        sex = rng.choice("12")
+        certno = make_id_number(region, birth, offset % 500, sex)
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        town = rng.choices(TOWNS, TOWN_WEIGHTS)[0].code if local else None
+        rows.append(({
+            "psn_no": f"{PSN_PREFIX}{first_number + offset:010d}", "certno": certno, "name": name, "sex": sex,
+            "birth_date": birth, "local": local, "town": town, "household_no": None,
+            "phone": f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+            "employee_insured": rng.random() < 0.02, "employee_insurance_end": None, "created_at": moment,
+        }, student))
+    return rows
+
+
+def _unique_certnos(rows: list[tuple[dict[str, Any], bool]], existing: set[str]) -> None:
+    """Demo ID numbers must not collide; bump the order code where they would."""
+    for row, _ in rows:
+        certno = row["certno"]
+        sequence = 0
+        while certno in existing:
+            sequence += 1
+            certno = make_id_number(certno[:6], row["birth_date"], (int(certno[14:16]) + sequence) % 500, row["sex"])
+        row["certno"] = certno
+        existing.add(certno)
+
+
+def _certificates(rng: random.Random, persons: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
+    moment = now()
+    rows = []
+    for person in persons:
+        if not person["local"]:
+            continue
+        for kind, share in CERTIFICATE_MIX:
+            if rng.random() < share:
+                rows.append({"psn_no": person["psn_no"], "id": new_id(), "kind": kind,
+                             "cert_no": f"FH{rng.randint(10**7, 10**8 - 1)}", "valid_from": dt.date(year - 3, 1, 1),
+                             "valid_to": dt.date(year + 2, 12, 31) if rng.random() < 0.9 else None,
+                             "created_at": moment})
+                break
+    return rows
+
+
+def ensure_demo_staff(session: Session) -> None:
+    for username, display, role, password in DEMO_STAFF:
+        if session.get(StaffUser, username) is None:
+            create_staff(session, username=username, display_name=display, role=role, password=password)
+
+
+def _enroll_base_year(session: Session, editions: Editions, rng: random.Random, year: int,
+                      people: list[tuple[dict[str, Any], bool]]) -> list[dict[str, Any]]:
+    edition = enrollment.edition_for_year(editions, year)
+    moment = now()
+    rows = []
+    for person_row, student in people:
+        person = Person(**person_row)
+        channel = "school" if student else rng.choices(("zlb_app", "alipay", "window", "self_service"),
+                                                       (35, 25, 30, 10))[0]
+        registered = dt.date(year - 1, 10, 1) + dt.timedelta(days=rng.randint(0, 75))
+        request = enrollment.EnrollmentRequest(
+            person.psn_no, year, registered, channel, student=student,
+            school_name=rng.choice(SCHOOLS) if student else None)
+        try:
+            rows.append(enrollment.plan_enrollment(edition, person, (), request)
+                        | {"created_by": "demo", "created_at": moment})
+        except DomainError:
+            continue  # employee-insured persons and the like are not enrolled
+    enrollment.insert_enrollments(session, rows)
+    return rows
+
+
+def _pay(session: Session, rng: random.Random, year: int, share: float) -> int:
+    """Pay `share` of the year's unpaid bills through the documented channels (S22 §3)."""
+    bills = session.execute(select(Bill.bill_no, Bill.psn_no, Bill.amount_due).where(
+        Bill.year == year, Bill.status == "unpaid")).all()
+    agreements: dict[str, str] = {}
+    requests = []
+    for bill_no, psn_no, due in bills:
+        if rng.random() >= share:
+            continue
+        channel = rng.choices(("wechat", "alipay", "bank_withholding", "cash"), (32, 33, 20, 15))[0]
+        bank = rng.choice(tuple(contributions.BANKS)) if channel in ("cash", "bank_withholding") else None
+        card = None
+        if channel == "bank_withholding":
+            card = agreements.get(psn_no) or f"62{rng.randint(10**15, 10**16 - 1)}"
+            if psn_no not in agreements:
+                contributions.sign_agreement(session, psn_no=psn_no, bank=bank or "icbc", card_no=card,
+                                             signed_on=dt.date(year - 1, 9, 1))
+                agreements[psn_no] = card
+        paid_on = dt.date(year - 1, 10, 10) + dt.timedelta(days=rng.randint(0, 80))
+        requests.append(contributions.PaymentRequest(bill_no, channel, due, paid_on, f"DEMO{bill_no}", bank, card))
+    return contributions.collect_bulk(session, requests, actor="demo").get("paid", 0)
+
+
+def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000, year: int, seed: int = 2022,
+                  progress: Progress | None = None) -> DemoResult:
+    """Populate an empty database: persons, certificates, last year's enrollment and payments, renewal."""
+    rng = random.Random(seed)
+    tell = progress or (lambda _stage, _done, _total: None)
+    ensure_demo_staff(session)
+    first = reserve_numbers(session, "psn_no", persons)
+    people = _persons(rng, persons, year, first)
+    _unique_certnos(people, set(session.scalars(select(Person.certno))))
+    person_rows = [row for row, _ in people]
+    for start in range(0, len(person_rows), 5000):
+        session.execute(insert(Person), person_rows[start:start + 5000])
+        tell("登记参保人", min(start + 5000, len(person_rows)), len(person_rows))
+    certificates = _certificates(rng, person_rows, year)
+    if certificates:
+        session.execute(insert(Certificate), certificates)
+    base = _enroll_base_year(session, editions, rng, year - 1, people)
+    tell("上年度参保", len(base), len(base))
+    _pay(session, rng, year - 1, 1.0)
+    tell("上年度缴费", len(base), len(base))
+    renewal = enrollment.renew_year(session, editions, year=year, registration_date=dt.date(year - 1, 10, 20),
+                                    actor="demo", progress=lambda done, total: tell("年度续保", done, total))
+    paid = _pay(session, rng, year, 0.93)
+    tell("本年度缴费", paid, renewal.renewed)
+    session.flush()
+    return DemoResult(persons, len(base), renewal.renewed, paid, year)
+
+
+__all__ = ["DEMO_STAFF", "DemoResult", "ensure_demo_staff", "generate_demo"]

@@ -1,0 +1,74 @@
+"""What every HTTP router needs: the request's session (one transaction) and declared permissions.
+
+Routers depend on `DbSession` and on one permission alias (`PersonRead`, `EnrollmentWrite` …); each
+permission dependency is marked so that a test can walk the route table and find any route without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from yibao.errors import Forbidden, Unauthorized
+from yibao.policy.editions import Editions
+from yibao.staff.models import StaffUser
+from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission, staff_for_token
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed when the endpoint returns (before the response is sent),
+    rolled back on any error, so a refused request writes nothing."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_editions(request: Request) -> Editions:
+    editions: Editions = request.app.state.editions
+    return editions
+
+
+EditionsDep = Annotated[Editions, Depends(get_editions)]
+bearer = HTTPBearer(auto_error=False)
+
+
+def current_staff(session: DbSession,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> StaffUser:
+    if credentials is None:
+        raise Unauthorized("请先登录（Authorization: Bearer <令牌>）")
+    return staff_for_token(session, credentials.credentials)
+
+
+def requires(permission: Permission) -> Callable[..., StaffUser]:
+    """A dependency that lets through only staff whose role has `permission`."""
+
+    def check(user: Annotated[StaffUser, Depends(current_staff)]) -> StaffUser:
+        if not has_permission(user, permission):
+            raise Forbidden(f"当前角色（{ROLE_LABELS[Role(user.role)]}）无权执行此操作（需要 {permission.value}）")
+        return user
+
+    check.__yibao_permission__ = permission  # type: ignore[attr-defined]
+    return check
+
+
+PersonRead = Annotated[StaffUser, Depends(requires(Permission.PERSON_READ))]
+PersonWrite = Annotated[StaffUser, Depends(requires(Permission.PERSON_WRITE))]
+EnrollmentRead = Annotated[StaffUser, Depends(requires(Permission.ENROLLMENT_READ))]
+EnrollmentWrite = Annotated[StaffUser, Depends(requires(Permission.ENROLLMENT_WRITE))]
+PaymentWrite = Annotated[StaffUser, Depends(requires(Permission.PAYMENT_WRITE))]
+BatchWrite = Annotated[StaffUser, Depends(requires(Permission.BATCH_WRITE))]
+ReportRead = Annotated[StaffUser, Depends(requires(Permission.REPORT_READ))]
+StaffAdmin = Annotated[StaffUser, Depends(requires(Permission.STAFF_ADMIN))]

@@ -1,0 +1,56 @@
+"""Enrollment tables: one live enrollment per person and year (a partial unique index enforces it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.db import Base
+from yibao.kit.ids import new_id
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    year: Mapped[int]
+    edition: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(20))
+    student: Mapped[bool]
+    channel: Mapped[str] = mapped_column(String(20))
+    proxy_name: Mapped[str | None] = mapped_column(String(50))
+    proxy_certno: Mapped[str | None] = mapped_column(String(18))
+    registration_date: Mapped[dt.date]
+    timing: Mapped[str] = mapped_column(String(10))  # timely / late
+    late_exception: Mapped[str | None] = mapped_column(String(30))
+    event_date: Mapped[dt.date | None]
+    benefit_start: Mapped[dt.date]
+    benefit_end: Mapped[dt.date]
+    benefit_basis: Mapped[str] = mapped_column(String(200))
+    full_subsidy_class: Mapped[str | None] = mapped_column(String(30))
+    personal_amount: Mapped[Decimal]
+    government_amount: Mapped[Decimal]
+    status: Mapped[str] = mapped_column(String(20))  # pending_payment / active / cancelled
+    school_name: Mapped[str | None] = mapped_column(String(100))
+    school_class: Mapped[str | None] = mapped_column(String(50))
+    batch_id: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+    cancelled_at: Mapped[dt.datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index(
+            "uq_enrollments_live_psn_year",
+            "psn_no",
+            "year",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_enrollments_year_status", "year", "status"),
+    )

@@ -1,0 +1,1 @@
+"""People (参保人): identity, household, certificates, employee-insurance status."""

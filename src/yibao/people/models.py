@@ -1,0 +1,53 @@
+"""People tables. Per-person rows carry psn_no in their key (ARCHITECTURE.md convention 9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from yibao.db import Base
+from yibao.kit.ids import new_id
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    psn_no: Mapped[str] = mapped_column(String(20), primary_key=True)
+    certno: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    sex: Mapped[str] = mapped_column(String(1))  # 1 male, 2 female
+    birth_date: Mapped[dt.date]
+    local: Mapped[bool]  # 本区户籍
+    town: Mapped[str | None] = mapped_column(String(20))  # required when local (S22 §8 towns)
+    household_no: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    employee_insured: Mapped[bool] = mapped_column(default=False)
+    employee_insurance_end: Mapped[dt.date | None]  # when employee insurance stopped, if it did
+    created_at: Mapped[dt.datetime]
+
+    certificates: Mapped[list[Certificate]] = relationship(lazy="raise", order_by="Certificate.valid_from")
+
+
+class Certificate(Base):
+    """A certificate for a subsidy or assistance class with its validity (S18 §1: 有效期内证件)."""
+
+    __tablename__ = "certificates"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(30))
+    cert_no: Mapped[str] = mapped_column(String(50))
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime]
+
+
+class Sequence(Base):
+    """Numbered identifiers (psn_no, bill numbers); a block is reserved with one UPDATE … RETURNING."""
+
+    __tablename__ = "sequences"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[int]

@@ -1,0 +1,168 @@
+"""People operations: register, find, certificates, employee-insurance status. Flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence as Seq
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from yibao.errors import Conflict, InvalidInput, NotFound
+from yibao.kit.clock import now
+from yibao.kit.idcard import IdNumberError, parse_id_number
+from yibao.people.models import Certificate, Person, Sequence
+from yibao.people.towns import TOWN_BY_CODE
+from yibao.policy.eligibility import Certificate as PolicyCertificate
+
+PSN_PREFIX = "330213"  # 奉化区 division code; psn_no = prefix + 10-digit sequence
+
+CERTIFICATE_KINDS: dict[str, str] = {
+    "priority_entitled": "重点优抚对象证",
+    "disabled_grade_1": "残疾人证（一级）",
+    "disabled_grade_2": "残疾人证（二级）",
+    "minimum_living": "低保证",
+    "extreme_poverty": "特困/五保/三无/孤儿供养证",
+    "marginal_low_income": "低保边缘家庭证明",
+    "aid_recipient": "扶助对象证明",
+    "monitored_poverty": "返贫致贫监测对象证明",
+    "illness_poverty": "因病致贫重病患者证明",
+}
+# certificate kinds that make a person a medical-assistance recipient (POLICY.md §7)
+ASSISTANCE_KINDS = ("extreme_poverty", "minimum_living", "marginal_low_income", "monitored_poverty",
+                    "illness_poverty")
+
+
+def reserve_numbers(session: Session, name: str, count: int) -> int:
+    """Reserve `count` consecutive numbers of a sequence; returns the first. Safe under concurrency."""
+    result = session.execute(
+        update(Sequence).where(Sequence.name == name).values(value=Sequence.value + count).returning(Sequence.value)
+    ).scalar_one_or_none()
+    if result is None:
+        session.add(Sequence(name=name, value=count))
+        session.flush()
+        return 1
+    return int(result) - count + 1
+
+
+def next_psn_no(session: Session) -> str:
+    return f"{PSN_PREFIX}{reserve_numbers(session, 'psn_no', 1):010d}"
+
+
+def check_identity(certno: str, *, birth_date: dt.date | None = None, sex: str | None = None) -> tuple[
+        str, dt.date, str]:
+    """Validate an ID number (GB 11643) and cross-check what was entered; returns (number, birth, sex)."""
+    try:
+        parsed = parse_id_number(certno)
+    except IdNumberError as exc:
+        raise InvalidInput(str(exc), field="certno") from None
+    if birth_date is not None and birth_date != parsed.birth_date:
+        raise InvalidInput(f"出生日期 {birth_date} 与身份证号中的 {parsed.birth_date} 不一致，请核对",
+                           field="birth_date")
+    if sex is not None and sex != parsed.sex:
+        raise InvalidInput("性别与身份证号不一致（第 17 位奇数为男、偶数为女），请核对", field="sex")
+    return parsed.number, parsed.birth_date, parsed.sex
+
+
+def check_town(local: bool, town: str | None) -> None:
+    if local and town not in TOWN_BY_CODE:
+        names = "、".join(f"{t.name}({code})" for code, t in TOWN_BY_CODE.items())
+        raise InvalidInput(f"本区户籍人员须填写所在镇（街道）：{names}", field="town")
+    if not local and town is not None:
+        raise InvalidInput("非本区户籍人员不填写镇（街道）", field="town")
+
+
+def register_person(
+    session: Session,
+    *,
+    certno: str,
+    name: str,
+    local: bool,
+    town: str | None = None,
+    birth_date: dt.date | None = None,
+    sex: str | None = None,
+    household_no: str | None = None,
+    phone: str | None = None,
+    employee_insured: bool = False,
+) -> Person:
+    number, birth, sex = check_identity(certno, birth_date=birth_date, sex=sex)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("请填写姓名", field="name")
+    check_town(local, town)
+    existing = session.scalar(select(Person.psn_no).where(Person.certno == number))
+    if existing is not None:
+        raise Conflict(f"身份证号 {number} 已登记，人员编号 {existing}", field="certno")
+    person = Person(psn_no=next_psn_no(session), certno=number, name=name, sex=sex, birth_date=birth, local=local,
+                    town=town, household_no=household_no, phone=phone, employee_insured=employee_insured,
+                    created_at=now())
+    session.add(person)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"身份证号 {number} 已登记", field="certno") from None
+    return person
+
+
+def get_person(session: Session, psn_no: str, *, with_certificates: bool = False) -> Person:
+    query = select(Person).where(Person.psn_no == psn_no)
+    if with_certificates:
+        query = query.options(selectinload(Person.certificates))
+    person = session.scalar(query)
+    if person is None:
+        raise NotFound(f"没有人员编号为 {psn_no} 的参保人", field="psn_no")
+    return person
+
+
+def person_by_certno(session: Session, certno: str) -> Person:
+    person = session.scalar(select(Person).where(Person.certno == certno.strip().upper()))
+    if person is None:
+        raise NotFound(f"没有身份证号为 {certno} 的参保人", field="certno")
+    return person
+
+
+def find_persons(session: Session, query: str, *, limit: int = 50) -> Seq[Person]:
+    """By psn_no or ID number exactly, or by name prefix."""
+    text = query.strip()
+    if not text:
+        raise InvalidInput("请输入姓名、身份证号或人员编号", field="q")
+    condition = or_(Person.psn_no == text, Person.certno == text.upper(), Person.name.startswith(text))
+    return session.scalars(select(Person).where(condition).order_by(Person.name).limit(limit)).all()
+
+
+def add_certificate(
+    session: Session, *, psn_no: str, kind: str, cert_no: str, valid_from: dt.date, valid_to: dt.date | None
+) -> Certificate:
+    get_person(session, psn_no)
+    if kind not in CERTIFICATE_KINDS:
+        raise InvalidInput(f"未知的证件类别 {kind!r}，可选：{'、'.join(CERTIFICATE_KINDS)}", field="kind")
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidInput("证件有效期止不能早于起", field="valid_to")
+    if not cert_no.strip():
+        raise InvalidInput("请填写证件编号", field="cert_no")
+    certificate = Certificate(psn_no=psn_no, kind=kind, cert_no=cert_no.strip(), valid_from=valid_from,
+                              valid_to=valid_to, created_at=now())
+    session.add(certificate)
+    session.flush()
+    return certificate
+
+
+def set_employee_insurance(session: Session, *, psn_no: str, insured: bool, ended_on: dt.date | None) -> Person:
+    person = get_person(session, psn_no)
+    if insured and ended_on is not None:
+        raise InvalidInput("仍在职工医保的人员不填写中断日期", field="ended_on")
+    person.employee_insured = insured
+    person.employee_insurance_end = ended_on
+    session.flush()
+    return person
+
+
+def policy_certificates(certificates: Seq[Certificate]) -> tuple[PolicyCertificate, ...]:
+    return tuple(PolicyCertificate(c.kind, c.valid_from, c.valid_to) for c in certificates)
+
+
+def assistance_class_on(certificates: Seq[Certificate], day: dt.date) -> str | None:
+    """The medical-assistance class a person holds a valid certificate for on `day` (POLICY.md §7)."""
+    held = {c.kind for c in certificates if c.valid_from <= day and (c.valid_to is None or day <= c.valid_to)}
+    return next((kind for kind in ASSISTANCE_KINDS if kind in held), None)

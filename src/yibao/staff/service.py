@@ -1,0 +1,119 @@
+"""Staff accounts, sign-in with a real KDF (scrypt), roles and their permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from enum import StrEnum
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from yibao.errors import Conflict, InvalidInput, Unauthorized
+from yibao.kit.clock import now
+from yibao.staff.models import StaffSession, StaffUser
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # 经办员
+    AUDITOR = "auditor"  # 稽查员
+    ADMIN = "admin"  # 管理员
+    READONLY = "readonly"  # 只读
+
+
+ROLE_LABELS = {Role.CLERK: "经办员", Role.AUDITOR: "稽查员", Role.ADMIN: "管理员", Role.READONLY: "只读"}
+
+
+class Permission(StrEnum):
+    PERSON_READ = "person:read"
+    PERSON_WRITE = "person:write"
+    ENROLLMENT_READ = "enrollment:read"
+    ENROLLMENT_WRITE = "enrollment:write"
+    PAYMENT_WRITE = "payment:write"
+    BATCH_WRITE = "batch:write"
+    REPORT_READ = "report:read"
+    STAFF_ADMIN = "staff:admin"
+
+
+READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.READONLY: frozenset(READS),
+    Role.AUDITOR: frozenset(READS),
+    Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.ENROLLMENT_WRITE, Permission.PAYMENT_WRITE,
+                                   Permission.BATCH_WRITE}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                              dklen=len(digest) // 2)
+    return hmac.compare_digest(computed.hex(), digest)
+
+
+def create_staff(session: Session, *, username: str, display_name: str, role: str, password: str) -> StaffUser:
+    if role not in Role.__members__.values():
+        raise InvalidInput(f"未知的角色 {role!r}，可选：{'、'.join(r.value for r in Role)}", field="role")
+    if len(password) < 8:
+        raise InvalidInput("密码至少 8 位", field="password")
+    if not username.strip():
+        raise InvalidInput("请填写用户名", field="username")
+    if session.get(StaffUser, username) is not None:
+        raise Conflict(f"用户名 {username} 已存在", field="username")
+    user = StaffUser(username=username.strip(), display_name=display_name.strip() or username, role=role,
+                     password_hash=hash_password(password), active=True, created_at=now())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(session: Session, *, username: str, password: str, hours: int = 12) -> tuple[str, StaffUser]:
+    """Check the password; returns a new bearer token (stored only as its hash) and the user."""
+    user = session.get(StaffUser, username)
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise Unauthorized("用户名或密码错误")
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    session.execute(delete(StaffSession).where(StaffSession.expires_at < moment))
+    session.add(StaffSession(token_hash=_token_hash(token), username=user.username,
+                             expires_at=moment + dt.timedelta(hours=hours), created_at=moment))
+    session.flush()
+    return token, user
+
+
+def staff_for_token(session: Session, token: str) -> StaffUser:
+    row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    if row is None or row.expires_at < now():
+        raise Unauthorized("登录已失效，请重新登录")
+    user = session.get(StaffUser, row.username)
+    if user is None or not user.active:
+        raise Unauthorized("账号已停用")
+    return user
+
+
+def sign_out(session: Session, token: str) -> None:
+    session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+
+
+def has_permission(user: StaffUser, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
