@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run calc test lint postgres bench clean
 
 setup: $(VENV)/.installed
 
@@ -13,8 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-# Run the system. For now: the benefit calculator on a worked example (the server comes with issue 3).
+# Run the system: the server on the embedded database (data/yibao.sqlite3), with demo data the first time.
 run: setup
+	$(BIN)/yibao demo --if-empty
+	$(BIN)/yibao serve
+
+calc: setup
 	$(BIN)/yibao calc --format table examples/calc-2022-adult.json
 
 lint: setup
@@ -22,11 +26,16 @@ lint: setup
 	$(BIN)/mypy src/yibao/policy src/yibao/kit
 	$(BIN)/lint-imports
 
-test: lint
+test: lint postgres
 	$(BIN)/pytest -q
 
-bench: setup
+# The tests use the local PostgreSQL for real: start it if it is not running, fail loudly if it cannot be.
+postgres:
+	@bash scripts/ensure-postgres
+
+bench: setup postgres
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/enroll.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -37,3 +37,6 @@ def settle_one(
     claim = Claim("c1", Benefit(benefit), day, Level(level), (FeeLine(Decimal(amount)),))
     insured = Insured(category, special_disease_patient, assistance_class)
     return settle(packaged_editions().on(day), insured, claim, before or Accumulators())
+
+
+from tests.dbfixtures import clerk, client, connection, engine, session  # noqa: E402,F401  (fixtures)

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from yibao.contributions import service as contributions
-from yibao.contributions.models import Bill
+from yibao.contributions.models import BankAgreement, Bill
 from yibao.enrollment import service as enrollment
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
@@ -151,7 +151,9 @@ def _pay(session: Session, rng: random.Random, year: int, share: float) -> int:
     """Pay `share` of the year's unpaid bills through the documented channels (S22 §3)."""
     bills = session.execute(select(Bill.bill_no, Bill.psn_no, Bill.amount_due).where(
         Bill.year == year, Bill.status == "unpaid")).all()
-    agreements: dict[str, str] = {}
+    cards = {psn: (bank, card) for psn, bank, card in session.execute(select(
+        BankAgreement.psn_no, BankAgreement.bank, BankAgreement.card_no).where(BankAgreement.status == "active"))}
+    new_agreements: list[dict[str, Any]] = []
     requests = []
     for bill_no, psn_no, due in bills:
         if rng.random() >= share:
@@ -160,19 +162,22 @@ def _pay(session: Session, rng: random.Random, year: int, share: float) -> int:
         bank = rng.choice(tuple(contributions.BANKS)) if channel in ("cash", "bank_withholding") else None
         card = None
         if channel == "bank_withholding":
-            card = agreements.get(psn_no) or f"62{rng.randint(10**15, 10**16 - 1)}"
-            if psn_no not in agreements:
-                contributions.sign_agreement(session, psn_no=psn_no, bank=bank or "icbc", card_no=card,
-                                             signed_on=dt.date(year - 1, 9, 1))
-                agreements[psn_no] = card
+            if psn_no not in cards:
+                cards[psn_no] = (bank or "icbc", f"62{rng.randint(10**15, 10**16 - 1)}")
+                new_agreements.append({"psn_no": psn_no, "id": new_id(), "bank": cards[psn_no][0],
+                                       "card_no": cards[psn_no][1], "signed_on": dt.date(year - 1, 9, 1),
+                                       "status": "active", "created_at": now()})
+            bank, card = cards[psn_no]
         paid_on = dt.date(year - 1, 10, 10) + dt.timedelta(days=rng.randint(0, 80))
         requests.append(contributions.PaymentRequest(bill_no, channel, due, paid_on, f"DEMO{bill_no}", bank, card))
+    if new_agreements:  # the demo signs its agreements in bulk; a clerk signs one with sign_agreement()
+        session.execute(insert(BankAgreement), new_agreements)
     return contributions.collect_bulk(session, requests, actor="demo").get("paid", 0)
 
 
-def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000, year: int, seed: int = 2022,
-                  progress: Progress | None = None) -> DemoResult:
-    """Populate an empty database: persons, certificates, last year's enrollment and payments, renewal."""
+def populate(session: Session, editions: Editions, *, persons: int, year: int, seed: int = 2022,
+             progress: Progress | None = None) -> int:
+    """Persons, certificates and last year's (`year - 1`) enrollment, all paid. Returns the enrolled count."""
     rng = random.Random(seed)
     tell = progress or (lambda _stage, _done, _total: None)
     ensure_demo_staff(session)
@@ -190,12 +195,20 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
     tell("上年度参保", len(base), len(base))
     _pay(session, rng, year - 1, 1.0)
     tell("上年度缴费", len(base), len(base))
+    return len(base)
+
+
+def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000, year: int, seed: int = 2022,
+                  progress: Progress | None = None) -> DemoResult:
+    """Populate an empty database: persons, last year's enrollment and payments, renewal, this year's payments."""
+    tell = progress or (lambda _stage, _done, _total: None)
+    enrolled = populate(session, editions, persons=persons, year=year, seed=seed, progress=progress)
     renewal = enrollment.renew_year(session, editions, year=year, registration_date=dt.date(year - 1, 10, 20),
                                     actor="demo", progress=lambda done, total: tell("年度续保", done, total))
-    paid = _pay(session, rng, year, 0.93)
+    paid = _pay(session, random.Random(seed + 1), year, 0.93)
     tell("本年度缴费", paid, renewal.renewed)
     session.flush()
-    return DemoResult(persons, len(base), renewal.renewed, paid, year)
+    return DemoResult(persons, enrolled, renewal.renewed, paid, year)
 
 
-__all__ = ["DEMO_STAFF", "DemoResult", "ensure_demo_staff", "generate_demo"]
+__all__ = ["DEMO_STAFF", "DemoResult", "ensure_demo_staff", "generate_demo", "populate"]

@@ -31,6 +31,7 @@ from yibao.policy.eligibility import (
     category_on,
     check_eligible,
     contribution_for,
+    enrollment_timing,
     full_subsidy_class_on,
     require_full_subsidy,
 )
@@ -217,6 +218,7 @@ def renew_year(session: Session, editions: Editions, *, year: int, registration_
     2022 adult category by birth date; subsidies are judged anew on the renewal date.
     """
     edition = edition_for_year(editions, year)
+    enrollment_timing(edition, year, registration_date)  # a date outside the year's periods refuses the whole run
     already = set(session.scalars(select(Enrollment.psn_no).where(
         Enrollment.year == year, Enrollment.status != "cancelled")))
     previous = session.execute(

@@ -133,6 +133,9 @@ def calc(
 # The system: database, server, demo data, daily work
 
 
+PROGRESS = Console(stderr=True)  # progress bars go to stderr; stdout carries only results
+
+
 def _settings() -> Settings:
     return Settings()
 
@@ -181,7 +184,7 @@ def demo(
             typer.echo("数据库已有参保人，未生成演示数据。")
             return
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), transient=False) as bar:
+                      TimeElapsedColumn(), console=PROGRESS) as bar:
             tasks: dict[str, TaskID] = {}
 
             def tell(stage: str, done: int, total: int) -> None:
@@ -240,7 +243,7 @@ def school_import(
     day = _date(registration_date, "--registration-date")
     with unit_of_work() as session:
         rows = read_school_file(file.name, content)
-        with Progress(TextColumn("校验并导入"), BarColumn(), MofNCompleteColumn()) as bar:
+        with Progress(TextColumn("校验并导入"), BarColumn(), MofNCompleteColumn(), console=PROGRESS) as bar:
             task = bar.add_task("import", total=len(rows))
             report = import_school_batch(
                 session, packaged_editions(), rows, year=year, registration_date=day, mode=mode,  # type: ignore[arg-type]
@@ -260,7 +263,8 @@ def renew(
 ) -> None:
     """年度续保：上年度参保人员转入新年度（重新判定类别与资助）。"""
     day = _date(registration_date, "--registration-date")
-    with unit_of_work() as session, Progress(TextColumn("年度续保"), BarColumn(), MofNCompleteColumn()) as bar:
+    with unit_of_work() as session, Progress(TextColumn("年度续保"), BarColumn(), MofNCompleteColumn(),
+                                            console=PROGRESS) as bar:
         task = bar.add_task("renew", total=None)
         result = renew_year(session, packaged_editions(), year=year, registration_date=day, actor="cli",
                             progress=lambda done, total: bar.update(task, completed=done, total=total))

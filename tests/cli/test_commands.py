@@ -1,0 +1,56 @@
+"""The system commands as an operator runs them: demo data, school import, renewal, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+from tests.cli.test_calc import YIBAO
+from tests.registry.helpers import certno
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "YIBAO_DATA_DIR": str(data_dir)}
+    env.pop("YIBAO_DATABASE_URL", None)
+    return subprocess.run([YIBAO, *args], capture_output=True, text=True, timeout=300, env=env, check=False)
+
+
+def test_demo_school_import_renewal_and_reconcile(tmp_path: Path) -> None:
+    year = dt.date.today().year
+    demo = run(tmp_path, "demo", "--persons", "400")
+    assert demo.returncode == 0, demo.stderr
+    assert "已生成 400 名参保人" in demo.stdout and "clerk/yibao-clerk" in demo.stdout
+    assert (tmp_path / "yibao.sqlite3").exists()
+    again = run(tmp_path, "demo", "--if-empty")
+    assert "未生成" in again.stdout
+
+    school = tmp_path / "class.csv"
+    school.write_text("身份证号,姓名,学校\n" + f"{certno('2015-05-05')},邬小,实验小学\n" + "12345,坏,实验小学\n",
+                      encoding="utf-8")
+    refused = run(tmp_path, "school-import", str(school), "--year", str(year + 1), "--registration-date",
+                  f"{year}-10-01")
+    assert refused.returncode == 2
+    assert "第 3 行：身份证号" in refused.stderr and "已导入 0 行" in refused.stdout
+    partial = run(tmp_path, "school-import", str(school), "--year", str(year + 1), "--registration-date",
+                  f"{year}-10-01", "--mode", "valid_only")
+    assert partial.returncode == 0 and "已导入 1 行" in partial.stdout
+
+    renewal = run(tmp_path, "renew", "--year", str(year + 1), "--registration-date", f"{year}-10-20")
+    assert renewal.returncode == 0, renewal.stderr
+    assert f"{year + 1} 年度续保" in renewal.stdout
+
+    recon = run(tmp_path, "reconcile", f"{year - 1}-10-15")
+    assert recon.returncode == 0 and "缴费对账" in recon.stdout
+
+
+def test_operator_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    bad_date = run(tmp_path, "renew", "--year", "2023", "--registration-date", "yesterday")
+    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+    missing = run(tmp_path, "school-import", str(tmp_path / "none.csv"), "--year", "2023",
+                  "--registration-date", "2022-10-01")
+    assert missing.returncode == 2 and "无法读取文件" in missing.stderr
+    too_late = run(tmp_path, "renew", "--year", "2023", "--registration-date", "2024-01-05")
+    assert too_late.returncode == 2 and "2023 年度已结束" in too_late.stderr
+    assert too_late.stdout == ""
