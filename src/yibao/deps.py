@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from yibao.db import session_scope
 from yibao.errors import Forbidden, Unauthorized
 from yibao.policy.editions import Editions
 from yibao.staff.models import StaffUser
@@ -20,17 +21,10 @@ from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission, s
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed when the endpoint returns (before the response is sent),
-    rolled back on any error, so a refused request writes nothing."""
-    session: Session = request.app.state.sessions()
-    try:
+    """The request's unit of work: committed when the endpoint returns (before the response is sent, see
+    `scope="function"` below), rolled back on any error, so a refused request writes nothing."""
+    with session_scope(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

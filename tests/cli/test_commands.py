@@ -54,3 +54,32 @@ def test_operator_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     too_late = run(tmp_path, "renew", "--year", "2023", "--registration-date", "2024-01-05")
     assert too_late.returncode == 2 and "2023 年度已结束" in too_late.stderr
     assert too_late.stdout == ""
+
+
+def test_a_clerks_day_on_the_command_line(tmp_path: Path) -> None:
+    number = certno("1966-06-06", sex="2")
+    added = run(tmp_path, "person-add", number, "竺桂英", "--town", "dayan")
+    assert added.returncode == 0, added.stderr
+    psn_no = added.stdout.split("人员编号 ")[1].split("，")[0]
+    cert = run(tmp_path, "certificate-add", psn_no, "--kind", "disabled_grade_2", "--cert-no", "CJ-1",
+               "--valid-from", "2020-01-01")
+    assert cert.returncode == 0, cert.stderr
+    enrolled = run(tmp_path, "enroll", psn_no, "--year", "2022", "--registration-date", "2021-10-08")
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert "个人缴费 0.00 元" in enrolled.stdout and "政府补助 2840.00 元" in enrolled.stdout
+    again = run(tmp_path, "enroll", psn_no, "--year", "2022", "--registration-date", "2021-10-09")
+    assert again.returncode == 2 and "重复" in again.stderr and again.stdout == ""
+    other = run(tmp_path, "person-add", certno("1967-07-07"), "王二", "--town", "xiwu")
+    other_psn = other.stdout.split("人员编号 ")[1].split("，")[0]
+    assert run(tmp_path, "enroll", other_psn, "--year", "2022", "--registration-date", "2021-10-08").returncode == 0
+    bill_no = f"2022{2:010d}"
+    wrong = run(tmp_path, "pay", bill_no, "--amount", "700", "--channel", "wechat", "--paid-on", "2021-10-09",
+                "--reference", "W-1")
+    assert wrong.returncode == 2 and "不符" in wrong.stderr
+    paid = run(tmp_path, "pay", bill_no, "--amount", "750.00", "--channel", "wechat", "--paid-on", "2021-10-09",
+               "--reference", "W-1")
+    assert paid.returncode == 0 and "已缴费 750.00 元" in paid.stdout
+    valid = certno("1968-08-08")
+    corrupted = valid[:-1] + ("0" if valid[-1] != "0" else "1")
+    bad = run(tmp_path, "person-add", corrupted, "坏号", "--town", "xiwu")
+    assert bad.returncode == 2 and "校验位" in bad.stderr

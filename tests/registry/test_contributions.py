@@ -77,7 +77,7 @@ def test_cash_only_at_the_8_entrusted_banks(session: Session, bill_no: str) -> N
 
 
 def test_someone_else_paying_gives_name_and_id(session: Session, bill_no: str) -> None:
-    with pytest.raises(InvalidInput, match="代缴人"):
+    with pytest.raises(InvalidInput, match=r"^他人代缴须同时登记代缴人姓名和身份证号$"):
         pay(session, bill_no, "cash", bank="boc", payer_name="邬母")
     with pytest.raises(InvalidInput, match="代缴人身份证号无效"):
         pay(session, bill_no, "cash", bank="boc", payer_name="邬母", payer_certno="330283")

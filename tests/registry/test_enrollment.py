@@ -142,8 +142,10 @@ def test_2018_contribution_amounts_must_be_set_first(session: Session) -> None:
 
 def test_proxy_identity_is_checked_and_recorded(session: Session) -> None:
     p = person(session)
-    with pytest.raises(InvalidInput, match="代办人"):
+    with pytest.raises(InvalidInput, match=r"^代办人身份证号无效"):
         enroll(session, p.psn_no, channel="window", proxy_name="代", proxy_certno="123")
+    with pytest.raises(InvalidInput, match=r"^他人代办须同时登记代办人姓名和身份证号$"):
+        enroll(session, p.psn_no, channel="window", proxy_certno=certno("1950-01-01"))
     with pytest.raises(InvalidInput, match="本人"):
         enroll(session, p.psn_no, channel="window", proxy_name="代", proxy_certno=p.certno)
     proxy = certno("1950-01-01")

@@ -17,11 +17,10 @@ from yibao.enrollment.models import Enrollment
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
-from yibao.kit.idcard import IdNumberError, parse_id_number
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, money, round_money
 from yibao.people.models import Person
-from yibao.people.service import reserve_numbers
+from yibao.people.service import other_person_id, reserve_numbers
 
 # The 8 banks entrusted by the tax bureau to collect in cash (S22 §3.3)
 BANKS: dict[str, str] = {
@@ -122,14 +121,7 @@ class PaymentRequest:
 
 def _check_payer(request: PaymentRequest, person: Person) -> str | None:
     """代缴的另需提供代缴人身份证 (S22 §3.3): a payer other than the insured gives name and ID."""
-    if request.payer_certno is None and request.payer_name is None:
-        return None
-    if not (request.payer_certno and request.payer_name):
-        raise InvalidInput("他人代缴须同时登记代缴人姓名和身份证号", field="payer_certno")
-    try:
-        payer = parse_id_number(request.payer_certno).number
-    except IdNumberError as exc:
-        raise InvalidInput(f"代缴人身份证号无效：{exc}", field="payer_certno") from None
+    payer = other_person_id(request.payer_name, request.payer_certno, role="代缴人", field="payer_certno")
     return None if payer == person.certno else payer
 
 

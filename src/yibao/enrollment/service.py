@@ -20,10 +20,9 @@ from yibao.enrollment.models import Enrollment
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
-from yibao.kit.idcard import IdNumberError, parse_id_number
 from yibao.kit.ids import new_id
 from yibao.people.models import Certificate, Person
-from yibao.people.service import get_person, policy_certificates
+from yibao.people.service import get_person, other_person_id, policy_certificates
 from yibao.policy.editions import Edition, Editions
 from yibao.policy.eligibility import (
     NonlocalChild,
@@ -77,15 +76,9 @@ def check_channel(request: EnrollmentRequest, certno: str) -> None:
         raise InvalidInput(f"未知的参保渠道 {request.channel!r}，可选：{'、'.join(CHANNELS)}", field="channel")
     if request.channel == "school" and not (request.student and request.school_name):
         raise InvalidInput("学校统一办理仅限在校学生，并须填写学校名称", field="school_name")
-    if request.proxy_certno is not None or request.proxy_name is not None:
-        if not (request.proxy_certno and request.proxy_name):
-            raise InvalidInput("他人代办须同时登记代办人姓名和身份证号", field="proxy_certno")
-        try:
-            proxy = parse_id_number(request.proxy_certno).number
-        except IdNumberError as exc:
-            raise InvalidInput(f"代办人身份证号无效：{exc}", field="proxy_certno") from None
-        if proxy == certno:
-            raise InvalidInput("代办人不能是参保人本人", field="proxy_certno")
+    proxy = other_person_id(request.proxy_name, request.proxy_certno, role="代办人", field="proxy_certno")
+    if proxy == certno:
+        raise InvalidInput("代办人不能是参保人本人", field="proxy_certno")
 
 
 def plan_enrollment(

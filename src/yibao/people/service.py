@@ -65,6 +65,19 @@ def check_identity(certno: str, *, birth_date: dt.date | None = None, sex: str |
     return parsed.number, parsed.birth_date, parsed.sex
 
 
+def other_person_id(name: str | None, certno: str | None, *, role: str, field: str) -> str | None:
+    """The ID number of someone acting for the insured (a proxy 代办人, a payer 代缴人): both name and a
+    valid ID number, or neither (None)."""
+    if name is None and certno is None:
+        return None
+    if not (name and certno):
+        raise InvalidInput(f"他人{role[:2]}须同时登记{role}姓名和身份证号", field=field)
+    try:
+        return parse_id_number(certno).number
+    except IdNumberError as exc:
+        raise InvalidInput(f"{role}身份证号无效：{exc}", field=field) from None
+
+
 def check_town(local: bool, town: str | None) -> None:
     if local and town not in TOWN_BY_CODE:
         names = "、".join(f"{t.name}({code})" for code, t in TOWN_BY_CODE.items())

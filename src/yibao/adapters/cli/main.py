@@ -18,14 +18,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yibao.config import Settings
-from yibao.contributions.service import BANKS, PAYMENT_CHANNELS, reconcile_day
+from yibao.contributions.service import (
+    BANKS,
+    PAYMENT_CHANNELS,
+    PaymentRequest,
+    pay_bill,
+    reconcile_day,
+    sign_agreement,
+)
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import DEMO_STAFF, generate_demo
 from yibao.enrollment.school import import_school_batch, read_school_file
-from yibao.enrollment.service import renew_year
+from yibao.enrollment.service import EnrollmentRequest, cancel_enrollment, enroll_person, renew_year
 from yibao.kit.errors import DomainError
 from yibao.kit.money import fmt
 from yibao.people.models import Person
+from yibao.people.service import add_certificate, register_person
 from yibao.policy.editions import packaged_editions
 from yibao.policy.scenario import run_scenario
 from yibao.staff.service import create_staff
@@ -286,6 +294,111 @@ def reconcile(day: Annotated[str, typer.Argument(help="对账日期 YYYY-MM-DD")
         table.add_row(PAYMENT_CHANNELS.get(row.channel, row.channel), BANKS.get(row.bank or "", row.bank or "—"),
                       str(row.payments), fmt(row.paid), str(row.refunds), fmt(row.refunded), fmt(row.net))
     Console().print(table)
+
+
+@app.command("person-add")
+def person_add(
+    certno: Annotated[str, typer.Argument(help="身份证号")],
+    name: Annotated[str, typer.Argument(help="姓名")],
+    town: Annotated[str, typer.Option(help="户籍所在镇（街道）代码；非本区户籍不填")] = "",
+    phone: Annotated[str, typer.Option(help="联系电话")] = "",
+    employee_insured: Annotated[bool, typer.Option(help="已参加职工医保")] = False,
+) -> None:
+    """登记参保人（本区户籍填 --town）。"""
+    with unit_of_work() as session:
+        person = register_person(session, certno=certno, name=name, local=bool(town), town=town or None,
+                                 phone=phone or None, employee_insured=employee_insured)
+        typer.echo(f"已登记：{person.name}，人员编号 {person.psn_no}，出生日期 {person.birth_date}")
+
+
+@app.command("certificate-add")
+def certificate_add(
+    psn_no: str,
+    kind: Annotated[str, typer.Option(help="minimum_living / marginal_low_income / disabled_grade_1 …")],
+    cert_no: Annotated[str, typer.Option(help="证件编号")],
+    valid_from: Annotated[str, typer.Option(help="有效期起 YYYY-MM-DD")],
+    valid_to: Annotated[str, typer.Option(help="有效期止 YYYY-MM-DD；长期有效不填")] = "",
+) -> None:
+    """登记资助或救助证件及其有效期。"""
+    start = _date(valid_from, "--valid-from")
+    end = _date(valid_to, "--valid-to") if valid_to else None
+    with unit_of_work() as session:
+        add_certificate(session, psn_no=psn_no, kind=kind, cert_no=cert_no, valid_from=start, valid_to=end)
+    typer.echo("证件已登记。")
+
+
+@app.command()
+def enroll(
+    psn_no: str,
+    year: Annotated[int, typer.Option(help="参保年度")],
+    registration_date: Annotated[str, typer.Option(help="登记日期 YYYY-MM-DD")],
+    channel: Annotated[str, typer.Option(help="zlb_app / alipay / window / self_service / school")] = "window",
+    student: Annotated[bool, typer.Option(help="在校中小学生")] = False,
+    school_name: Annotated[str, typer.Option(help="学校（学校办理时）")] = "",
+    adult_tier: Annotated[str, typer.Option(help="2018 年度成年居民档次 adult_a / adult_b")] = "",
+    proxy_name: Annotated[str, typer.Option(help="代办人姓名")] = "",
+    proxy_certno: Annotated[str, typer.Option(help="代办人身份证号")] = "",
+    late_exception: Annotated[str, typer.Option(help="补办例外 resident_interruption / employee_transfer / "
+                                                     "demobilised / newborn")] = "",
+    event_date: Annotated[str, typer.Option(help="例外的相关日期 YYYY-MM-DD")] = "",
+) -> None:
+    """参保登记（集中参保期内或年度中间补办），并生成缴费单。"""
+    request = EnrollmentRequest(
+        psn_no, year, _date(registration_date, "--registration-date"), channel, student=student,
+        school_name=school_name or None, adult_tier=adult_tier or None, proxy_name=proxy_name or None,
+        proxy_certno=proxy_certno or None, late_exception=late_exception or None,
+        event_date=_date(event_date, "--event-date") if event_date else None)
+    with unit_of_work() as session:
+        e = enroll_person(session, packaged_editions(), request, actor="cli")
+        typer.echo(f"已登记 {e.year} 年度参保：类别 {e.category}，个人缴费 {fmt(e.personal_amount)} 元，"
+                   f"政府补助 {fmt(e.government_amount)} 元，待遇自 {e.benefit_start} 起（{e.benefit_basis}）")
+
+
+@app.command("enroll-cancel")
+def enroll_cancel(
+    psn_no: str,
+    enrollment_id: str,
+    reason: Annotated[str, typer.Option(help="注销原因")],
+    on: Annotated[str, typer.Option(help="注销日期 YYYY-MM-DD")],
+) -> None:
+    """注销参保登记；已缴费的全额退费。"""
+    with unit_of_work() as session:
+        cancel_enrollment(session, psn_no=psn_no, enrollment_id=enrollment_id, reason=reason,
+                          on=_date(on, "--on"), actor="cli")
+    typer.echo("已注销。")
+
+
+@app.command("agreement-sign")
+def agreement_sign(
+    psn_no: str,
+    bank: Annotated[str, typer.Option(help="boc / abc / icbc / ccb / bocom / psbc / nbcb / rcc")],
+    card_no: Annotated[str, typer.Option(help="银行卡号")],
+    signed_on: Annotated[str, typer.Option(help="签订日期 YYYY-MM-DD")],
+) -> None:
+    """签订银行卡代扣协议（换卡或换银行须重新签订）。"""
+    with unit_of_work() as session:
+        sign_agreement(session, psn_no=psn_no, bank=bank, card_no=card_no, signed_on=_date(signed_on, "--signed-on"))
+    typer.echo("代扣协议已签订。")
+
+
+@app.command()
+def pay(
+    bill_no: str,
+    amount: Annotated[str, typer.Option(help="缴费金额（须与应缴一致）")],
+    channel: Annotated[str, typer.Option(help="bank_withholding / wechat / alipay / cash / school")],
+    paid_on: Annotated[str, typer.Option(help="缴费日期 YYYY-MM-DD")],
+    reference: Annotated[str, typer.Option(help="缴费流水号")],
+    bank: Annotated[str, typer.Option(help="银行（现金、代扣）")] = "",
+    card_no: Annotated[str, typer.Option(help="银行卡号（代扣）")] = "",
+    payer_name: Annotated[str, typer.Option(help="代缴人姓名")] = "",
+    payer_certno: Annotated[str, typer.Option(help="代缴人身份证号")] = "",
+) -> None:
+    """登记缴费；缴费后参保登记生效。"""
+    request = PaymentRequest(bill_no, channel, amount, _date(paid_on, "--paid-on"), reference, bank or None,
+                             card_no or None, payer_name or None, payer_certno or None)
+    with unit_of_work() as session:
+        payment = pay_bill(session, request, actor="cli")
+        typer.echo(f"已缴费 {fmt(payment.amount)} 元（{PAYMENT_CHANNELS[payment.channel]}）。")
 
 
 if __name__ == "__main__":  # pragma: no cover
