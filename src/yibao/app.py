@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yibao import __version__
+from yibao.adapters.gateway.api import router as gateway_router
 from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
 from yibao.db import make_engine, make_sessionmaker, migrate
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.sessions = make_sessionmaker(engine)
     app.state.editions = packaged_editions()
     install_error_handlers(app)
-    for router in (staff_router, people_router, enrollment_router, contributions_router):
+    for router in (staff_router, people_router, enrollment_router, contributions_router, gateway_router):
         app.include_router(router)
 
     @app.get("/api/health", tags=["系统"], summary="健康检查")

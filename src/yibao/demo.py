@@ -12,6 +12,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -22,6 +23,8 @@ from yibao.contributions.models import BankAgreement, Bill
 from yibao.enrollment import service as enrollment
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
+from yibao.institutions.models import Institution
+from yibao.institutions.service import add_catalogue_item, add_doctor, register_institution, set_selfpay
 from yibao.kit.idcard import make_id_number
 from yibao.kit.ids import new_id
 from yibao.people.models import Certificate, Person
@@ -119,6 +122,52 @@ def _certificates(rng: random.Random, persons: list[dict[str, Any]], year: int) 
     return rows
 
 
+DEMO_HIS_SECRET = "yibao-his-demo"  # the demo institutions' gateway secret (9001 cainfo)
+DEMO_INSTITUTIONS = (  # code, name, kind, hosp_lv, region, admdvs, cross-province designated
+    ("H33021300001", "宁波市奉化区人民医院", "hospital", "03", "ningbo", "330213", False),
+    ("H33021300002", "宁波市奉化区中医医院", "hospital", "05", "ningbo", "330213", False),
+    ("H33021300003", "奉化区锦屏街道社区卫生服务中心", "community", "11", "ningbo", "330213", False),
+    ("H33021300004", "奉化区溪口镇卫生院", "community", "11", "ningbo", "330213", False),
+    ("H33020000001", "宁波市第一医院", "hospital", "02", "ningbo", "330200", False),
+    ("H33010000001", "浙江大学医学院附属第一医院", "hospital", "02", "zhejiang", "330100", False),
+    ("H31000000001", "复旦大学附属华山医院", "hospital", "02", "other_province", "310000", True),
+    ("P33021300001", "奉化区惠民大药房", "pharmacy", "11", "ningbo", "330213", False),
+)
+DEMO_CATALOGUE = (  # code, name, class, category, price ceiling, 乙 first self-pay
+    ("XJ01CAA040A001010101445", "阿莫西林胶囊", "A", "drug", None, None),
+    ("XC10AAA014A001010101234", "阿托伐他汀钙片", "B", "drug", None, "0.05"),
+    ("XA10BAB012A001020101234", "二甲双胍缓释片", "A", "drug", None, None),
+    ("XL01XCX092B002010101234", "曲妥珠单抗注射液", "B", "drug", "1800", "0.20"),
+    ("XN02BEA011A001010101234", "对乙酰氨基酚片", "A", "drug", None, None),
+    ("ZB01AAA001", "复方丹参滴丸", "B", "drug", None, None),
+    ("XQ00000001", "进口保健营养品", "C", "drug", None, None),
+    ("001101000010000", "普通门诊诊查费", "A", "service", "10", None),
+    ("001102000010000", "住院诊查费", "A", "service", "20", None),
+    ("002301000010000", "血细胞分析", "A", "service", "25", None),
+    ("002701000010000", "CT平扫", "B", "service", "220", "0.10"),
+    ("003315000010000", "腹腔镜胆囊切除术", "A", "service", "3500", None),
+    ("001103000010000", "床位费（三人间）", "A", "service", "45", None),
+    ("001104000010000", "床位费（单人间）", "C", "service", None, None),
+    ("C14010000001", "一次性使用输液器", "A", "material", "3", None),
+    ("C03010000001", "进口人工晶体", "B", "material", "6000", "0.30"),
+)
+
+
+def ensure_demo_institutions(session: Session) -> None:
+    """Designated institutions, a doctor each and a small catalogue, for the gateway and the pages."""
+    if session.get(Institution, DEMO_INSTITUTIONS[0][0]) is not None:
+        return
+    for code, name, kind, hosp_lv, region, admdvs, designated in DEMO_INSTITUTIONS:
+        register_institution(session, fixmedins_code=code, name=name, kind=kind, hosp_lv=hosp_lv, region=region,
+                             admdvs=admdvs, cross_province_designated=designated, secret=DEMO_HIS_SECRET)
+        add_doctor(session, dr_code=f"D{code}01", name=f"{name[-4:]}医师", fixmedins_code=code)
+    for code, name, cls, category, ceiling, prop in DEMO_CATALOGUE:
+        add_catalogue_item(session, code=code, name=name, item_class=cls, category=category,
+                           price_ceiling=Decimal(ceiling) if ceiling else None)
+        if prop is not None:
+            set_selfpay(session, code=code, selfpay_prop=Decimal(prop), valid_from=dt.date(2018, 1, 1))
+
+
 def ensure_demo_staff(session: Session) -> None:
     for username, display, role, password in DEMO_STAFF:
         if session.get(StaffUser, username) is None:
@@ -181,6 +230,7 @@ def populate(session: Session, editions: Editions, *, persons: int, year: int, s
     rng = random.Random(seed)
     tell = progress or (lambda _stage, _done, _total: None)
     ensure_demo_staff(session)
+    ensure_demo_institutions(session)
     first = reserve_numbers(session, "psn_no", persons)
     people = _persons(rng, persons, year, first)
     _unique_certnos(people, set(session.scalars(select(Person.certno))))
@@ -211,4 +261,5 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
     return DemoResult(persons, enrolled, renewal.renewed, paid, year)
 
 
-__all__ = ["DEMO_STAFF", "DemoResult", "ensure_demo_staff", "generate_demo", "populate"]
+__all__ = ["DEMO_HIS_SECRET", "DEMO_STAFF", "DemoResult", "ensure_demo_institutions", "ensure_demo_staff",
+           "generate_demo", "populate"]

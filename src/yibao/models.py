@@ -5,10 +5,24 @@ from __future__ import annotations
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.db import Base
 from yibao.enrollment.models import Enrollment
+from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
+from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
 from yibao.people.models import Certificate, Person, Sequence
+from yibao.settlement.models import (
+    Accumulator,
+    FeeDetail,
+    GatewayMessage,
+    GatewaySignIn,
+    JournalEntry,
+    Posting,
+    Settlement,
+    Visit,
+)
 from yibao.staff.models import StaffSession, StaffUser
 
 metadata = Base.metadata
 
-__all__ = ["BankAgreement", "Bill", "Certificate", "Enrollment", "Payment", "Person", "Refund", "Sequence",
-           "StaffSession", "StaffUser", "metadata"]
+__all__ = ["Accumulator", "BankAgreement", "Bill", "CatalogueItem", "CatalogueSelfpay", "Certificate",
+           "CrossRegionFiling", "Doctor", "Enrollment", "FeeDetail", "GatewayMessage", "GatewaySignIn", "Institution",
+           "JournalEntry", "Payment", "Person", "Posting", "Refund", "Sequence", "Settlement", "SpecialDiseaseFiling",
+           "StaffSession", "StaffUser", "Visit", "metadata"]

@@ -15,7 +15,7 @@ from yibao.config import Settings
 from yibao.deps import current_staff
 from yibao.staff.api import PUBLIC_ROUTES
 
-PUBLIC = PUBLIC_ROUTES | {"/api/health"}
+PUBLIC = PUBLIC_ROUTES | {"/api/health", "/fsi/api/rsfComIfsService/callService"}  # the gateway signs in by 9001
 
 
 def api_routes(routes: list[Any]) -> list[APIRoute]:

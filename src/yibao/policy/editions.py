@@ -280,6 +280,16 @@ class EnrollmentRules(Frozen):
     nonlocal_child: NonlocalChild | None
 
 
+Region = Literal["ningbo", "zhejiang", "other_province"]
+
+
+class CareElsewhere(Frozen):
+    """Where care needs a prior filing (备案) (POLICY.md §9)."""
+
+    filing_required_in: Cited[tuple[Region, ...]]
+    cross_province_needs_designated_institution: Cited[bool]
+
+
 class InpatientDeductible(Frozen):
     """起付线 per admission by hospital level (POLICY.md §5)."""
 
@@ -337,6 +347,7 @@ class Edition(Frozen):
     category_rules: CategoryRules
     full_subsidy_classes: Mapping[str, SubsidyClass]
     enrollment: EnrollmentRules
+    care_elsewhere: CareElsewhere
     first_selfpay_default: Cited[Rate]
     inpatient_deductible: InpatientDeductible
     columns: Mapping[str, Column]

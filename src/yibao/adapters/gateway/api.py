@@ -1,0 +1,127 @@
+"""POST /fsi/api/rsfComIfsService/callService — one endpoint, the transaction chosen by `infno`.
+
+Every answer is HTTP 200 with the national envelope: infcode 0 and the output, or infcode -1 and a Chinese
+err_msg naming the field or the rule; nothing is written on -1; no exception ever becomes an HTTP 500.
+Writes are idempotent by msgid: the same request again returns the stored answer, a different request
+with a used msgid is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
+
+from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
+from yibao.adapters.gateway.transactions import HANDLERS, NAMES, WRITES, Context
+from yibao.db import session_scope
+from yibao.errors import Unauthorized
+from yibao.institutions.models import Institution
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.settlement.models import GatewayMessage, GatewaySignIn
+
+log = logging.getLogger("yibao.gateway")
+router = APIRouter(tags=["国家医保接口 gateway"])
+PATH = "/fsi/api/rsfComIfsService/callService"
+
+
+def failure(message: str, admdvs: str) -> dict[str, Any]:
+    return response({}, admdvs=admdvs, moment=now(), infcode=-1, err_msg=message)
+
+
+def check_sign_no(session: Any, institution: Institution, sign_no: str | None) -> None:
+    if not sign_no:
+        raise GatewayInputError("缺少 sign_no，请先签到（9001）", field="sign_no")
+    row = session.get(GatewaySignIn, sign_no)
+    if row is None or row.fixmedins_code != institution.fixmedins_code or row.expires_at < now():
+        raise Unauthorized("sign_no 无效或已过期，请重新签到（9001）", field="sign_no")
+
+
+def check_msgid(msgid: str, code: str) -> None:
+    if len(msgid) != 30 or not msgid.startswith(code) or not msgid[12:].isdigit():
+        raise GatewayInputError("msgid 应为 30 位：机构编码（12）+ yyyyMMddHHmmss（14）+ 序号（4）", field="msgid")
+
+
+def replay(session: Any, msgid: str, digest: str) -> dict[str, Any] | None:
+    """The stored answer to the same request, or a refusal for a different one with this msgid."""
+    stored = session.get(GatewayMessage, msgid)
+    if stored is None:
+        return None
+    if stored.request_hash != digest or stored.response is None:
+        raise GatewayInputError(f"msgid {msgid} 已被另一笔交易使用，请使用新的报文编号", field="msgid")
+    answer: dict[str, Any] = json.loads(stored.response)
+    return answer
+
+
+def dispatch(app: FastAPI, body: bytes) -> dict[str, Any]:
+    admdvs = app.state.settings.insuplc_admdvs
+    try:
+        envelope = loads(body)
+    except ValueError:
+        return failure("请求报文不是有效的 JSON", admdvs)
+    try:
+        env = Fields(envelope, "")
+        infno = env.req("infno", max_len=4)
+        if infno not in HANDLERS:
+            raise GatewayInputError(f"不支持的交易编号 infno={infno}", field="infno")
+        code = env.req("fixmedins_code", max_len=20)
+        msgid = env.req("msgid", max_len=40)
+        check_msgid(msgid, code)
+        data = Fields(envelope.get("input"), "input")
+        digest = request_hash(infno, envelope.get("input"))
+        with session_scope(app.state.sessions) as session:
+            institution = session.get(Institution, code)
+            if institution is None:
+                raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
+            if infno != "9001":
+                check_sign_no(session, institution, env.text("sign_no", required=False, max_len=40))
+            if infno in WRITES:
+                stored = replay(session, msgid, digest)
+                if stored is not None:
+                    return stored
+                message = GatewayMessage(msgid=msgid, fixmedins_code=code, infno=infno, request_hash=digest,
+                                         response=None, undo=None, created_at=now())
+                session.add(message)
+                session.flush()  # claims the msgid: a concurrent twin waits here, then finds it taken
+            ctx = Context(session, app.state.editions, institution, msgid, infno, data,
+                          env.text("opter", required=False) or "", env.text("cainfo", required=False, max_len=200),
+                          admdvs)
+            output, undo = HANDLERS[infno](ctx)
+            answer = response(output, admdvs=admdvs, moment=now())
+            if infno in WRITES:
+                message.response, message.undo = dumps(answer), json.dumps(undo or {}, ensure_ascii=False)
+            session.flush()
+            return answer
+    except DomainError as exc:
+        return failure(f"{NAMES.get(str(envelope.get('infno')), '交易')}失败：{exc.message}"
+                       if isinstance(envelope, dict) else exc.message, admdvs)
+    except IntegrityError:
+        return concurrent_twin(app, envelope, admdvs)
+    except OperationalError as exc:
+        log.error("gateway database error: %s", exc)
+        return failure("数据库繁忙，本次交易未生效，请稍后重试（写交易请先冲正 2601 原报文）", admdvs)
+    except Exception:  # the gateway never answers with HTTP 500
+        log.exception("gateway failure")
+        return failure("系统内部错误，本次交易未生效，请稍后重试", admdvs)
+
+
+def concurrent_twin(app: FastAPI, envelope: dict[str, Any], admdvs: str) -> dict[str, Any]:
+    """A write whose msgid was claimed meanwhile by an identical request: return that request's answer."""
+    digest = request_hash(str(envelope.get("infno")), envelope.get("input"))
+    with session_scope(app.state.sessions) as session:
+        try:
+            stored = replay(session, str(envelope.get("msgid")), digest)
+        except DomainError as exc:
+            return failure(exc.message, admdvs)
+    return stored or failure("并发冲突，本次交易未生效，请重试", admdvs)
+
+
+@router.post(PATH, summary="国家医保接口：按 infno 分发的交易")
+async def call_service(request: Request) -> Response:
+    answer = await run_in_threadpool(dispatch, request.app, await request.body())
+    return Response(dumps(answer), media_type="application/json")

@@ -1,0 +1,138 @@
+"""The national interface's envelope (INTERFACE.md): reading fields with Chinese errors that name them,
+and building responses. Money and quantities arrive as JSON numbers and are read as Decimal, never float."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+
+from yibao.kit.errors import DomainError
+from yibao.kit.money import fmt
+
+
+class GatewayInputError(DomainError):
+    """A missing, mistyped or unknown field: infcode -1 with err_msg naming the field."""
+
+    code = "gateway_input"
+
+
+def loads(body: bytes) -> Any:
+    return simplejson.loads(body, use_decimal=True)
+
+
+def dumps(value: Any) -> str:
+    return simplejson.dumps(value, use_decimal=True, ensure_ascii=False)
+
+
+def request_hash(infno: str, data: Any) -> str:
+    """What makes two requests "the same": the transaction and its input (not the envelope's times)."""
+    return hashlib.sha256(dumps({"infno": infno, "input": data}).encode()).hexdigest()
+
+
+class Fields:
+    """Typed access to one input node, e.g. `input.data`; every error names the full field path."""
+
+    def __init__(self, node: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            raise GatewayInputError(f"{path} 应为对象", field=path)
+        self.node, self.path = node, path
+
+    def _name(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def raw(self, key: str) -> Any:
+        return self.node.get(key)
+
+    def text(self, key: str, *, required: bool = True, choices: tuple[str, ...] | None = None,
+             max_len: int = 100) -> str | None:
+        value = self.node.get(key)
+        if value is None or value == "":
+            if required:
+                raise GatewayInputError(f"缺少字段 {self._name(key)}", field=self._name(key))
+            return None
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise GatewayInputError(f"字段 {self._name(key)} 应为字符串", field=self._name(key))
+        value = value.strip()
+        if len(value) > max_len:
+            raise GatewayInputError(f"字段 {self._name(key)} 超过 {max_len} 个字符", field=self._name(key))
+        if choices is not None and value not in choices:
+            raise GatewayInputError(f"字段 {self._name(key)} 的值 {value!r} 不在代码表中（{'、'.join(choices)}）",
+                                    field=self._name(key))
+        return value
+
+    def req(self, key: str, **kw: Any) -> str:
+        value = self.text(key, required=True, **kw)
+        assert value is not None
+        return value
+
+    def number(self, key: str, *, places: int, required: bool = True, signed: bool = False) -> Decimal | None:
+        value = self.node.get(key)
+        if value is None or value == "":
+            if required:
+                raise GatewayInputError(f"缺少字段 {self._name(key)}", field=self._name(key))
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            raise GatewayInputError(f"字段 {self._name(key)} 应为数字", field=self._name(key))
+        try:
+            number = Decimal(str(value).strip())
+        except ArithmeticError:
+            raise GatewayInputError(f"字段 {self._name(key)} 应为数字", field=self._name(key)) from None
+        if not number.is_finite() or (number < 0 and not signed):
+            raise GatewayInputError(f"字段 {self._name(key)} 不能为负数", field=self._name(key))
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            raise GatewayInputError(f"字段 {self._name(key)} 最多 {places} 位小数", field=self._name(key))
+        return number.quantize(Decimal(1).scaleb(-places))
+
+    def money(self, key: str, *, required: bool = True, signed: bool = False) -> Decimal | None:
+        return self.number(key, places=2, required=required, signed=signed)
+
+    def time(self, key: str, *, required: bool = True) -> dt.datetime | None:
+        value = self.text(key, required=required, max_len=19)
+        if value is None:
+            return None
+        for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+            try:
+                return dt.datetime.strptime(value, pattern)
+            except ValueError:
+                continue
+        raise GatewayInputError(f"字段 {self._name(key)} 应为 yyyy-MM-dd HH:mm:ss", field=self._name(key))
+
+    def date(self, key: str, *, required: bool = True) -> dt.date | None:
+        value = self.time(key, required=required)
+        return value.date() if value is not None else None
+
+    def child(self, key: str) -> Fields:
+        return Fields(self.node.get(key), self._name(key))
+
+    def items(self, key: str) -> list[Fields]:
+        value = self.node.get(key)
+        if not isinstance(value, list) or not value:
+            raise GatewayInputError(f"{self._name(key)} 应为非空数组", field=self._name(key))
+        return [Fields(item, f"{self._name(key)}[{index}]") for index, item in enumerate(value)]
+
+
+def now_stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+
+
+def response(output: Any, *, admdvs: str, moment: dt.datetime, infcode: int = 0, err_msg: str = "") -> dict[str, Any]:
+    return {
+        "infcode": infcode,
+        "inf_refmsgid": f"{admdvs}{moment:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}",
+        "refmsg_time": now_stamp(moment),
+        "respond_time": now_stamp(dt.datetime.now()),
+        "err_msg": err_msg,
+        "output": output,
+    }
+
+
+def money_out(value: Decimal) -> Decimal:
+    """Money as the interface writes it: a number with exactly two decimals."""
+    return Decimal(fmt(value))

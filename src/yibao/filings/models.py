@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.db import Base
+from yibao.kit.ids import new_id
+
+
+class SpecialDiseaseFiling(Base):
+    """门诊特殊病种备案 (national 2503)."""
+
+    __tablename__ = "special_disease_filings"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    disease_code: Mapped[str] = mapped_column(String(30))
+    disease_name: Mapped[str] = mapped_column(String(100))
+    fixmedins_code: Mapped[str] = mapped_column(String(20))
+    diag_dr_code: Mapped[str | None] = mapped_column(String(30))
+    begndate: Mapped[dt.date]
+    enddate: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20))  # active / revoked
+    created_at: Mapped[dt.datetime]
+
+
+class CrossRegionFiling(Base):
+    """异地就医备案: reason and place (S18 跨省异地就医十问 §4)."""
+
+    __tablename__ = "cross_region_filings"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    reason: Mapped[str] = mapped_column(String(30))  # resettled / long_term_residence / stationed_worker / referral
+    place: Mapped[str] = mapped_column(String(100))
+    admdvs: Mapped[str | None] = mapped_column(String(6))
+    begndate: Mapped[dt.date]
+    enddate: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime]

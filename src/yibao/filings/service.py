@@ -1,0 +1,81 @@
+"""Filings: create, revoke, and the checks settlement makes (POLICY.md §9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yibao.errors import InvalidInput, NotFound
+from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
+from yibao.kit.clock import now
+from yibao.people.service import get_person
+
+REASONS = {"resettled": "异地安置退休人员", "long_term_residence": "异地长期居住人员",
+           "stationed_worker": "常驻异地工作人员", "referral": "异地转诊人员"}
+
+
+def _check_period(begndate: dt.date, enddate: dt.date | None) -> None:
+    if enddate is not None and enddate < begndate:
+        raise InvalidInput("备案有效期止不能早于起", field="enddate")
+
+
+def file_special_disease(session: Session, *, psn_no: str, disease_code: str, disease_name: str,
+                         fixmedins_code: str, begndate: dt.date, enddate: dt.date | None = None,
+                         diag_dr_code: str | None = None) -> SpecialDiseaseFiling:
+    get_person(session, psn_no)
+    _check_period(begndate, enddate)
+    if not disease_code.strip() or not disease_name.strip():
+        raise InvalidInput("请填写门诊特殊病种代码和名称", field="disease_code")
+    filing = SpecialDiseaseFiling(psn_no=psn_no, disease_code=disease_code.strip(), disease_name=disease_name.strip(),
+                                  fixmedins_code=fixmedins_code, diag_dr_code=diag_dr_code, begndate=begndate,
+                                  enddate=enddate, status="active", created_at=now())
+    session.add(filing)
+    session.flush()
+    return filing
+
+
+def file_cross_region(session: Session, *, psn_no: str, reason: str, place: str, begndate: dt.date,
+                      enddate: dt.date | None = None, admdvs: str | None = None) -> CrossRegionFiling:
+    get_person(session, psn_no)
+    if reason not in REASONS:
+        raise InvalidInput(f"备案原因只能是：{'、'.join(f'{k}（{v}）' for k, v in REASONS.items())}", field="reason")
+    if not place.strip():
+        raise InvalidInput("请填写就医地点", field="place")
+    _check_period(begndate, enddate)
+    filing = CrossRegionFiling(psn_no=psn_no, reason=reason, place=place.strip(), admdvs=admdvs, begndate=begndate,
+                               enddate=enddate, status="active", created_at=now())
+    session.add(filing)
+    session.flush()
+    return filing
+
+
+def revoke_special_disease(session: Session, psn_no: str, filing_id: str) -> None:
+    filing = session.get(SpecialDiseaseFiling, (psn_no, filing_id))
+    if filing is None:
+        raise NotFound("没有这条门诊特病备案", field="filing_id")
+    filing.status = "revoked"
+    session.flush()
+
+
+def _valid_on(day: dt.date, begndate: dt.date, enddate: dt.date | None) -> bool:
+    return begndate <= day and (enddate is None or day <= enddate)
+
+
+def special_disease_filings_on(session: Session, psn_no: str, day: dt.date) -> Sequence[SpecialDiseaseFiling]:
+    rows = session.scalars(select(SpecialDiseaseFiling).where(
+        SpecialDiseaseFiling.psn_no == psn_no, SpecialDiseaseFiling.status == "active")).all()
+    return [f for f in rows if _valid_on(day, f.begndate, f.enddate)]
+
+
+def cross_region_filing_on(session: Session, psn_no: str, day: dt.date) -> CrossRegionFiling | None:
+    rows = session.scalars(select(CrossRegionFiling).where(
+        CrossRegionFiling.psn_no == psn_no, CrossRegionFiling.status == "active")).all()
+    return next((f for f in rows if _valid_on(day, f.begndate, f.enddate)), None)
+
+
+def filings_of(session: Session, psn_no: str) -> tuple[Sequence[SpecialDiseaseFiling], Sequence[CrossRegionFiling]]:
+    return (session.scalars(select(SpecialDiseaseFiling).where(SpecialDiseaseFiling.psn_no == psn_no)).all(),
+            session.scalars(select(CrossRegionFiling).where(CrossRegionFiling.psn_no == psn_no)).all())

@@ -1,0 +1,1 @@
+"""Designated institutions (定点医药机构), doctors and the medical-insurance catalogue."""

@@ -1,0 +1,60 @@
+"""Institutions, doctors, catalogue items and their dated first self-pay ratios."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.db import Base
+from yibao.kit.ids import new_id
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    fixmedins_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # hospital / community / pharmacy
+    hosp_lv: Mapped[str] = mapped_column(String(2))  # national code 01 … 11
+    level: Mapped[str] = mapped_column(String(20))  # Fenghua tier: tertiary_a … community
+    region: Mapped[str] = mapped_column(String(20))  # ningbo / zhejiang / other_province
+    admdvs: Mapped[str] = mapped_column(String(6))
+    cross_province_designated: Mapped[bool] = mapped_column(default=False)
+    agreement_status: Mapped[str] = mapped_column(String(20))  # active / suspended / terminated
+    suspended_until: Mapped[dt.date | None]
+    secret_hash: Mapped[str] = mapped_column(String(200))  # gateway sign-in credential (scrypt)
+    created_at: Mapped[dt.datetime]
+
+
+class Doctor(Base):
+    __tablename__ = "doctors"
+
+    dr_code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institutions.fixmedins_code"), index=True)
+    points: Mapped[int] = mapped_column(default=12)  # 医保医师积分 (deducted by audit sanctions)
+
+
+class CatalogueItem(Base):
+    __tablename__ = "catalogue_items"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)  # med_list_codg
+    name: Mapped[str] = mapped_column(String(100))
+    item_class: Mapped[str] = mapped_column(String(1))  # A 甲 / B 乙 / C 丙
+    category: Mapped[str] = mapped_column(String(20))  # drug / service / material
+    price_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(16, 6))
+
+
+class CatalogueSelfpay(Base):
+    """先行自付比例 of a 乙 item over a period (the national catalogue publishes it per item and date)."""
+
+    __tablename__ = "catalogue_selfpay"
+
+    code: Mapped[str] = mapped_column(ForeignKey("catalogue_items.code"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    selfpay_prop: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date | None]

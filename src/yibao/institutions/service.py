@@ -1,0 +1,142 @@
+"""Institutions and catalogue: registration, agreement status, the tier a hospital settles at, prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yibao.errors import Conflict, InvalidInput, NotFound, Refused
+from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
+from yibao.kit.clock import now
+from yibao.staff.service import hash_password
+
+KINDS = {"hospital": "医院", "community": "社区卫生服务中心/站", "pharmacy": "零售药店"}
+REGIONS = {"ningbo": "宁波市", "zhejiang": "浙江省内其他城市", "other_province": "外省"}
+HOSP_LV = {"01": "三级特等", "02": "三甲", "03": "三乙", "04": "三丙", "05": "二甲", "06": "二乙", "07": "二丙",
+           "08": "一甲", "09": "一乙", "10": "一丙", "11": "未定级"}
+# The Fenghua tier of the benefit tables (POLICY.md §5): community from the institution type; 三级特等 and
+# 三甲 → tertiary_a, 三乙 → tertiary_b, 三丙 → tertiary_c; everything else "other".
+# ASSUMPTION: a pharmacy purchase settles at the "other" tier (the documents give no pharmacy rate).
+TIER_BY_HOSP_LV = {"01": "tertiary_a", "02": "tertiary_a", "03": "tertiary_b", "04": "tertiary_c"}
+STATUS = {"active": "正常", "suspended": "暂停结算", "terminated": "已解除协议"}
+
+
+def tier_for(kind: str, hosp_lv: str) -> str:
+    if kind == "community":
+        return "community"
+    return TIER_BY_HOSP_LV.get(hosp_lv, "other")
+
+
+def register_institution(
+    session: Session, *, fixmedins_code: str, name: str, kind: str, hosp_lv: str, region: str = "ningbo",
+    admdvs: str = "330213", cross_province_designated: bool = False, secret: str | None = None,
+) -> tuple[Institution, str]:
+    """A designated institution and its gateway secret (returned once, stored hashed)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"机构类型只能是：{'、'.join(KINDS)}", field="kind")
+    if hosp_lv not in HOSP_LV:
+        raise InvalidInput(f"医院等级代码应为 01–11，不是 {hosp_lv!r}", field="hosp_lv")
+    if region not in REGIONS:
+        raise InvalidInput(f"所在地区只能是：{'、'.join(REGIONS)}", field="region")
+    code = fixmedins_code.strip().upper()
+    if not (len(code) == 12 and code[0] in "HP" and code[1:].isdigit()):
+        raise InvalidInput("机构编码应为 H（医院）或 P（药店）加 11 位数字，如 H33021300001", field="fixmedins_code")
+    if session.get(Institution, code) is not None:
+        raise Conflict(f"机构编码 {code} 已存在", field="fixmedins_code")
+    secret = secret or secrets.token_urlsafe(18)
+    institution = Institution(
+        fixmedins_code=code, name=name.strip(), kind=kind, hosp_lv=hosp_lv, level=tier_for(kind, hosp_lv),
+        region=region, admdvs=admdvs, cross_province_designated=cross_province_designated,
+        agreement_status="active", suspended_until=None, secret_hash=hash_password(secret), created_at=now())
+    session.add(institution)
+    session.flush()
+    return institution, secret
+
+
+def get_institution(session: Session, code: str) -> Institution:
+    institution = session.get(Institution, code)
+    if institution is None:
+        raise NotFound(f"没有编码为 {code} 的定点医药机构", field="fixmedins_code")
+    return institution
+
+
+def list_institutions(session: Session) -> Sequence[Institution]:
+    return session.scalars(select(Institution).order_by(Institution.fixmedins_code)).all()
+
+
+def set_agreement(session: Session, *, code: str, status: str, until: dt.date | None = None) -> Institution:
+    """Suspend settlement until a date, terminate the agreement, or restore it (POLICY.md §12 sanctions)."""
+    institution = get_institution(session, code)
+    if status not in STATUS:
+        raise InvalidInput(f"协议状态只能是：{'、'.join(STATUS)}", field="status")
+    if status == "suspended" and until is None:
+        raise InvalidInput("暂停结算须填写暂停至哪一天", field="until")
+    if institution.agreement_status == "terminated" and status != "terminated":
+        raise Refused("已解除协议的机构不能恢复，须重新签订协议", field="status")
+    institution.agreement_status = status
+    institution.suspended_until = until if status == "suspended" else None
+    session.flush()
+    return institution
+
+
+def check_designated(institution: Institution, day: dt.date) -> None:
+    """Settlement is refused at a terminated institution, or a suspended one during its suspension."""
+    if institution.agreement_status == "terminated":
+        raise Refused(f"{institution.name} 已解除医保定点服务协议，不能医保结算", field="fixmedins_code")
+    if institution.agreement_status == "suspended" and (
+            institution.suspended_until is None or day <= institution.suspended_until):
+        raise Refused(f"{institution.name} 医保结算暂停至 {institution.suspended_until}，期间不能医保结算",
+                      field="fixmedins_code")
+
+
+def add_doctor(session: Session, *, dr_code: str, name: str, fixmedins_code: str) -> Doctor:
+    get_institution(session, fixmedins_code)
+    if session.get(Doctor, dr_code) is not None:
+        raise Conflict(f"医师编码 {dr_code} 已存在", field="dr_code")
+    doctor = Doctor(dr_code=dr_code, name=name, fixmedins_code=fixmedins_code, points=12)
+    session.add(doctor)
+    session.flush()
+    return doctor
+
+
+def add_catalogue_item(session: Session, *, code: str, name: str, item_class: str, category: str,
+                       price_ceiling: Decimal | None = None) -> CatalogueItem:
+    if item_class not in ("A", "B", "C"):
+        raise InvalidInput("目录类别只能是 A（甲）、B（乙）、C（丙）", field="item_class")
+    if session.get(CatalogueItem, code) is not None:
+        raise Conflict(f"目录编码 {code} 已存在", field="code")
+    item = CatalogueItem(code=code, name=name, item_class=item_class, category=category, price_ceiling=price_ceiling)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def set_selfpay(session: Session, *, code: str, selfpay_prop: Decimal, valid_from: dt.date,
+                valid_to: dt.date | None = None) -> CatalogueSelfpay:
+    item = session.get(CatalogueItem, code)
+    if item is None:
+        raise NotFound(f"目录中没有编码 {code}", field="code")
+    if item.item_class != "B":
+        raise InvalidInput("只有乙类项目有先行自付比例", field="selfpay_prop")
+    if not 0 <= selfpay_prop <= 1:
+        raise InvalidInput("先行自付比例须在 0 到 1 之间", field="selfpay_prop")
+    row = CatalogueSelfpay(code=code, selfpay_prop=selfpay_prop, valid_from=valid_from, valid_to=valid_to)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def catalogue_lookup(session: Session, codes: Sequence[str], day: dt.date) -> dict[str, tuple[CatalogueItem,
+                                                                                          Decimal | None]]:
+    """Items by code, each with the 乙 first self-pay ratio in force on `day` (None: the edition default)."""
+    items = {item.code: item for item in session.scalars(select(CatalogueItem).where(CatalogueItem.code.in_(codes)))}
+    props: dict[str, Decimal] = {}
+    for row in session.scalars(select(CatalogueSelfpay).where(CatalogueSelfpay.code.in_(list(items)))):
+        if row.valid_from <= day and (row.valid_to is None or day <= row.valid_to):
+            props[row.code] = row.selfpay_prop
+    return {code: (item, props.get(code)) for code, item in items.items()}

@@ -1,0 +1,1 @@
+"""Real-time settlement: visits, fee lines, pre-settlement, settlement, cancellation, reversal, ledger."""

@@ -1,0 +1,188 @@
+"""Settlement tables. Settlements and journal entries are never updated in amount or deleted: a
+cancellation is a new settlement row with negated amounts and a new, reversing journal entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from yibao.db import Base
+
+
+class Visit(Base):
+    """就诊 (mdtrt_id): an outpatient visit or an inpatient stay at one institution."""
+
+    __tablename__ = "visits"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institutions.fixmedins_code"))
+    med_type: Mapped[str] = mapped_column(String(4))
+    insutype: Mapped[str] = mapped_column(String(3))
+    begntime: Mapped[dt.datetime]
+    endtime: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(20))  # open / discharged / settled / cancelled
+    ipt_otp_no: Mapped[str | None] = mapped_column(String(30))
+    atddr_no: Mapped[str | None] = mapped_column(String(30))
+    dr_name: Mapped[str | None] = mapped_column(String(50))
+    dept_code: Mapped[str | None] = mapped_column(String(30))
+    dept_name: Mapped[str | None] = mapped_column(String(50))
+    dise_codg: Mapped[str | None] = mapped_column(String(30))
+    dise_name: Mapped[str | None] = mapped_column(String(100))
+    dscg_way: Mapped[str | None] = mapped_column(String(10))
+    mdtrt_cert_type: Mapped[str] = mapped_column(String(2))
+    mdtrt_cert_no: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index("uq_visits_mdtrt_id", "mdtrt_id", unique=True),)
+
+
+class FeeDetail(Base):
+    """One fee line (费用明细) with its split as the national 2204/2301 result returns it."""
+
+    __tablename__ = "fee_details"
+
+    psn_no: Mapped[str] = mapped_column(primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    feedetl_sn: Mapped[str] = mapped_column(String(30), primary_key=True)
+    chrg_bchno: Mapped[str | None] = mapped_column(String(30))
+    rxno: Mapped[str | None] = mapped_column(String(30))
+    fee_ocur_time: Mapped[dt.datetime]
+    med_list_codg: Mapped[str] = mapped_column(String(50))
+    medins_list_codg: Mapped[str | None] = mapped_column(String(50))
+    item_name: Mapped[str] = mapped_column(String(100))
+    item_class: Mapped[str] = mapped_column(String(1))
+    cnt: Mapped[Decimal] = mapped_column(Numeric(16, 4))
+    pric: Mapped[Decimal] = mapped_column(Numeric(16, 6))
+    det_item_fee_sumamt: Mapped[Decimal]
+    pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(Numeric(16, 6))
+    selfpay_prop: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    fulamt_ownpay_amt: Mapped[Decimal]
+    overlmt_amt: Mapped[Decimal]
+    preselfpay_amt: Mapped[Decimal]
+    inscp_scp_amt: Mapped[Decimal]
+    bilg_dr_codg: Mapped[str | None] = mapped_column(String(30))
+    bilg_dr_name: Mapped[str | None] = mapped_column(String(50))
+    init_feedetl_sn: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20))  # active / deleted
+    setl_id: Mapped[str | None] = mapped_column(String(30))
+    msgid: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime]
+
+
+class Settlement(Base):
+    """结算: the setlinfo amounts, what it added to the accumulators, and its trace."""
+
+    __tablename__ = "settlements"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    setl_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    mdtrt_id: Mapped[str | None] = mapped_column(String(30), index=True)
+    fixmedins_code: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))  # settle / cancel / manual
+    original_setl_id: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(10))  # valid / cancelled (a cancel row is always valid)
+    year: Mapped[int]
+    edition: Mapped[str] = mapped_column(String(10))
+    benefit: Mapped[str] = mapped_column(String(20))
+    med_type: Mapped[str] = mapped_column(String(4))
+    level: Mapped[str] = mapped_column(String(20))
+    setl_time: Mapped[dt.datetime]
+    service_date: Mapped[dt.date]
+    medfee_sumamt: Mapped[Decimal]
+    fulamt_ownpay_amt: Mapped[Decimal]
+    overlmt_selfpay: Mapped[Decimal]
+    preselfpay_amt: Mapped[Decimal]
+    inscp_scp_amt: Mapped[Decimal]
+    act_pay_dedc: Mapped[Decimal]
+    hifp_pay: Mapped[Decimal]
+    hifmi_pay: Mapped[Decimal]
+    maf_pay: Mapped[Decimal]
+    fund_pay_sumamt: Mapped[Decimal]
+    psn_part_amt: Mapped[Decimal]
+    acct_pay: Mapped[Decimal]
+    acct_mulaid_pay: Mapped[Decimal]
+    psn_cash_pay: Mapped[Decimal]
+    add_outpatient: Mapped[Decimal]
+    add_inpatient: Mapped[Decimal]
+    add_special_disease: Mapped[Decimal]
+    add_serious_illness_burden: Mapped[Decimal]
+    add_assistance_selfpay: Mapped[Decimal]
+    category: Mapped[str] = mapped_column(String(20))
+    assistance_class: Mapped[str | None] = mapped_column(String(30))
+    trace: Mapped[str] = mapped_column(Text)  # JSON: the steps with their citations
+    msgid: Mapped[str | None] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(50))
+
+    __table_args__ = (
+        Index("uq_settlements_setl_id", "setl_id", unique=True),
+        Index("uq_settlements_cancels", "original_setl_id", unique=True,
+              sqlite_where=text("kind = 'cancel'"), postgresql_where=text("kind = 'cancel'")),
+        Index("ix_settlements_institution_time", "fixmedins_code", "setl_time"),
+    )
+
+
+class Accumulator(Base):
+    """A person's year-to-date totals (POLICY.md §7a step 6); locked while a settlement changes them."""
+
+    __tablename__ = "accumulators"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    outpatient: Mapped[Decimal]
+    inpatient: Mapped[Decimal]
+    special_disease: Mapped[Decimal]
+    serious_illness_burden: Mapped[Decimal]
+    assistance_selfpay: Mapped[Decimal]
+
+
+class JournalEntry(Base):
+    """A balanced double-entry journal entry for one fund movement (ARCHITECTURE.md convention 5)."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    psn_no: Mapped[str | None] = mapped_column(String(20), index=True)
+    setl_id: Mapped[str | None] = mapped_column(String(30), index=True)
+    memo: Mapped[str] = mapped_column(String(200))
+    reverses_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[dt.datetime]
+
+
+class Posting(Base):
+    __tablename__ = "postings"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(40), index=True)
+    amount: Mapped[Decimal]  # debit positive, credit negative; an entry's postings sum to zero
+
+
+class GatewayMessage(Base):
+    """Every write the gateway accepted, by the sender's msgid: the idempotency key and the undo record."""
+
+    __tablename__ = "gateway_messages"
+
+    msgid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(20))
+    infno: Mapped[str] = mapped_column(String(4))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[str | None] = mapped_column(Text)
+    undo: Mapped[str | None] = mapped_column(Text)  # JSON: what reversal (2601) must undo
+    reversed_by: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[dt.datetime]
+
+
+class GatewaySignIn(Base):
+    """9001 sign-in: later calls carry the sign_no; it lasts until the end of the day."""
+
+    __tablename__ = "gateway_sign_ins"
+
+    sign_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(20), index=True)
+    opter_no: Mapped[str] = mapped_column(String(30))
+    sign_time: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
