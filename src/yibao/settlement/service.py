@@ -197,7 +197,7 @@ def _fee_row(visit: Visit, fee: FeeIn, lines: dict[str, FeeDetail], catalogue: d
     if round_money(fee.cnt * fee.pric) != fee.det_item_fee_sumamt:
         raise InvalidInput(where + f"明细金额 {fee.det_item_fee_sumamt} 不等于数量 × 单价 "
                                    f"{round_money(fee.cnt * fee.pric)}", field="det_item_fee_sumamt")
-    if not visit.begntime.date() <= fee.fee_ocur_time.date() <= (visit.endtime or fee.fee_ocur_time).date():
+    if not _during(visit, fee.fee_ocur_time.date()):
         raise InvalidInput(where + "费用发生时间不在就诊期间", field="fee_ocur_time")
     item, prop = catalogue[fee.med_list_codg]
     ceiling = item.price_ceiling
@@ -214,6 +214,14 @@ def _fee_row(visit: Visit, fee: FeeIn, lines: dict[str, FeeDetail], catalogue: d
         preselfpay_amt=sign * split.preselfpay_amt, inscp_scp_amt=sign * split.inscp_scp_amt,
         bilg_dr_codg=fee.bilg_dr_codg, bilg_dr_name=fee.bilg_dr_name, init_feedetl_sn=fee.init_feedetl_sn,
         status="active", setl_id=None, msgid=msgid, created_at=now())
+
+
+def _during(visit: Visit, day: dt.date) -> bool:
+    """ASSUMPTION: an outpatient visit is one day, so its fees fall on the visit date; an inpatient stay's
+    fees fall between admission and discharge (or today, before discharge)."""
+    if visit.med_type != "21":
+        return day == visit.begntime.date()
+    return visit.begntime.date() <= day <= (visit.endtime.date() if visit.endtime else day)
 
 
 def delete_fees(session: Session, visit: Visit, feedetl_sns: Sequence[str] | None) -> list[str]:

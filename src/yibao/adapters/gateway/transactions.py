@@ -108,7 +108,7 @@ def person_info(ctx: Context) -> tuple[Any, None]:
     today = now().date()
     insuinfo = []
     for enrollment in enrollments_of(ctx.session, person.psn_no):
-        if enrollment.status == "cancelled" or enrollment.year < today.year - 1:
+        if enrollment.status == "cancelled":
             continue
         edition = ctx.editions.get(enrollment.edition)
         insuinfo.append({
