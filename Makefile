@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@bash scripts/ensure-fonts
 	touch $@
 
 # Run the system: the server on the embedded database (data/yibao.sqlite3), with demo data the first time.

@@ -20,9 +20,12 @@ from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
 from yibao.db import make_engine, make_sessionmaker, migrate
 from yibao.enrollment.api import router as enrollment_router
+from yibao.filings.api import router as filings_router
+from yibao.institutions.api import router as institutions_router
 from yibao.kit.errors import DomainError
 from yibao.people.api import router as people_router
 from yibao.policy.editions import packaged_editions
+from yibao.settlement.api import router as settlement_router
 from yibao.staff.api import router as staff_router
 
 log = logging.getLogger("yibao")
@@ -93,7 +96,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.sessions = make_sessionmaker(engine)
     app.state.editions = packaged_editions()
     install_error_handlers(app)
-    for router in (staff_router, people_router, enrollment_router, contributions_router, gateway_router):
+    for router in (staff_router, people_router, enrollment_router, contributions_router, institutions_router,
+                   filings_router, settlement_router, gateway_router):
         app.include_router(router)
 
     @app.get("/api/health", tags=["系统"], summary="健康检查")

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
 from yibao.enrollment import service as enrollment
-from yibao.kit.clock import now
-from yibao.kit.errors import DomainError
 from yibao.institutions.models import Institution
 from yibao.institutions.service import add_catalogue_item, add_doctor, register_institution, set_selfpay
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
 from yibao.kit.idcard import make_id_number
 from yibao.kit.ids import new_id
 from yibao.people.models import Certificate, Person

@@ -65,4 +65,7 @@ EnrollmentWrite = Annotated[StaffUser, Depends(requires(Permission.ENROLLMENT_WR
 PaymentWrite = Annotated[StaffUser, Depends(requires(Permission.PAYMENT_WRITE))]
 BatchWrite = Annotated[StaffUser, Depends(requires(Permission.BATCH_WRITE))]
 ReportRead = Annotated[StaffUser, Depends(requires(Permission.REPORT_READ))]
+SettlementRead = Annotated[StaffUser, Depends(requires(Permission.SETTLEMENT_READ))]
+SettlementWrite = Annotated[StaffUser, Depends(requires(Permission.SETTLEMENT_WRITE))]
+InstitutionWrite = Annotated[StaffUser, Depends(requires(Permission.INSTITUTION_WRITE))]
 StaffAdmin = Annotated[StaffUser, Depends(requires(Permission.STAFF_ADMIN))]

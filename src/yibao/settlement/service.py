@@ -38,13 +38,26 @@ from yibao.settlement.models import Accumulator, FeeDetail, JournalEntry, Postin
 
 # med_type → benefit (INTERFACE.md code tables; POLICY.md §7a codes)
 BENEFIT_BY_MED_TYPE: dict[str, Benefit] = {
-    "11": Benefit.OUTPATIENT, "12": Benefit.OUTPATIENT, "13": Benefit.OUTPATIENT, "41": Benefit.OUTPATIENT,
-    "14": Benefit.SPECIAL_DISEASE, "21": Benefit.INPATIENT,
+    "11": Benefit.OUTPATIENT,
+    "12": Benefit.OUTPATIENT,
+    "13": Benefit.OUTPATIENT,
+    "41": Benefit.OUTPATIENT,
+    "14": Benefit.SPECIAL_DISEASE,
+    "21": Benefit.INPATIENT,
 }
-MED_TYPE_LABELS = {"11": "普通门诊", "12": "门诊挂号", "13": "急诊", "14": "门诊特殊病种", "21": "普通住院",
-                   "41": "定点药店购药"}
-FUND_ACCOUNTS = (("hifp_pay", "fund:390100", "统筹基金"), ("hifmi_pay", "fund:390200", "大病保险"),
-                 ("maf_pay", "fund:610100", "医疗救助"))
+MED_TYPE_LABELS = {
+    "11": "普通门诊",
+    "12": "门诊挂号",
+    "13": "急诊",
+    "14": "门诊特殊病种",
+    "21": "普通住院",
+    "41": "定点药店购药",
+}
+FUND_ACCOUNTS = (
+    ("hifp_pay", "fund:390100", "统筹基金"),
+    ("hifmi_pay", "fund:390200", "大病保险"),
+    ("maf_pay", "fund:610100", "医疗救助"),
+)
 ACCUMULATOR_FIELDS = ("outpatient", "inpatient", "special_disease", "serious_illness_burden", "assistance_selfpay")
 
 
@@ -74,8 +87,11 @@ def standing_on(session: Session, editions: Editions, psn_no: str, day: dt.date)
     person = get_person(session, psn_no, with_certificates=True)
     enrollment = coverage_on(session, psn_no, day)
     if enrollment is None:
-        raise Refused(f"{person.name} 不能享受医保待遇：{not_insured_reason(session, psn_no, day)}", field="psn_no",
-                      code="not_insured")
+        raise Refused(
+            f"{person.name} 不能享受医保待遇：{not_insured_reason(session, psn_no, day)}",
+            field="psn_no",
+            code="not_insured",
+        )
     special = bool(special_disease_filings_on(session, psn_no, day))
     insured = Insured(enrollment.category, special, assistance_class_on(person.certificates, day))
     return Standing(person, enrollment, insured, editions.on(day))
@@ -89,18 +105,30 @@ def check_place(session: Session, standing: Standing, institution: Institution, 
     if institution.region not in rules.filing_required_in.value:
         return
     if cross_region_filing_on(session, standing.person.psn_no, day) is None:
-        raise Refused(f"在{REGIONS[institution.region]}就医须先办理异地就医备案（{rules.filing_required_in.source}）",
-                      field="fixmedins_code", code="no_cross_region_filing")
-    if institution.region == "other_province" and rules.cross_province_needs_designated_institution.value \
-            and not institution.cross_province_designated:
-        raise Refused(f"{institution.name} 不是跨省异地就医定点医疗机构", field="fixmedins_code",
-                      code="not_cross_province_designated")
+        raise Refused(
+            f"在{REGIONS[institution.region]}就医须先办理异地就医备案（{rules.filing_required_in.source}）",
+            field="fixmedins_code",
+            code="no_cross_region_filing",
+        )
+    if (
+        institution.region == "other_province"
+        and rules.cross_province_needs_designated_institution.value
+        and not institution.cross_province_designated
+    ):
+        raise Refused(
+            f"{institution.name} 不是跨省异地就医定点医疗机构",
+            field="fixmedins_code",
+            code="not_cross_province_designated",
+        )
 
 
 def check_benefit(standing: Standing, benefit: Benefit) -> None:
     if benefit is Benefit.SPECIAL_DISEASE and not standing.insured.special_disease_patient:
-        raise Refused("门诊特殊病种待遇须有有效的门诊特病备案（POLICY.md §5、§9）", field="med_type",
-                      code="no_special_disease_filing")
+        raise Refused(
+            "门诊特殊病种待遇须有有效的门诊特病备案（POLICY.md §5、§9）",
+            field="med_type",
+            code="no_special_disease_filing",
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -111,8 +139,18 @@ def new_mdtrt_id(session: Session, admdvs: str) -> str:
     return f"{admdvs}{reserve_numbers(session, 'mdtrt_id', 1):012d}"
 
 
-def open_visit(session: Session, editions: Editions, *, institution: Institution, psn_no: str, med_type: str,
-               begntime: dt.datetime, cert_type: str, cert_no: str | None, **details: Any) -> Visit:
+def open_visit(
+    session: Session,
+    editions: Editions,
+    *,
+    institution: Institution,
+    psn_no: str,
+    med_type: str,
+    begntime: dt.datetime,
+    cert_type: str,
+    cert_no: str | None,
+    **details: Any,
+) -> Visit:
     """Register an outpatient visit (2201) or an admission (2401) after the eligibility checks."""
     if med_type not in BENEFIT_BY_MED_TYPE:
         raise InvalidInput(f"医疗类别 {med_type!r} 不受理（可选：{'、'.join(BENEFIT_BY_MED_TYPE)}）", field="med_type")
@@ -120,10 +158,20 @@ def open_visit(session: Session, editions: Editions, *, institution: Institution
     standing = standing_on(session, editions, psn_no, day)
     check_place(session, standing, institution, day)
     check_benefit(standing, BENEFIT_BY_MED_TYPE[med_type])
-    visit = Visit(psn_no=psn_no, mdtrt_id=new_mdtrt_id(session, institution.admdvs),
-                  fixmedins_code=institution.fixmedins_code, med_type=med_type, insutype="390", begntime=begntime,
-                  endtime=None, status="open", mdtrt_cert_type=cert_type, mdtrt_cert_no=cert_no,
-                  created_at=now(), **details)
+    visit = Visit(
+        psn_no=psn_no,
+        mdtrt_id=new_mdtrt_id(session, institution.admdvs),
+        fixmedins_code=institution.fixmedins_code,
+        med_type=med_type,
+        insutype="390",
+        begntime=begntime,
+        endtime=None,
+        status="open",
+        mdtrt_cert_type=cert_type,
+        mdtrt_cert_no=cert_no,
+        created_at=now(),
+        **details,
+    )
     session.add(visit)
     session.flush()
     return visit
@@ -155,16 +203,23 @@ class FeeIn:
     init_feedetl_sn: str | None = None
 
 
-def upload_fees(session: Session, editions: Editions, visit: Visit, fees: Sequence[FeeIn], *,
-                msgid: str | None) -> list[FeeDetail]:
+def upload_fees(
+    session: Session, editions: Editions, visit: Visit, fees: Sequence[FeeIn], *, msgid: str | None
+) -> list[FeeDetail]:
     """Store fee lines and split each by the catalogue on its date (甲/乙/丙, 先行自付, 超限价)."""
     if visit.status in ("settled", "cancelled"):
-        raise Conflict(f"就诊 {visit.mdtrt_id} 已{'结算' if visit.status == 'settled' else '撤销'}，不能再上传费用",
-                       field="mdtrt_id")
+        raise Conflict(
+            f"就诊 {visit.mdtrt_id} 已{'结算' if visit.status == 'settled' else '撤销'}，不能再上传费用",
+            field="mdtrt_id",
+        )
     if not fees:
         raise InvalidInput("feedetail 不能为空", field="feedetail")
-    lines = {row.feedetl_sn: row for row in session.scalars(select(FeeDetail).where(
-        FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id))}
+    lines = {
+        row.feedetl_sn: row
+        for row in session.scalars(
+            select(FeeDetail).where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id)
+        )
+    }
     rows = []
     for fee in fees:
         day = fee.fee_ocur_time.date()
@@ -177,8 +232,14 @@ def upload_fees(session: Session, editions: Editions, visit: Visit, fees: Sequen
     return rows
 
 
-def _fee_row(visit: Visit, fee: FeeIn, lines: dict[str, FeeDetail], catalogue: dict[str, Any],
-             default_prop: Decimal, msgid: str | None) -> FeeDetail:
+def _fee_row(
+    visit: Visit,
+    fee: FeeIn,
+    lines: dict[str, FeeDetail],
+    catalogue: dict[str, Any],
+    default_prop: Decimal,
+    msgid: str | None,
+) -> FeeDetail:
     where = f"费用明细 {fee.feedetl_sn}："
     if fee.feedetl_sn in lines:
         raise Conflict(where + "明细流水号重复", field="feedetl_sn")
@@ -187,7 +248,9 @@ def _fee_row(visit: Visit, fee: FeeIn, lines: dict[str, FeeDetail], catalogue: d
     if fee.init_feedetl_sn is not None:
         original = lines.get(fee.init_feedetl_sn)
         if original is None or original.status != "active" or original.med_list_codg != fee.med_list_codg:
-            raise InvalidInput(where + f"退费对应的原明细 {fee.init_feedetl_sn} 不存在或项目不同", field="init_feedetl_sn")
+            raise InvalidInput(
+                where + f"退费对应的原明细 {fee.init_feedetl_sn} 不存在或项目不同", field="init_feedetl_sn"
+            )
         if fee.cnt >= 0:
             raise InvalidInput(where + "退费明细的数量须为负数", field="cnt")
     elif fee.cnt <= 0:
@@ -195,8 +258,10 @@ def _fee_row(visit: Visit, fee: FeeIn, lines: dict[str, FeeDetail], catalogue: d
     if fee.pric < 0:
         raise InvalidInput(where + "单价不能为负数", field="pric")
     if round_money(fee.cnt * fee.pric) != fee.det_item_fee_sumamt:
-        raise InvalidInput(where + f"明细金额 {fee.det_item_fee_sumamt} 不等于数量 × 单价 "
-                                   f"{round_money(fee.cnt * fee.pric)}", field="det_item_fee_sumamt")
+        raise InvalidInput(
+            where + f"明细金额 {fee.det_item_fee_sumamt} 不等于数量 × 单价 {round_money(fee.cnt * fee.pric)}",
+            field="det_item_fee_sumamt",
+        )
     if not _during(visit, fee.fee_ocur_time.date()):
         raise InvalidInput(where + "费用发生时间不在就诊期间", field="fee_ocur_time")
     item, prop = catalogue[fee.med_list_codg]
@@ -206,14 +271,33 @@ def _fee_row(visit: Visit, fee: FeeIn, lines: dict[str, FeeDetail], catalogue: d
     sign = -1 if amount < 0 else 1  # a return (退费) splits like its line, with the sign turned
     split = split_line(FeeLine(abs(amount), ItemClass(item.item_class), prop, over), default_prop)
     return FeeDetail(
-        psn_no=visit.psn_no, mdtrt_id=visit.mdtrt_id, feedetl_sn=fee.feedetl_sn, chrg_bchno=fee.chrg_bchno,
-        rxno=fee.rxno, fee_ocur_time=fee.fee_ocur_time, med_list_codg=fee.med_list_codg,
-        medins_list_codg=fee.medins_list_codg, item_name=item.name, item_class=item.item_class, cnt=fee.cnt,
-        pric=fee.pric, det_item_fee_sumamt=amount, pric_uplmt_amt=ceiling, selfpay_prop=split.selfpay_prop,
-        fulamt_ownpay_amt=sign * split.fulamt_ownpay_amt, overlmt_amt=sign * split.overlmt_selfpay,
-        preselfpay_amt=sign * split.preselfpay_amt, inscp_scp_amt=sign * split.inscp_scp_amt,
-        bilg_dr_codg=fee.bilg_dr_codg, bilg_dr_name=fee.bilg_dr_name, init_feedetl_sn=fee.init_feedetl_sn,
-        status="active", setl_id=None, msgid=msgid, created_at=now())
+        psn_no=visit.psn_no,
+        mdtrt_id=visit.mdtrt_id,
+        feedetl_sn=fee.feedetl_sn,
+        chrg_bchno=fee.chrg_bchno,
+        rxno=fee.rxno,
+        fee_ocur_time=fee.fee_ocur_time,
+        med_list_codg=fee.med_list_codg,
+        medins_list_codg=fee.medins_list_codg,
+        item_name=item.name,
+        item_class=item.item_class,
+        cnt=fee.cnt,
+        pric=fee.pric,
+        det_item_fee_sumamt=amount,
+        pric_uplmt_amt=ceiling,
+        selfpay_prop=split.selfpay_prop,
+        fulamt_ownpay_amt=sign * split.fulamt_ownpay_amt,
+        overlmt_amt=sign * split.overlmt_selfpay,
+        preselfpay_amt=sign * split.preselfpay_amt,
+        inscp_scp_amt=sign * split.inscp_scp_amt,
+        bilg_dr_codg=fee.bilg_dr_codg,
+        bilg_dr_name=fee.bilg_dr_name,
+        init_feedetl_sn=fee.init_feedetl_sn,
+        status="active",
+        setl_id=None,
+        msgid=msgid,
+        created_at=now(),
+    )
 
 
 def _during(visit: Visit, day: dt.date) -> bool:
@@ -228,8 +312,11 @@ def delete_fees(session: Session, visit: Visit, feedetl_sns: Sequence[str] | Non
     """Delete unsettled fee lines (2205/2302): the given ones, or all when none is given."""
     if visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算，须先撤销结算再删除费用", field="mdtrt_id")
-    rows = session.scalars(select(FeeDetail).where(
-        FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active")).all()
+    rows = session.scalars(
+        select(FeeDetail).where(
+            FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active"
+        )
+    ).all()
     wanted = set(feedetl_sns) if feedetl_sns else {row.feedetl_sn for row in rows}
     unknown = wanted - {row.feedetl_sn for row in rows}
     if unknown:
@@ -258,24 +345,36 @@ def service_date(visit: Visit) -> dt.date:
     """Outpatient: the visit date; inpatient: the discharge date (POLICY.md §7a preamble)."""
     if visit.med_type == "21":
         if visit.endtime is None:
-            raise Refused(f"住院就诊 {visit.mdtrt_id} 尚未办理出院（2402），不能结算；中途结算暂不支持", field="mdtrt_id")
+            raise Refused(
+                f"住院就诊 {visit.mdtrt_id} 尚未办理出院（2402），不能结算；中途结算暂不支持", field="mdtrt_id"
+            )
         return visit.endtime.date()
     return visit.begntime.date()
 
 
 def claim_lines(session: Session, visit: Visit) -> tuple[FeeLine, ...]:
     """The visit's unsettled lines for the chain, each return netted against its original line."""
-    rows = session.scalars(select(FeeDetail).where(
-        FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active",
-        FeeDetail.setl_id.is_(None)).order_by(FeeDetail.created_at, FeeDetail.feedetl_sn)).all()
+    rows = session.scalars(
+        select(FeeDetail)
+        .where(
+            FeeDetail.psn_no == visit.psn_no,
+            FeeDetail.mdtrt_id == visit.mdtrt_id,
+            FeeDetail.status == "active",
+            FeeDetail.setl_id.is_(None),
+        )
+        .order_by(FeeDetail.created_at, FeeDetail.feedetl_sn)
+    ).all()
     net: dict[str, list[Any]] = {}
     for row in rows:
         root = row.init_feedetl_sn or row.feedetl_sn
         entry = net.setdefault(root, [ZERO, ZERO, row.item_class, row.selfpay_prop])
         entry[0] += row.det_item_fee_sumamt
         entry[1] += row.overlmt_amt
-    lines = tuple(FeeLine(amount, ItemClass(cls), prop if cls == "B" else None, overlimit)
-                  for amount, overlimit, cls, prop in net.values() if amount != 0)
+    lines = tuple(
+        FeeLine(amount, ItemClass(cls), prop if cls == "B" else None, overlimit)
+        for amount, overlimit, cls, prop in net.values()
+        if amount != 0
+    )
     if not lines:
         raise Refused(f"就诊 {visit.mdtrt_id} 没有待结算的费用明细", field="mdtrt_id")
     return lines
@@ -284,8 +383,12 @@ def claim_lines(session: Session, visit: Visit) -> tuple[FeeLine, ...]:
 def lock_accumulator(session: Session, psn_no: str, year: int) -> Accumulator:
     """The person's accumulator row for the year, locked until commit (PostgreSQL FOR UPDATE; SQLite takes
     the database write lock at BEGIN IMMEDIATE), created if missing, safely under concurrency."""
-    query = (select(Accumulator).where(Accumulator.psn_no == psn_no, Accumulator.year == year)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(Accumulator)
+        .where(Accumulator.psn_no == psn_no, Accumulator.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     row = session.scalar(query)
     if row is None:
         try:
@@ -312,8 +415,11 @@ def prepare(session: Session, editions: Editions, visit: Visit, *, lock: bool) -
     check_benefit(standing, benefit)
     claim = Claim(visit.mdtrt_id, benefit, day, Level(institution.level), claim_lines(session, visit))
     accumulator = lock_accumulator(session, visit.psn_no, day.year) if lock else None
-    before = (Accumulators(*(getattr(accumulator, f) for f in ACCUMULATOR_FIELDS)) if accumulator is not None
-              else read_accumulators(session, visit.psn_no, day.year))
+    before = (
+        Accumulators(*(getattr(accumulator, f) for f in ACCUMULATOR_FIELDS))
+        if accumulator is not None
+        else read_accumulators(session, visit.psn_no, day.year)
+    )
     computed = run_chain(standing.edition, standing.insured, claim, before)
     return Prepared(standing, claim, computed, accumulator, institution)
 
@@ -322,22 +428,54 @@ def trace_json(computed: Computed) -> str:
     return json.dumps([step.as_dict() for step in computed.trace], ensure_ascii=False)
 
 
-def settlement_row(prepared: Prepared, *, setl_id: str | None, kind: str, msgid: str | None, actor: str,
-                   med_type: str, mdtrt_id: str | None) -> Settlement:
+def settlement_row(
+    prepared: Prepared,
+    *,
+    setl_id: str | None,
+    kind: str,
+    msgid: str | None,
+    actor: str,
+    med_type: str,
+    mdtrt_id: str | None,
+) -> Settlement:
     c, standing = prepared.computed, prepared.standing
     institution = prepared.institution
     return Settlement(
-        psn_no=standing.person.psn_no, setl_id=setl_id or "", mdtrt_id=mdtrt_id,
-        fixmedins_code=institution.fixmedins_code if institution else None, kind=kind, original_setl_id=None,
-        status="valid", year=c.year, edition=c.edition, benefit=c.benefit.value, med_type=med_type,
-        level=prepared.claim.level.value, setl_time=now(), service_date=prepared.claim.date,
-        medfee_sumamt=c.medfee_sumamt, fulamt_ownpay_amt=c.fulamt_ownpay_amt, overlmt_selfpay=c.overlmt_selfpay,
-        preselfpay_amt=c.preselfpay_amt, inscp_scp_amt=c.inscp_scp_amt, act_pay_dedc=c.act_pay_dedc,
-        hifp_pay=c.hifp_pay, hifmi_pay=c.hifmi_pay, maf_pay=c.maf_pay, fund_pay_sumamt=c.fund_pay_sumamt,
-        psn_part_amt=c.psn_part_amt, acct_pay=ZERO, acct_mulaid_pay=ZERO, psn_cash_pay=c.psn_part_amt,
+        psn_no=standing.person.psn_no,
+        setl_id=setl_id or "",
+        mdtrt_id=mdtrt_id,
+        fixmedins_code=institution.fixmedins_code if institution else None,
+        kind=kind,
+        original_setl_id=None,
+        status="valid",
+        year=c.year,
+        edition=c.edition,
+        benefit=c.benefit.value,
+        med_type=med_type,
+        level=prepared.claim.level.value,
+        setl_time=now(),
+        service_date=prepared.claim.date,
+        medfee_sumamt=c.medfee_sumamt,
+        fulamt_ownpay_amt=c.fulamt_ownpay_amt,
+        overlmt_selfpay=c.overlmt_selfpay,
+        preselfpay_amt=c.preselfpay_amt,
+        inscp_scp_amt=c.inscp_scp_amt,
+        act_pay_dedc=c.act_pay_dedc,
+        hifp_pay=c.hifp_pay,
+        hifmi_pay=c.hifmi_pay,
+        maf_pay=c.maf_pay,
+        fund_pay_sumamt=c.fund_pay_sumamt,
+        psn_part_amt=c.psn_part_amt,
+        acct_pay=ZERO,
+        acct_mulaid_pay=ZERO,
+        psn_cash_pay=c.psn_part_amt,
         **{f"add_{name}": getattr(c.added, name) for name in ACCUMULATOR_FIELDS},
-        category=standing.insured.category, assistance_class=standing.insured.assistance_class,
-        trace=trace_json(c), msgid=msgid, created_by=actor)
+        category=standing.insured.category,
+        assistance_class=standing.insured.assistance_class,
+        trace=trace_json(c),
+        msgid=msgid,
+        created_by=actor,
+    )
 
 
 def presettle(session: Session, editions: Editions, visit: Visit) -> Settlement:
@@ -345,16 +483,18 @@ def presettle(session: Session, editions: Editions, visit: Visit) -> Settlement:
     if visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算", field="mdtrt_id")
     prepared = prepare(session, editions, visit, lock=False)
-    return settlement_row(prepared, setl_id=None, kind="settle", msgid=None, actor="", med_type=visit.med_type,
-                          mdtrt_id=visit.mdtrt_id)
+    return settlement_row(
+        prepared, setl_id=None, kind="settle", msgid=None, actor="", med_type=visit.med_type, mdtrt_id=visit.mdtrt_id
+    )
 
 
 def new_setl_id(session: Session, admdvs: str = "330213") -> str:
     return f"{admdvs}S{reserve_numbers(session, 'setl_id', 1):012d}"
 
 
-def settle_visit(session: Session, editions: Editions, visit: Visit, *, expected_total: Decimal | None,
-                 msgid: str | None, actor: str) -> Settlement:
+def settle_visit(
+    session: Session, editions: Editions, visit: Visit, *, expected_total: Decimal | None, msgid: str | None, actor: str
+) -> Settlement:
     """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing."""
     if visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算", field="mdtrt_id")
@@ -362,16 +502,30 @@ def settle_visit(session: Session, editions: Editions, visit: Visit, *, expected
         raise Conflict(f"就诊 {visit.mdtrt_id} 已撤销", field="mdtrt_id")
     prepared = prepare(session, editions, visit, lock=True)
     if expected_total is not None and expected_total != prepared.computed.medfee_sumamt:
-        raise InvalidInput(f"medfee_sumamt {expected_total} 与已上传费用明细合计 {prepared.computed.medfee_sumamt} 不符",
-                           field="medfee_sumamt")
-    row = settlement_row(prepared, setl_id=new_setl_id(session), kind="settle", msgid=msgid, actor=actor,
-                         med_type=visit.med_type, mdtrt_id=visit.mdtrt_id)
+        raise InvalidInput(
+            f"medfee_sumamt {expected_total} 与已上传费用明细合计 {prepared.computed.medfee_sumamt} 不符",
+            field="medfee_sumamt",
+        )
+    row = settlement_row(
+        prepared,
+        setl_id=new_setl_id(session),
+        kind="settle",
+        msgid=msgid,
+        actor=actor,
+        med_type=visit.med_type,
+        mdtrt_id=visit.mdtrt_id,
+    )
     session.add(row)
     _apply(prepared.accumulator, row, +1)
     post_settlement(session, row)
-    for line in session.scalars(select(FeeDetail).where(
-            FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active",
-            FeeDetail.setl_id.is_(None))):
+    for line in session.scalars(
+        select(FeeDetail).where(
+            FeeDetail.psn_no == visit.psn_no,
+            FeeDetail.mdtrt_id == visit.mdtrt_id,
+            FeeDetail.status == "active",
+            FeeDetail.setl_id.is_(None),
+        )
+    ):
         line.setl_id = row.setl_id
     visit.status = "settled"
     session.flush()
@@ -384,9 +538,23 @@ def _apply(accumulator: Accumulator | None, row: Settlement, sign: int) -> None:
         setattr(accumulator, name, getattr(accumulator, name) + sign * getattr(row, f"add_{name}"))
 
 
-AMOUNT_COLUMNS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-                  "act_pay_dedc", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
-                  "acct_mulaid_pay", "psn_cash_pay", *(f"add_{n}" for n in ACCUMULATOR_FIELDS))
+AMOUNT_COLUMNS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "hifp_pay",
+    "hifmi_pay",
+    "maf_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+    "acct_pay",
+    "acct_mulaid_pay",
+    "psn_cash_pay",
+    *(f"add_{n}" for n in ACCUMULATOR_FIELDS),
+)
 
 
 def get_settlement(session: Session, setl_id: str, *, institution: str | None = None) -> Settlement:
@@ -396,8 +564,9 @@ def get_settlement(session: Session, setl_id: str, *, institution: str | None = 
     return row
 
 
-def cancel_settlement(session: Session, setl_id: str, *, institution: str | None, msgid: str | None,
-                      actor: str) -> Settlement:
+def cancel_settlement(
+    session: Session, setl_id: str, *, institution: str | None, msgid: str | None, actor: str
+) -> Settlement:
     """结算撤销: a new settlement row with every amount negated, the accumulators given back, a reversing
     journal entry; the visit's lines may then be changed and settled again."""
     original = get_settlement(session, setl_id, institution=institution)
@@ -428,8 +597,9 @@ def cancel_settlement(session: Session, setl_id: str, *, institution: str | None
     return cancel
 
 
-def reinstate_settlement(session: Session, editions: Editions, setl_id: str, *, msgid: str | None,
-                         actor: str) -> Settlement:
+def reinstate_settlement(
+    session: Session, editions: Editions, setl_id: str, *, msgid: str | None, actor: str
+) -> Settlement:
     """Undo a cancellation (reversal of 2208/2305): the original settlement's amounts stand again as a new
     settlement row, the accumulators take them again, and a new journal entry posts them."""
     original = get_settlement(session, setl_id)
@@ -446,8 +616,11 @@ def reinstate_settlement(session: Session, editions: Editions, setl_id: str, *, 
     _apply(accumulator, again, +1)
     post_settlement(session, again)
     if visit is not None:
-        for line in session.scalars(select(FeeDetail).where(
-                FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active", FeeDetail.setl_id.is_(None))):
+        for line in session.scalars(
+            select(FeeDetail).where(
+                FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active", FeeDetail.setl_id.is_(None)
+            )
+        ):
             line.setl_id = again.setl_id
         visit.status = "settled"
     session.flush()
@@ -458,9 +631,19 @@ def reinstate_settlement(session: Session, editions: Editions, setl_id: str, *, 
 # Manual reimbursement (零星报销, S18 §6): the same chain and ledger, paid to the person
 
 
-def manual_reimbursement(session: Session, editions: Editions, *, psn_no: str, benefit: Benefit,
-                         service_date: dt.date, level: Level, region: str, lines: tuple[FeeLine, ...],
-                         place: str, actor: str) -> Settlement:
+def manual_reimbursement(
+    session: Session,
+    editions: Editions,
+    *,
+    psn_no: str,
+    benefit: Benefit,
+    service_date: dt.date,
+    level: Level,
+    region: str,
+    lines: tuple[FeeLine, ...],
+    place: str,
+    actor: str,
+) -> Settlement:
     """Care that could not be settled directly, claimed with receipts and computed by the same rules."""
     if region not in REGIONS:
         raise InvalidInput(f"就医地区只能是：{'、'.join(REGIONS)}", field="region")
@@ -469,8 +652,9 @@ def manual_reimbursement(session: Session, editions: Editions, *, psn_no: str, b
     standing = standing_on(session, editions, psn_no, service_date)
     rules = standing.edition.care_elsewhere
     if region in rules.filing_required_in.value and cross_region_filing_on(session, psn_no, service_date) is None:
-        raise Refused(f"在{REGIONS[region]}就医的费用须先办理异地就医备案才能报销", field="region",
-                      code="no_cross_region_filing")
+        raise Refused(
+            f"在{REGIONS[region]}就医的费用须先办理异地就医备案才能报销", field="region", code="no_cross_region_filing"
+        )
     check_benefit(standing, benefit)
     claim = Claim(f"manual-{place[:20]}", benefit, service_date, level, lines)
     accumulator = lock_accumulator(session, psn_no, service_date.year)
@@ -478,8 +662,9 @@ def manual_reimbursement(session: Session, editions: Editions, *, psn_no: str, b
     computed = run_chain(standing.edition, standing.insured, claim, before)
     prepared = Prepared(standing, claim, computed, accumulator, None)
     med_type = {Benefit.OUTPATIENT: "11", Benefit.SPECIAL_DISEASE: "14", Benefit.INPATIENT: "21"}[benefit]
-    row = settlement_row(prepared, setl_id=new_setl_id(session), kind="manual", msgid=None, actor=actor,
-                         med_type=med_type, mdtrt_id=None)
+    row = settlement_row(
+        prepared, setl_id=new_setl_id(session), kind="manual", msgid=None, actor=actor, med_type=med_type, mdtrt_id=None
+    )
     session.add(row)
     _apply(accumulator, row, +1)
     post_settlement(session, row)
@@ -491,18 +676,28 @@ def manual_reimbursement(session: Session, editions: Editions, *, psn_no: str, b
 # The ledger
 
 
-def post_journal(session: Session, *, psn_no: str | None, setl_id: str | None, memo: str,
-                 postings: Sequence[tuple[str, Decimal]], reverses: str | None = None) -> JournalEntry:
+def post_journal(
+    session: Session,
+    *,
+    psn_no: str | None,
+    setl_id: str | None,
+    memo: str,
+    postings: Sequence[tuple[str, Decimal]],
+    reverses: str | None = None,
+) -> JournalEntry:
     """One balanced entry; an unbalanced one is a bug and refused outright."""
     lines = [(account, amount) for account, amount in postings if amount != 0]
     if sum((amount for _, amount in lines), ZERO) != 0:
         raise AssertionError(f"unbalanced journal entry: {lines}")
-    entry = JournalEntry(id=new_id(), psn_no=psn_no, setl_id=setl_id, memo=memo[:200], reverses_id=reverses,
-                         created_at=now())
+    entry = JournalEntry(
+        id=new_id(), psn_no=psn_no, setl_id=setl_id, memo=memo[:200], reverses_id=reverses, created_at=now()
+    )
     session.add(entry)
     session.flush()
-    session.add_all(Posting(entry_id=entry.id, line=number, account=account, amount=amount)
-                    for number, (account, amount) in enumerate(lines, start=1))
+    session.add_all(
+        Posting(entry_id=entry.id, line=number, account=account, amount=amount)
+        for number, (account, amount) in enumerate(lines, start=1)
+    )
     return entry
 
 
@@ -512,49 +707,88 @@ def settlement_postings(row: Settlement) -> list[tuple[str, Decimal]]:
     funds = [(account, -getattr(row, field)) for field, account, _ in FUND_ACCOUNTS]
     if row.kind == "manual" or row.fixmedins_code is None:
         return [(f"person:{row.psn_no}", row.fund_pay_sumamt), *funds]
-    return [(f"institution:{row.fixmedins_code}", row.medfee_sumamt), *funds,
-            (f"person:{row.psn_no}", -row.psn_part_amt)]
+    return [
+        (f"institution:{row.fixmedins_code}", row.medfee_sumamt),
+        *funds,
+        (f"person:{row.psn_no}", -row.psn_part_amt),
+    ]
 
 
 def post_settlement(session: Session, row: Settlement) -> JournalEntry:
     label = "零星报销" if row.kind == "manual" else "结算"
-    return post_journal(session, psn_no=row.psn_no, setl_id=row.setl_id, memo=f"{label} {row.setl_id}",
-                        postings=settlement_postings(row))
+    return post_journal(
+        session,
+        psn_no=row.psn_no,
+        setl_id=row.setl_id,
+        memo=f"{label} {row.setl_id}",
+        postings=settlement_postings(row),
+    )
 
 
 def reverse_journal(session: Session, setl_id: str, by_setl_id: str) -> JournalEntry:
-    entry = session.scalar(select(JournalEntry).where(JournalEntry.setl_id == setl_id,
-                                                      JournalEntry.reverses_id.is_(None)))
+    entry = session.scalar(
+        select(JournalEntry).where(JournalEntry.setl_id == setl_id, JournalEntry.reverses_id.is_(None))
+    )
     if entry is None:
         raise NotFound(f"结算 {setl_id} 没有记账凭证", field="setl_id")
     postings = session.scalars(select(Posting).where(Posting.entry_id == entry.id).order_by(Posting.line)).all()
-    return post_journal(session, psn_no=entry.psn_no, setl_id=by_setl_id, memo=f"撤销 {setl_id}",
-                        postings=[(p.account, -p.amount) for p in postings], reverses=entry.id)
+    return post_journal(
+        session,
+        psn_no=entry.psn_no,
+        setl_id=by_setl_id,
+        memo=f"撤销 {setl_id}",
+        postings=[(p.account, -p.amount) for p in postings],
+        reverses=entry.id,
+    )
 
 
 def ledger_balances(session: Session) -> dict[str, Decimal]:
     """Balance of every account, derived from the postings."""
-    return {account: Decimal(total) for account, total in session.execute(
-        select(Posting.account, func.sum(Posting.amount)).group_by(Posting.account))}
+    return {
+        account: Decimal(total)
+        for account, total in session.execute(
+            select(Posting.account, func.sum(Posting.amount)).group_by(Posting.account)
+        )
+    }
 
 
 def unbalanced_entries(session: Session) -> list[str]:
-    return list(session.scalars(select(Posting.entry_id).group_by(Posting.entry_id)
-                                .having(func.abs(func.sum(Posting.amount)) > Decimal("0.001"))))
+    return list(
+        session.scalars(
+            select(Posting.entry_id)
+            .group_by(Posting.entry_id)
+            .having(func.abs(func.sum(Posting.amount)) > Decimal("0.001"))
+        )
+    )
 
 
 def settlements_of(session: Session, psn_no: str) -> Sequence[Settlement]:
-    return session.scalars(select(Settlement).where(Settlement.psn_no == psn_no).order_by(
-        Settlement.setl_time.desc())).all()
+    return session.scalars(
+        select(Settlement).where(Settlement.psn_no == psn_no).order_by(Settlement.setl_time.desc())
+    ).all()
 
 
-def institution_totals(session: Session, code: str, begin: dt.date, end: dt.date) -> tuple[int, Decimal, Decimal,
-                                                                                         Decimal]:
+def institution_totals(
+    session: Session, code: str, begin: dt.date, end: dt.date
+) -> tuple[int, Decimal, Decimal, Decimal]:
     """(settlements, medfee, fund, account pay) net of cancellations, for 3201 reconciliation."""
     count, medfee, fund, acct = session.execute(
-        select(func.count(), func.coalesce(func.sum(Settlement.medfee_sumamt), 0),
-               func.coalesce(func.sum(Settlement.fund_pay_sumamt), 0), func.coalesce(func.sum(Settlement.acct_pay), 0))
-        .where(Settlement.fixmedins_code == code, Settlement.kind == "settle", Settlement.status == "valid",
-               Settlement.service_date >= begin, Settlement.service_date <= end)).one()
-    return int(count), round_money(Decimal(str(medfee))), round_money(Decimal(str(fund))), round_money(
-        Decimal(str(acct)))
+        select(
+            func.count(),
+            func.coalesce(func.sum(Settlement.medfee_sumamt), 0),
+            func.coalesce(func.sum(Settlement.fund_pay_sumamt), 0),
+            func.coalesce(func.sum(Settlement.acct_pay), 0),
+        ).where(
+            Settlement.fixmedins_code == code,
+            Settlement.kind == "settle",
+            Settlement.status == "valid",
+            Settlement.service_date >= begin,
+            Settlement.service_date <= end,
+        )
+    ).one()
+    return (
+        int(count),
+        round_money(Decimal(str(medfee))),
+        round_money(Decimal(str(fund))),
+        round_money(Decimal(str(acct))),
+    )

@@ -34,15 +34,18 @@ class Permission(StrEnum):
     PAYMENT_WRITE = "payment:write"
     BATCH_WRITE = "batch:write"
     REPORT_READ = "report:read"
+    SETTLEMENT_READ = "settlement:read"
+    SETTLEMENT_WRITE = "settlement:write"  # manual reimbursement, filings
+    INSTITUTION_WRITE = "institution:write"  # institutions, doctors, catalogue, agreement status
     STAFF_ADMIN = "staff:admin"
 
 
-READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ}
+READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READONLY: frozenset(READS),
     Role.AUDITOR: frozenset(READS),
     Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.ENROLLMENT_WRITE, Permission.PAYMENT_WRITE,
-                                   Permission.BATCH_WRITE}),
+                                   Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE}),
     Role.ADMIN: frozenset(Permission),
 }
 

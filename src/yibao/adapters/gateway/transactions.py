@@ -76,15 +76,24 @@ def sign_in(ctx: Context) -> tuple[Any, None]:
         raise Unauthorized("机构签到失败：cainfo 中的机构密钥不正确", field="cainfo")
     moment = now()
     sign_no = f"{moment:%Y%m%d%H%M%S}{secrets.token_hex(8)}"
-    ctx.session.add(GatewaySignIn(sign_no=sign_no, fixmedins_code=ctx.institution.fixmedins_code, opter_no=opter_no,
-                                  sign_time=moment, expires_at=dt.datetime.combine(moment.date(), dt.time.max)))
+    ctx.session.add(
+        GatewaySignIn(
+            sign_no=sign_no,
+            fixmedins_code=ctx.institution.fixmedins_code,
+            opter_no=opter_no,
+            sign_time=moment,
+            expires_at=dt.datetime.combine(moment.date(), dt.time.max),
+        )
+    )
     return {"signinoutb": {"sign_time": moment.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}, None
 
 
 def find_person(session: Session, data: Fields) -> Person:
     cert_type = data.req("mdtrt_cert_type", choices=CERT_TYPES)
     if cert_type == "01":
-        raise Refused("医保电子凭证（01）将随电子凭证模块受理，请暂用身份证（02）或社保卡（03）", field="mdtrt_cert_type")
+        raise Refused(
+            "医保电子凭证（01）将随电子凭证模块受理，请暂用身份证（02）或社保卡（03）", field="mdtrt_cert_type"
+        )
     if cert_type == "02":
         person = person_by_certno(session, data.req("mdtrt_cert_no", max_len=18))
     else:  # 03 social security card: ASSUMPTION — identified by the certno the HIS reads off the card
@@ -97,9 +106,16 @@ def find_person(session: Session, data: Fields) -> Person:
 
 
 def person_base(person: Person, day: dt.date) -> dict[str, Any]:
-    return {"psn_no": person.psn_no, "psn_cert_type": "01", "certno": person.certno, "psn_name": person.name,
-            "gend": person.sex, "naty": "01", "brdy": person.birth_date.isoformat(),
-            "age": age_on(person.birth_date, day)}
+    return {
+        "psn_no": person.psn_no,
+        "psn_cert_type": "01",
+        "certno": person.certno,
+        "psn_name": person.name,
+        "gend": person.sex,
+        "naty": "01",
+        "brdy": person.birth_date.isoformat(),
+        "age": age_on(person.birth_date, day),
+    }
 
 
 @transaction("1101", "人员信息获取", writes=False)
@@ -111,15 +127,28 @@ def person_info(ctx: Context) -> tuple[Any, None]:
         if enrollment.status == "cancelled":
             continue
         edition = ctx.editions.get(enrollment.edition)
-        insuinfo.append({
-            "balc": Decimal("0.00"), "insutype": "390", "psn_type": edition.categories[enrollment.category].psn_type,
-            "psn_insu_stas": "1" if enrollment.status == "active" else "0", "psn_insu_date":
-            enrollment.benefit_start.isoformat(), "paus_insu_date": enrollment.benefit_end.isoformat(),
-            "insuplc_admdvs": ctx.admdvs, "year": enrollment.year})
+        insuinfo.append(
+            {
+                "balc": Decimal("0.00"),
+                "insutype": "390",
+                "psn_type": edition.categories[enrollment.category].psn_type,
+                "psn_insu_stas": "1" if enrollment.status == "active" else "0",
+                "psn_insu_date": enrollment.benefit_start.isoformat(),
+                "paus_insu_date": enrollment.benefit_end.isoformat(),
+                "insuplc_admdvs": ctx.admdvs,
+                "year": enrollment.year,
+            }
+        )
     certificates = get_person(ctx.session, person.psn_no, with_certificates=True).certificates
-    idetinfo = [{"psn_idet_type": c.kind, "begntime": c.valid_from.isoformat(),
-                 "endtime": c.valid_to.isoformat() if c.valid_to else None}
-                for c in certificates if c.valid_to is None or c.valid_to >= today]
+    idetinfo = [
+        {
+            "psn_idet_type": c.kind,
+            "begntime": c.valid_from.isoformat(),
+            "endtime": c.valid_to.isoformat() if c.valid_to else None,
+        }
+        for c in certificates
+        if c.valid_to is None or c.valid_to >= today
+    ]
     return {"baseinfo": person_base(person, today), "insuinfo": insuinfo, "idetinfo": idetinfo}, None
 
 
@@ -128,8 +157,12 @@ def person_info(ctx: Context) -> tuple[Any, None]:
 
 
 def own_visit(ctx: Context, data: Fields) -> Visit:
-    return service.get_visit(ctx.session, data.req("mdtrt_id", max_len=30),
-                             institution=ctx.institution.fixmedins_code, psn_no=data.req("psn_no", max_len=20))
+    return service.get_visit(
+        ctx.session,
+        data.req("mdtrt_id", max_len=30),
+        institution=ctx.institution.fixmedins_code,
+        psn_no=data.req("psn_no", max_len=20),
+    )
 
 
 def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
@@ -138,14 +171,22 @@ def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
     if insutype != "390":
         raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field="input.data.insutype")
     return service.open_visit(
-        ctx.session, ctx.editions, institution=ctx.institution, psn_no=psn_no, med_type=med_type,
+        ctx.session,
+        ctx.editions,
+        institution=ctx.institution,
+        psn_no=psn_no,
+        med_type=med_type,
         begntime=data.time("begntime"),  # type: ignore[arg-type]
-        cert_type=data.req("mdtrt_cert_type", choices=CERT_TYPES), cert_no=data.text("mdtrt_cert_no", required=False),
-        ipt_otp_no=data.text(number_key, required=False), atddr_no=data.text("atddr_no", required=False),
-        dr_name=data.text("dr_name", required=False), dept_code=data.text("dept_code", required=False)
-        or data.text("adm_dept_codg", required=False), dept_name=data.text("dept_name", required=False)
-        or data.text("adm_dept_name", required=False), dise_codg=data.text("dise_codg", required=False),
-        dise_name=data.text("dise_name", required=False))
+        cert_type=data.req("mdtrt_cert_type", choices=CERT_TYPES),
+        cert_no=data.text("mdtrt_cert_no", required=False),
+        ipt_otp_no=data.text(number_key, required=False),
+        atddr_no=data.text("atddr_no", required=False),
+        dr_name=data.text("dr_name", required=False),
+        dept_code=data.text("dept_code", required=False) or data.text("adm_dept_codg", required=False),
+        dept_name=data.text("dept_name", required=False) or data.text("adm_dept_name", required=False),
+        dise_codg=data.text("dise_codg", required=False),
+        dise_name=data.text("dise_name", required=False),
+    )
 
 
 @transaction("2201", "门诊挂号", writes=True)
@@ -154,7 +195,8 @@ def outpatient_register(ctx: Context) -> tuple[Any, dict[str, Any]]:
     med_type = "41" if ctx.institution.kind == "pharmacy" else "11"
     visit = _open(ctx, data, med_type, "ipt_otp_no")
     return {"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_otp_no": visit.ipt_otp_no}}, {
-        "visit_status": [visit.mdtrt_id, "cancelled"]}
+        "visit_status": [visit.mdtrt_id, "cancelled"]
+    }
 
 
 @transaction("2401", "入院办理", writes=True)
@@ -165,19 +207,23 @@ def admission(ctx: Context) -> tuple[Any, dict[str, Any]]:
         raise GatewayInputError("入院办理的医疗类别 med_type 应为 21（普通住院）", field="input.mdtrtinfo.med_type")
     visit = _open(ctx, data, "21", "ipt_no")
     return {"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_no": visit.ipt_otp_no}}, {
-        "visit_status": [visit.mdtrt_id, "cancelled"]}
+        "visit_status": [visit.mdtrt_id, "cancelled"]
+    }
 
 
 def _cancel_visit(ctx: Context, data: Fields, inpatient: bool) -> tuple[Any, dict[str, Any]]:
     visit = own_visit(ctx, data)
     if (visit.med_type == "21") != inpatient:
-        raise GatewayInputError(f"就诊 {visit.mdtrt_id} 不是{'住院' if inpatient else '门诊'}就诊", field="input.data.mdtrt_id")
+        raise GatewayInputError(
+            f"就诊 {visit.mdtrt_id} 不是{'住院' if inpatient else '门诊'}就诊", field="input.data.mdtrt_id"
+        )
     if visit.status == "settled":
         raise Conflict("已结算的就诊须先撤销结算", field="input.data.mdtrt_id")
     if visit.status == "cancelled":
         raise Conflict("该就诊已撤销", field="input.data.mdtrt_id")
-    active = ctx.session.scalar(select(FeeDetail.feedetl_sn).where(
-        FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active").limit(1))
+    active = ctx.session.scalar(
+        select(FeeDetail.feedetl_sn).where(FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active").limit(1)
+    )
     if active is not None:
         raise Conflict("就诊仍有费用明细，须先删除费用明细", field="input.data.mdtrt_id")
     previous = visit.status
@@ -200,7 +246,9 @@ def outpatient_info(ctx: Context) -> tuple[Any, dict[str, Any]]:
     info = ctx.input.child("mdtrtinfo")
     visit = own_visit(ctx, info)
     if visit.status != "open":
-        raise Conflict(f"就诊 {visit.mdtrt_id} 状态为 {visit.status}，不能修改就诊信息", field="input.mdtrtinfo.mdtrt_id")
+        raise Conflict(
+            f"就诊 {visit.mdtrt_id} 状态为 {visit.status}，不能修改就诊信息", field="input.mdtrtinfo.mdtrt_id"
+        )
     med_type = info.req("med_type", choices=("11", "12", "13", "14", "41"))
     undo = {"visit_info": [visit.mdtrt_id, visit.med_type, visit.dise_codg, visit.dise_name]}
     if med_type == "14":
@@ -249,24 +297,45 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
     mdtrt_id, psn_no = ids.pop()
     visit = service.get_visit(ctx.session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
     if (visit.med_type == "21") != inpatient:
-        raise GatewayInputError(f"就诊 {mdtrt_id} 应使用{'2301' if visit.med_type == '21' else '2204'}上传费用",
-                                field="input.feedetail")
-    fees = [service.FeeIn(
-        feedetl_sn=item.req("feedetl_sn", max_len=30), fee_ocur_time=item.time("fee_ocur_time"),  # type: ignore[arg-type]
-        med_list_codg=item.req("med_list_codg", max_len=50), cnt=item.number("cnt", places=4, signed=True),  # type: ignore[arg-type]
-        pric=item.number("pric", places=6),  # type: ignore[arg-type]
-        det_item_fee_sumamt=item.money("det_item_fee_sumamt", signed=True),  # type: ignore[arg-type]
-        chrg_bchno=item.text("chrg_bchno", required=False), rxno=item.text("rxno", required=False),
-        medins_list_codg=item.text("medins_list_codg", required=False),
-        bilg_dr_codg=item.text("bilg_dr_codg", required=False), bilg_dr_name=item.text("bilg_dr_name", required=False),
-        init_feedetl_sn=item.text("init_feedetl_sn", required=False)) for item in items]
+        raise GatewayInputError(
+            f"就诊 {mdtrt_id} 应使用{'2301' if visit.med_type == '21' else '2204'}上传费用", field="input.feedetail"
+        )
+    fees = [
+        service.FeeIn(
+            feedetl_sn=item.req("feedetl_sn", max_len=30),
+            fee_ocur_time=item.time("fee_ocur_time"),  # type: ignore[arg-type]
+            med_list_codg=item.req("med_list_codg", max_len=50),
+            cnt=item.number("cnt", places=4, signed=True),  # type: ignore[arg-type]
+            pric=item.number("pric", places=6),  # type: ignore[arg-type]
+            det_item_fee_sumamt=item.money("det_item_fee_sumamt", signed=True),  # type: ignore[arg-type]
+            chrg_bchno=item.text("chrg_bchno", required=False),
+            rxno=item.text("rxno", required=False),
+            medins_list_codg=item.text("medins_list_codg", required=False),
+            bilg_dr_codg=item.text("bilg_dr_codg", required=False),
+            bilg_dr_name=item.text("bilg_dr_name", required=False),
+            init_feedetl_sn=item.text("init_feedetl_sn", required=False),
+        )
+        for item in items
+    ]
     rows = service.upload_fees(ctx.session, ctx.editions, visit, fees, msgid=ctx.msgid)
-    result = [{"feedetl_sn": r.feedetl_sn, "det_item_fee_sumamt": money_out(r.det_item_fee_sumamt), "cnt": r.cnt,
-               "pric": r.pric, "pric_uplmt_amt": r.pric_uplmt_amt, "selfpay_prop": r.selfpay_prop,
-               "fulamt_ownpay_amt": money_out(r.fulamt_ownpay_amt), "overlmt_amt": money_out(r.overlmt_amt),
-               "preselfpay_amt": money_out(r.preselfpay_amt), "inscp_scp_amt": money_out(r.inscp_scp_amt),
-               "chrgitm_lv": {"A": "01", "B": "02", "C": "03"}[r.item_class], "med_chrgitm_type": None,
-               "lmt_used_flag": "0"} for r in rows]
+    result = [
+        {
+            "feedetl_sn": r.feedetl_sn,
+            "det_item_fee_sumamt": money_out(r.det_item_fee_sumamt),
+            "cnt": r.cnt,
+            "pric": r.pric,
+            "pric_uplmt_amt": r.pric_uplmt_amt,
+            "selfpay_prop": r.selfpay_prop,
+            "fulamt_ownpay_amt": money_out(r.fulamt_ownpay_amt),
+            "overlmt_amt": money_out(r.overlmt_amt),
+            "preselfpay_amt": money_out(r.preselfpay_amt),
+            "inscp_scp_amt": money_out(r.inscp_scp_amt),
+            "chrgitm_lv": {"A": "01", "B": "02", "C": "03"}[r.item_class],
+            "med_chrgitm_type": None,
+            "lmt_used_flag": "0",
+        }
+        for r in rows
+    ]
     return {"result": result}, {"fees": [visit.psn_no, mdtrt_id, [r.feedetl_sn for r in rows], "deleted"]}
 
 
@@ -287,8 +356,15 @@ def _delete(ctx: Context, selector: str) -> tuple[Any, dict[str, Any]]:
     wanted = None
     if chosen and chosen != "0000":
         if selector == "chrg_bchno":
-            wanted = list(ctx.session.scalars(select(FeeDetail.feedetl_sn).where(
-                FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.chrg_bchno == chosen, FeeDetail.status == "active")))
+            wanted = list(
+                ctx.session.scalars(
+                    select(FeeDetail.feedetl_sn).where(
+                        FeeDetail.mdtrt_id == visit.mdtrt_id,
+                        FeeDetail.chrg_bchno == chosen,
+                        FeeDetail.status == "active",
+                    )
+                )
+            )
             if not wanted:
                 raise NotFound(f"收费批次 {chosen} 没有未结算的费用明细", field="input.data.chrg_bchno")
         else:
@@ -315,20 +391,46 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
     person = session.get(Person, row.psn_no)
     assert person is not None
     denominator = row.inscp_scp_amt - row.act_pay_dedc
-    pool_prop = ((denominator - row.hifp_pay) / denominator).quantize(Decimal("0.0001")) if denominator else Decimal(
-        "0.0000")
+    pool_prop = (
+        ((denominator - row.hifp_pay) / denominator).quantize(Decimal("0.0001")) if denominator else Decimal("0.0000")
+    )
     info = {
-        "mdtrt_id": row.mdtrt_id, "setl_id": row.setl_id or None, **person_base(person, row.service_date),
-        "insutype": "390", "psn_type": None, "setl_time": row.setl_time.strftime("%Y-%m-%d %H:%M:%S"),
-        "mdtrt_cert_type": visit.mdtrt_cert_type if visit else None, "med_type": row.med_type,
-        "pool_prop_selfpay": pool_prop, "cvlserv_pay": Decimal("0.00"), "hifes_pay": Decimal("0.00"),
-        "hifob_pay": Decimal("0.00"), "oth_pay": Decimal("0.00"), "hosp_part_amt": Decimal("0.00"),
-        "balc": Decimal("0.00"), "medins_setl_id": row.msgid, "clr_optins": admdvs, "clr_way": "1",
+        "mdtrt_id": row.mdtrt_id,
+        "setl_id": row.setl_id or None,
+        **person_base(person, row.service_date),
+        "insutype": "390",
+        "psn_type": None,
+        "setl_time": row.setl_time.strftime("%Y-%m-%d %H:%M:%S"),
+        "mdtrt_cert_type": visit.mdtrt_cert_type if visit else None,
+        "med_type": row.med_type,
+        "pool_prop_selfpay": pool_prop,
+        "cvlserv_pay": Decimal("0.00"),
+        "hifes_pay": Decimal("0.00"),
+        "hifob_pay": Decimal("0.00"),
+        "oth_pay": Decimal("0.00"),
+        "hosp_part_amt": Decimal("0.00"),
+        "balc": Decimal("0.00"),
+        "medins_setl_id": row.msgid,
+        "clr_optins": admdvs,
+        "clr_way": "1",
         "clr_type": "21" if row.med_type == "21" else "11",
     }
-    for name in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-                 "act_pay_dedc", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
-                 "acct_mulaid_pay", "psn_cash_pay"):
+    for name in (
+        "medfee_sumamt",
+        "fulamt_ownpay_amt",
+        "overlmt_selfpay",
+        "preselfpay_amt",
+        "inscp_scp_amt",
+        "act_pay_dedc",
+        "hifp_pay",
+        "hifmi_pay",
+        "maf_pay",
+        "fund_pay_sumamt",
+        "psn_part_amt",
+        "acct_pay",
+        "acct_mulaid_pay",
+        "psn_cash_pay",
+    ):
         info[name] = money_out(getattr(row, name))
     return info
 
@@ -336,13 +438,22 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
 def setldetail(row: Settlement) -> list[dict[str, Any]]:
     steps = {step["stage"]: step for step in json.loads(row.trace)}
     detail = []
-    for field, fund, stage in (("hifp_pay", "390100", "basic_fund"), ("hifmi_pay", "390200", "serious_illness"),
-                               ("maf_pay", "610100", "assistance_relief")):
+    for field, fund, stage in (
+        ("hifp_pay", "390100", "basic_fund"),
+        ("hifmi_pay", "390200", "serious_illness"),
+        ("maf_pay", "610100", "assistance_relief"),
+    ):
         step = steps.get(stage) or steps.get("assistance_ordinary" if fund == "610100" else "")
-        detail.append({"fund_pay_type": fund, "inscp_scp_amt": money_out(row.inscp_scp_amt),
-                       "crt_payb_lmt_amt": None, "fund_payamt": money_out(getattr(row, field)),
-                       "fund_pay_type_name": FUND_NAMES[fund],
-                       "setl_proc_info": step["explanation"] if step else "本次不适用"})
+        detail.append(
+            {
+                "fund_pay_type": fund,
+                "inscp_scp_amt": money_out(row.inscp_scp_amt),
+                "crt_payb_lmt_amt": None,
+                "fund_payamt": money_out(getattr(row, field)),
+                "fund_pay_type_name": FUND_NAMES[fund],
+                "setl_proc_info": step["explanation"] if step else "本次不适用",
+            }
+        )
     return detail
 
 
@@ -351,7 +462,9 @@ def _settle_input(ctx: Context) -> tuple[Fields, Visit]:
     visit = own_visit(ctx, data)
     med_type = data.text("med_type", required=False)
     if med_type is not None and med_type != visit.med_type:
-        raise GatewayInputError(f"med_type {med_type} 与就诊登记的 {visit.med_type} 不一致", field="input.data.med_type")
+        raise GatewayInputError(
+            f"med_type {med_type} 与就诊登记的 {visit.med_type} 不一致", field="input.data.med_type"
+        )
     if data.text("mid_setl_flag", required=False) not in (None, "0"):
         raise Refused("暂不支持中途结算（mid_setl_flag=1），请出院后结算", field="input.data.mid_setl_flag")
     return data, visit
@@ -362,8 +475,9 @@ def _check_echo(data: Fields, row: Settlement) -> None:
     for name in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt"):
         sent = data.money(name, required=False)
         if sent is not None and sent != getattr(row, name):
-            raise GatewayInputError(f"input.data.{name} {sent} 与费用明细计算的 {getattr(row, name)} 不符",
-                                    field=f"input.data.{name}")
+            raise GatewayInputError(
+                f"input.data.{name} {sent} 与费用明细计算的 {getattr(row, name)} 不符", field=f"input.data.{name}"
+            )
 
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
@@ -371,18 +485,27 @@ def _presettle(ctx: Context) -> tuple[Any, None]:
     row = service.presettle(ctx.session, ctx.editions, visit)
     sent = data.money("medfee_sumamt", required=False)
     if sent is not None and sent != row.medfee_sumamt:
-        raise GatewayInputError(f"input.data.medfee_sumamt {sent} 与费用明细合计 {row.medfee_sumamt} 不符",
-                                field="input.data.medfee_sumamt")
+        raise GatewayInputError(
+            f"input.data.medfee_sumamt {sent} 与费用明细合计 {row.medfee_sumamt} 不符", field="input.data.medfee_sumamt"
+        )
     return {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)}, None
 
 
 def _settle(ctx: Context) -> tuple[Any, dict[str, Any]]:
     data, visit = _settle_input(ctx)
-    row = service.settle_visit(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"),
-                               msgid=ctx.msgid, actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}")
+    row = service.settle_visit(
+        ctx.session,
+        ctx.editions,
+        visit,
+        expected_total=data.money("medfee_sumamt"),
+        msgid=ctx.msgid,
+        actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}",
+    )
     _check_echo(data, row)
-    return ({"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
-            {"cancel_settlement": row.setl_id})
+    return (
+        {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
+        {"cancel_settlement": row.setl_id},
+    )
 
 
 def _cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
@@ -392,15 +515,26 @@ def _cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
     original = service.get_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code)
     if original.mdtrt_id != visit.mdtrt_id:
         raise GatewayInputError(f"结算 {setl_id} 不属于就诊 {visit.mdtrt_id}", field="input.data.setl_id")
-    row = service.cancel_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code,
-                                    msgid=ctx.msgid, actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}")
-    return ({"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
-            {"reinstate_settlement": setl_id})
+    row = service.cancel_settlement(
+        ctx.session,
+        setl_id,
+        institution=ctx.institution.fixmedins_code,
+        msgid=ctx.msgid,
+        actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}",
+    )
+    return (
+        {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
+        {"reinstate_settlement": setl_id},
+    )
 
 
 for _infno, _name, _handler, _writes in (
-    ("2206", "门诊预结算", _presettle, False), ("2207", "门诊结算", _settle, True), ("2208", "门诊结算撤销", _cancel, True),
-    ("2303", "住院预结算", _presettle, False), ("2304", "住院结算", _settle, True), ("2305", "住院结算撤销", _cancel, True),
+    ("2206", "门诊预结算", _presettle, False),
+    ("2207", "门诊结算", _settle, True),
+    ("2208", "门诊结算撤销", _cancel, True),
+    ("2303", "住院预结算", _presettle, False),
+    ("2304", "住院结算", _settle, True),
+    ("2305", "住院结算撤销", _cancel, True),
 ):
     transaction(_infno, _name, writes=_writes)(_handler)
 
@@ -413,17 +547,25 @@ for _infno, _name, _handler, _writes in (
 def special_disease_filing(ctx: Context) -> tuple[Any, dict[str, Any]]:
     data = ctx.input.child("data")
     filing = file_special_disease(
-        ctx.session, psn_no=data.req("psn_no", max_len=20), disease_code=data.req("opsp_dise_code", max_len=30),
+        ctx.session,
+        psn_no=data.req("psn_no", max_len=20),
+        disease_code=data.req("opsp_dise_code", max_len=30),
         disease_name=data.req("opsp_dise_name", max_len=100),
         fixmedins_code=data.text("ide_fixmedins_no", required=False) or ctx.institution.fixmedins_code,
-        begndate=data.date("begndate"), enddate=data.date("enddate", required=False),  # type: ignore[arg-type]
-        diag_dr_code=data.text("diag_dr_codg", required=False))
+        begndate=data.date("begndate"),
+        enddate=data.date("enddate", required=False),  # type: ignore[arg-type]
+        diag_dr_code=data.text("diag_dr_codg", required=False),
+    )
     return {"result": {"trt_dcla_detl_sn": filing.id}}, {"revoke_filing": [filing.psn_no, filing.id]}
 
 
-CUM_NAMES = {"outpatient": "普通门诊政策范围内费用累计", "inpatient": "住院政策范围内费用累计",
-             "special_disease": "门诊特病政策范围内费用累计", "serious_illness_burden": "大病保险个人负担累计",
-             "assistance_selfpay": "医疗救助后个人自付累计"}
+CUM_NAMES = {
+    "outpatient": "普通门诊政策范围内费用累计",
+    "inpatient": "住院政策范围内费用累计",
+    "special_disease": "门诊特病政策范围内费用累计",
+    "serious_illness_burden": "大病保险个人负担累计",
+    "assistance_selfpay": "医疗救助后个人自付累计",
+}
 
 
 @transaction("5206", "人员累计信息查询", writes=False)
@@ -434,8 +576,18 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
     month = data.text("cum_ym", required=False)
     year = int(month[:4]) if month and month[:4].isdigit() else now().year
     totals = service.read_accumulators(ctx.session, psn_no, year).as_dict()
-    return {"cuminfo": [{"insutype": "390", "year": year, "cum_type_code": code, "cum_type_name": CUM_NAMES[code],
-                         "cum": money_out(value)} for code, value in totals.items()]}, None
+    return {
+        "cuminfo": [
+            {
+                "insutype": "390",
+                "year": year,
+                "cum_type_code": code,
+                "cum_type_name": CUM_NAMES[code],
+                "cum": money_out(value),
+            }
+            for code, value in totals.items()
+        ]
+    }, None
 
 
 @transaction("3201", "医药机构费用结算对总账", writes=False)
@@ -444,14 +596,25 @@ def reconcile(ctx: Context) -> tuple[Any, None]:
     begin, end = data.date("stmt_begndate"), data.date("stmt_enddate")
     assert begin is not None and end is not None
     count, medfee, fund, acct = service.institution_totals(ctx.session, ctx.institution.fixmedins_code, begin, end)
-    theirs = (int(data.number("fixmedins_setl_cnt", places=0) or 0), data.money("medfee_sumamt"),
-              data.money("fund_pay_sumamt"), data.money("acct_pay"))
+    theirs = (
+        int(data.number("fixmedins_setl_cnt", places=0) or 0),
+        data.money("medfee_sumamt"),
+        data.money("fund_pay_sumamt"),
+        data.money("acct_pay"),
+    )
     ours = (count, medfee, fund, acct)
     matched = theirs == ours
-    detail = "对账一致" if matched else (f"对账不平：中心 {count} 笔、医疗费 {medfee}、基金 {fund}、个账 {acct}；"
-                                      f"机构 {theirs[0]} 笔、医疗费 {theirs[1]}、基金 {theirs[2]}、个账 {theirs[3]}")
-    return {"stmtinfo": {"setl_optins": ctx.admdvs, "stmt_rslt": "0" if matched else "1",
-                         "stmt_rslt_dscr": detail}}, None
+    detail = (
+        "对账一致"
+        if matched
+        else (
+            f"对账不平：中心 {count} 笔、医疗费 {medfee}、基金 {fund}、个账 {acct}；"
+            f"机构 {theirs[0]} 笔、医疗费 {theirs[1]}、基金 {theirs[2]}、个账 {theirs[3]}"
+        )
+    )
+    return {
+        "stmtinfo": {"setl_optins": ctx.admdvs, "stmt_rslt": "0" if matched else "1", "stmt_rslt_dscr": detail}
+    }, None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -467,7 +630,9 @@ def reversal(ctx: Context) -> tuple[Any, None]:
     if original is None or original.fixmedins_code != ctx.institution.fixmedins_code:
         return {"result": {"omsgid": omsgid, "rslt": "原交易未生效，无需冲正"}}, None
     if original.infno != oinfno:
-        raise GatewayInputError(f"原交易 {omsgid} 的交易编号是 {original.infno}，不是 {oinfno}", field="input.data.oinfno")
+        raise GatewayInputError(
+            f"原交易 {omsgid} 的交易编号是 {original.infno}，不是 {oinfno}", field="input.data.oinfno"
+        )
     if original.reversed_by is not None:
         raise Conflict(f"原交易 {omsgid} 已由 {original.reversed_by} 冲正", field="input.data.omsgid")
     if original.infno == "2601":
@@ -486,8 +651,9 @@ def apply_undo(ctx: Context, undo: dict[str, Any], psn_no: str) -> None:
         if row.psn_no != psn_no:
             raise GatewayInputError("psn_no 与原交易不一致", field="input.data.psn_no")
         if row.status == "valid":
-            service.cancel_settlement(session, row.setl_id, institution=ctx.institution.fixmedins_code,
-                                      msgid=ctx.msgid, actor=actor)
+            service.cancel_settlement(
+                session, row.setl_id, institution=ctx.institution.fixmedins_code, msgid=ctx.msgid, actor=actor
+            )
     elif "reinstate_settlement" in undo:
         service.reinstate_settlement(session, ctx.editions, undo["reinstate_settlement"], msgid=ctx.msgid, actor=actor)
     elif "fees" in undo:
@@ -495,8 +661,11 @@ def apply_undo(ctx: Context, undo: dict[str, Any], psn_no: str) -> None:
         visit = service.get_visit(session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
         if visit.status == "settled":
             raise Conflict("就诊已结算，须先撤销结算再冲正费用交易", field="input.data.omsgid")
-        for line in session.scalars(select(FeeDetail).where(FeeDetail.psn_no == owner, FeeDetail.mdtrt_id == mdtrt_id,
-                                                            FeeDetail.feedetl_sn.in_(sns))):
+        for line in session.scalars(
+            select(FeeDetail).where(
+                FeeDetail.psn_no == owner, FeeDetail.mdtrt_id == mdtrt_id, FeeDetail.feedetl_sn.in_(sns)
+            )
+        ):
             line.status = status
     elif "visit_status" in undo:
         mdtrt_id, status = undo["visit_status"]

@@ -1,0 +1,100 @@
+"""Institutions, doctors and the catalogue: the staff API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from yibao.deps import DbSession, InstitutionWrite, SettlementRead
+from yibao.institutions import service
+from yibao.kit.schema import In, Out
+
+router = APIRouter(prefix="/api/institutions", tags=["定点医药机构 institutions"])
+
+
+class InstitutionCreate(In):
+    fixmedins_code: str
+    name: str = Field(min_length=1, max_length=100)
+    kind: str = Field(description="hospital / community / pharmacy")
+    hosp_lv: str = Field(description="01–11（02 三甲 …）")
+    region: str = Field("ningbo", description="ningbo / zhejiang / other_province")
+    admdvs: str = "330213"
+    cross_province_designated: bool = False
+
+
+class InstitutionRead(Out):
+    fixmedins_code: str
+    name: str
+    kind: str
+    hosp_lv: str
+    level: str
+    region: str
+    admdvs: str
+    cross_province_designated: bool
+    agreement_status: str
+    suspended_until: dt.date | None
+
+
+class InstitutionCreated(InstitutionRead):
+    secret: str = Field(description="接口签到密钥，只显示这一次")
+
+
+class AgreementUpdate(In):
+    status: str = Field(description="active / suspended / terminated")
+    until: dt.date | None = None
+
+
+class DoctorCreate(In):
+    dr_code: str
+    name: str
+
+
+class CatalogueCreate(In):
+    code: str
+    name: str
+    item_class: str = Field(description="A 甲 / B 乙 / C 丙")
+    category: str = "drug"
+    price_ceiling: Decimal | None = None
+
+
+class SelfpayCreate(In):
+    selfpay_prop: Decimal = Field(ge=0, le=1)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+
+@router.post("", response_model=InstitutionCreated, status_code=201, summary="登记定点医药机构")
+def register(body: InstitutionCreate, session: DbSession, user: InstitutionWrite) -> object:
+    institution, secret = service.register_institution(session, **body.model_dump())
+    return {**InstitutionRead.model_validate(institution).model_dump(), "secret": secret}
+
+
+@router.get("", response_model=list[InstitutionRead], summary="定点医药机构及协议状态")
+def institutions(session: DbSession, user: SettlementRead) -> object:
+    return service.list_institutions(session)
+
+
+@router.put("/{code}/agreement", response_model=InstitutionRead, summary="暂停结算、解除协议或恢复")
+def agreement(code: str, body: AgreementUpdate, session: DbSession, user: InstitutionWrite) -> object:
+    return service.set_agreement(session, code=code, status=body.status, until=body.until)
+
+
+@router.post("/{code}/doctors", status_code=201, summary="登记医保医师")
+def doctor(code: str, body: DoctorCreate, session: DbSession, user: InstitutionWrite) -> dict[str, object]:
+    row = service.add_doctor(session, dr_code=body.dr_code, name=body.name, fixmedins_code=code)
+    return {"dr_code": row.dr_code, "name": row.name, "points": row.points}
+
+
+@router.post("/catalogue", status_code=201, summary="新增医保目录项目")
+def catalogue(body: CatalogueCreate, session: DbSession, user: InstitutionWrite) -> dict[str, object]:
+    item = service.add_catalogue_item(session, **body.model_dump())
+    return {"code": item.code, "name": item.name, "item_class": item.item_class}
+
+
+@router.post("/catalogue/{code}/selfpay", status_code=201, summary="设定乙类先行自付比例（按日期）")
+def selfpay(code: str, body: SelfpayCreate, session: DbSession, user: InstitutionWrite) -> dict[str, object]:
+    row = service.set_selfpay(session, code=code, **body.model_dump())
+    return {"code": row.code, "selfpay_prop": str(row.selfpay_prop), "valid_from": row.valid_from}

@@ -1,0 +1,77 @@
+"""Staff side of settlement (issue 4 §1, §2, §5, §6): institutions and their agreement status, filings,
+manual reimbursement through the same chain and ledger, and the receipt as HTML and PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.dbfixtures import sign_in
+from tests.gateway.conftest import COMMUNITY
+from tests.gateway.his import HIS, insured
+from yibao.settlement.service import ledger_balances, read_accumulators, unbalanced_entries
+
+
+def test_institutions_and_agreement_status(client: TestClient, session: Session,
+                                           his: Callable[[str], HIS]) -> None:
+    admin = sign_in(client, session, "admin")
+    made = client.post("/api/institutions", headers=admin, json={
+        "fixmedins_code": "H33021300077", "name": "奉化区测试医院", "kind": "hospital", "hosp_lv": "04"})
+    assert made.status_code == 201, made.text
+    assert (made.json()["level"], len(made.json()["secret"]) > 10) == ("tertiary_c", True)
+    bad = client.post("/api/institutions", headers=admin, json={
+        "fixmedins_code": "X1", "name": "坏", "kind": "hospital", "hosp_lv": "02"})
+    assert bad.status_code == 400 and "机构编码" in bad.json()["message"]
+    suspended = client.put("/api/institutions/H33021300077/agreement", headers=admin,
+                           json={"status": "suspended", "until": "2022-12-31"})
+    assert suspended.json()["agreement_status"] == "suspended"
+    missing = client.put("/api/institutions/H33021300077/agreement", headers=admin, json={"status": "suspended"})
+    assert missing.status_code == 400 and "暂停至" in missing.json()["message"]
+    clerk = sign_in(client, session, "clerk")
+    assert client.put("/api/institutions/H33021300077/agreement", headers=clerk,
+                      json={"status": "active"}).status_code == 403
+
+
+def test_manual_reimbursement_uses_the_same_chain_and_ledger(client: TestClient, session: Session) -> None:
+    person = insured(session)
+    clerk = sign_in(client, session, "clerk")
+    body = {"psn_no": person.psn_no, "benefit": "inpatient", "service_date": "2022-05-20", "level": "tertiary_a",
+            "region": "other_province", "place": "复旦大学附属中山医院",
+            "lines": [{"amount": "10000.00", "class": "A"}]}
+    refused = client.post("/api/settlements/manual", headers=clerk, json=body)
+    assert refused.status_code == 400 and "异地就医备案" in refused.json()["message"]
+    filed = client.post("/api/filings/cross-region", headers=clerk, json={
+        "psn_no": person.psn_no, "reason": "referral", "place": "上海市", "begndate": "2022-05-01"})
+    assert filed.status_code == 201, filed.text
+    done = client.post("/api/settlements/manual", headers=clerk, json=body)
+    assert done.status_code == 201, done.text
+    row = done.json()
+    assert (row["kind"], row["act_pay_dedc"], row["hifp_pay"]) == ("manual", "1500.00", "5950.00")
+    assert read_accumulators(session, person.psn_no, 2022).inpatient == Decimal("10000.00")
+    assert ledger_balances(session)[f"person:{person.psn_no}"] == Decimal("5950.00")  # the fund pays the person
+    assert unbalanced_entries(session) == []
+    listed = client.get("/api/settlements", headers=clerk, params={"psn_no": person.psn_no}).json()
+    assert [s["setl_id"] for s in listed] == [row["setl_id"]]
+    assert any(step["stage"] == "deductible" for step in listed[0]["trace"])
+
+
+def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callable[[str], HIS]) -> None:
+    person = insured(session, name="竺秀英")
+    clinic = his(COMMUNITY)
+    mdtrt_id = clinic.register(person.psn_no, "2022-06-15")
+    clinic.fees("2204", person.psn_no, mdtrt_id, "2022-06-15", [("XJ01CAA040A001010101445", "2", "40")])
+    setl = clinic.ok("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("80"), "11"))["setlinfo"]
+    viewer = sign_in(client, session, "readonly")
+    page = client.get(f"/api/settlements/{setl['setl_id']}/receipt", headers=viewer)
+    assert page.status_code == 200
+    for text in ("结算单", "竺秀英", "统筹基金支付", "48.00", "计算过程", "S22 §4 table", "社区医院"):
+        assert text in page.text
+    assert person.certno not in page.text  # the ID number is masked
+    pdf = client.get(f"/api/settlements/{setl['setl_id']}/receipt.pdf", headers=viewer)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert b"FontFile2" in pdf.content  # the CJK font is embedded, so any viewer shows the Chinese
+    assert client.get("/api/settlements/nope/receipt", headers=viewer).status_code == 404
