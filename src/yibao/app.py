@@ -18,7 +18,7 @@ from yibao import __version__
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
-from yibao.db import make_engine, make_sessionmaker, migrate
+from yibao.db import make_engine, make_sessionmaker, migrate, read_only
 from yibao.enrollment.api import router as enrollment_router
 from yibao.filings.api import router as filings_router
 from yibao.institutions.api import router as institutions_router
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.read_sessions = make_sessionmaker(read_only(engine))
     app.state.editions = packaged_editions()
     install_error_handlers(app)
     for router in (staff_router, people_router, enrollment_router, contributions_router, institutions_router,
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.include_router(router)
 
     @app.get("/api/health", tags=["系统"], summary="健康检查")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     return app

@@ -32,28 +32,62 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys, a busy timeout and real BEGINs (so SAVEPOINTs work)."""
+    """An engine; SQLite gets WAL, foreign keys, a busy timeout and real BEGINs (so SAVEPOINTs work).
+
+    SQLite writers serialize: a write transaction takes an OS file lock beside the database before
+    BEGIN IMMEDIATE, so concurrent writers (threads or processes) queue on the lock instead of polling
+    SQLite's busy handler; read-only transactions (`read_only()`) begin DEFERRED and never wait for writers.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        lock_path = None if ":memory:" in url or url.endswith("sqlite://") else url.split("///", 1)[-1] + ".writelock"
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
+            if lock_path is not None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            if mode == "IMMEDIATE" and lock_path is not None:
+                connection.info["writelock"] = _WriteLock(lock_path)
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(connection: Any) -> None:
+            lock = connection.info.pop("writelock", None)
+            if lock is not None:
+                lock.release()
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class _WriteLock:
+    """An exclusive advisory lock on a file (fcntl.flock): blocks without polling, released on close."""
+
+    def __init__(self, path: str) -> None:
+        import fcntl
+
+        self._file = open(path, "a+b")  # noqa: SIM115 — held until release()
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        self._file.close()
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database for read-only units of work (SQLite: BEGIN DEFERRED, no write lock taken)."""
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -23,7 +23,8 @@ from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission, s
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed when the endpoint returns (before the response is sent, see
     `scope="function"` below), rolled back on any error, so a refused request writes nothing."""
-    with session_scope(request.app.state.sessions) as session:
+    factory = request.app.state.read_sessions if request.method in ("GET", "HEAD") else request.app.state.sessions
+    with session_scope(factory) as session:
         yield session
 
 

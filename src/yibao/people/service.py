@@ -40,9 +40,12 @@ def reserve_numbers(session: Session, name: str, count: int) -> int:
         update(Sequence).where(Sequence.name == name).values(value=Sequence.value + count).returning(Sequence.value)
     ).scalar_one_or_none()
     if result is None:
-        session.add(Sequence(name=name, value=count))
-        session.flush()
-        return 1
+        try:
+            with session.begin_nested():  # two first users at once: one creates the row, the other retries
+                session.add(Sequence(name=name, value=0))
+        except IntegrityError:
+            pass
+        return reserve_numbers(session, name, count)
     return int(result) - count + 1
 
 

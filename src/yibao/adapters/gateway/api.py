@@ -74,7 +74,8 @@ def dispatch(app: FastAPI, body: bytes) -> dict[str, Any]:
         check_msgid(msgid, code)
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))
-        with session_scope(app.state.sessions) as session:
+        sessions = app.state.sessions if infno in WRITES or infno == "9001" else app.state.read_sessions
+        with session_scope(sessions) as session:
             institution = session.get(Institution, code)
             if institution is None:
                 raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")

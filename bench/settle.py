@@ -1,0 +1,208 @@
+"""Benchmark: real-time settlement over HTTP on loopback (issue 4).
+
+Starts `yibao serve` on a fresh database with demo data, then N concurrent clients (asyncio + httpx, one
+process) each sign in (9001) and drive patients through 1101 → 2201 → 2204 (3 fee lines) → 2207. Prints
+settlements/s, the p50/p99 latency of 2207 and of the whole four-call flow, and, against the same server in
+the same run, the request rate of a trivial endpoint (GET /api/health). Bounded in count and time; only
+127.0.0.1 is contacted.
+
+    python bench/settle.py [--backends sqlite,postgresql] [--clients 16] [--settlements 1500] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import simplejson
+from sqlalchemy import select
+
+from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
+from yibao.demo import DEMO_HIS_SECRET, generate_demo
+from yibao.enrollment.models import Enrollment
+from yibao.people.models import Person
+from yibao.policy.editions import packaged_editions
+
+PATH = "/fsi/api/rsfComIfsService/callService"
+CLINICS = ("H33021300003", "H33021300004", "H33021300001", "H33021300002")
+LINES = (("001101000010000", Decimal("1"), Decimal("10")), ("XC10AAA014A001010101234", Decimal("2"), Decimal("35.5")),
+         ("XJ01CAA040A001010101445", Decimal("3"), Decimal("12.8")))
+
+
+def database(backend: str, directory: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'settle.sqlite3'}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute('DROP DATABASE IF EXISTS "yibao_settle" WITH (FORCE)')
+        admin.execute('CREATE DATABASE "yibao_settle"')
+    return "postgresql://postgres@127.0.0.1:5432/yibao_settle"
+
+
+def prepare(url: str, persons: int) -> list[tuple[str, str]]:
+    engine = make_engine(url)
+    migrate(engine)
+    year = dt.date.today().year
+    with session_scope(make_sessionmaker(engine)) as session:
+        generate_demo(session, packaged_editions(), persons=persons, year=year)
+        insured = session.execute(select(Person.psn_no, Person.certno).join(
+            Enrollment, Enrollment.psn_no == Person.psn_no).where(
+            Enrollment.year == year, Enrollment.status == "active", Enrollment.benefit_start <= dt.date.today())).all()
+    engine.dispose()
+    return [(psn_no, certno) for psn_no, certno in insured]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Client:
+    serial = 0
+
+    def __init__(self, http: httpx.AsyncClient, code: str) -> None:
+        self.http, self.code, self.sign_no = http, code, None
+
+    async def call(self, infno: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        Client.serial += 1
+        body = {"infno": infno, "msgid": f"{self.code}{dt.datetime.now():%Y%m%d%H%M%S}{Client.serial % 10000:04d}",
+                "fixmedins_code": self.code, "sign_no": self.sign_no, "opter": "B1", "input": data, **extra}
+        answer = await self.http.post(PATH, content=simplejson.dumps(body, use_decimal=True),
+                                      headers={"content-type": "application/json"})
+        result: dict[str, Any] = simplejson.loads(answer.content, use_decimal=True)
+        if result["infcode"] != 0:
+            raise RuntimeError(f"{infno}: {result['err_msg']}")
+        return result
+
+    async def sign_in(self) -> None:
+        answer = await self.call("9001", {"signIn": {"opter_no": "B1", "mac": "-", "ip": "127.0.0.1"}},
+                                 cainfo=DEMO_HIS_SECRET)
+        self.sign_no = answer["output"]["signinoutb"]["sign_no"]
+
+    async def flow(self, psn_no: str, certno: str) -> tuple[float, float]:
+        today = dt.date.today().isoformat()
+        started = time.perf_counter()
+        await self.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno}})
+        visit = await self.call("2201", {"data": {"psn_no": psn_no, "insutype": "390", "begntime": f"{today} 08:00:00",
+                                                  "mdtrt_cert_type": "02", "mdtrt_cert_no": certno}})
+        mdtrt_id = visit["output"]["data"]["mdtrt_id"]
+        fees = [{"feedetl_sn": f"{mdtrt_id}-{n}", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "fee_ocur_time":
+                 f"{today} 08:10:00", "med_list_codg": code, "cnt": cnt, "pric": pric,
+                 "det_item_fee_sumamt": (cnt * pric).quantize(Decimal("0.01"))} for n, (code, cnt, pric) in
+                enumerate(LINES)]
+        await self.call("2204", {"feedetail": fees})
+        total = sum((f["det_item_fee_sumamt"] for f in fees), Decimal(0))
+        settle_started = time.perf_counter()
+        await self.call("2207", {"data": {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "medfee_sumamt": total,
+                                          "med_type": "11", "mdtrt_cert_type": "02", "insutype": "390"}})
+        ended = time.perf_counter()
+        return ended - settle_started, ended - started
+
+
+async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: float) -> dict[str, Any]:
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    for person in people:
+        queue.put_nowait(person)
+    settle_times: list[float] = []
+    flow_times: list[float] = []
+    errors: list[str] = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                                 limits=httpx.Limits(max_connections=clients)) as http:
+        workers = [Client(http, CLINICS[n % len(CLINICS)]) for n in range(clients)]
+        await asyncio.gather(*(w.sign_in() for w in workers))
+        deadline = time.perf_counter() + limit
+
+        async def work(client: Client) -> None:
+            while not queue.empty() and time.perf_counter() < deadline:
+                psn_no, certno = queue.get_nowait()
+                try:
+                    settle, flow = await client.flow(psn_no, certno)
+                except RuntimeError as exc:
+                    errors.append(str(exc))
+                    continue
+                settle_times.append(settle)
+                flow_times.append(flow)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(work(w) for w in workers))
+        elapsed = time.perf_counter() - started
+
+        health = 0
+        health_deadline = time.perf_counter() + 5
+
+        async def ping() -> None:
+            nonlocal health
+            while time.perf_counter() < health_deadline:
+                await http.get("/api/health")
+                health += 1
+
+        ping_started = time.perf_counter()
+        await asyncio.gather(*(ping() for _ in range(clients)))
+        ping_elapsed = time.perf_counter() - ping_started
+    return {"settle": settle_times, "flow": flow_times, "elapsed": elapsed, "errors": errors,
+            "health_rate": health / ping_elapsed}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else float("nan")
+
+
+def run(backend: str, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        url = database(backend, Path(directory))
+        people = prepare(url, max(args.settlements * 12 // 10, 2000))[: args.settlements]
+        port = free_port()
+        env = {**os.environ, "YIBAO_DATABASE_URL": url}
+        server = subprocess.Popen([sys.executable, "-m", "yibao.adapters.cli.main", "serve", "--port", str(port),
+                                   "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            result = asyncio.run(drive(port, args.clients, people, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    done = len(result["settle"])
+    print(f"[{backend}] {args.workers} server worker(s), {args.clients} concurrent clients, loopback")
+    print(f"  settlements      {done:,} in {result['elapsed']:.1f} s = {done / result['elapsed']:,.0f} settlements/s"
+          f"   (each 1101 → 2201 → 2204 → 2207; {4 * done / result['elapsed']:,.0f} requests/s)")
+    print(f"  2207 latency     p50 {pct(result['settle'], 0.5):.1f} ms   p99 {pct(result['settle'], 0.99):.1f} ms"
+          f"   mean {statistics.fmean(result['settle']) * 1000:.1f} ms")
+    print(f"  flow latency     p50 {pct(result['flow'], 0.5):.1f} ms   p99 {pct(result['flow'], 0.99):.1f} ms")
+    print(f"  trivial endpoint GET /api/health: {result['health_rate']:,.0f} requests/s (same server, same run)")
+    print(f"  errors           {len(result['errors'])}" + (f"  e.g. {result['errors'][0]}" if result["errors"] else ""))
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--settlements", type=int, default=1500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=60, help="stop driving after this long")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        run(backend, args)
+
+
+if __name__ == "__main__":
+    main()
