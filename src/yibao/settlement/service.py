@@ -139,7 +139,7 @@ def check_benefit(standing: Standing, benefit: Benefit) -> None:
 def new_mdtrt_id(session: Session, admdvs: str) -> str:
     """Division + time + random digits (unique index as the guard): no counter row that every visit in
     the district would queue on."""
-    return f"{admdvs}{now():%y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
+    return f"{admdvs}{now():%y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
 
 
 def open_visit(

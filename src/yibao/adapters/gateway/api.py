@@ -58,7 +58,7 @@ def replay(session: Any, msgid: str, digest: str) -> dict[str, Any] | None:
     return answer
 
 
-def dispatch(app: FastAPI, body: bytes) -> dict[str, Any]:
+def dispatch(app: FastAPI, body: bytes, *, retry: bool = True) -> dict[str, Any]:
     admdvs = app.state.settings.insuplc_admdvs
     try:
         envelope = loads(body)
@@ -102,7 +102,10 @@ def dispatch(app: FastAPI, body: bytes) -> dict[str, Any]:
         return failure(f"{NAMES.get(str(envelope.get('infno')), '交易')}失败：{exc.message}"
                        if isinstance(envelope, dict) else exc.message, admdvs)
     except IntegrityError:
-        return concurrent_twin(app, envelope, admdvs)
+        twin = concurrent_twin(app, envelope, admdvs)
+        if twin is None and retry:  # a unique clash that is not a twin (e.g. a generated id): try once more
+            return dispatch(app, body, retry=False)
+        return twin or failure("并发冲突，本次交易未生效，请重试", admdvs)
     except OperationalError as exc:
         log.error("gateway database error: %s", exc)
         return failure("数据库繁忙，本次交易未生效，请稍后重试（写交易请先冲正 2601 原报文）", admdvs)
@@ -111,15 +114,16 @@ def dispatch(app: FastAPI, body: bytes) -> dict[str, Any]:
         return failure("系统内部错误，本次交易未生效，请稍后重试", admdvs)
 
 
-def concurrent_twin(app: FastAPI, envelope: dict[str, Any], admdvs: str) -> dict[str, Any]:
-    """A write whose msgid was claimed meanwhile by an identical request: return that request's answer."""
+def concurrent_twin(app: FastAPI, envelope: dict[str, Any], admdvs: str) -> dict[str, Any] | None:
+    """A write whose msgid was claimed meanwhile by an identical request: that request's answer (None if
+    the msgid was not the clash)."""
     digest = request_hash(str(envelope.get("infno")), envelope.get("input"))
     with session_scope(app.state.sessions) as session:
         try:
             stored = replay(session, str(envelope.get("msgid")), digest)
         except DomainError as exc:
             return failure(exc.message, admdvs)
-    return stored or failure("并发冲突，本次交易未生效，请重试", admdvs)
+    return stored
 
 
 @router.post(PATH, summary="国家医保接口：按 infno 分发的交易")
