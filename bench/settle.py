@@ -1,10 +1,11 @@
 """Benchmark: real-time settlement over HTTP on loopback (issue 4).
 
-Starts `yibao serve` on a fresh database with demo data, then N concurrent clients (asyncio + aiohttp, one
-process; httpx's client alone topped out near 400 requests/s here, well below the server) each sign in (9001) and drive patients through 1101 → 2201 → 2204 (3 fee lines) → 2207. Prints
-settlements/s, the p50/p99 latency of 2207 and of the whole four-call flow, and, against the same server in
-the same run, the request rate of a trivial endpoint (GET /api/health). Bounded in count and time; only
-127.0.0.1 is contacted.
+Starts `yibao serve` on a fresh database with demo data, then N concurrent clients (asyncio + aiohttp in
+one process; httpx's client alone topped out near 400 requests/s here, far below the server) each sign in
+(9001) and drive patients through 1101 → 2201 → 2204 (3 fee lines) → 2207. Prints settlements/s, the
+p50/p99 latency of 2207 and of the whole four-call flow, and, against the same server in the same run, the
+request rate of a trivial endpoint (GET /api/health). Bounded in count and time; only 127.0.0.1 is
+contacted.
 
     python bench/settle.py [--backends sqlite,postgresql] [--clients 16] [--settlements 1500] [--workers 2]
 """
