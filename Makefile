@@ -37,6 +37,7 @@ postgres:
 bench: setup postgres
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/enroll.py
+	$(BIN)/python bench/settle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
