@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
+from _databases import fresh_database
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import populate
 from yibao.enrollment.school import import_school_batch, read_school_file
@@ -29,15 +28,6 @@ from yibao.kit.idcard import make_id_number
 from yibao.policy.editions import packaged_editions
 
 YEAR = 2023
-
-
-def database(backend: str, directory: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{directory / 'bench.sqlite3'}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-        admin.execute('DROP DATABASE IF EXISTS "yibao_bench" WITH (FORCE)')
-        admin.execute('CREATE DATABASE "yibao_bench"')
-    return "postgresql://postgres@127.0.0.1:5432/yibao_bench"
 
 
 def school_file(rows: int) -> bytes:
@@ -52,7 +42,7 @@ def school_file(rows: int) -> bytes:
 def run(backend: str, persons: int, school_rows: int) -> None:
     editions = packaged_editions()
     with tempfile.TemporaryDirectory() as directory:
-        engine = make_engine(database(backend, Path(directory)))
+        engine = make_engine(fresh_database(backend, Path(directory), "yibao_bench"))
         migrate(engine)
         sessions = make_sessionmaker(engine)
         started = time.perf_counter()

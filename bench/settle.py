@@ -28,10 +28,10 @@ from typing import Any
 
 import aiohttp
 import httpx
-import psycopg
 import simplejson
 from sqlalchemy import select
 
+from _databases import fresh_database
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import DEMO_HIS_SECRET, generate_demo
 from yibao.enrollment.models import Enrollment
@@ -42,15 +42,6 @@ PATH = "/fsi/api/rsfComIfsService/callService"
 CLINICS = ("H33021300003", "H33021300004", "H33021300001", "H33021300002")
 LINES = (("001101000010000", Decimal("1"), Decimal("10")), ("XC10AAA014A001010101234", Decimal("2"), Decimal("35.5")),
          ("XJ01CAA040A001010101445", Decimal("3"), Decimal("12.8")))
-
-
-def database(backend: str, directory: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{directory / 'settle.sqlite3'}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-        admin.execute('DROP DATABASE IF EXISTS "yibao_settle" WITH (FORCE)')
-        admin.execute('CREATE DATABASE "yibao_settle"')
-    return "postgresql://postgres@127.0.0.1:5432/yibao_settle"
 
 
 def prepare(url: str, persons: int) -> list[tuple[str, str]]:
@@ -167,7 +158,7 @@ def pct(values: list[float], q: float) -> float:
 
 def run(backend: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        url = database(backend, Path(directory))
+        url = fresh_database(backend, Path(directory), "yibao_settle")
         people = prepare(url, max(args.settlements * 12 // 10, 2000))[: args.settlements]
         port = free_port()
         env = {**os.environ, "YIBAO_DATABASE_URL": url}

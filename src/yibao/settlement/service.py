@@ -31,7 +31,7 @@ from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, round_money
 from yibao.people.models import Person
 from yibao.people.service import assistance_class_on, get_person
-from yibao.policy.chain import Accumulators, Claim, FeeLine, Insured, ItemClass, split_line
+from yibao.policy.chain import AMOUNT_FIELDS, Accumulators, Claim, FeeLine, Insured, ItemClass, split_line
 from yibao.policy.chain import Settlement as Computed
 from yibao.policy.chain import settle as run_chain
 from yibao.policy.editions import Benefit, Edition, Editions, Level
@@ -458,17 +458,7 @@ def settlement_row(
         level=prepared.claim.level.value,
         setl_time=now(),
         service_date=prepared.claim.date,
-        medfee_sumamt=c.medfee_sumamt,
-        fulamt_ownpay_amt=c.fulamt_ownpay_amt,
-        overlmt_selfpay=c.overlmt_selfpay,
-        preselfpay_amt=c.preselfpay_amt,
-        inscp_scp_amt=c.inscp_scp_amt,
-        act_pay_dedc=c.act_pay_dedc,
-        hifp_pay=c.hifp_pay,
-        hifmi_pay=c.hifmi_pay,
-        maf_pay=c.maf_pay,
-        fund_pay_sumamt=c.fund_pay_sumamt,
-        psn_part_amt=c.psn_part_amt,
+        **{name: getattr(c, name) for name in AMOUNT_FIELDS},
         acct_pay=ZERO,
         acct_mulaid_pay=ZERO,
         psn_cash_pay=c.psn_part_amt,
@@ -541,23 +531,9 @@ def _apply(accumulator: Accumulator | None, row: Settlement, sign: int) -> None:
         setattr(accumulator, name, getattr(accumulator, name) + sign * getattr(row, f"add_{name}"))
 
 
-AMOUNT_COLUMNS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "maf_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "acct_mulaid_pay",
-    "psn_cash_pay",
-    *(f"add_{n}" for n in ACCUMULATOR_FIELDS),
-)
+# setlinfo's money fields: the chain's amounts, then what the person's accounts and cash paid
+SETLINFO_MONEY = (*AMOUNT_FIELDS, "acct_pay", "acct_mulaid_pay", "psn_cash_pay")
+AMOUNT_COLUMNS = (*SETLINFO_MONEY, *(f"add_{n}" for n in ACCUMULATOR_FIELDS))
 
 
 def get_settlement(session: Session, setl_id: str, *, institution: str | None = None) -> Settlement:

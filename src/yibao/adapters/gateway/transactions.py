@@ -415,22 +415,7 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
         "clr_way": "1",
         "clr_type": "21" if row.med_type == "21" else "11",
     }
-    for name in (
-        "medfee_sumamt",
-        "fulamt_ownpay_amt",
-        "overlmt_selfpay",
-        "preselfpay_amt",
-        "inscp_scp_amt",
-        "act_pay_dedc",
-        "hifp_pay",
-        "hifmi_pay",
-        "maf_pay",
-        "fund_pay_sumamt",
-        "psn_part_amt",
-        "acct_pay",
-        "acct_mulaid_pay",
-        "psn_cash_pay",
-    ):
+    for name in service.SETLINFO_MONEY:
         info[name] = money_out(getattr(row, name))
     return info
 
