@@ -153,3 +153,21 @@ def test_reverse_and_resettle_keeps_the_ledger_balanced(server: Server) -> None:
         valid = session.scalars(select(Settlement).where(Settlement.status == "valid", Settlement.kind == "settle"))
         assert balances["fund:390100"] == -sum((r.hifp_pay for r in valid), Decimal(0))
         assert read_accumulators(session, psn_no, 2022).outpatient == Decimal("800.00")
+
+
+def test_one_visit_settled_by_many_different_messages_settles_once(server: Server) -> None:
+    """A double click (or two tills) with different msgids: one settlement, the others refused as settled."""
+    psn_no, (mdtrt_id,), his = person_with_visits(server, 1)
+
+    def settle(_: int) -> dict[str, Any]:
+        mine = HIS.__new__(HIS)
+        mine.client, mine.code, mine.sign_no = client_for(server), CLINIC, his.sign_no
+        return mine.call("2207", mine.settle_data(psn_no, mdtrt_id, Decimal("100"), "11"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(settle, range(8)))
+    assert sorted(a["infcode"] for a in answers) == [-1] * 7 + [0]
+    assert all("已结算" in a["err_msg"] for a in answers if a["infcode"] == -1)
+    with server.session() as session:
+        assert count(session, Settlement) == 1
+        assert read_accumulators(session, psn_no, 2022).outpatient == Decimal("100.00")

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -223,11 +225,14 @@ def upload_fees(
             select(FeeDetail).where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id)
         )
     }
+    catalogues: dict[dt.date, dict[str, Any]] = {}
+    for day in {fee.fee_ocur_time.date() for fee in fees}:
+        catalogues[day] = catalogue_lookup(session, sorted({f.med_list_codg for f in fees}), day)
     rows = []
     for fee in fees:
         day = fee.fee_ocur_time.date()
-        catalogue = catalogue_lookup(session, [fee.med_list_codg], day)
-        row = _fee_row(visit, fee, lines, catalogue, editions.on(day).first_selfpay_default.value, msgid)
+        default = editions.on(day).first_selfpay_default.value
+        row = _fee_row(visit, fee, lines, catalogues[day], default, msgid)
         lines[row.feedetl_sn] = row
         rows.append(row)
     session.add_all(rows)
@@ -394,11 +399,10 @@ def lock_accumulator(session: Session, psn_no: str, year: int) -> Accumulator:
     )
     row = session.scalar(query)
     if row is None:
-        try:
-            with session.begin_nested():
-                session.add(Accumulator(psn_no=psn_no, year=year, **dict.fromkeys(ACCUMULATOR_FIELDS, ZERO)))
-        except IntegrityError:
-            pass
+        dialect = session.get_bind().dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        session.execute(insert(Accumulator).values(psn_no=psn_no, year=year, **dict.fromkeys(ACCUMULATOR_FIELDS, ZERO))
+                        .on_conflict_do_nothing())
         row = session.scalar(query)
     assert row is not None
     return row
@@ -488,7 +492,11 @@ def new_setl_id(session: Session, admdvs: str = "330213") -> str:
 def settle_visit(
     session: Session, editions: Editions, visit: Visit, *, expected_total: Decimal | None, msgid: str | None, actor: str
 ) -> Settlement:
-    """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing."""
+    """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing.
+
+    The visit row is locked first (PostgreSQL FOR UPDATE; SQLite's writer lock), so two requests for one
+    visit settle it once: the second finds it settled."""
+    session.refresh(visit, with_for_update=True)
     if visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算", field="mdtrt_id")
     if visit.status == "cancelled":
@@ -511,15 +519,13 @@ def settle_visit(
     session.add(row)
     _apply(prepared.accumulator, row, +1)
     post_settlement(session, row)
-    for line in session.scalars(
-        select(FeeDetail).where(
-            FeeDetail.psn_no == visit.psn_no,
-            FeeDetail.mdtrt_id == visit.mdtrt_id,
-            FeeDetail.status == "active",
-            FeeDetail.setl_id.is_(None),
-        )
-    ):
-        line.setl_id = row.setl_id
+    session.execute(
+        update(FeeDetail)
+        .where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active",
+               FeeDetail.setl_id.is_(None))
+        .values(setl_id=row.setl_id)
+        .execution_options(synchronize_session=False)
+    )
     visit.status = "settled"
     session.flush()
     return row

@@ -34,11 +34,18 @@ def failure(message: str, admdvs: str) -> dict[str, Any]:
     return response({}, admdvs=admdvs, moment=now(), infcode=-1, err_msg=message)
 
 
+SIGN_INS: dict[str, tuple[str, Any]] = {}  # sign_no → (institution, expiry): a sign-in never changes, only expires
+
+
 def check_sign_no(session: Any, institution: Institution, sign_no: str | None) -> None:
     if not sign_no:
         raise GatewayInputError("缺少 sign_no，请先签到（9001）", field="sign_no")
-    row = session.get(GatewaySignIn, sign_no)
-    if row is None or row.fixmedins_code != institution.fixmedins_code or row.expires_at < now():
+    known = SIGN_INS.get(sign_no)
+    if known is None:
+        row = session.get(GatewaySignIn, sign_no)
+        if row is not None:
+            known = SIGN_INS[sign_no] = (row.fixmedins_code, row.expires_at)
+    if known is None or known[0] != institution.fixmedins_code or known[1] < now():
         raise Unauthorized("sign_no 无效或已过期，请重新签到（9001）", field="sign_no")
 
 
@@ -85,20 +92,22 @@ def dispatch(app: FastAPI, body: bytes, *, retry: bool = True) -> dict[str, Any]
                 stored = replay(session, msgid, digest)
                 if stored is not None:
                     return stored
-                message = GatewayMessage(msgid=msgid, fixmedins_code=code, infno=infno, request_hash=digest,
-                                         response=None, undo=None, created_at=now())
-                session.add(message)
-                session.flush()  # claims the msgid: a concurrent twin waits here, then finds it taken
             ctx = Context(session, app.state.editions, institution, msgid, infno, data,
                           env.text("opter", required=False) or "", env.text("cainfo", required=False, max_len=200),
                           admdvs)
             output, undo = HANDLERS[infno](ctx)
             answer = response(output, admdvs=admdvs, moment=now())
-            if infno in WRITES:
-                message.response, message.undo = dumps(answer), json.dumps(undo or {}, ensure_ascii=False)
+            if infno in WRITES:  # the msgid is claimed with the answer; a concurrent twin fails on it at flush
+                session.add(GatewayMessage(msgid=msgid, fixmedins_code=code, infno=infno, request_hash=digest,
+                                           response=dumps(answer), undo=json.dumps(undo or {}, ensure_ascii=False),
+                                           created_at=now()))
             session.flush()
             return answer
     except DomainError as exc:
+        if isinstance(envelope, dict) and envelope.get("infno") in WRITES:
+            twin = concurrent_twin(app, envelope, admdvs)  # an identical request committed meanwhile?
+            if twin is not None:
+                return twin
         return failure(f"{NAMES.get(str(envelope.get('infno')), '交易')}失败：{exc.message}"
                        if isinstance(envelope, dict) else exc.message, admdvs)
     except IntegrityError:
@@ -118,12 +127,11 @@ def concurrent_twin(app: FastAPI, envelope: dict[str, Any], admdvs: str) -> dict
     """A write whose msgid was claimed meanwhile by an identical request: that request's answer (None if
     the msgid was not the clash)."""
     digest = request_hash(str(envelope.get("infno")), envelope.get("input"))
-    with session_scope(app.state.sessions) as session:
+    with session_scope(app.state.read_sessions) as session:
         try:
-            stored = replay(session, str(envelope.get("msgid")), digest)
-        except DomainError as exc:
-            return failure(exc.message, admdvs)
-    return stored
+            return replay(session, str(envelope.get("msgid")), digest)
+        except DomainError:
+            return None
 
 
 @router.post(PATH, summary="国家医保接口：按 infno 分发的交易")
