@@ -44,6 +44,10 @@ def check_sign_no(session: Any, institution: Institution, sign_no: str | None) -
     if known is None:
         row = session.get(GatewaySignIn, sign_no)
         if row is not None:
+            if len(SIGN_INS) > 10_000:  # sign-ins last a day: forget the expired ones
+                moment = now()
+                for stale in [key for key, (_, expires) in SIGN_INS.items() if expires < moment]:
+                    del SIGN_INS[stale]
             known = SIGN_INS[sign_no] = (row.fixmedins_code, row.expires_at)
     if known is None or known[0] != institution.fixmedins_code or known[1] < now():
         raise Unauthorized("sign_no 无效或已过期，请重新签到（9001）", field="sign_no")
