@@ -81,5 +81,10 @@ def test_a_clerks_day_on_the_command_line(tmp_path: Path) -> None:
     assert paid.returncode == 0 and "已缴费 750.00 元" in paid.stdout
     valid = certno("1968-08-08")
     corrupted = valid[:-1] + ("0" if valid[-1] != "0" else "1")
+    third = run(tmp_path, "person-add", certno("1969-09-09"), "毛三", "--town", "xiwu")
+    third_psn = third.stdout.split("人员编号 ")[1].split("，")[0]
+    unknown = run(tmp_path, "enroll", third_psn, "--year", "2022", "--registration-date", "2022-05-10",
+                  "--late-exception", "veteran", "--event-date", "2022-04-01")
+    assert unknown.returncode == 2 and "未知的补办例外" in unknown.stderr and unknown.stdout == ""
     bad = run(tmp_path, "person-add", corrupted, "坏号", "--town", "xiwu")
     assert bad.returncode == 2 and "校验位" in bad.stderr

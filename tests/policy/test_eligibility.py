@@ -229,6 +229,11 @@ def test_late_exceptions_outside_their_window_are_refused(e22: Edition, exceptio
         benefit_period(e22, 2022, d(registered), exception=exception, event_date=d(event))
 
 
+def test_an_unknown_late_exception_is_refused_by_name(e22: Edition) -> None:
+    with pytest.raises(NotEligible, match="未知的补办例外 'veteran'"):
+        benefit_period(e22, 2022, d("2022-05-01"), exception="veteran", event_date=d("2022-04-01"))  # type: ignore[arg-type]
+
+
 def test_newborn_benefits_from_the_date_of_birth(e22: Edition) -> None:
     """S18 §1 (4): enrolled within 3 months from the month after birth → covered from birth to year end."""
     period = benefit_period(e22, 2022, d("2022-06-30"), exception="newborn", event_date=d("2022-03-15"))

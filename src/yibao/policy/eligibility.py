@@ -282,7 +282,9 @@ def benefit_period(
         start = add_months_first(registration_date, wait + 1)
         basis = f"年度中间补办，{wait} 个月待遇等待期后自 {start} 起享受"
         return _within_year(BenefitPeriod(start, end, timing, basis, rules.late_waiting_months.source))
-    rule = rules.late_exceptions[exception]
+    rule = rules.late_exceptions.get(exception)
+    if rule is None:
+        raise NotEligible(f"未知的补办例外 {exception!r}，可选：{'、'.join(rules.late_exceptions)}", field="exception")
     if event_date is None:
         raise NotEligible(f"补办例外“{rule.label}”需要提供相关日期", field="event_date")
     if registration_date < event_date:
