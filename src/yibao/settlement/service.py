@@ -519,16 +519,30 @@ def settle_visit(
     session.add(row)
     _apply(prepared.accumulator, row, +1)
     post_settlement(session, row)
+    _assign_lines(session, visit, row.setl_id)
+    visit.status = "settled"
+    session.flush()
+    return row
+
+
+def _assign_lines(session: Session, visit: Visit, setl_id: str) -> None:
+    """The visit's active, unsettled fee lines now belong to settlement `setl_id` (one UPDATE)."""
     session.execute(
         update(FeeDetail)
         .where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active",
                FeeDetail.setl_id.is_(None))
-        .values(setl_id=row.setl_id)
+        .values(setl_id=setl_id)
         .execution_options(synchronize_session=False)
     )
-    visit.status = "settled"
-    session.flush()
-    return row
+
+
+def _copy_settlement(session: Session, original: Settlement, *, kind: str, original_setl_id: str | None,
+                     msgid: str | None, actor: str) -> Settlement:
+    """A new settlement row with the original's facts and amounts, under a new setl_id and time."""
+    copy = Settlement(**{column.key: getattr(original, column.key) for column in Settlement.__table__.columns})
+    copy.setl_id, copy.kind, copy.original_setl_id, copy.status = new_setl_id(session), kind, original_setl_id, "valid"
+    copy.setl_time, copy.msgid, copy.created_by = now(), msgid, actor
+    return copy
 
 
 def _apply(accumulator: Accumulator | None, row: Settlement, sign: int) -> None:
@@ -560,9 +574,8 @@ def cancel_settlement(
     if original.status == "cancelled":
         raise Conflict(f"结算 {setl_id} 已撤销", field="setl_id")
     accumulator = lock_accumulator(session, original.psn_no, original.year)
-    cancel = Settlement(**{column.key: getattr(original, column.key) for column in Settlement.__table__.columns})
-    cancel.setl_id, cancel.kind, cancel.original_setl_id = new_setl_id(session), "cancel", original.setl_id
-    cancel.status, cancel.setl_time, cancel.msgid, cancel.created_by = "valid", now(), msgid, actor
+    cancel = _copy_settlement(session, original, kind="cancel", original_setl_id=original.setl_id, msgid=msgid,
+                              actor=actor)
     for name in AMOUNT_COLUMNS:
         setattr(cancel, name, -getattr(original, name))
     session.add(cancel)
@@ -570,8 +583,8 @@ def cancel_settlement(
     original.status = "cancelled"
     reverse_journal(session, original.setl_id, cancel.setl_id)
     if original.mdtrt_id is not None:
-        for line in session.scalars(select(FeeDetail).where(FeeDetail.setl_id == original.setl_id)):
-            line.setl_id = None
+        session.execute(update(FeeDetail).where(FeeDetail.setl_id == original.setl_id).values(setl_id=None)
+                        .execution_options(synchronize_session=False))
         visit = session.scalar(select(Visit).where(Visit.mdtrt_id == original.mdtrt_id))
         if visit is not None:
             visit.status = "discharged" if visit.endtime is not None else "open"
@@ -594,19 +607,12 @@ def reinstate_settlement(
     if visit is not None and visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已重新结算，不能恢复原结算", field="setl_id")
     accumulator = lock_accumulator(session, original.psn_no, original.year)
-    again = Settlement(**{column.key: getattr(original, column.key) for column in Settlement.__table__.columns})
-    again.setl_id, again.kind, again.original_setl_id, again.status = new_setl_id(session), "settle", None, "valid"
-    again.setl_time, again.msgid, again.created_by = now(), msgid, actor
+    again = _copy_settlement(session, original, kind="settle", original_setl_id=None, msgid=msgid, actor=actor)
     session.add(again)
     _apply(accumulator, again, +1)
     post_settlement(session, again)
     if visit is not None:
-        for line in session.scalars(
-            select(FeeDetail).where(
-                FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active", FeeDetail.setl_id.is_(None)
-            )
-        ):
-            line.setl_id = again.setl_id
+        _assign_lines(session, visit, again.setl_id)
         visit.status = "settled"
     session.flush()
     return again

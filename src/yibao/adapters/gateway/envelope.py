@@ -108,6 +108,23 @@ class Fields:
         value = self.time(key, required=required)
         return value.date() if value is not None else None
 
+    # required fields, typed as never None (a missing one has already raised GatewayInputError)
+    def req_number(self, key: str, *, places: int, signed: bool = False) -> Decimal:
+        value = self.number(key, places=places, signed=signed)
+        assert value is not None
+        return value
+
+    def req_money(self, key: str, *, signed: bool = False) -> Decimal:
+        return self.req_number(key, places=2, signed=signed)
+
+    def req_time(self, key: str) -> dt.datetime:
+        value = self.time(key)
+        assert value is not None
+        return value
+
+    def req_date(self, key: str) -> dt.date:
+        return self.req_time(key).date()
+
     def child(self, key: str) -> Fields:
         return Fields(self.node.get(key), self._name(key))
 

@@ -61,7 +61,6 @@ def transaction(infno: str, name: str, *, writes: bool) -> Callable[[Handler], H
 
 FUND_NAMES = {"390100": "城乡居民基本医疗保险基金", "390200": "城乡居民大病保险资金", "610100": "医疗救助基金"}
 CERT_TYPES = ("01", "02", "03")
-OPTER_SYSTEM = "yibao"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -176,7 +175,7 @@ def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
         institution=ctx.institution,
         psn_no=psn_no,
         med_type=med_type,
-        begntime=data.time("begntime"),  # type: ignore[arg-type]
+        begntime=data.req_time("begntime"),
         cert_type=data.req("mdtrt_cert_type", choices=CERT_TYPES),
         cert_no=data.text("mdtrt_cert_no", required=False),
         ipt_otp_no=data.text(number_key, required=False),
@@ -266,8 +265,7 @@ def discharge(ctx: Context) -> tuple[Any, dict[str, Any]]:
     visit = own_visit(ctx, info)
     if visit.med_type != "21" or visit.status != "open":
         raise Conflict(f"就诊 {visit.mdtrt_id} 不是在院的住院就诊", field="input.dscginfo.mdtrt_id")
-    endtime = info.time("endtime")
-    assert endtime is not None
+    endtime = info.req_time("endtime")
     if endtime < visit.begntime:
         raise GatewayInputError("出院时间早于入院时间", field="input.dscginfo.endtime")
     visit.endtime, visit.status = endtime, "discharged"
@@ -303,11 +301,11 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
     fees = [
         service.FeeIn(
             feedetl_sn=item.req("feedetl_sn", max_len=30),
-            fee_ocur_time=item.time("fee_ocur_time"),  # type: ignore[arg-type]
+            fee_ocur_time=item.req_time("fee_ocur_time"),
             med_list_codg=item.req("med_list_codg", max_len=50),
-            cnt=item.number("cnt", places=4, signed=True),  # type: ignore[arg-type]
-            pric=item.number("pric", places=6),  # type: ignore[arg-type]
-            det_item_fee_sumamt=item.money("det_item_fee_sumamt", signed=True),  # type: ignore[arg-type]
+            cnt=item.req_number("cnt", places=4, signed=True),
+            pric=item.req_number("pric", places=6),
+            det_item_fee_sumamt=item.req_money("det_item_fee_sumamt", signed=True),
             chrg_bchno=item.text("chrg_bchno", required=False),
             rxno=item.text("rxno", required=False),
             medins_list_codg=item.text("medins_list_codg", required=False),
@@ -420,25 +418,19 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
     return info
 
 
+FUND_STAGES = (("hifp_pay", "390100", ("basic_fund",)), ("hifmi_pay", "390200", ("serious_illness",)),
+               ("maf_pay", "610100", ("assistance_ordinary", "assistance_relief")))
+
+
 def setldetail(row: Settlement) -> list[dict[str, Any]]:
+    """One line per fund, with setl_proc_info explaining how the trace computed it."""
     steps = {step["stage"]: step for step in json.loads(row.trace)}
     detail = []
-    for field, fund, stage in (
-        ("hifp_pay", "390100", "basic_fund"),
-        ("hifmi_pay", "390200", "serious_illness"),
-        ("maf_pay", "610100", "assistance_relief"),
-    ):
-        step = steps.get(stage) or steps.get("assistance_ordinary" if fund == "610100" else "")
-        detail.append(
-            {
-                "fund_pay_type": fund,
-                "inscp_scp_amt": money_out(row.inscp_scp_amt),
-                "crt_payb_lmt_amt": None,
-                "fund_payamt": money_out(getattr(row, field)),
-                "fund_pay_type_name": FUND_NAMES[fund],
-                "setl_proc_info": step["explanation"] if step else "本次不适用",
-            }
-        )
+    for field, fund, stages in FUND_STAGES:
+        explained = "；".join(steps[stage]["explanation"] for stage in stages if stage in steps)
+        detail.append({"fund_pay_type": fund, "inscp_scp_amt": money_out(row.inscp_scp_amt), "crt_payb_lmt_amt": None,
+                       "fund_payamt": money_out(getattr(row, field)), "fund_pay_type_name": FUND_NAMES[fund],
+                       "setl_proc_info": explained or "本次不适用"})
     return detail
 
 
@@ -537,8 +529,8 @@ def special_disease_filing(ctx: Context) -> tuple[Any, dict[str, Any]]:
         disease_code=data.req("opsp_dise_code", max_len=30),
         disease_name=data.req("opsp_dise_name", max_len=100),
         fixmedins_code=data.text("ide_fixmedins_no", required=False) or ctx.institution.fixmedins_code,
-        begndate=data.date("begndate"),
-        enddate=data.date("enddate", required=False),  # type: ignore[arg-type]
+        begndate=data.req_date("begndate"),
+        enddate=data.date("enddate", required=False),
         diag_dr_code=data.text("diag_dr_codg", required=False),
     )
     return {"result": {"trt_dcla_detl_sn": filing.id}}, {"revoke_filing": [filing.psn_no, filing.id]}
@@ -578,8 +570,7 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
 @transaction("3201", "医药机构费用结算对总账", writes=False)
 def reconcile(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
-    begin, end = data.date("stmt_begndate"), data.date("stmt_enddate")
-    assert begin is not None and end is not None
+    begin, end = data.req_date("stmt_begndate"), data.req_date("stmt_enddate")
     count, medfee, fund, acct = service.institution_totals(ctx.session, ctx.institution.fixmedins_code, begin, end)
     theirs = (
         int(data.number("fixmedins_setl_cnt", places=0) or 0),
