@@ -17,6 +17,8 @@ from sqlalchemy import MetaData, Numeric, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from yibao.kit.money import round_money
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -119,6 +121,11 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def sql_money(value: object) -> Decimal:
+    """A SQL SUM as exact yuan: SQLite sums NUMERIC as floating point, so round to the fen."""
+    return round_money(Decimal(str(value)))
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

@@ -144,6 +144,7 @@ def test_bulk_collection_applies_the_same_rules(session: Session, bill_no: str) 
         PaymentRequest(other, "wechat", "700.00", d("2021-11-03"), "B2"),
         PaymentRequest("nope", "wechat", "750.00", d("2021-11-03"), "B3"),
         PaymentRequest(bill_no, "wechat", "750.00", d("2021-11-03"), "B4"),
+        PaymentRequest(other, "wechat", "七百五", d("2021-11-03"), "B5"),
     ], actor="t")
-    assert outcome == {"paid": 1, "金额与应缴不符": 1, "缴费单不存在": 1, "缴费单状态为已缴费": 1}
+    assert outcome == {"paid": 1, "金额与应缴不符": 1, "缴费单不存在": 1, "缴费单状态为已缴费": 1, "金额格式不正确": 1}
     assert payments(session) == 1

@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
+from yibao.db import sql_money
 from yibao.enrollment.models import Enrollment
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
-from yibao.kit.money import ZERO, MoneyError, money, round_money
+from yibao.kit.money import ZERO, MoneyError, money
 from yibao.people.models import Person
 from yibao.people.service import other_person_id, reserve_numbers
 
@@ -223,7 +224,11 @@ def _bulk_refusal(request: PaymentRequest, bill: Bill | None, agreements: dict[s
         return "缴费单不存在"
     if bill.status != "unpaid":
         return f"缴费单状态为{BILL_STATUS[bill.status]}"
-    if money(request.amount) != bill.amount_due:
+    try:
+        amount = money(request.amount)
+    except MoneyError:
+        return "金额格式不正确"
+    if amount != bill.amount_due:
         return "金额与应缴不符"
     if request.channel not in PAYMENT_CHANNELS or request.channel == "school":
         return "渠道不支持批量缴费"
@@ -287,11 +292,6 @@ class ReconciliationRow:
         if self.statement_amount is None:
             return None
         return self.statement_count == self.payments and self.statement_amount == self.paid
-
-
-def sql_money(value: object) -> Decimal:
-    """A SQL SUM as exact yuan: SQLite sums NUMERIC as floating point, so round to the fen."""
-    return round_money(Decimal(str(value)))
 
 
 def reconcile_day(session: Session, day: dt.date, statements: Iterable[StatementLine] = ()) -> list[ReconciliationRow]:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yibao.db import sql_money
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.service import coverage_on, live_enrollment
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
@@ -779,7 +780,7 @@ def institution_totals(
     ).one()
     return (
         int(count),
-        round_money(Decimal(str(medfee))),
-        round_money(Decimal(str(fund))),
-        round_money(Decimal(str(acct))),
+        sql_money(medfee),
+        sql_money(fund),
+        sql_money(acct),
     )
