@@ -1,4 +1,4 @@
-"""The HTTP application: REST API (OpenAPI at /docs) — and, in later issues, the gateway and pages.
+"""The HTTP application: REST API (OpenAPI at /docs), the national-interface gateway and the web pages.
 
 Errors keep their meaning at the door: a DomainError becomes problem JSON with its status, code and
 Chinese message; a malformed payload is 422 with the field named in Chinese; nothing else leaks a trace.
@@ -11,15 +11,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yibao import __version__
+from yibao.adapters import web
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
 from yibao.db import make_engine, make_sessionmaker, migrate, read_only
 from yibao.enrollment.api import router as enrollment_router
+from yibao.errors import InvalidInput
 from yibao.filings.api import router as filings_router
 from yibao.institutions.api import router as institutions_router
 from yibao.kit.errors import DomainError
@@ -60,14 +62,18 @@ def problem(status: int, code: str, message: str, field: str | None = None) -> J
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if web.is_page(request):
+            return web.error_page(request, exc)
         return problem(exc.http_status, exc.code, exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         error = exc.errors()[0]
         location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form"))
         message = VALIDATION_ZH.get(error.get("type", ""), str(error.get("msg", "")).removeprefix("Value error, "))
+        if web.is_page(request):
+            return web.error_page(request, InvalidInput(f"{location or '请求'}：{message}", field=location or None))
         return problem(422, "invalid_request", f"{location or '请求'}：{message}", location or None)
 
     @app.exception_handler(IntegrityError)
@@ -100,6 +106,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     for router in (staff_router, people_router, enrollment_router, contributions_router, institutions_router,
                    filings_router, settlement_router, gateway_router):
         app.include_router(router)
+    web.install(app)
 
     @app.get("/api/health", tags=["系统"], summary="健康检查")
     async def health() -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +16,26 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir (WAL)
     session_hours: int = 12  # how long a staff sign-in lasts
     insuplc_admdvs: str = "330213"  # 奉化区 division code (INTERFACE.md [U])
+    secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
+
+    def resolved_secret_key(self) -> bytes:
+        """YIBAO_SECRET_KEY, else a random key kept in data_dir/secret.key (created once, mode 600), so that
+        every worker process and every restart signs cookies alike."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f"secret.key.{os.getpid()}")
+            with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+                out.write(secrets.token_hex(32))
+            try:
+                os.link(draft, path)  # atomic: a complete key or none
+            except FileExistsError:
+                pass  # another worker's key stands
+            finally:
+                draft.unlink()
+        return path.read_text().strip().encode()
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
 from yibao.enrollment import service as enrollment
+from yibao.enrollment.models import Enrollment
 from yibao.institutions.models import Institution
 from yibao.institutions.service import add_catalogue_item, add_doctor, register_institution, set_selfpay
 from yibao.kit.clock import now
@@ -28,9 +29,11 @@ from yibao.kit.errors import DomainError
 from yibao.kit.idcard import make_id_number
 from yibao.kit.ids import new_id
 from yibao.people.models import Certificate, Person
-from yibao.people.service import PSN_PREFIX, reserve_numbers
+from yibao.people.service import PSN_PREFIX, open_resident_account, register_person, reserve_numbers
 from yibao.people.towns import TOWNS
 from yibao.policy.editions import Editions
+from yibao.settlement import service as settlement
+from yibao.settlement.service import FeeIn
 from yibao.staff.models import StaffUser
 from yibao.staff.service import create_staff
 
@@ -257,9 +260,95 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
                                     actor="demo", progress=lambda done, total: tell("年度续保", done, total))
     paid = _pay(session, random.Random(seed + 1), year, 0.93)
     tell("本年度缴费", paid, renewal.renewed)
+    demo_resident(session, editions, year)
+    settled = demo_settlements(session, editions, random.Random(seed + 2), year, count=max(persons // 40, 20))
+    tell("本年度就医结算", settled, settled)
     session.flush()
     return DemoResult(persons, enrolled, renewal.renewed, paid, year)
 
 
-__all__ = ["DEMO_HIS_SECRET", "DEMO_STAFF", "DemoResult", "ensure_demo_institutions", "ensure_demo_staff",
-           "generate_demo", "populate"]
+# ---------------------------------------------------------------------------------------------------
+# A resident who can sign in, and a year of care settled through the real settlement service
+
+DEMO_RESIDENT_NAME = "王丽华"
+DEMO_RESIDENT_CERTNO = make_id_number("330283", dt.date(1968, 5, 12), 88, "2")  # 330283196805121762
+DEMO_RESIDENT_PASSWORD = "yibao-resident"
+OUTPATIENT_FEES = (("001101000010000", 1, "10"), ("XJ01CAA040A001010101445", 2, "18.50"),
+                   ("002301000010000", 1, "25"), ("XC10AAA014A001010101234", 1, "46.80"),
+                   ("XQ00000001", 1, "120"))
+INPATIENT_FEES = (("001103000010000", "45"), ("001102000010000", "20"), ("XN02BEA011A001010101234", "12.60"))
+INPATIENT_EXTRAS = (("002701000010000", 1, "220"), ("003315000010000", 1, "3500"), ("C14010000001", 6, "3"),
+                    ("XL01XCX092B002010101234", 2, "1800"), ("001104000010000", 3, "150"))
+OUTPATIENT_PLACES = ("H33021300003", "H33021300004", "H33021300001", "H33021300002", "P33021300001")
+INPATIENT_PLACES = ("H33021300001", "H33021300002", "H33020000001", "H33021300004")
+
+
+def demo_resident(session: Session, editions: Editions, year: int) -> Person:
+    """王丽华, enrolled and paid for `year`, with an online account (README: her ID number and password)."""
+    person = register_person(session, certno=DEMO_RESIDENT_CERTNO, name=DEMO_RESIDENT_NAME, local=True,
+                             town="yuelin", phone="13805741234")
+    enrolled = enrollment.enroll_person(session, editions, enrollment.EnrollmentRequest(
+        psn_no=person.psn_no, year=year, registration_date=dt.date(year - 1, 10, 20), channel="window"),
+        actor="demo")
+    bill = contributions.bills_of(session, person.psn_no)[-1]
+    contributions.pay_bill(session, contributions.PaymentRequest(
+        bill.bill_no, "wechat", enrolled.personal_amount, dt.date(year - 1, 10, 21), f"DEMO-WX-{person.psn_no}"),
+        actor="demo")
+    open_resident_account(session, psn_no=person.psn_no, password=DEMO_RESIDENT_PASSWORD, actor="demo")
+    return person
+
+
+def _fee(sn: int, when: dt.datetime, code: str, count: int | Decimal, price: str) -> FeeIn:
+    cnt, pric = Decimal(count), Decimal(price)
+    return FeeIn(f"D{sn:04d}", when, code, cnt, pric, (cnt * pric).quantize(Decimal("0.01")))
+
+
+def _care(rng: random.Random, begin: dt.datetime, inpatient: bool) -> tuple[list[FeeIn], dt.datetime | None]:
+    if not inpatient:
+        chosen = rng.sample(OUTPATIENT_FEES, rng.randint(1, 4))
+        return [_fee(i, begin, code, count, price) for i, (code, count, price) in enumerate(chosen)], None
+    days = rng.randint(3, 14)
+    fees = [_fee(i, begin + dt.timedelta(days=d), code, 1, price)
+            for d in range(days) for i, (code, price) in enumerate(INPATIENT_FEES, start=10 * d)]
+    for i, (code, count, price) in enumerate(rng.sample(INPATIENT_EXTRAS, rng.randint(1, 3)), start=1000):
+        fees.append(_fee(i, begin + dt.timedelta(days=1), code, count, price))
+    return fees, begin + dt.timedelta(days=days, hours=1)
+
+
+def demo_settlements(session: Session, editions: Editions, rng: random.Random, year: int, *, count: int) -> int:
+    """`count` visits of insured persons this year, settled by the same service the gateway calls; plus
+    three for the demo resident. Returns how many were settled (a person not covered that day is skipped)."""
+    today = min(now().date(), dt.date(year, 12, 31))
+    last = max((today - dt.date(year, 1, 1)).days - 15, 1)
+    insured = session.scalars(select(Enrollment.psn_no).where(Enrollment.year == year,
+                                                              Enrollment.status == "active")).all()
+    resident = session.scalar(select(Person.psn_no).where(Person.certno == DEMO_RESIDENT_CERTNO))
+    chosen = [resident, resident, resident] if resident else []
+    chosen += rng.sample(list(insured), min(count, len(insured)))
+    institutions = {code: session.get(Institution, code) for code in OUTPATIENT_PLACES + INPATIENT_PLACES}
+    settled = 0
+    for n, psn_no in enumerate(chosen):
+        inpatient = n == 1 or (n > 2 and rng.random() < 0.15)
+        place = institutions[rng.choice(INPATIENT_PLACES if inpatient else OUTPATIENT_PLACES)]
+        begin = dt.datetime.combine(dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(5, last)), dt.time(9, 30))
+        fees, end = _care(rng, begin, inpatient)
+        med_type = "21" if inpatient else ("41" if place.kind == "pharmacy" else "11")
+        if place.kind == "pharmacy":
+            fees = [fee for fee in fees if fee.med_list_codg.startswith("X")] or fees[:1]
+        try:
+            with session.begin_nested():
+                visit = settlement.open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
+                                              begntime=begin, cert_type="02", cert_no=None)
+                settlement.upload_fees(session, editions, visit, fees, msgid=None)
+                if end is not None:
+                    settlement.discharge_visit(visit, end)
+                    session.flush()
+                settlement.settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
+                settled += 1
+        except DomainError:
+            continue
+    return settled
+
+
+__all__ = ["DEMO_HIS_SECRET", "DEMO_RESIDENT_CERTNO", "DEMO_RESIDENT_PASSWORD", "DEMO_STAFF", "DemoResult",
+           "ensure_demo_institutions", "ensure_demo_staff", "generate_demo", "populate"]

@@ -7,7 +7,7 @@ from yibao.db import Base
 from yibao.enrollment.models import Enrollment
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
 from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
-from yibao.people.models import Certificate, Person, Sequence
+from yibao.people.models import Certificate, Person, ResidentAccount, Sequence
 from yibao.settlement.models import (
     Accumulator,
     FeeDetail,
@@ -23,6 +23,6 @@ from yibao.staff.models import StaffSession, StaffUser
 metadata = Base.metadata
 
 __all__ = ["Accumulator", "BankAgreement", "Bill", "CatalogueItem", "CatalogueSelfpay", "Certificate",
-           "CrossRegionFiling", "Doctor", "Enrollment", "FeeDetail", "GatewayMessage", "GatewaySignIn", "Institution",
-           "JournalEntry", "Payment", "Person", "Posting", "Refund", "Sequence", "Settlement", "SpecialDiseaseFiling",
-           "StaffSession", "StaffUser", "Visit", "metadata"]
+           "CrossRegionFiling", "Doctor", "Enrollment", "FeeDetail", "GatewayMessage", "GatewaySignIn",
+           "Institution", "JournalEntry", "Payment", "Person", "Posting", "Refund", "ResidentAccount", "Sequence",
+           "Settlement", "SpecialDiseaseFiling", "StaffSession", "StaffUser", "Visit", "metadata"]

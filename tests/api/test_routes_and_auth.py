@@ -19,9 +19,10 @@ PUBLIC = PUBLIC_ROUTES | {"/api/health", "/fsi/api/rsfComIfsService/callService"
 
 
 def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """The REST and gateway routes (the pages sign in with cookies: tests/web checks them)."""
     found: list[APIRoute] = []
     for route in routes:
-        if isinstance(route, APIRoute):
+        if isinstance(route, APIRoute) and route.path.startswith(("/api/", "/fsi/")):
             found.append(route)
         elif hasattr(route, "original_router"):
             found.extend(api_routes(route.original_router.routes))

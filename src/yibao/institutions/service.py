@@ -140,3 +140,10 @@ def catalogue_lookup(session: Session, codes: Sequence[str], day: dt.date) -> di
         if row.valid_from <= day and (row.valid_to is None or day <= row.valid_to):
             props[row.code] = row.selfpay_prop
     return {code: (item, props.get(code)) for code, item in items.items()}
+
+
+def find_catalogue(session: Session, query: str, *, limit: int = 30) -> Sequence[CatalogueItem]:
+    """Catalogue items whose code starts with, or whose name contains, `query` (the desk's item picker)."""
+    text = query.strip()
+    condition = CatalogueItem.code.startswith(text) | CatalogueItem.name.contains(text) if text else True
+    return session.scalars(select(CatalogueItem).where(condition).order_by(CatalogueItem.name).limit(limit)).all()

@@ -51,3 +51,15 @@ class Sequence(Base):
 
     name: Mapped[str] = mapped_column(String(30), primary_key=True)
     value: Mapped[int]
+
+
+class ResidentAccount(Base):
+    """A resident's sign-in for the self-service pages: ID number + password (scrypt), opened by a clerk."""
+
+    __tablename__ = "resident_accounts"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+    last_sign_in: Mapped[dt.datetime | None]

@@ -9,12 +9,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from yibao.errors import Conflict, InvalidInput, NotFound
+from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
-from yibao.people.models import Certificate, Person, Sequence
+from yibao.people.models import Certificate, Person, ResidentAccount, Sequence
 from yibao.people.towns import TOWN_BY_CODE
 from yibao.policy.eligibility import Certificate as PolicyCertificate
+from yibao.staff.service import hash_password, verify_password
 
 PSN_PREFIX = "330213"  # 奉化区 division code; psn_no = prefix + 10-digit sequence
 
@@ -182,3 +183,35 @@ def assistance_class_on(certificates: Seq[Certificate], day: dt.date) -> str | N
     """The medical-assistance class a person holds a valid certificate for on `day` (POLICY.md §7)."""
     held = {c.kind for c in certificates if c.valid_from <= day and (c.valid_to is None or day <= c.valid_to)}
     return next((kind for kind in ASSISTANCE_KINDS if kind in held), None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Resident sign-in for the self-service pages
+
+RESIDENT_PASSWORD_MIN = 8
+
+
+def open_resident_account(session: Session, *, psn_no: str, password: str, actor: str) -> ResidentAccount:
+    """Open (or reset) a resident's online account with an initial password the clerk hands over."""
+    get_person(session, psn_no)
+    if len(password) < RESIDENT_PASSWORD_MIN:
+        raise InvalidInput(f"密码至少 {RESIDENT_PASSWORD_MIN} 位", field="password")
+    account = session.get(ResidentAccount, psn_no)
+    if account is None:
+        account = ResidentAccount(psn_no=psn_no, created_at=now(), last_sign_in=None)
+        session.add(account)
+    account.password_hash = hash_password(password)
+    account.created_by = actor
+    session.flush()
+    return account
+
+
+def resident_sign_in(session: Session, *, certno: str, password: str) -> Person:
+    """The person whose ID number and password these are; one message for every failure (no account probing)."""
+    refused = Unauthorized("身份证号或密码不正确；未开通的请到村（社区）或区医保中心窗口开通网上服务", field="password")
+    person = session.scalar(select(Person).where(Person.certno == certno.strip().upper()))
+    account = session.get(ResidentAccount, person.psn_no) if person is not None else None
+    if person is None or account is None or not verify_password(password, account.password_hash):
+        raise refused
+    account.last_sign_in = now()
+    return person

@@ -183,6 +183,16 @@ def open_visit(
     return visit
 
 
+def discharge_visit(visit: Visit, endtime: dt.datetime, *, dscg_way: str | None = None) -> None:
+    """出院 (2402): an open inpatient stay ends; its settlement is then computed on the discharge date."""
+    if visit.med_type != "21" or visit.status != "open":
+        raise Conflict(f"就诊 {visit.mdtrt_id} 不是在院的住院就诊", field="mdtrt_id")
+    if endtime < visit.begntime:
+        raise InvalidInput("出院时间早于入院时间", field="endtime")
+    visit.endtime, visit.status = endtime, "discharged"
+    visit.dscg_way = dscg_way
+
+
 def get_visit(session: Session, mdtrt_id: str, *, institution: str | None = None, psn_no: str | None = None) -> Visit:
     """A visit by mdtrt_id; an institution sees only its own visits."""
     visit = session.scalar(select(Visit).where(Visit.mdtrt_id == mdtrt_id))
@@ -315,6 +325,27 @@ def _during(visit: Visit, day: dt.date) -> bool:
     if visit.med_type != "21":
         return day == visit.begntime.date()
     return visit.begntime.date() <= day <= (visit.endtime.date() if visit.endtime else day)
+
+
+def fee_lines_of(session: Session, visit: Visit) -> Sequence[FeeDetail]:
+    """The visit's active fee lines, in the order they were entered."""
+    return session.scalars(
+        select(FeeDetail)
+        .where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active")
+        .order_by(FeeDetail.created_at, FeeDetail.feedetl_sn)
+    ).all()
+
+
+def fee_serials_used(session: Session, visit: Visit) -> int:
+    """How many fee lines the visit has ever had (deleted ones keep their serial numbers)."""
+    return int(session.scalar(select(func.count()).select_from(FeeDetail).where(
+        FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id)) or 0)
+
+
+def visit_settlement(session: Session, visit: Visit) -> Settlement | None:
+    """The visit's standing settlement, if it is settled."""
+    return session.scalar(select(Settlement).where(Settlement.mdtrt_id == visit.mdtrt_id, Settlement.kind == "settle",
+                                                   Settlement.status == "valid"))
 
 
 def delete_fees(session: Session, visit: Visit, feedetl_sns: Sequence[str] | None) -> list[str]:
@@ -617,6 +648,40 @@ def reinstate_settlement(
         visit.status = "settled"
     session.flush()
     return again
+
+
+# ---------------------------------------------------------------------------------------------------
+# 待遇测算: what a claim would pay, written nowhere (the residents' calculator)
+
+
+def estimate_benefit(
+    session: Session,
+    editions: Editions,
+    *,
+    day: dt.date,
+    benefit: Benefit,
+    level: Level,
+    lines: tuple[FeeLine, ...],
+    psn_no: str | None = None,
+    category: str | None = None,
+) -> tuple[Computed, Accumulators]:
+    """The chain on a hypothetical claim: for a signed-in person with their own category, classes and this
+    year's accumulators (so a deductible already paid counts); otherwise for `category` from zero."""
+    if psn_no is not None:
+        standing = standing_on(session, editions, psn_no, day)
+        check_benefit(standing, benefit)
+        edition, insured = standing.edition, standing.insured
+        before = read_accumulators(session, psn_no, day.year)
+    else:
+        edition = editions.on(day)
+        if category not in edition.categories:
+            choices = "、".join(f"{c.label}（{code}）" for code, c in edition.categories.items())
+            raise InvalidInput(f"请选择参保人员类别：{choices}", field="category")
+        # someone asking about special-disease care is presumed to hold the filing it needs
+        insured, before = Insured(category, benefit is Benefit.SPECIAL_DISEASE), Accumulators()
+    if not lines:
+        raise InvalidInput("请至少填写一项医疗费用", field="amount")
+    return run_chain(edition, insured, Claim("estimate", benefit, day, level, lines), before), before
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ ROLE_LABELS = {Role.CLERK: "经办员", Role.AUDITOR: "稽查员", Role.ADMIN: "
 class Permission(StrEnum):
     PERSON_READ = "person:read"
     PERSON_WRITE = "person:write"
+    PERSON_IDENTITY = "person:identity"  # see full ID numbers (others see them masked)
     ENROLLMENT_READ = "enrollment:read"
     ENROLLMENT_WRITE = "enrollment:write"
     PAYMENT_WRITE = "payment:write"
@@ -43,9 +44,9 @@ class Permission(StrEnum):
 READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READONLY: frozenset(READS),
-    Role.AUDITOR: frozenset(READS),
-    Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.ENROLLMENT_WRITE, Permission.PAYMENT_WRITE,
-                                   Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE}),
+    Role.AUDITOR: frozenset(READS | {Permission.PERSON_IDENTITY}),
+    Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.PERSON_IDENTITY, Permission.ENROLLMENT_WRITE,
+                                   Permission.PAYMENT_WRITE, Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE}),
     Role.ADMIN: frozenset(Permission),
 }
 

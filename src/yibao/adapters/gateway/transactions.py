@@ -263,13 +263,7 @@ def outpatient_info(ctx: Context) -> tuple[Any, dict[str, Any]]:
 def discharge(ctx: Context) -> tuple[Any, dict[str, Any]]:
     info = ctx.input.child("dscginfo")
     visit = own_visit(ctx, info)
-    if visit.med_type != "21" or visit.status != "open":
-        raise Conflict(f"就诊 {visit.mdtrt_id} 不是在院的住院就诊", field="input.dscginfo.mdtrt_id")
-    endtime = info.req_time("endtime")
-    if endtime < visit.begntime:
-        raise GatewayInputError("出院时间早于入院时间", field="input.dscginfo.endtime")
-    visit.endtime, visit.status = endtime, "discharged"
-    visit.dscg_way = info.text("dscg_way", required=False)
+    service.discharge_visit(visit, info.req_time("endtime"), dscg_way=info.text("dscg_way", required=False))
     return {}, {"discharge": [visit.mdtrt_id, None]}
 
 

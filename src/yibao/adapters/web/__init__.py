@@ -1,0 +1,29 @@
+"""Web pages (Jinja2 + htmx, assets vendored into the package: the system works with no internet).
+
+    /console   staff console (经办系统)          /me, /calc, /qa   residents (我的医保, 待遇测算, 政策问答)
+    /desk      hospital desk without an HIS      /static           htmx, ECharts, yibao.css
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from yibao.adapters.web import console, desk, office, resident
+from yibao.adapters.web.common import HERE, SignInRequired, error_page, is_page, redirect
+from yibao.kit.errors import DomainError
+
+
+def install(app: FastAPI) -> None:
+    app.state.secret_key = app.state.settings.resolved_secret_key()
+    for router in (console.router, office.router, desk.router, resident.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(_request: Request, exc: SignInRequired) -> Response:
+        return redirect(exc.location)
+
+
+__all__ = ["DomainError", "error_page", "install", "is_page"]

@@ -1,0 +1,176 @@
+"""What every page needs: the templates, signed cookies, who is signed in (staff, resident, hospital desk),
+and the form errors shown at their field. Pages hold no rules: they parse a form, call a service, render.
+
+Sign-ins: staff carry their staff token (the same sign-in table as the API) in an HttpOnly cookie;
+residents and hospital desks carry an HMAC-signed cookie (Settings.resolved_secret_key). All cookies are
+SameSite=Strict, so a form posted from another site arrives without them (no cross-site form posts).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from yibao.errors import InvalidInput
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.kit.money import fmt, money
+from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS
+from yibao.settlement.receipt import mask
+from yibao.staff.models import StaffUser
+from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["money"] = lambda value: "—" if value is None else fmt(value)
+templates.env.filters["mask"] = mask
+templates.env.globals.update(BENEFIT_LABELS={b.value: label for b, label in BENEFIT_LABELS.items()},
+                             LEVEL_LABELS={lv.value: label for lv, label in LEVEL_LABELS.items()},
+                             ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()})
+
+STAFF_COOKIE, RESIDENT_COOKIE, DESK_COOKIE = "yibao_staff", "yibao_resident", "yibao_desk"
+RESIDENT_HOURS, DESK_HOURS = 2, 12
+
+
+class SignInRequired(Exception):
+    """Raised by a page dependency when nobody (of the right kind) is signed in: the door redirects."""
+
+    def __init__(self, login_path: str, next_path: str) -> None:
+        self.location = f"{login_path}?next={quote(next_path)}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Signed cookies (residents, desks)
+
+
+def _secret(request: Request) -> bytes:
+    key: bytes = request.app.state.secret_key
+    return key
+
+
+def sign_value(request: Request, payload: dict[str, Any], hours: int) -> str:
+    body = dict(payload, exp=int((now() + dt.timedelta(hours=hours)).timestamp()))
+    raw = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
+    mac = hmac.new(_secret(request), raw.encode(), hashlib.sha256).hexdigest()
+    return f"{raw}.{mac}"
+
+
+def unsign_value(request: Request, value: str | None) -> dict[str, Any] | None:
+    """The payload of a cookie this server signed and that has not expired; else None."""
+    if not value or "." not in value:
+        return None
+    raw, mac = value.rsplit(".", 1)
+    expected = hmac.new(_secret(request), raw.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mac, expected):
+        return None
+    try:
+        payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except ValueError:
+        return None
+    return payload if payload.get("exp", 0) > now().timestamp() else None
+
+
+def set_cookie(response: Response, name: str, value: str, hours: int) -> None:
+    response.set_cookie(name, value, max_age=hours * 3600, httponly=True, samesite="strict", path="/")
+
+
+def redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site (no open redirect)."""
+    return target if target and target.startswith("/") and not target.startswith("//") else default
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rendering
+
+
+@dataclass
+class Form:
+    """A submitted form's values and the errors to show at each field (field → Chinese message)."""
+
+    values: dict[str, Any]
+    errors: dict[str, str]
+
+    @classmethod
+    async def read(cls, request: Request) -> Form:
+        data = await request.form()
+        return cls({key: value for key, value in data.items() if isinstance(value, str)}, {})
+
+    def get(self, name: str, default: str = "") -> str:
+        return str(self.values.get(name, default)).strip()
+
+    def fail(self, exc: DomainError, fallback_field: str = "_form") -> None:
+        self.errors[exc.field or fallback_field] = exc.message
+
+    def required(self, name: str, label: str) -> str:
+        value = self.get(name)
+        if not value:
+            raise InvalidInput(f"请填写{label}", field=name)
+        return value
+
+    def date(self, name: str, label: str) -> dt.date:
+        text = self.required(name, label)
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(f"{label}格式应为 年-月-日（如 2026-03-01）", field=name) from None
+
+    def year(self, name: str, label: str = "参保年度") -> int:
+        text = self.required(name, label)
+        if not (text.isdigit() and len(text) == 4):
+            raise InvalidInput(f"{label}应为四位年份（如 2026）", field=name)
+        return int(text)
+
+    def amount(self, name: str, label: str) -> Decimal:
+        text = self.required(name, label).replace(",", "")
+        try:
+            value = money(text)
+        except (InvalidOperation, ValueError, DomainError):
+            raise InvalidInput(f"{label}应为金额（如 1200.50）", field=name) from None
+        if value <= 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise InvalidInput(f"{label}应为大于 0、最多两位小数的金额", field=name)
+        return value
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("form", Form({}, {}))
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def can(user: StaffUser | None, permission: Permission) -> bool:
+    return user is not None and has_permission(user, permission)
+
+
+def role_label(user: StaffUser) -> str:
+    return ROLE_LABELS[Role(user.role)]
+
+
+templates.env.globals.update(can=can, Permission=Permission)
+
+
+def error_page(request: Request, exc: DomainError) -> HTMLResponse:
+    """A refused page request (not found, forbidden …): the Chinese message and a way back."""
+    return page(request, "error.html", status=exc.http_status, message=exc.message, code=exc.code)
+
+
+PAGE_AREAS = ("", "console", "me", "desk", "calc", "qa")
+
+
+def is_page(request: Request) -> bool:
+    """A request for a page (answered in HTML), not for the API or the gateway (answered in their formats)."""
+    return request.url.path.split("/", 2)[1] in PAGE_AREAS

@@ -1,0 +1,216 @@
+"""Staff console (经办系统): sign-in, menus by role, finding a person, the person page and its actions
+(register, enroll, take a payment, open the resident's online account)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from yibao.adapters.web.common import (
+    STAFF_COOKIE,
+    Form,
+    SignInRequired,
+    page,
+    redirect,
+    safe_next,
+    set_cookie,
+)
+from yibao.contributions import service as contributions
+from yibao.deps import DbSession, EditionsDep
+from yibao.enrollment import service as enrollment
+from yibao.errors import Forbidden, Unauthorized
+from yibao.filings.service import REASONS, filings_of
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.people import service as people
+from yibao.people.service import CERTIFICATE_KINDS
+from yibao.people.towns import TOWN_BY_CODE, TOWNS
+from yibao.settlement.service import MED_TYPE_LABELS, read_accumulators, settlements_of
+from yibao.staff import service as staff
+from yibao.staff.models import StaffUser
+from yibao.staff.service import Permission, has_permission
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def console_user(request: Request, session: DbSession) -> StaffUser:
+    token = request.cookies.get(STAFF_COOKIE)
+    try:
+        if not token:
+            raise Unauthorized("请先登录")
+        return staff.staff_for_token(session, token)
+    except Unauthorized:
+        raise SignInRequired("/console/login", request.url.path) from None
+
+
+ConsoleUser = Annotated[StaffUser, Depends(console_user)]
+
+
+def need(user: StaffUser, permission: Permission) -> None:
+    if not has_permission(user, permission):
+        raise Forbidden(f"当前角色无权进行此操作（需要权限 {permission.value}），请联系管理员")
+
+
+def attempt(session: Session, form: Form, action: Callable[[], Any], fallback_field: str = "_form") -> Any:
+    """Run one service call in a savepoint: on a refusal nothing it wrote stays, and the message goes to its
+    field in `form`. Returns the action's result, or None when refused."""
+    try:
+        with session.begin_nested():
+            return action()
+    except DomainError as exc:
+        form.fail(exc, fallback_field)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sign-in
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/console") -> Response:
+    return page(request, "console/login.html", next=safe_next(next, "/console"))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, session: DbSession) -> Response:
+    form = await Form.read(request)
+    target = safe_next(form.get("next"), "/console")
+    result = attempt(session, form, lambda: staff.sign_in(session, username=form.get("username"),
+                                                          password=form.get("password"),
+                                                          hours=request.app.state.settings.session_hours),
+                     "password")
+    if result is None:
+        return page(request, "console/login.html", status=401, form=form, next=target)
+    token, _user = result
+    response = redirect(target)
+    set_cookie(response, STAFF_COOKIE, token, request.app.state.settings.session_hours)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: DbSession) -> Response:
+    token = request.cookies.get(STAFF_COOKIE)
+    if token:
+        staff.sign_out(session, token)
+    response = redirect("/console/login")
+    response.delete_cookie(STAFF_COOKIE, path="/")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, user: ConsoleUser) -> Response:
+    return page(request, "console/home.html", user=user, year=now().year)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Finding a person; the person page
+
+
+@router.get("/people", response_class=HTMLResponse)
+def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -> Response:
+    need(user, Permission.PERSON_READ)
+    form, found = Form({"q": q}, {}), []
+    if q.strip():
+        found = attempt(session, form, lambda: list(people.find_persons(session, q))) or []
+    template = "console/_people_rows.html" if request.headers.get("HX-Request") else "console/people.html"
+    return page(request, template, user=user, form=form, q=q, found=found, towns=TOWN_BY_CODE,
+                full_id=has_permission(user, Permission.PERSON_IDENTITY))
+
+
+def person_page(request: Request, session: Session, editions: Any, user: StaffUser, psn_no: str, *,
+                form: Form | None = None, status: int = 200, notice: str = "") -> Response:
+    need(user, Permission.PERSON_READ)
+    person = people.get_person(session, psn_no, with_certificates=True)
+    year = now().year
+    special, cross = filings_of(session, psn_no)
+    return page(
+        request, "console/person.html", status=status, user=user, person=person, form=form or Form({}, {}),
+        notice=notice, year=year, town=TOWN_BY_CODE.get(person.town or ""),
+        full_id=has_permission(user, Permission.PERSON_IDENTITY), certificate_kinds=CERTIFICATE_KINDS,
+        enrollments=enrollment.enrollments_of(session, psn_no), bills=contributions.bills_of(session, psn_no),
+        special=special, cross=cross, reasons=REASONS, settlements=settlements_of(session, psn_no),
+        accumulators=read_accumulators(session, psn_no, year), med_types=MED_TYPE_LABELS,
+        channels=enrollment.CHANNELS, pay_channels=contributions.PAYMENT_CHANNELS, banks=contributions.BANKS,
+        bill_status=contributions.BILL_STATUS, editions=editions, blank=Form({}, {}),
+    )
+
+
+@router.get("/people/new", response_class=HTMLResponse)
+def new_person_page(request: Request, user: ConsoleUser) -> Response:
+    need(user, Permission.PERSON_WRITE)
+    return page(request, "console/person_new.html", user=user, towns=TOWNS)
+
+
+@router.post("/people/new", response_class=HTMLResponse)
+async def new_person(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.PERSON_WRITE)
+    form = await Form.read(request)
+    person = attempt(session, form, lambda: people.register_person(
+        session, certno=form.required("certno", "身份证号"), name=form.required("name", "姓名"),
+        local=form.get("local") == "1", town=form.get("town") or None, phone=form.get("phone") or None))
+    if person is None:
+        return page(request, "console/person_new.html", status=400, user=user, towns=TOWNS, form=form)
+    return redirect(f"/console/people/{person.psn_no}?notice=registered")
+
+
+NOTICES = {"registered": "已登记参保人。", "enrolled": "已办理参保登记，请收取个人缴费。",
+           "paid": "已缴费，参保登记生效。",
+           "account": "已开通网上服务，请将初始密码交给参保人并提醒其登录后妥善保管。"}
+
+
+@router.get("/people/{psn_no}", response_class=HTMLResponse)
+def person_view(request: Request, psn_no: str, session: DbSession, editions: EditionsDep, user: ConsoleUser,
+                notice: str = "") -> Response:
+    return person_page(request, session, editions, user, psn_no, notice=NOTICES.get(notice, ""))
+
+
+def person_action(permission: Permission, act: Callable[[Session, Any, StaffUser, str, Form], Any],
+                  notice: str) -> Callable[..., Any]:
+    """A POST on the person page: the permission, one service call, back to the page (or its form errors)."""
+
+    async def handler(request: Request, psn_no: str, session: DbSession, editions: EditionsDep,
+                      user: ConsoleUser) -> Response:
+        need(user, permission)
+        form = await Form.read(request)
+        if attempt(session, form, lambda: act(session, editions, user, psn_no, form) or True) is None:
+            return person_page(request, session, editions, user, psn_no, form=form, status=400)
+        return redirect(f"/console/people/{psn_no}?notice={notice}")
+
+    return handler
+
+
+def _enroll(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    request = enrollment.EnrollmentRequest(
+        psn_no=psn_no, year=form.year("year"), registration_date=form.date("registration_date", "登记日期"),
+        channel=form.required("channel", "参保渠道"), student=form.get("student") == "1",
+        adult_tier=form.get("adult_tier") or None, proxy_name=form.get("proxy_name") or None,
+        proxy_certno=form.get("proxy_certno") or None, late_exception=form.get("late_exception") or None)
+    return enrollment.enroll_person(session, editions, request, actor=user.username)
+
+
+def _pay(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    bill = contributions.bill_by_no(session, form.required("bill_no", "缴费单号"))
+    if bill.psn_no != psn_no:
+        raise Forbidden("该缴费单不是此参保人的")
+    request = contributions.PaymentRequest(
+        bill.bill_no, form.required("channel", "缴费渠道"), form.amount("amount", "缴费金额"),
+        form.date("paid_on", "缴费日期"), form.required("reference", "缴费流水号"), bank=form.get("bank") or None,
+        card_no=form.get("card_no") or None, payer_name=form.get("payer_name") or None,
+        payer_certno=form.get("payer_certno") or None)
+    return contributions.pay_bill(session, request, actor=user.username)
+
+
+def _account(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    return people.open_resident_account(session, psn_no=psn_no, password=form.get("password"), actor=user.username)
+
+
+router.add_api_route("/people/{psn_no}/enroll", person_action(Permission.ENROLLMENT_WRITE, _enroll, "enrolled"),
+                     methods=["POST"], response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/pay", person_action(Permission.PAYMENT_WRITE, _pay, "paid"),
+                     methods=["POST"], response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/account", person_action(Permission.PERSON_WRITE, _account, "account"),
+                     methods=["POST"], response_class=HTMLResponse)

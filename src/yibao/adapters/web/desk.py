@@ -1,0 +1,238 @@
+"""Hospital desk (定点机构收费窗口) for clinics and pharmacies without an HIS: sign in with the institution's
+code and interface secret (as 9001 does), look up a patient by ID or social-security card, enter fee lines
+from the catalogue, pre-settle, settle, cancel, print the receipt. The same settlement service as the
+gateway; an institution sees and settles only its own visits."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, NamedTuple
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from yibao.adapters.web.common import (
+    DESK_COOKIE,
+    DESK_HOURS,
+    Form,
+    SignInRequired,
+    page,
+    redirect,
+    set_cookie,
+    sign_value,
+    unsign_value,
+)
+from yibao.adapters.web.console import attempt
+from yibao.adapters.web.office import pdf_response
+from yibao.deps import DbSession, EditionsDep
+from yibao.errors import InvalidInput, Unauthorized
+from yibao.institutions import service as institutions
+from yibao.institutions.models import Institution
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.people import service as people
+from yibao.settlement import service as settlement
+from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.staff.service import verify_password
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+# What a desk may open: outpatient care at a clinic, a purchase at a pharmacy (inpatient stays need an HIS)
+DESK_MED_TYPES = {"pharmacy": ("41",), "community": ("11", "13"), "hospital": ("11", "13")}
+CERT_TYPES = {"02": "居民身份证", "03": "社会保障卡"}
+
+
+class Desk(NamedTuple):
+    institution: Institution
+    opter: str
+
+
+def desk(request: Request, session: DbSession) -> Desk:
+    payload = unsign_value(request, request.cookies.get(DESK_COOKIE))
+    if payload is None:
+        raise SignInRequired("/desk/login", request.url.path)
+    return Desk(institutions.get_institution(session, payload["code"]), payload["opter"])
+
+
+DeskUser = Annotated[Desk, Depends(desk)]
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return page(request, "desk/login.html")
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, session: DbSession) -> Response:
+    form = await Form.read(request)
+    try:
+        code, opter = form.required("fixmedins_code", "机构编码"), form.required("opter", "收费员")
+        institution = session.get(Institution, code)
+        if institution is None or not verify_password(form.get("secret"), institution.secret_hash):
+            raise Unauthorized("机构编码或接口密钥不正确（密钥由区医保中心在机构登记时发放）", field="secret")
+    except DomainError as exc:
+        form.fail(exc)
+        return page(request, "desk/login.html", status=401, form=form)
+    response = redirect("/desk")
+    set_cookie(response, DESK_COOKIE, sign_value(request, {"code": code, "opter": opter}, DESK_HOURS), DESK_HOURS)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = redirect("/desk/login")
+    response.delete_cookie(DESK_COOKIE, path="/")
+    return response
+
+
+def _home(request: Request, d: Desk, form: Form | None = None, status: int = 200, **context: Any) -> Response:
+    return page(request, "desk/home.html", status=status, desk=d, form=form or Form({}, {}), cert_types=CERT_TYPES,
+                med_types={m: settlement.MED_TYPE_LABELS[m] for m in DESK_MED_TYPES[d.institution.kind]}, **context)
+
+
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, d: DeskUser) -> Response:
+    return _home(request, d)
+
+
+@router.post("/visits", response_class=HTMLResponse)
+async def open_visit(request: Request, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
+    """Look the patient up and open the visit (as 1101 + 2201): refused with the rule that refused it."""
+    form = await Form.read(request)
+
+    def act() -> Any:
+        cert_type = form.get("cert_type", "02")
+        if cert_type not in CERT_TYPES:
+            raise InvalidInput("证件类型只能是居民身份证或社会保障卡", field="cert_type")
+        person = people.person_by_certno(session, form.required("certno", "身份证号（社保卡上的公民身份号码）"))
+        med_type = form.get("med_type") or DESK_MED_TYPES[d.institution.kind][0]
+        if med_type not in DESK_MED_TYPES[d.institution.kind]:
+            raise InvalidInput("本窗口不能办理该医疗类别", field="med_type")
+        return settlement.open_visit(session, editions, institution=d.institution, psn_no=person.psn_no,
+                                     med_type=med_type, begntime=now().replace(microsecond=0), cert_type=cert_type,
+                                     cert_no=person.certno)
+
+    visit = attempt(session, form, act, "certno")
+    if visit is None:
+        return _home(request, d, form, 400)
+    return redirect(f"/desk/visits/{visit.mdtrt_id}")
+
+
+def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt_id: str, *,
+               form: Form | None = None, status: int = 200, preview: Any = None) -> Response:
+    visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+    person = people.get_person(session, visit.psn_no)
+    return page(request, "desk/visit.html", status=status, desk=d, visit=visit, person=person,
+                form=form or Form({}, {}), lines=settlement.fee_lines_of(session, visit), preview=preview,
+                settled=settlement.visit_settlement(session, visit), med_types=settlement.MED_TYPE_LABELS)
+
+
+@router.get("/visits/{mdtrt_id}", response_class=HTMLResponse)
+def visit_view(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
+    return visit_page(request, session, editions, d, mdtrt_id)
+
+
+def _fee(form: Form, visit: Any, serial: int) -> settlement.FeeIn:
+    """A line typed at the desk; it occurs at the visit (an outpatient visit is one day, POLICY.md §7a)."""
+    code = form.required("code", "收费项目").split(" ", 1)[0]
+    try:
+        count = Decimal(form.required("cnt", "数量"))
+        price = Decimal(form.required("pric", "单价"))
+    except InvalidOperation:
+        raise InvalidInput("数量和单价应为数字", field="cnt") from None
+    if count <= 0 or price <= 0:
+        raise InvalidInput("数量和单价应大于 0", field="cnt")
+    return settlement.FeeIn(f"W{serial:04d}", visit.begntime, code, count, price,
+                            (count * price).quantize(Decimal("0.01")))
+
+
+@router.post("/visits/{mdtrt_id}/fees", response_class=HTMLResponse)
+async def add_fee(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep,
+                  d: DeskUser) -> Response:
+    form = await Form.read(request)
+
+    def act() -> Any:
+        visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        serial = settlement.fee_serials_used(session, visit) + 1
+        return settlement.upload_fees(session, editions, visit, [_fee(form, visit, serial)], msgid=None)
+
+    if attempt(session, form, act, "code") is None:
+        return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400)
+    return redirect(f"/desk/visits/{mdtrt_id}")
+
+
+@router.post("/visits/{mdtrt_id}/fees/{feedetl_sn}/delete", response_class=HTMLResponse)
+async def delete_fee(request: Request, mdtrt_id: str, feedetl_sn: str, session: DbSession, editions: EditionsDep,
+                     d: DeskUser) -> Response:
+    form = Form({}, {})
+
+    def act() -> Any:
+        visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        return settlement.delete_fees(session, visit, [feedetl_sn])
+
+    if attempt(session, form, act) is None:
+        return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400)
+    return redirect(f"/desk/visits/{mdtrt_id}")
+
+
+@router.post("/visits/{mdtrt_id}/presettle", response_class=HTMLResponse)
+async def presettle(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep,
+                    d: DeskUser) -> Response:
+    """预结算: the split as it would be now; nothing is written (a savepoint rolled back in any case)."""
+    form = Form({}, {})
+    preview = None
+    try:
+        with session.begin_nested() as savepoint:
+            visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+            preview = settlement.presettle(session, editions, visit)
+            savepoint.rollback()
+    except DomainError as exc:
+        form.fail(exc)
+    return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400 if form.errors else 200,
+                      preview=preview)
+
+
+@router.post("/visits/{mdtrt_id}/settle", response_class=HTMLResponse)
+async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
+    """结算 with the total the cashier saw pre-settled: if the lines changed since, it is refused."""
+    form = await Form.read(request)
+
+    def act() -> Any:
+        visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        expected = Decimal(form.get("medfee_sumamt")) if form.get("medfee_sumamt") else None
+        return settlement.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
+                                       actor=f"{d.institution.fixmedins_code}:{d.opter}")
+
+    if attempt(session, form, act) is None:
+        return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400)
+    return redirect(f"/desk/visits/{mdtrt_id}")
+
+
+@router.post("/settlements/{setl_id}/cancel", response_class=HTMLResponse)
+async def cancel(request: Request, setl_id: str, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
+    form = Form({}, {})
+    code = d.institution.fixmedins_code
+    row = attempt(session, form, lambda: settlement.cancel_settlement(session, setl_id, institution=code, msgid=None,
+                                                                     actor=f"{code}:{d.opter}"))
+    original = settlement.get_settlement(session, setl_id, institution=code)
+    if row is None:
+        return visit_page(request, session, editions, d, original.mdtrt_id or "", form=form, status=400)
+    return redirect(f"/desk/visits/{original.mdtrt_id}")
+
+
+@router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
+def receipt(setl_id: str, session: DbSession, d: DeskUser) -> Response:
+    return HTMLResponse(receipt_html(build_receipt(session, setl_id, institution=d.institution.fixmedins_code)))
+
+
+@router.get("/settlements/{setl_id}/receipt.pdf")
+def receipt_file(setl_id: str, session: DbSession, d: DeskUser) -> Response:
+    return pdf_response(receipt_pdf(build_receipt(session, setl_id, institution=d.institution.fixmedins_code)),
+                        setl_id)
+
+
+@router.get("/catalogue", response_class=HTMLResponse)
+def catalogue(request: Request, session: DbSession, d: DeskUser, code: str = "") -> Response:
+    """Options for the item picker (htmx sends the field as the cashier types: a code or part of a name)."""
+    return page(request, "desk/_catalogue.html", items=institutions.find_catalogue(session, code.split(" ", 1)[0]))
+

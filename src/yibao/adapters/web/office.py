@@ -1,0 +1,297 @@
+"""Staff console, the centre's back office: school batch import (with progress and the row-by-row report),
+institutions and their agreement status, filings, manual reimbursement, a settlement with its split and
+trace and receipt, and the centre dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from yibao.adapters.web.common import Form, page, redirect
+from yibao.adapters.web.console import ConsoleUser, attempt, need
+from yibao.contributions.service import PAYMENT_CHANNELS
+from yibao.db import session_scope
+from yibao.deps import DbSession, EditionsDep
+from yibao.enrollment.school import import_school_batch, read_school_file
+from yibao.errors import InvalidInput
+from yibao.filings import service as filings
+from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
+from yibao.institutions import service as institutions
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.people.models import Person
+from yibao.policy.chain import FeeLine, ItemClass
+from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
+from yibao.reports import service as reports
+from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
+from yibao.settlement import service as settlement
+from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.staff.service import Permission
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+CLASS_LABELS = {"A": "甲类", "B": "乙类", "C": "丙类"}
+MANUAL_LINES = 5
+
+
+# ---------------------------------------------------------------------------------------------------
+# School batch import: runs in a worker thread with its own transaction; the page polls its progress
+
+
+@dataclass
+class ImportJob:
+    id: str
+    filename: str
+    total: int
+    actor: str
+    done: int = 0
+    finished: bool = False
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    started: dt.datetime = field(default_factory=now)
+
+
+def _run_import(app: Any, job: ImportJob, rows: list[Any], year: int, day: dt.date, mode: Any) -> None:
+    def tell(done: int, _total: int) -> None:
+        job.done = done
+
+    try:
+        with session_scope(app.state.sessions) as session:
+            report = import_school_batch(session, app.state.editions, rows, year=year, registration_date=day,
+                                         mode=mode, actor=job.actor, progress=tell)
+        job.report, job.done = asdict(report), job.total
+    except DomainError as exc:
+        job.error = exc.message
+    except Exception:
+        job.error = "导入时发生系统错误，未导入任何数据，请联系管理员"
+    finally:
+        job.finished = True
+
+
+def _jobs(request: Request) -> dict[str, ImportJob]:
+    jobs: dict[str, ImportJob] = request.app.state.__dict__.setdefault("import_jobs", {})
+    return jobs
+
+
+@router.get("/school-import", response_class=HTMLResponse)
+def school_import_page(request: Request, user: ConsoleUser) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    return page(request, "console/school_import.html", user=user, year=now().year)
+
+
+@router.post("/school-import", response_class=HTMLResponse)
+async def school_import(request: Request, user: ConsoleUser, file: UploadFile = File(None)) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    form = await Form.read(request)
+    try:
+        if file is None or not file.filename:
+            raise InvalidInput("请选择学校报送的 CSV 或 Excel 文件", field="file")
+        year = form.year("year")
+        day = form.date("registration_date", "登记日期")
+        mode = form.get("mode", "all_or_nothing")
+        rows = read_school_file(file.filename, await file.read())
+    except DomainError as exc:
+        form.fail(exc, "file")
+        return page(request, "console/school_import.html", status=400, user=user, year=now().year, form=form)
+    job = ImportJob(uuid.uuid4().hex, file.filename, len(rows), user.username)
+    _jobs(request)[job.id] = job
+    threading.Thread(target=_run_import, args=(request.app, job, rows, year, day, mode), daemon=True).start()
+    return redirect(f"/console/school-import/{job.id}")
+
+
+@router.get("/school-import/{job_id}", response_class=HTMLResponse)
+def school_import_job(request: Request, job_id: str, user: ConsoleUser) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise InvalidInput("没有这个导入任务（服务重启后任务记录不保留），请重新上传", field="job_id")
+    template = "console/_import_status.html" if request.headers.get("HX-Request") else "console/import_job.html"
+    return page(request, template, user=user, job=job)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Institutions and their agreement status
+
+
+def _institutions_page(request: Request, session: Any, user: Any, form: Form | None = None,
+                       status: int = 200) -> Response:
+    return page(request, "console/institutions.html", status=status, user=user, form=form or Form({}, {}),
+                institutions=institutions.list_institutions(session), kinds=institutions.KINDS,
+                regions=institutions.REGIONS, hosp_lv=institutions.HOSP_LV, statuses=institutions.STATUS)
+
+
+@router.get("/institutions", response_class=HTMLResponse)
+def institutions_page(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_READ)
+    return _institutions_page(request, session, user)
+
+
+@router.post("/institutions/{code}/agreement", response_class=HTMLResponse)
+async def agreement(request: Request, code: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.INSTITUTION_WRITE)
+    form = await Form.read(request)
+    form.values["code"] = code
+
+    def act() -> Any:
+        until = form.date("until", "暂停至") if form.get("until") else None
+        return institutions.set_agreement(session, code=code, status=form.required("status", "协议状态"), until=until)
+
+    if attempt(session, form, act, "status") is None:
+        return _institutions_page(request, session, user, form, 400)
+    return redirect("/console/institutions")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Filings
+
+
+def _filings_page(request: Request, session: Any, user: Any, form: Form | None = None, status: int = 200,
+                  notice: str = "") -> Response:
+    special = session.scalars(select(SpecialDiseaseFiling).order_by(SpecialDiseaseFiling.created_at.desc())
+                              .limit(20)).all()
+    cross = session.scalars(select(CrossRegionFiling).order_by(CrossRegionFiling.created_at.desc()).limit(20)).all()
+    names = {p.psn_no: p.name for p in session.scalars(
+        select(Person).where(Person.psn_no.in_({f.psn_no for f in [*special, *cross]})))}
+    return page(request, "console/filings.html", status=status, user=user, form=form or Form({}, {}), notice=notice,
+                special=special, cross=cross, names=names, reasons=filings.REASONS,
+                institutions=institutions.list_institutions(session), blank_form=Form({}, {}))
+
+
+@router.get("/filings", response_class=HTMLResponse)
+def filings_page(request: Request, session: DbSession, user: ConsoleUser, notice: str = "") -> Response:
+    need(user, Permission.SETTLEMENT_READ)
+    return _filings_page(request, session, user, notice={"1": "备案已登记。"}.get(notice, ""))
+
+
+@router.post("/filings", response_class=HTMLResponse)
+async def file(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_WRITE)
+    form = await Form.read(request)
+
+    def act() -> Any:
+        psn_no = form.required("psn_no", "人员编号")
+        begin = form.date("begndate", "有效期起")
+        end = form.date("enddate", "有效期止") if form.get("enddate") else None
+        if form.get("kind") == "special_disease":
+            return filings.file_special_disease(
+                session, psn_no=psn_no, disease_code=form.get("disease_code"), disease_name=form.get("disease_name"),
+                fixmedins_code=form.required("fixmedins_code", "定点机构"), begndate=begin, enddate=end)
+        return filings.file_cross_region(session, psn_no=psn_no, reason=form.required("reason", "备案原因"),
+                                         place=form.get("place"), begndate=begin, enddate=end)
+
+    if attempt(session, form, act) is None:
+        return _filings_page(request, session, user, form, 400)
+    return redirect("/console/filings?notice=1")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Manual reimbursement (零星报销)
+
+
+def manual_lines(form: Form) -> tuple[FeeLine, ...]:
+    """The receipt lines typed into the form: amount and class per row; empty rows are skipped."""
+    lines = []
+    for i in range(MANUAL_LINES):
+        if not form.get(f"amount_{i}"):
+            continue
+        cls = form.get(f"class_{i}", "A")
+        if cls not in CLASS_LABELS:
+            raise InvalidInput("费用类别只能是甲类、乙类或丙类", field=f"class_{i}")
+        lines.append(FeeLine(form.amount(f"amount_{i}", f"第 {i + 1} 行金额"), ItemClass(cls)))
+    if not lines:
+        raise InvalidInput("请至少填写一行费用金额", field="amount_0")
+    return tuple(lines)
+
+
+def _manual_page(request: Request, user: Any, form: Form | None = None, status: int = 200) -> Response:
+    return page(request, "console/manual.html", status=status, user=user, form=form or Form({}, {}),
+                benefits=BENEFIT_LABELS, levels=LEVEL_LABELS, regions=institutions.REGIONS, classes=CLASS_LABELS,
+                rows=range(MANUAL_LINES))
+
+
+@router.get("/reimbursements", response_class=HTMLResponse)
+def manual_page(request: Request, user: ConsoleUser, psn_no: str = "") -> Response:
+    need(user, Permission.SETTLEMENT_WRITE)
+    return _manual_page(request, user, Form({"psn_no": psn_no}, {}))
+
+
+@router.post("/reimbursements", response_class=HTMLResponse)
+async def manual(request: Request, session: DbSession, editions: EditionsDep, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_WRITE)
+    form = await Form.read(request)
+
+    def act() -> Any:
+        benefit, level = form.required("benefit", "待遇类别"), form.required("level", "医院等级")
+        if benefit not in {b.value for b in Benefit} or level not in {lv.value for lv in Level}:
+            raise InvalidInput("请从列表中选择待遇类别和医院等级", field="benefit")
+        return settlement.manual_reimbursement(
+            session, editions, psn_no=form.required("psn_no", "人员编号"), benefit=Benefit(benefit),
+            service_date=form.date("service_date", "医疗日期"), level=Level(level),
+            region=form.required("region", "就医地区"), lines=manual_lines(form), place=form.get("place"),
+            actor=user.username)
+
+    row = attempt(session, form, act)
+    if row is None:
+        return _manual_page(request, user, form, 400)
+    return redirect(f"/console/settlements/{row.setl_id}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# A settlement: the split, the trace, the receipt
+
+
+@router.get("/settlements/{setl_id}", response_class=HTMLResponse)
+def settlement_view(request: Request, setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_READ)
+    receipt = build_receipt(session, setl_id)
+    return page(request, "console/settlement.html", user=user, r=receipt, s=receipt.settlement)
+
+
+@router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
+def receipt(setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_READ)
+    return HTMLResponse(receipt_html(build_receipt(session, setl_id)))
+
+
+@router.get("/settlements/{setl_id}/receipt.pdf")
+def receipt_file(setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_READ)
+    return pdf_response(receipt_pdf(build_receipt(session, setl_id)), setl_id)
+
+
+def pdf_response(content: bytes, setl_id: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Centre dashboard
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, session: DbSession, editions: EditionsDep, user: ConsoleUser,
+              year: int = 0) -> Response:
+    need(user, Permission.REPORT_READ)
+    year = year or now().year
+    data = reports.dashboard(session, year)
+    edition = editions.on(dt.date(year, 12, 31))
+    category_labels = {code: c.label for code, c in edition.categories.items()}
+    charts = {
+        "category": [{"name": category_labels.get(c, c), "value": n} for c, n in data.by_category],
+        "town": {"names": [t for t, _ in data.by_town], "values": [n for _, n in data.by_town]},
+        "months": [f"{m}月" for m in reports.MONTHS],
+        "fund": [{"name": BENEFIT_LABELS[Benefit(b)], "data": [str(v) for v in values]}
+                 for b, values in sorted(data.fund_by_benefit_month.items())],
+        "ratio": {"ours": str(data.inpatient_ratio) if data.inpatient_ratio is not None else None,
+                  "s22": str(S22_INPATIENT_RATIO)},
+    }
+    return page(request, "console/dashboard.html", user=user, d=data, year=year, charts=json.dumps(charts),
+                category_labels=category_labels, channels=PAYMENT_CHANNELS, s22_ratio=S22_INPATIENT_RATIO,
+                s22_source=S22_INPATIENT_RATIO_SOURCE, ratio_definition=RATIO_DEFINITION)

@@ -1,0 +1,196 @@
+"""Resident self-service (我的医保) and the public pages: sign-in with ID number and password, my insurance
+status, category and benefit period, my settlements and receipts; the benefit calculator (待遇测算) with
+its explanation in plain words; the policy Q&A (S22 and S18, searchable) and the town hotlines (S22 §8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from yibao.adapters.web.common import (
+    HERE,
+    RESIDENT_COOKIE,
+    RESIDENT_HOURS,
+    Form,
+    SignInRequired,
+    page,
+    redirect,
+    set_cookie,
+    sign_value,
+    unsign_value,
+)
+from yibao.adapters.web.office import CLASS_LABELS, manual_lines, pdf_response
+from yibao.deps import DbSession, EditionsDep
+from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
+from yibao.errors import InvalidInput, NotFound
+from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
+from yibao.people import service as people
+from yibao.people.models import Person
+from yibao.people.towns import DISTRICT_CENTRE_HOTLINE, TOWN_BY_CODE, TOWNS
+from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
+from yibao.settlement import service as settlement
+from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+
+router = APIRouter(include_in_schema=False)
+
+
+def resident(request: Request, session: DbSession) -> Person:
+    payload = unsign_value(request, request.cookies.get(RESIDENT_COOKIE))
+    if payload is None or "psn_no" not in payload:
+        raise SignInRequired("/me/login", request.url.path)
+    return people.get_person(session, payload["psn_no"])
+
+
+Resident = Annotated[Person, Depends(resident)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def welcome(request: Request) -> Response:
+    return page(request, "public/welcome.html")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sign-in
+
+
+@router.get("/me/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return page(request, "me/login.html")
+
+
+@router.post("/me/login", response_class=HTMLResponse)
+async def login(request: Request, session: DbSession) -> Response:
+    form = await Form.read(request)
+    try:
+        person = people.resident_sign_in(session, certno=form.required("certno", "身份证号"),
+                                         password=form.required("password", "密码"))
+    except DomainError as exc:
+        form.fail(exc)
+        return page(request, "me/login.html", status=401, form=form)
+    response = redirect("/me")
+    set_cookie(response, RESIDENT_COOKIE, sign_value(request, {"psn_no": person.psn_no}, RESIDENT_HOURS),
+               RESIDENT_HOURS)
+    return response
+
+
+@router.post("/me/logout")
+def logout() -> Response:
+    response = redirect("/me/login")
+    response.delete_cookie(RESIDENT_COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------
+# My insurance, my settlements
+
+
+def status_words(session: Any, person: Person, today: dt.date) -> tuple[str, str]:
+    """(headline, detail) of the person's standing today, in plain words."""
+    covered = coverage_on(session, person.psn_no, today)
+    if covered is not None:
+        return "保障中", f"{covered.year} 年度待遇享受期：{covered.benefit_start} 至 {covered.benefit_end}"
+    current = live_enrollment(session, person.psn_no, today.year)
+    if current is None:
+        return "未参保", (f"{today.year} 年度尚未参保，请到户籍所在地村（社区）或通过浙里办、支付宝办理参保登记"
+                          "（见政策问答）")
+    if current.status != "active":
+        return "待缴费", f"{today.year} 年度已登记参保，缴费后生效；可通过宁波税务微信、支付宝或委托银行柜面缴费"
+    return "等待期", f"待遇自 {current.benefit_start} 起享受（{current.benefit_basis}）"
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me(request: Request, session: DbSession, editions: EditionsDep, person: Resident) -> Response:
+    today = now().date()
+    headline, detail = status_words(session, person, today)
+    enrollments = [e for e in enrollments_of(session, person.psn_no) if e.status != "cancelled"]
+    labels = {e.id: editions.get(e.edition).categories[e.category].label for e in enrollments}
+    return page(request, "me/home.html", person=person, headline=headline, detail=detail, enrollments=enrollments,
+                category_labels=labels, accumulators=settlement.read_accumulators(session, person.psn_no, today.year),
+                year=today.year, settlements=settlement.settlements_of(session, person.psn_no),
+                med_types=settlement.MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""))
+
+
+def own_settlement(session: Any, person: Person, setl_id: str) -> Any:
+    receipt = build_receipt(session, setl_id)
+    if receipt.settlement.psn_no != person.psn_no:
+        raise NotFound(f"没有结算 {setl_id}", field="setl_id")
+    return receipt
+
+
+@router.get("/me/settlements/{setl_id}", response_class=HTMLResponse)
+def my_receipt(setl_id: str, session: DbSession, person: Resident) -> Response:
+    return HTMLResponse(receipt_html(own_settlement(session, person, setl_id)))
+
+
+@router.get("/me/settlements/{setl_id}/receipt.pdf")
+def my_receipt_file(setl_id: str, session: DbSession, person: Resident) -> Response:
+    return pdf_response(receipt_pdf(own_settlement(session, person, setl_id)), setl_id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 待遇测算
+
+
+def _calc_page(request: Request, editions: Any, person: Person | None, form: Form, status: int = 200,
+               **result: Any) -> Response:
+    edition = editions.on(now().date())
+    return page(request, "public/calc.html", status=status, form=form, person=person, benefits=BENEFIT_LABELS,
+                levels=LEVEL_LABELS, classes=CLASS_LABELS, rows=range(3),
+                categories={code: c.label for code, c in edition.categories.items()}, **result)
+
+
+def signed_in(request: Request, session: Any) -> Person | None:
+    try:
+        return resident(request, session)
+    except (SignInRequired, NotFound):
+        return None
+
+
+@router.get("/calc", response_class=HTMLResponse)
+def calc_page(request: Request, session: DbSession, editions: EditionsDep) -> Response:
+    form = Form({"service_date": now().date().isoformat(), "benefit": "inpatient", "level": "tertiary_b"}, {})
+    return _calc_page(request, editions, signed_in(request, session), form)
+
+
+@router.post("/calc", response_class=HTMLResponse)
+async def calc(request: Request, session: DbSession, editions: EditionsDep) -> Response:
+    form = await Form.read(request)
+    person = signed_in(request, session)
+    try:
+        benefit, level = form.required("benefit", "就医类型"), form.required("level", "医院等级")
+        if benefit not in {b.value for b in Benefit} or level not in {lv.value for lv in Level}:
+            raise InvalidInput("请从列表中选择就医类型和医院等级", field="benefit")
+        with session.begin_nested():  # read only; the savepoint keeps even a refused estimate from writing
+            computed, before = settlement.estimate_benefit(
+                session, editions, day=form.date("service_date", "就医日期"), benefit=Benefit(benefit),
+                level=Level(level), lines=manual_lines(form), psn_no=person.psn_no if person else None,
+                category=None if person else form.get("category"))
+    except DomainError as exc:
+        form.fail(exc)
+        return _calc_page(request, editions, person, form, 400)
+    return _calc_page(request, editions, person, form, result=computed, before=before)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 政策问答, 咨询电话
+
+
+@cache
+def questions() -> list[dict[str, str]]:
+    with open(HERE / "qa.yaml", encoding="utf-8") as source:
+        entries: list[dict[str, str]] = yaml.safe_load(source)
+    return entries
+
+
+@router.get("/qa", response_class=HTMLResponse)
+def qa(request: Request, q: str = "") -> Response:
+    words = q.split()
+    found = [e for e in questions() if all(w in e["question"] or w in e["answer"] for w in words)]
+    template = "public/_qa_list.html" if request.headers.get("HX-Request") else "public/qa.html"
+    return page(request, template, q=q, found=found, towns=TOWNS, centre=DISTRICT_CENTRE_HOTLINE)

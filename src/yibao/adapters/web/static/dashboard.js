@@ -1,0 +1,22 @@
+// The centre dashboard's charts, drawn from the JSON the page carries (no request of its own).
+document.addEventListener("DOMContentLoaded", function () {
+  var data = JSON.parse(document.getElementById("chart-data").textContent);
+  function chart(id, option) {
+    var el = document.getElementById(id);
+    var c = echarts.init(el);
+    c.setOption(Object.assign({ animation: false, tooltip: {} }, option));
+    window.addEventListener("resize", function () { c.resize(); });
+    el.dataset.ready = "1";
+  }
+  chart("chart-category", { series: [{ type: "pie", radius: ["35%", "65%"], data: data.category,
+    label: { formatter: "{b}\n{c} 人" } }] });
+  chart("chart-town", { grid: { left: 90, right: 20, top: 10, bottom: 30 },
+    xAxis: { type: "value" }, yAxis: { type: "category", data: data.town.names.slice().reverse() },
+    series: [{ type: "bar", data: data.town.values.slice().reverse() }] });
+  chart("chart-fund", { legend: { top: 0 }, grid: { left: 70, right: 20, top: 40, bottom: 30 }, tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: data.months }, yAxis: { type: "value" },
+    series: data.fund.map(function (s) { return { name: s.name, type: "bar", stack: "fund", data: s.data }; }) });
+  chart("chart-ratio", { grid: { left: 120, right: 40, top: 10, bottom: 30 }, xAxis: { type: "value", max: 100 },
+    yAxis: { type: "category", data: ["S22 报告（2022）", "本系统（本年度）"] },
+    series: [{ type: "bar", data: [data.ratio.s22, data.ratio.ours], label: { show: true, position: "right", formatter: "{c}%" } }] });
+});
