@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 
-.PHONY: setup run calc test lint postgres bench clean
+.PHONY: setup run calc test lint postgres chromium bench clean
 
 setup: $(VENV)/.installed
 
@@ -27,12 +27,16 @@ lint: setup
 	$(BIN)/mypy src/yibao/policy src/yibao/kit
 	$(BIN)/lint-imports
 
-test: lint postgres
+test: lint postgres chromium
 	$(BIN)/pytest -q
 
 # The tests use the local PostgreSQL for real: start it if it is not running, fail loudly if it cannot be.
 postgres:
 	@bash scripts/ensure-postgres
+
+# The page tests drive Debian's chromium (installed here when missing).
+chromium:
+	@bash scripts/ensure-chromium
 
 bench: setup postgres
 	$(BIN)/python bench/engine.py

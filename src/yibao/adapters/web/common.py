@@ -105,6 +105,7 @@ class Form:
 
     values: dict[str, Any]
     errors: dict[str, str]
+    prefix: str = ""  # field ids are f-<prefix><name>: several forms on one page keep their ids apart
 
     @classmethod
     async def read(cls, request: Request) -> Form:
@@ -139,12 +140,12 @@ class Form:
     def amount(self, name: str, label: str) -> Decimal:
         text = self.required(name, label).replace(",", "")
         try:
-            value = money(text)
-        except (InvalidOperation, ValueError, DomainError):
+            value = Decimal(text)
+        except InvalidOperation:
             raise InvalidInput(f"{label}应为金额（如 1200.50）", field=name) from None
-        if value <= 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        if not value.is_finite() or value <= 0 or int(value.as_tuple().exponent) < -2:
             raise InvalidInput(f"{label}应为大于 0、最多两位小数的金额", field=name)
-        return value
+        return money(text)
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

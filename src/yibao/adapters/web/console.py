@@ -121,6 +121,9 @@ def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -
                 full_id=has_permission(user, Permission.PERSON_IDENTITY))
 
 
+FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-"}  # the person page's three forms
+
+
 def person_page(request: Request, session: Session, editions: Any, user: StaffUser, psn_no: str, *,
                 form: Form | None = None, status: int = 200, notice: str = "") -> Response:
     need(user, Permission.PERSON_READ)
@@ -135,8 +138,10 @@ def person_page(request: Request, session: Session, editions: Any, user: StaffUs
         special=special, cross=cross, reasons=REASONS, settlements=settlements_of(session, psn_no),
         accumulators=read_accumulators(session, psn_no, year), med_types=MED_TYPE_LABELS,
         channels=enrollment.CHANNELS, pay_channels=contributions.PAYMENT_CHANNELS, banks=contributions.BANKS,
-        bill_status=contributions.BILL_STATUS, editions=editions, blank=Form({}, {}),
+        bill_status=contributions.BILL_STATUS, editions=editions,
+        **{f"blank_{action}": Form({}, {}, prefix) for action, prefix in FORM_PREFIXES.items()},
     )
+
 
 
 @router.get("/people/new", response_class=HTMLResponse)
@@ -176,6 +181,7 @@ def person_action(permission: Permission, act: Callable[[Session, Any, StaffUser
                       user: ConsoleUser) -> Response:
         need(user, permission)
         form = await Form.read(request)
+        form.prefix = FORM_PREFIXES.get(form.get("action"), "")
         if attempt(session, form, lambda: act(session, editions, user, psn_no, form) or True) is None:
             return person_page(request, session, editions, user, psn_no, form=form, status=400)
         return redirect(f"/console/people/{psn_no}?notice={notice}")

@@ -152,6 +152,9 @@ async def agreement(request: Request, code: str, session: DbSession, user: Conso
 # Filings
 
 
+FILING_PREFIXES = {"special_disease": "sd-", "cross_region": "cr-"}  # two forms on one page
+
+
 def _filings_page(request: Request, session: Any, user: Any, form: Form | None = None, status: int = 200,
                   notice: str = "") -> Response:
     special = session.scalars(select(SpecialDiseaseFiling).order_by(SpecialDiseaseFiling.created_at.desc())
@@ -161,7 +164,9 @@ def _filings_page(request: Request, session: Any, user: Any, form: Form | None =
         select(Person).where(Person.psn_no.in_({f.psn_no for f in [*special, *cross]})))}
     return page(request, "console/filings.html", status=status, user=user, form=form or Form({}, {}), notice=notice,
                 special=special, cross=cross, names=names, reasons=filings.REASONS,
-                institutions=institutions.list_institutions(session), blank_form=Form({}, {}))
+                institutions=institutions.list_institutions(session),
+                blank_sd=Form({}, {}, FILING_PREFIXES["special_disease"]),
+                blank_cr=Form({}, {}, FILING_PREFIXES["cross_region"]))
 
 
 @router.get("/filings", response_class=HTMLResponse)
@@ -174,6 +179,7 @@ def filings_page(request: Request, session: DbSession, user: ConsoleUser, notice
 async def file(request: Request, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_WRITE)
     form = await Form.read(request)
+    form.prefix = FILING_PREFIXES.get(form.get("kind"), "cr-")
 
     def act() -> Any:
         psn_no = form.required("psn_no", "人员编号")

@@ -1,0 +1,253 @@
+"""Each page flow in a real Chromium (Debian's, through Playwright) against `yibao serve` on demo data,
+asserting what a person sees. A failing test saves a screenshot (tests/web/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from yibao.demo import DEMO_HIS_SECRET, DEMO_RESIDENT_CERTNO, DEMO_RESIDENT_NAME, DEMO_RESIDENT_PASSWORD
+from yibao.kit.idcard import make_id_number
+
+TODAY = dt.date.today()
+YEAR = TODAY.year
+MASKED = DEMO_RESIDENT_CERTNO[:6] + "********" + DEMO_RESIDENT_CERTNO[-4:]
+
+
+def staff_login(page: Any, username: str, password: str) -> None:
+    page.goto("/console")
+    expect(page).to_have_url(re.compile(r"/console/login\?next="))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
+
+
+def open_demo_resident(page: Any) -> None:
+    page.goto("/console/people")
+    page.get_by_label("姓名、身份证号或人员编号").fill(DEMO_RESIDENT_NAME)
+    page.get_by_role("link", name=DEMO_RESIDENT_NAME).click()  # results arrive as one types (htmx)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(DEMO_RESIDENT_NAME)
+
+
+def test_clerk_signs_in_by_keyboard_and_sees_a_persons_year(page: Any) -> None:
+    page.goto("/console/login")
+    page.keyboard.type("clerk")  # the user name field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type("yibao-clerk")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("您好，经办员（演示）")
+    expect(page.get_by_role("navigation", name="主菜单")).to_contain_text("学校批量参保")
+    open_demo_resident(page)
+    expect(page.get_by_test_id("certno")).to_have_text(DEMO_RESIDENT_CERTNO)  # a clerk sees the full number
+    expect(page.get_by_role("heading", name=f"{YEAR} 年度累计")).to_be_visible()
+    enrollments = page.locator("section", has=page.get_by_role("heading", name="参保登记"))
+    expect(enrollments).to_contain_text("成年居民")
+    expect(enrollments).to_contain_text(f"{YEAR}-01-01 至 {YEAR}-12-31")
+    expect(page.locator("section", has=page.get_by_role("heading", name="结算记录"))).to_contain_text("普通住院")
+
+
+def test_readonly_staff_see_masked_ids_and_no_write_menus(page: Any) -> None:
+    staff_login(page, "viewer", "yibao-view")
+    expect(page.get_by_role("navigation", name="主菜单")).not_to_contain_text("零星报销")
+    open_demo_resident(page)
+    expect(page.get_by_test_id("certno")).to_have_text(MASKED)
+    expect(page.get_by_role("button", name="确认收款")).to_have_count(0)
+
+
+def test_clerk_registers_enrolls_and_takes_a_payment(page: Any) -> None:
+    staff_login(page, "clerk", "yibao-clerk")
+    page.get_by_role("link", name="新参保人").first.click()
+    certno = make_id_number("330283", dt.date(1979, 3, 8), 321, "2")
+    page.get_by_label("姓名").fill("蒋新芳")
+    page.get_by_label("身份证号").fill(certno[:-1] + ("0" if certno[-1] != "0" else "1"))  # a wrong check digit
+    page.get_by_label("户籍所在镇（街道）").select_option(label="溪口镇")
+    page.get_by_role("button", name="登记").click()
+    expect(page.locator("#e-certno")).to_contain_text("校验位不正确")
+    page.get_by_label("身份证号").fill(certno)
+    page.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("status")).to_have_text("已登记参保人。")
+    page.get_by_text("办理参保登记").click()
+    page.get_by_label("参保年度").fill(str(YEAR + 1))
+    page.get_by_label("登记日期").fill(TODAY.isoformat())
+    page.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("status")).to_contain_text("已办理参保登记")
+    payment = page.locator("form", has=page.get_by_role("heading", name="收取个人缴费"))
+    expect(payment.get_by_label("缴费单")).to_contain_text("应缴 750.00 元")  # adult, S22 §1
+    payment.get_by_label("缴费渠道").select_option(label="委托银行柜面现金")
+    payment.get_by_label("缴费日期").fill(TODAY.isoformat())
+    payment.get_by_label("缴费流水号").fill(f"CASH-{certno}")
+    payment.get_by_label("委托银行（现金或代扣）").select_option(label="中国银行")
+    payment.get_by_role("button", name="确认收款").click()
+    expect(page.get_by_role("status")).to_have_text("已缴费，参保登记生效。")
+    expect(page.locator("section", has=page.get_by_role("heading", name="参保登记"))).to_contain_text("有效")
+
+
+def test_school_import_shows_progress_and_each_bad_row(page: Any, tmp_path: Path) -> None:
+    good = make_id_number("330283", dt.date(2014, 9, 1), 77, "1")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("身份证号,姓名,学校,班级\n"
+                      f"{good},毛小宇,奉化区实验小学,三(2)班\n"
+                      f"{good[:-1]}{'0' if good[-1] != '0' else '1'},竺小雨,奉化区实验小学,三(2)班\n"
+                      f"{make_id_number('330283', dt.date(2014, 5, 5), 78, '2')},,奉化区实验小学,三(2)班\n",
+                      encoding="utf-8")
+    staff_login(page, "clerk", "yibao-clerk")
+    page.goto("/console/school-import")
+    page.get_by_label("名单文件").set_input_files(str(roster))
+    page.get_by_label("参保年度").fill(str(YEAR + 1))
+    page.get_by_label("登记日期").fill(TODAY.isoformat())
+    page.get_by_label("只导入正确的行").check()
+    page.get_by_role("button", name="上传并导入").click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("共 3 行，正确 1 行，已导入 1 人，有问题 2 行")
+    errors = page.get_by_test_id("import-errors")
+    expect(errors.locator("tbody tr")).to_have_count(2)
+    expect(errors).to_contain_text("校验位")
+    expect(errors).to_contain_text("姓名")
+
+
+def test_admin_suspends_an_institution_and_a_missing_date_is_refused(page: Any) -> None:
+    staff_login(page, "admin", "yibao-admin")
+    page.goto("/console/institutions")
+    row = page.locator("#inst-P33021300001")
+    row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="暂停结算")
+    row.get_by_role("button", name="保存").click()
+    expect(page.locator("#inst-P33021300001")).to_contain_text("暂停结算须填写暂停至哪一天")
+    row = page.locator("#inst-P33021300001")
+    row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="暂停结算")
+    row.get_by_label("暂停至").fill((TODAY + dt.timedelta(days=90)).isoformat())
+    row.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("status-P33021300001")).to_have_text(
+        f"暂停结算（至 {TODAY + dt.timedelta(days=90)}）")
+    row = page.locator("#inst-P33021300001")
+    row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="正常")
+    row.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("status-P33021300001")).to_have_text("正常")
+
+
+def test_clerk_files_a_cross_region_filing_and_reimburses_by_hand(page: Any) -> None:
+    staff_login(page, "clerk", "yibao-clerk")
+    open_demo_resident(page)
+    psn_no = page.get_by_role("heading", level=1).locator("small").inner_text()
+    page.goto("/console/filings")
+    filing = page.locator("form", has=page.get_by_role("heading", name="异地就医备案"))
+    filing.get_by_label("人员编号").fill(psn_no)
+    filing.get_by_label("备案原因").select_option(label="异地长期居住人员")
+    filing.get_by_label("就医地点").fill("上海市")
+    filing.get_by_label("有效期起").fill(f"{YEAR}-01-01")
+    filing.get_by_role("button", name="登记异地就医备案").click()
+    expect(page.get_by_role("status")).to_have_text("备案已登记。")
+    expect(page.get_by_role("table")).to_contain_text("异地就医：异地长期居住人员，上海市")
+
+    page.goto(f"/console/reimbursements?psn_no={psn_no}")
+    page.get_by_label("待遇类别").select_option(label="住院")
+    page.get_by_label("医疗日期（住院为出院日期）").fill(f"{YEAR}-03-10")
+    page.get_by_label("医院等级").select_option(value="tertiary_a")
+    page.get_by_label("就医地区").select_option(label="外省")
+    page.get_by_label("就医机构").fill("复旦大学附属华山医院")
+    page.get_by_label("第 1 行金额（元）").fill("not-money")
+    page.get_by_role("button", name="计算并报销").click()
+    expect(page.locator("#e-amount_0")).to_contain_text("应为金额")
+    page.get_by_label("第 1 行金额（元）").fill("20000")
+    page.get_by_role("button", name="计算并报销").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("奉化区城乡居民基本医疗保险零星报销单")
+    expect(page.get_by_role("list").filter(has_text="起付线")).to_be_visible()
+    expect(page.get_by_text("依据：S22").first).to_be_visible()
+    page.get_by_role("link", name="结算单", exact=True).click()
+    expect(page.get_by_role("heading", name="计算过程")).to_be_visible()
+
+
+def test_resident_on_a_phone_sees_status_settlements_and_a_receipt(phone: Any) -> None:
+    phone.goto("/me")
+    phone.get_by_label("身份证号").fill(DEMO_RESIDENT_CERTNO)
+    phone.get_by_label("密码").fill("not-the-password")
+    phone.get_by_role("button", name="登录").click()
+    expect(phone.locator("#e-password")).to_contain_text("身份证号或密码不正确")
+    phone.get_by_label("密码").fill(DEMO_RESIDENT_PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    expect(phone.get_by_test_id("status")).to_contain_text("保障中")
+    expect(phone.get_by_test_id("status")).to_contain_text(f"{YEAR}-01-01 至 {YEAR}-12-31")
+    expect(phone.get_by_test_id(f"category-{YEAR}")).to_have_text("成年居民")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    phone.get_by_role("link", name="查看").first.click()
+    title = re.compile(r"^奉化区城乡居民基本医疗保险.*(结算|报销)单$")
+    expect(phone.get_by_role("heading", level=1)).to_have_text(title)
+    expect(phone.get_by_text(DEMO_RESIDENT_NAME)).to_be_visible()
+    expect(phone.get_by_role("heading", name="计算过程")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_calculator_explains_the_split_in_plain_words(page: Any) -> None:
+    page.goto("/calc")
+    page.get_by_label("参保人员类别").select_option(label="成年居民")
+    page.get_by_label("就医类型").select_option(label="住院")
+    page.get_by_label("医院等级").select_option(value="tertiary_b")
+    page.get_by_label("金额（元）").first.fill("")
+    page.get_by_role("button", name="测算").click()
+    expect(page.locator("#e-amount_0")).to_have_text("请至少填写一行费用金额")
+    page.get_by_label("金额（元）").first.fill("10000")
+    page.get_by_role("button", name="测算").click()
+    # S22 §4: adult, 三乙 deductible 1,200, then 70% → 6,160.00 from the fund
+    expect(page.get_by_test_id("calc-fund")).to_have_text("6160.00")
+    expect(page.get_by_test_id("calc-person")).to_have_text("3840.00")
+    steps = page.locator("ol.trace li")
+    expect(steps.filter(has_text="起付线").first).to_be_visible()
+    expect(page.get_by_text("依据：S22").first).to_be_visible()
+
+
+def test_policy_questions_filter_as_one_types_and_the_hotlines_are_listed(page: Any) -> None:
+    page.goto("/qa")
+    page.get_by_label("搜索问题").fill("补办")
+    expect(page.get_by_test_id("qa-count")).to_have_text("“补办”：找到 1 条")
+    expect(page.get_by_text("漏保了怎么办")).to_be_visible()
+    expect(page.get_by_text("来源：S18 §1")).to_be_visible()
+    hotlines = page.locator("#hotlines")
+    expect(hotlines.get_by_role("row", name="溪口镇")).to_contain_text("88873985")
+    expect(hotlines.get_by_role("row", name="区医保中心")).to_contain_text("88689400")
+
+
+def test_desk_settles_prints_and_cancels_a_visit(page: Any) -> None:
+    page.goto("/desk")
+    page.get_by_label("定点机构编码").fill("H33021300003")
+    page.get_by_label("接口密钥").fill(DEMO_HIS_SECRET)
+    page.get_by_label("收费员姓名或工号").fill("收费员甲")
+    page.get_by_role("button", name="签到").click()
+    expect(page.get_by_role("banner")).to_contain_text("锦屏街道社区卫生服务中心")
+    page.get_by_label("身份证号（社保卡上的公民身份号码）").fill(DEMO_RESIDENT_CERTNO)
+    page.get_by_role("button", name="查询参保并登记就诊").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{DEMO_RESIDENT_NAME} · 普通门诊")
+    for item, count, price in (("XJ01CAA040A001010101445 阿莫西林胶囊", "2", "18.50"),
+                               ("001101000010000 普通门诊诊查费", "1", "10")):
+        page.get_by_label("收费项目（输入名称或编码选择）").fill(item)
+        page.get_by_label("数量").fill(count)
+        page.get_by_label("单价（元）").fill(price)
+        page.get_by_role("button", name="添加").click()
+    expect(page.get_by_role("table")).to_contain_text("阿莫西林胶囊")
+    page.get_by_role("button", name="预结算").click()
+    # community outpatient, 甲类 47.00: the fund pays 60% (S22 §4) = 28.20
+    expect(page.get_by_test_id("fund-total")).to_have_text("28.20")
+    expect(page.get_by_test_id("person-total")).to_have_text("18.80")
+    page.get_by_role("button", name="确认结算").click()
+    expect(page.get_by_test_id("visit-status")).to_have_text("已结算")
+    with page.context.expect_page() as printed:
+        page.get_by_role("link", name="打印结算单").click()
+    receipt = printed.value
+    expect(receipt.get_by_role("heading", level=1)).to_have_text("奉化区城乡居民基本医疗保险医保结算单")
+    expect(receipt.get_by_role("row", name="统筹基金支付")).to_contain_text("28.20")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="撤销结算").click()
+    expect(page.get_by_test_id("visit-status")).to_have_text("就诊中")
+
+
+def test_dashboard_draws_its_charts_beside_the_s22_ratio(page: Any) -> None:
+    staff_login(page, "auditor", "yibao-audit")
+    page.get_by_role("link", name="统计").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{YEAR} 年度统计")
+    for chart in ("category", "town", "fund", "ratio"):
+        expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
+    expect(page.get_by_test_id("inpatient-ratio")).to_have_text(re.compile(r"^\d{1,3}\.\d{2}%$"))
+    expect(page.get_by_text("S22 报告：77.89%")).to_be_visible()
+    expect(page.get_by_test_id("insured-total")).not_to_have_text("0")

@@ -1,0 +1,281 @@
+"""The pages over the real app (HTTP, both databases): who may see what, forms that refuse bad input at the
+field and write nothing, and figures that are the services' own. The browser tests (test_browser.py) drive
+the same pages in Chromium on demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.dbfixtures import STAFF_PASSWORD
+from tests.gateway.his import insured
+from yibao.demo import DEMO_HIS_SECRET, ensure_demo_institutions
+from yibao.enrollment.models import Enrollment
+from yibao.kit.clock import now
+from yibao.kit.idcard import make_id_number
+from yibao.people.service import open_resident_account
+from yibao.reports.service import dashboard
+from yibao.settlement.models import Settlement
+from yibao.staff.models import StaffUser
+from yibao.staff.service import create_staff
+
+YEAR = now().year
+PUBLIC_PAGES = {"/", "/calc", "/qa", "/console/login", "/me/login", "/desk/login"}
+LOGINS = {"/console": "/console/login", "/me": "/me/login", "/desk": "/desk/login"}
+
+
+def staff_cookie(client: TestClient, session: Session, role: str) -> None:
+    username = f"p-{role}"
+    if session.get(StaffUser, username) is None:
+        create_staff(session, username=username, display_name=f"测试{role}", role=role, password=STAFF_PASSWORD)
+        session.commit()
+    answer = client.post("/console/login", data={"username": username, "password": STAFF_PASSWORD, "next": "/console"},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+def text(html: str) -> str:
+    """The visible text of a page, tags dropped and space collapsed (what a person reads)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def all_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(all_routes(route.original_router.routes))
+    return found
+
+
+def page_routes(client: TestClient) -> list[APIRoute]:
+    return [r for r in all_routes(list(client.app.routes))  # type: ignore[attr-defined]
+            if not r.path.startswith(("/api/", "/fsi/"))]
+
+
+def test_every_page_sends_strangers_to_its_sign_in(client: TestClient) -> None:
+    checked = 0
+    for route in page_routes(client):
+        if route.path in PUBLIC_PAGES or route.path.endswith(("/login", "/logout")):
+            continue
+        path = re.sub(r"\{[a-z_]+\}", "x1", route.path)
+        for method in route.methods:
+            answer = client.request(method, path, follow_redirects=False)
+            login = next(target for area, target in LOGINS.items() if path.startswith(area))
+            assert answer.status_code == 303, (method, path, answer.status_code)
+            assert answer.headers["location"].startswith(login + "?next="), (method, path)
+            checked += 1
+    assert checked > 25
+
+
+def test_public_pages_answer_in_chinese(client: TestClient) -> None:
+    for path in sorted(PUBLIC_PAGES):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert 'lang="zh-CN"' in answer.text and "奉化" in answer.text
+
+
+def test_console_sign_in_refuses_a_wrong_password_at_the_field(client: TestClient, session: Session) -> None:
+    staff_cookie(client, session, "clerk")
+    client.cookies.clear()
+    answer = client.post("/console/login", data={"username": "p-clerk", "password": "wrong", "next": "/console"})
+    assert answer.status_code == 401
+    assert 'id="e-password"' in answer.text and "用户名或密码错误" in answer.text
+    assert "yibao_staff" not in answer.cookies
+
+
+def test_sign_in_never_redirects_off_site(client: TestClient, session: Session) -> None:
+    create_staff(session, username="p-x", display_name="x", role="clerk", password=STAFF_PASSWORD)
+    session.commit()
+    answer = client.post("/console/login", data={"username": "p-x", "password": STAFF_PASSWORD,
+                                                  "next": "//evil.example/"}, follow_redirects=False)
+    assert answer.headers["location"] == "/console"
+
+
+@pytest.mark.parametrize(("role", "masked"), [("readonly", True), ("clerk", False), ("auditor", False)])
+def test_id_numbers_are_masked_for_roles_that_do_not_need_them(client: TestClient, session: Session, role: str,
+                                                               masked: bool) -> None:
+    person = insured(session, year=YEAR, name="邬掩码")
+    staff_cookie(client, session, role)
+    found = client.get("/console/people", params={"q": "邬掩码"}).text
+    shown = client.get(f"/console/people/{person.psn_no}").text
+    for html in (found, shown):
+        assert (person.certno in html) is not masked
+        assert (person.certno[:6] + "********" + person.certno[-4:] in html) is masked
+
+
+def test_readonly_staff_get_a_chinese_refusal_for_a_write_page(client: TestClient, session: Session) -> None:
+    staff_cookie(client, session, "readonly")
+    answer = client.get("/console/reimbursements")
+    assert answer.status_code == 403
+    assert "无权" in text(answer.text)
+
+
+def test_enrollment_with_a_bad_date_is_refused_at_the_field_and_writes_nothing(client: TestClient,
+                                                                              session: Session) -> None:
+    person = insured(session, year=YEAR - 1, name="邬登记")
+    staff_cookie(client, session, "clerk")
+    before = session.scalar(select(func.count()).select_from(Enrollment))
+    answer = client.post(f"/console/people/{person.psn_no}/enroll",
+                         data={"action": "enroll", "year": str(YEAR), "registration_date": "2026-13-40",
+                               "channel": "window"})
+    assert answer.status_code == 400
+    assert 'id="e-enroll-registration_date"' in answer.text
+    assert "登记日期格式应为 年-月-日" in answer.text
+    assert session.scalar(select(func.count()).select_from(Enrollment)) == before
+
+
+def test_payment_of_the_wrong_amount_is_refused_and_the_bill_stays_unpaid(client: TestClient,
+                                                                         session: Session) -> None:
+    from yibao.contributions.service import bills_of
+    from yibao.enrollment.service import EnrollmentRequest, enroll_person
+    from yibao.people.service import register_person
+    from yibao.policy.editions import packaged_editions
+
+    person = register_person(session, certno=make_id_number("330283", dt.date(1980, 1, 1), 123, "1"), name="邬缴费",
+                             local=True, town="xikou")
+    enroll_person(session, packaged_editions(), EnrollmentRequest(person.psn_no, YEAR, dt.date(YEAR - 1, 10, 10),
+                                                                  "window"), actor="t")
+    session.commit()
+    bill = bills_of(session, person.psn_no)[0]
+    staff_cookie(client, session, "clerk")
+    form = {"action": "pay", "bill_no": bill.bill_no, "channel": "cash", "amount": "1.00",
+            "paid_on": f"{YEAR - 1}-10-12", "reference": "CASH-1", "bank": "boc"}
+    refused = client.post(f"/console/people/{person.psn_no}/pay", data=form)
+    assert refused.status_code == 400 and "与应缴" in refused.text
+    session.expire_all()
+    assert bills_of(session, person.psn_no)[0].status == "unpaid"
+    paid = client.post(f"/console/people/{person.psn_no}/pay", data={**form, "amount": str(bill.amount_due)})
+    assert "已缴费，参保登记生效" in paid.text
+    session.expire_all()
+    assert bills_of(session, person.psn_no)[0].status == "paid"
+
+
+def test_resident_sees_only_their_own_receipts(client: TestClient, session: Session,
+                                               his: Any) -> None:
+    mine, other = insured(session, year=YEAR, name="邬本人"), insured(session, year=YEAR, name="邬他人")
+    desk = his("H33021300003")
+    day = (now() - dt.timedelta(days=1)).date().isoformat()
+    for person in (mine, other):
+        visit = desk.register(person.psn_no, day)
+        desk.fees("2204", person.psn_no, visit, day, [("001101000010000", "1", "10")])
+        desk.ok("2207", desk.settle_data(person.psn_no, visit, Decimal("10.00"), "11"))
+    open_resident_account(session, psn_no=mine.psn_no, password="my-secret-1", actor="t")
+    session.commit()
+    assert client.post("/me/login", data={"certno": mine.certno, "password": "wrong-pass"}).status_code == 401
+    assert client.post("/me/login", data={"certno": mine.certno, "password": "my-secret-1"}).status_code == 200
+    home = text(client.get("/me").text)
+    assert "保障中" in home and "成年居民" in home
+    own = session.scalar(select(Settlement.setl_id).where(Settlement.psn_no == mine.psn_no))
+    theirs = session.scalar(select(Settlement.setl_id).where(Settlement.psn_no == other.psn_no))
+    assert "结算单" in client.get(f"/me/settlements/{own}").text
+    assert client.get(f"/me/settlements/{own}/receipt.pdf").content.startswith(b"%PDF")
+    refused = client.get(f"/me/settlements/{theirs}")
+    assert refused.status_code == 404 and "没有结算" in text(refused.text)
+
+
+def test_calculator_pays_the_s22_adult_inpatient_rate(client: TestClient) -> None:
+    """S22 §4: adult, 三乙 deductible 1200, 70% to 40,000 at tertiary: 10,000 of 甲 → 6,160.00 (POLICY.md §5)."""
+    answer = client.post("/calc", data={"category": "adult", "benefit": "inpatient", "level": "tertiary_b",
+                                        "service_date": f"{YEAR}-06-01", "amount_0": "10000", "class_0": "A"})
+    assert answer.status_code == 200, text(answer.text)
+    assert re.search(r'data-testid="calc-fund">6160\.00<', answer.text)
+    assert re.search(r'data-testid="calc-person">3840\.00<', answer.text)
+    assert "起付线" in answer.text and "S22" in answer.text
+
+
+@pytest.mark.parametrize(("form", "field", "message"), [
+    ({"amount_0": ""}, "amount_0", "请至少填写一行费用金额"),
+    ({"amount_0": "12.345"}, "amount_0", "最多两位小数"),
+    ({"amount_0": "abc"}, "amount_0", "应为金额"),
+    ({"service_date": "yesterday"}, "service_date", "格式应为"),
+    ({"category": "martian"}, "category", "请选择参保人员类别"),
+])
+def test_calculator_refuses_bad_input_at_the_field(client: TestClient, form: dict[str, str], field: str,
+                                                   message: str) -> None:
+    data = {"category": "adult", "benefit": "outpatient", "level": "community", "service_date": f"{YEAR}-03-01",
+            "amount_0": "100", "class_0": "A", **form}
+    answer = client.post("/calc", data=data)
+    assert answer.status_code == 400
+    assert f'id="e-{field}"' in answer.text and message in answer.text
+
+
+def test_policy_questions_are_searchable(client: TestClient) -> None:
+    found = text(client.get("/qa", params={"q": "大病"}).text)
+    assert "患大病个人负担很重" in found and "S18 §5" in found
+    assert "如何办理备案" not in found
+    assert "萧王庙街道 88837153" in found  # the hotlines are always there (S22 §8)
+    assert "找到 0 条" in text(client.get("/qa", params={"q": "火星"}).text)
+
+
+def test_desk_refuses_another_institutions_visit(client: TestClient, session: Session, his: Any) -> None:
+    person = insured(session, year=YEAR, name="邬别家")
+    visit = his("H33021300001").register(person.psn_no, now().date().isoformat())
+    ensure_demo_institutions(session)
+    client.post("/desk/login", data={"fixmedins_code": "H33021300003", "secret": DEMO_HIS_SECRET, "opter": "收费员甲"})
+    answer = client.get(f"/desk/visits/{visit}")
+    assert answer.status_code == 404 and "不属于本机构" in text(answer.text)
+
+
+def test_desk_sign_in_needs_the_institution_secret(client: TestClient, session: Session) -> None:
+    ensure_demo_institutions(session)
+    session.commit()
+    answer = client.post("/desk/login", data={"fixmedins_code": "H33021300003", "secret": "guess", "opter": "甲"})
+    assert answer.status_code == 401 and "接口密钥不正确" in answer.text
+
+
+def test_desk_settles_cancels_and_the_ledger_agrees(client: TestClient, session: Session) -> None:
+    ensure_demo_institutions(session)
+    person = insured(session, year=YEAR, name="邬窗口")
+    client.post("/desk/login", data={"fixmedins_code": "H33021300003", "secret": DEMO_HIS_SECRET, "opter": "甲"})
+    opened = client.post("/desk/visits", data={"cert_type": "02", "certno": person.certno, "med_type": "11"},
+                         follow_redirects=False)
+    assert opened.status_code == 303, text(opened.text)
+    visit = opened.headers["location"]
+    client.post(f"{visit}/fees", data={"code": "001101000010000 普通门诊诊查费", "cnt": "1", "pric": "10"})
+    client.post(f"{visit}/fees", data={"code": "XJ01CAA040A001010101445", "cnt": "2", "pric": "20"})
+    preview = client.post(f"{visit}/presettle")
+    assert session.scalar(select(func.count()).select_from(Settlement)) == 0  # pre-settlement writes nothing
+    # community outpatient: 60% of in-scope 50.00 (S22 §4) = 30.00
+    assert re.search(r'data-testid="fund-total">30\.00<', preview.text), text(preview.text)
+    stale = client.post(f"{visit}/settle", data={"medfee_sumamt": "40.00"})
+    assert stale.status_code == 400 and "不符" in stale.text
+    settled = client.post(f"{visit}/settle", data={"medfee_sumamt": "50.00"})
+    setl_id = re.search(r'data-testid="setl-id">([^<]+)<', settled.text).group(1)  # type: ignore[union-attr]
+    assert "打印结算单" in settled.text
+    assert client.get(f"/desk/settlements/{setl_id}/receipt.pdf").content.startswith(b"%PDF")
+    cancelled = client.post(f"/desk/settlements/{setl_id}/cancel")
+    assert "就诊中" in text(cancelled.text)
+    from yibao.settlement.service import ledger_balances, unbalanced_entries
+
+    assert unbalanced_entries(session) == []
+    assert all(amount == 0 for amount in ledger_balances(session).values())
+
+
+def test_dashboard_shows_the_reports_figures_beside_s22(client: TestClient, session: Session, his: Any) -> None:
+    person = insured(session, year=YEAR, name="邬统计")
+    hospital = his("H33021300001")
+    admitted = (now() - dt.timedelta(days=5)).date().isoformat()
+    visit = hospital.admit(person.psn_no, admitted)
+    hospital.fees("2301", person.psn_no, visit, admitted, [("003315000010000", "1", "3500"),
+                                                            ("001103000010000", "4", "45")])
+    hospital.ok("2402", {"dscginfo": {"mdtrt_id": visit, "psn_no": person.psn_no, "insutype": "390",
+                                      "endtime": f"{(now() - dt.timedelta(days=1)).date()} 10:00:00",
+                                      "dise_codg": "K80", "dise_name": "胆囊结石", "dscg_way": "1"}})
+    hospital.ok("2304", hospital.settle_data(person.psn_no, visit, Decimal("3680.00"), "21"))
+    staff_cookie(client, session, "auditor")
+    html = client.get("/console/dashboard").text
+    figures = dashboard(session, YEAR)
+    assert figures.inpatient_ratio is not None
+    assert f'data-testid="inpatient-ratio">{figures.inpatient_ratio}%<' in html
+    assert "S22 报告：77.89%" in html
+    assert f"{figures.fund_totals['fund_pay_sumamt']} 元" in html
