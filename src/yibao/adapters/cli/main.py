@@ -27,7 +27,7 @@ from yibao.contributions.service import (
     sign_agreement,
 )
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
-from yibao.demo import DEMO_STAFF, generate_demo
+from yibao.demo import DEMO_HIS_SECRET, DEMO_RESIDENT_CERTNO, DEMO_RESIDENT_PASSWORD, DEMO_STAFF, generate_demo
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.enrollment.service import EnrollmentRequest, cancel_enrollment, enroll_person, renew_year
 from yibao.kit.errors import DomainError
@@ -205,6 +205,8 @@ def demo(
     typer.echo(f"已生成 {result.persons} 名参保人；{year - 1} 年度参保 {result.enrolled_last_year} 人，"
                f"{year} 年度续保 {result.renewed} 人、已缴费 {result.paid_this_year} 人。")
     typer.echo("演示账号：" + "，".join(f"{u}/{p}（{d}）" for u, d, _, p in DEMO_STAFF))
+    typer.echo(f"演示参保人（我的医保）：身份证号 {DEMO_RESIDENT_CERTNO} / 密码 {DEMO_RESIDENT_PASSWORD}；"
+               f"收费窗口：机构编码 H33021300003 / 密钥 {DEMO_HIS_SECRET}")
 
 
 @app.command()
@@ -218,7 +220,8 @@ def serve(
 
     with unit_of_work():
         pass
-    typer.echo(f"yibao 服务：http://{host}:{port}/docs （演示账号见 README）")
+    typer.echo(f"yibao 服务：经办系统 http://{host}:{port}/console ，我的医保 /me ，收费窗口 /desk ，"
+               f"API 文档 /docs （演示账号见 README）")
     uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
