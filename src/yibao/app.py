@@ -21,7 +21,7 @@ from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
 from yibao.db import make_engine, make_sessionmaker, migrate, read_only
 from yibao.enrollment.api import router as enrollment_router
-from yibao.errors import InvalidInput
+from yibao.errors import Conflict, InvalidInput
 from yibao.filings.api import router as filings_router
 from yibao.institutions.api import router as institutions_router
 from yibao.kit.errors import DomainError
@@ -60,12 +60,21 @@ def problem(status: int, code: str, message: str, field: str | None = None) -> J
     return JSONResponse(body, status_code=status)
 
 
+class DatabaseUnavailable(DomainError):
+    code = "database_unavailable"
+    http_status = 503
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> Response:
+    def refuse(request: Request, exc: DomainError) -> Response:
+        """One refusal, in the door's own form: a Chinese error page for pages, problem JSON for the API."""
         if web.is_page(request):
             return web.error_page(request, exc)
         return problem(exc.http_status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return refuse(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -77,14 +86,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "invalid_request", f"{location or '请求'}：{message}", location or None)
 
     @app.exception_handler(IntegrityError)
-    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         log.warning("integrity error: %s", exc.orig)
-        return problem(409, "conflict", "与已有记录冲突（可能是重复提交），未写入任何数据，请刷新后重试")
+        return refuse(request, Conflict("与已有记录冲突（可能是重复提交），未写入任何数据，请刷新后重试"))
 
     @app.exception_handler(OperationalError)
-    async def database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def database_busy(request: Request, exc: OperationalError) -> Response:
         log.error("database error: %s", exc.orig)
-        return problem(503, "database_unavailable", "数据库暂时不可用，未写入任何数据，请稍后重试")
+        return refuse(request, DatabaseUnavailable("数据库暂时不可用，未写入任何数据，请稍后重试"))
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:

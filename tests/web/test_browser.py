@@ -84,6 +84,7 @@ def test_clerk_registers_enrolls_and_takes_a_payment(page: Any) -> None:
     payment.get_by_label("委托银行（现金或代扣）").select_option(label="中国银行")
     payment.get_by_role("button", name="确认收款").click()
     expect(page.get_by_role("status")).to_have_text("已缴费，参保登记生效。")
+    expect(page.get_by_test_id("payments")).to_contain_text(f"CASH-{certno}")
     expect(page.locator("section", has=page.get_by_role("heading", name="参保登记"))).to_contain_text("有效")
 
 

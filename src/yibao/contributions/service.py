@@ -86,6 +86,10 @@ def bills_of(session: Session, psn_no: str) -> Sequence[Bill]:
     return session.scalars(select(Bill).where(Bill.psn_no == psn_no).order_by(Bill.year.desc())).all()
 
 
+def payments_of(session: Session, psn_no: str) -> Sequence[Payment]:
+    return session.scalars(select(Payment).where(Payment.psn_no == psn_no).order_by(Payment.paid_on.desc())).all()
+
+
 def sign_agreement(session: Session, *, psn_no: str, bank: str, card_no: str, signed_on: dt.date) -> BankAgreement:
     """A withholding agreement for one card; it replaces the person's previous one (S22 §3.1)."""
     if session.get(Person, psn_no) is None:

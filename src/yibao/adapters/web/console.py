@@ -135,6 +135,7 @@ def person_page(request: Request, session: Session, editions: Any, user: StaffUs
         notice=notice, year=year, town=TOWN_BY_CODE.get(person.town or ""),
         full_id=has_permission(user, Permission.PERSON_IDENTITY), certificate_kinds=CERTIFICATE_KINDS,
         enrollments=enrollment.enrollments_of(session, psn_no), bills=contributions.bills_of(session, psn_no),
+        payments=contributions.payments_of(session, psn_no),
         special=special, cross=cross, reasons=REASONS, settlements=settlements_of(session, psn_no),
         accumulators=read_accumulators(session, psn_no, year), med_types=MED_TYPE_LABELS,
         channels=enrollment.CHANNELS, pay_channels=contributions.PAYMENT_CHANNELS, banks=contributions.BANKS,
