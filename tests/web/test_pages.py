@@ -279,3 +279,31 @@ def test_dashboard_shows_the_reports_figures_beside_s22(client: TestClient, sess
     assert f'data-testid="inpatient-ratio">{figures.inpatient_ratio}%<' in html
     assert "S22 报告：77.89%" in html
     assert f"{figures.fund_totals['fund_pay_sumamt']} 元" in html
+
+
+def test_a_malformed_query_gets_the_chinese_error_page(client: TestClient, session: Session) -> None:
+    staff_cookie(client, session, "auditor")
+    answer = client.get("/console/dashboard", params={"year": "twenty"})
+    assert answer.status_code == 400
+    assert "text/html" in answer.headers["content-type"] and "应为整数" in text(answer.text)
+
+
+def test_signing_out_ends_the_staff_session(client: TestClient, session: Session) -> None:
+    staff_cookie(client, session, "clerk")
+    token = client.cookies.get("yibao_staff")
+    assert client.get("/console", follow_redirects=False).status_code == 200
+    client.post("/console/logout")
+    client.cookies.set("yibao_staff", str(token))  # even a copied cookie no longer works
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_a_signed_in_resident_is_estimated_as_themselves(client: TestClient, session: Session) -> None:
+    person = insured(session, year=YEAR, name="邬测算")
+    open_resident_account(session, psn_no=person.psn_no, password="my-secret-2", actor="t")
+    session.commit()
+    client.post("/me/login", data={"certno": person.certno, "password": "my-secret-2"})
+    form = text(client.get("/calc").text)
+    assert "按 邬测算 的参保类别" in form and "参保人员类别" not in form
+    refused = client.post("/calc", data={"benefit": "special_disease", "level": "community",
+                                         "service_date": f"{YEAR}-03-01", "amount_0": "100", "class_0": "A"})
+    assert refused.status_code == 400 and "门诊特病备案" in text(refused.text)  # no filing, no special disease
