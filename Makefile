@@ -42,6 +42,7 @@ bench: setup postgres
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/enroll.py
 	$(BIN)/python bench/settle.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

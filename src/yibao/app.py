@@ -112,13 +112,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.read_sessions = make_sessionmaker(read_only(engine))
     app.state.editions = packaged_editions()
     install_error_handlers(app)
-    for router in (staff_router, people_router, enrollment_router, contributions_router, institutions_router,
-                   filings_router, settlement_router, gateway_router):
-        app.include_router(router)
-    web.install(app)
 
+    # Starlette tries routes in order: the health probe and the gateway (the hot paths) come before the
+    # REST routers and the pages, so they are matched at once.
     @app.get("/api/health", tags=["系统"], summary="健康检查")
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    for router in (gateway_router, staff_router, people_router, enrollment_router, contributions_router,
+                   institutions_router, filings_router, settlement_router):
+        app.include_router(router)
+    web.install(app)
 
     return app
