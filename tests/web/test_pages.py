@@ -307,3 +307,72 @@ def test_a_signed_in_resident_is_estimated_as_themselves(client: TestClient, ses
     refused = client.post("/calc", data={"benefit": "special_disease", "level": "community",
                                          "service_date": f"{YEAR}-03-01", "amount_0": "100", "class_0": "A"})
     assert refused.status_code == 400 and "门诊特病备案" in text(refused.text)  # no filing, no special disease
+
+
+def test_clerk_registers_a_certificate_and_cancels_an_enrollment_with_a_refund(client: TestClient,
+                                                                              session: Session) -> None:
+    from yibao.contributions.service import bills_of
+
+    person = insured(session, year=YEAR, name="邬注销")
+    staff_cookie(client, session, "clerk")
+    refused = client.post(f"/console/people/{person.psn_no}/certificates",
+                          data={"action": "certificate", "kind": "minimum_living", "cert_no": "",
+                                "valid_from": f"{YEAR}-01-01"})
+    assert refused.status_code == 400 and 'id="e-cert-cert_no"' in refused.text
+    added = client.post(f"/console/people/{person.psn_no}/certificates",
+                        data={"action": "certificate", "kind": "minimum_living", "cert_no": "DB-001",
+                              "valid_from": f"{YEAR}-01-01"})
+    assert "低保证 DB-001" in text(added.text)
+    enrollment = session.scalar(select(Enrollment).where(Enrollment.psn_no == person.psn_no))
+    assert enrollment is not None
+    no_reason = client.post(f"/console/people/{person.psn_no}/cancel",
+                            data={"action": "cancel", "enrollment_id": enrollment.id, "reason": " "})
+    assert no_reason.status_code == 400 and "请填写注销原因" in no_reason.text
+    done = client.post(f"/console/people/{person.psn_no}/cancel",
+                       data={"action": "cancel", "enrollment_id": enrollment.id, "reason": "已参加职工医保"})
+    assert "已注销参保登记" in done.text
+    session.expire_all()
+    assert bills_of(session, person.psn_no)[0].status == "refunded"
+
+
+def test_staff_cancel_a_manual_reimbursement_but_not_a_hospitals_settlement(client: TestClient, session: Session,
+                                                                           his: Any) -> None:
+    person = insured(session, year=YEAR, name="邬报销")
+    staff_cookie(client, session, "clerk")
+    made = client.post("/console/reimbursements", data={
+        "psn_no": person.psn_no, "benefit": "outpatient", "service_date": f"{YEAR}-02-02", "level": "community",
+        "region": "ningbo", "place": "某社区卫生服务站", "amount_0": "100", "class_0": "A"}, follow_redirects=False)
+    assert made.status_code == 303
+    setl_id = made.headers["location"].rsplit("/", 1)[1]
+    cancelled = client.post(f"/console/settlements/{setl_id}/cancel")
+    assert "结算撤销（冲减）" in text(cancelled.text) and setl_id in cancelled.text
+    from yibao.settlement.service import read_accumulators
+
+    assert read_accumulators(session, person.psn_no, YEAR).outpatient == 0
+    desk = his("H33021300003")
+    day = now().date().isoformat()
+    visit = desk.register(person.psn_no, day)
+    desk.fees("2204", person.psn_no, visit, day, [("001101000010000", "1", "10")])
+    hospital = desk.ok("2207", desk.settle_data(person.psn_no, visit, Decimal("10.00"), "11"))["setlinfo"]["setl_id"]
+    refused = client.post(f"/console/settlements/{hospital}/cancel")
+    assert refused.status_code == 400 and "由医院撤销" in text(refused.text)
+
+
+def test_special_disease_filing_is_made_and_revoked_from_the_filings_page(client: TestClient,
+                                                                          session: Session) -> None:
+    from yibao.filings.service import special_disease_filings_on
+
+    ensure_demo_institutions(session)
+    person = insured(session, year=YEAR, name="邬特病")
+    staff_cookie(client, session, "clerk")
+    form = {"kind": "special_disease", "psn_no": person.psn_no, "disease_code": "M03900", "disease_name": "慢性肾衰竭",
+            "fixmedins_code": "H33021300001", "begndate": f"{YEAR}-01-01", "enddate": f"{YEAR - 1}-01-01"}
+    backwards = client.post("/console/filings", data=form)
+    assert backwards.status_code == 400 and 'id="e-sd-enddate"' in backwards.text
+    made = client.post("/console/filings", data={**form, "enddate": ""})
+    assert "备案已登记" in made.text and "慢性肾衰竭" in made.text
+    (filing,) = special_disease_filings_on(session, person.psn_no, now().date())
+    revoked = client.post(f"/console/filings/{person.psn_no}/{filing.id}/revoke")
+    assert "门诊特病备案已撤销" in revoked.text
+    session.expire_all()
+    assert special_disease_filings_on(session, person.psn_no, now().date()) == []

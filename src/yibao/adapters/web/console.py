@@ -121,7 +121,9 @@ def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -
                 full_id=has_permission(user, Permission.PERSON_IDENTITY))
 
 
-FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-"}  # the person page's three forms
+# the person page's forms, each with its own field ids
+FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-", "certificate": "cert-",
+                 "cancel": "cancel-"}
 
 
 def person_page(request: Request, session: Session, editions: Any, user: StaffUser, psn_no: str, *,
@@ -164,7 +166,8 @@ async def new_person(request: Request, session: DbSession, user: ConsoleUser) ->
 
 
 NOTICES = {"registered": "已登记参保人。", "enrolled": "已办理参保登记，请收取个人缴费。",
-           "paid": "已缴费，参保登记生效。",
+           "paid": "已缴费，参保登记生效。", "certificate": "已登记证件；资助资格以参保登记日为准。",
+           "cancelled": "已注销参保登记（已缴费的已办理退费）。",
            "account": "已开通网上服务，请将初始密码交给参保人并提醒其登录后妥善保管。"}
 
 
@@ -211,6 +214,19 @@ def _pay(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Fo
     return contributions.pay_bill(session, request, actor=user.username)
 
 
+def _certificate(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    return people.add_certificate(
+        session, psn_no=psn_no, kind=form.required("kind", "证件类别"), cert_no=form.get("cert_no"),
+        valid_from=form.date("valid_from", "有效期起"),
+        valid_to=form.date("valid_to", "有效期止") if form.get("valid_to") else None)
+
+
+def _cancel(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    chosen = form.required("enrollment_id", "参保登记")
+    return enrollment.cancel_enrollment(session, psn_no=psn_no, enrollment_id=chosen, reason=form.get("reason"),
+                                        on=now().date(), actor=user.username)
+
+
 def _account(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
     return people.open_resident_account(session, psn_no=psn_no, password=form.get("password"), actor=user.username)
 
@@ -218,6 +234,11 @@ def _account(session: Session, editions: Any, user: StaffUser, psn_no: str, form
 router.add_api_route("/people/{psn_no}/enroll", person_action(Permission.ENROLLMENT_WRITE, _enroll, "enrolled"),
                      methods=["POST"], response_class=HTMLResponse)
 router.add_api_route("/people/{psn_no}/pay", person_action(Permission.PAYMENT_WRITE, _pay, "paid"),
+                     methods=["POST"], response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/certificates",
+                     person_action(Permission.PERSON_WRITE, _certificate, "certificate"), methods=["POST"],
+                     response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/cancel", person_action(Permission.ENROLLMENT_WRITE, _cancel, "cancelled"),
                      methods=["POST"], response_class=HTMLResponse)
 router.add_api_route("/people/{psn_no}/account", person_action(Permission.PERSON_WRITE, _account, "account"),
                      methods=["POST"], response_class=HTMLResponse)

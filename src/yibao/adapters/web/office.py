@@ -172,7 +172,8 @@ def _filings_page(request: Request, session: Any, user: Any, form: Form | None =
 @router.get("/filings", response_class=HTMLResponse)
 def filings_page(request: Request, session: DbSession, user: ConsoleUser, notice: str = "") -> Response:
     need(user, Permission.SETTLEMENT_READ)
-    return _filings_page(request, session, user, notice={"1": "备案已登记。"}.get(notice, ""))
+    return _filings_page(request, session, user,
+                         notice={"1": "备案已登记。", "revoked": "门诊特病备案已撤销。"}.get(notice, ""))
 
 
 @router.post("/filings", response_class=HTMLResponse)
@@ -195,6 +196,13 @@ async def file(request: Request, session: DbSession, user: ConsoleUser) -> Respo
     if attempt(session, form, act) is None:
         return _filings_page(request, session, user, form, 400)
     return redirect("/console/filings?notice=1")
+
+
+@router.post("/filings/{psn_no}/{filing_id}/revoke", response_class=HTMLResponse)
+def revoke(request: Request, psn_no: str, filing_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.SETTLEMENT_WRITE)
+    filings.revoke_special_disease(session, psn_no, filing_id)
+    return redirect("/console/filings?notice=revoked")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -258,6 +266,17 @@ def settlement_view(request: Request, setl_id: str, session: DbSession, user: Co
     need(user, Permission.SETTLEMENT_READ)
     receipt = build_receipt(session, setl_id)
     return page(request, "console/settlement.html", user=user, r=receipt, s=receipt.settlement)
+
+
+@router.post("/settlements/{setl_id}/cancel", response_class=HTMLResponse)
+def cancel_manual(request: Request, setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    """A manual reimbursement entered by mistake is cancelled by staff (a negated row and a reversing journal
+    entry); a hospital's settlement is cancelled by the hospital (2208/2305)."""
+    need(user, Permission.SETTLEMENT_WRITE)
+    if settlement.get_settlement(session, setl_id).kind != "manual":
+        raise InvalidInput("医院的结算由医院撤销（2208/2305）；此处只能撤销零星报销", field="setl_id")
+    row = settlement.cancel_settlement(session, setl_id, institution=None, msgid=None, actor=user.username)
+    return redirect(f"/console/settlements/{row.setl_id}")
 
 
 @router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
