@@ -17,6 +17,7 @@ from yibao.kit.errors import DomainError
 
 def install(app: FastAPI) -> None:
     app.state.secret_key = app.state.settings.resolved_secret_key()
+    app.state.import_jobs = {}
     for router in (console.router, office.router, desk.router, resident.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -75,8 +75,13 @@ def _run_import(app: Any, job: ImportJob, rows: list[Any], year: int, day: dt.da
         job.finished = True
 
 
+KEPT_JOBS = 50  # the newest import reports stay readable; older ones are forgotten
+
+
 def _jobs(request: Request) -> dict[str, ImportJob]:
-    jobs: dict[str, ImportJob] = request.app.state.__dict__.setdefault("import_jobs", {})
+    """This process's import jobs (one `yibao serve` worker by default; with several, a job is polled on the
+    worker that runs it only if the client stays on it, so `make run` serves with one worker)."""
+    jobs: dict[str, ImportJob] = request.app.state.import_jobs
     return jobs
 
 
@@ -101,7 +106,10 @@ async def school_import(request: Request, user: ConsoleUser, file: UploadFile = 
         form.fail(exc, "file")
         return page(request, "console/school_import.html", status=400, user=user, year=now().year, form=form)
     job = ImportJob(uuid.uuid4().hex, file.filename, len(rows), user.username)
-    _jobs(request)[job.id] = job
+    jobs = _jobs(request)
+    for stale in [key for key, old in jobs.items() if old.finished][:-KEPT_JOBS]:
+        del jobs[stale]
+    jobs[job.id] = job
     threading.Thread(target=_run_import, args=(request.app, job, rows, year, day, mode), daemon=True).start()
     return redirect(f"/console/school-import/{job.id}")
 
