@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yibao import __version__
 from yibao.adapters import web
@@ -84,6 +85,17 @@ def install_error_handlers(app: FastAPI) -> None:
         if web.is_page(request):
             return web.error_page(request, InvalidInput(f"{location or '请求'}：{message}", field=location or None))
         return problem(422, "invalid_request", f"{location or '请求'}：{message}", location or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown paths and wrong methods: a Chinese page for pages, problem JSON elsewhere."""
+        known = {404: ("not_found", "没有这个页面或接口，请检查地址"), 405: ("method_not_allowed", "不支持此请求方法")}
+        code, message = known.get(exc.status_code, ("http_error", str(exc.detail)))
+        if web.is_page(request):
+            refusal = DomainError(message, code=code)
+            refusal.http_status = exc.status_code
+            return web.error_page(request, refusal)
+        return problem(exc.status_code, code, message)
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:

@@ -376,3 +376,10 @@ def test_special_disease_filing_is_made_and_revoked_from_the_filings_page(client
     assert "门诊特病备案已撤销" in revoked.text
     session.expire_all()
     assert special_disease_filings_on(session, person.psn_no, now().date()) == []
+
+
+def test_an_unknown_page_answers_in_chinese_and_an_unknown_api_path_in_json(client: TestClient) -> None:
+    page = client.get("/console/no-such-page")
+    assert page.status_code == 404 and "没有这个页面" in text(page.text)
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.json()["code"] == "not_found"
