@@ -36,6 +36,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["money"] = lambda value: "—" if value is None else fmt(value)
 templates.env.filters["mask"] = mask
+templates.env.filters["num"] = lambda value: f"{value.normalize():f}"  # 2.0000 → 2, 120.000000 → 120
 templates.env.globals.update(BENEFIT_LABELS={b.value: label for b, label in BENEFIT_LABELS.items()},
                              LEVEL_LABELS={lv.value: label for lv, label in LEVEL_LABELS.items()},
                              ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()})
