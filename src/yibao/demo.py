@@ -303,23 +303,25 @@ def _fee(sn: int, when: dt.datetime, code: str, count: int | Decimal, price: str
     return FeeIn(f"D{sn:04d}", when, code, cnt, pric, (cnt * pric).quantize(Decimal("0.01")))
 
 
-def _care(rng: random.Random, begin: dt.datetime, inpatient: bool) -> tuple[list[FeeIn], dt.datetime | None]:
+def _care(rng: random.Random, begin: dt.datetime, inpatient: bool,
+          latest: dt.date) -> tuple[list[FeeIn], dt.datetime | None]:
+    """Fee lines of one visit; an inpatient stay of 3–14 days, cut short so it ends by `latest`."""
     if not inpatient:
         chosen = rng.sample(OUTPATIENT_FEES, rng.randint(1, 4))
         return [_fee(i, begin, code, count, price) for i, (code, count, price) in enumerate(chosen)], None
-    days = rng.randint(3, 14)
+    days = max(min(rng.randint(3, 14), (latest - begin.date()).days), 0)
     fees = [_fee(i, begin + dt.timedelta(days=d), code, 1, price)
-            for d in range(days) for i, (code, price) in enumerate(INPATIENT_FEES, start=10 * d)]
+            for d in range(days + 1) for i, (code, price) in enumerate(INPATIENT_FEES, start=10 * d)]
     for i, (code, count, price) in enumerate(rng.sample(INPATIENT_EXTRAS, rng.randint(1, 3)), start=1000):
-        fees.append(_fee(i, begin + dt.timedelta(days=1), code, count, price))
+        fees.append(_fee(i, begin, code, count, price))
     return fees, begin + dt.timedelta(days=days, hours=1)
 
 
 def demo_settlements(session: Session, editions: Editions, rng: random.Random, year: int, *, count: int) -> int:
     """`count` visits of insured persons this year, settled by the same service the gateway calls; plus
     three for the demo resident. Returns how many were settled (a person not covered that day is skipped)."""
-    today = min(now().date(), dt.date(year, 12, 31))
-    last = max((today - dt.date(year, 1, 1)).days - 15, 1)
+    latest = min(now().date(), dt.date(year, 12, 31))  # care already given: on or before today
+    elapsed = max((latest - dt.date(year, 1, 1)).days, 0)
     insured = session.scalars(select(Enrollment.psn_no).where(Enrollment.year == year,
                                                               Enrollment.status == "active")).all()
     resident = session.scalar(select(Person.psn_no).where(Person.certno == DEMO_RESIDENT_CERTNO))
@@ -330,8 +332,8 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
     for n, psn_no in enumerate(chosen):
         inpatient = n == 1 or (n > 2 and rng.random() < 0.15)
         place = institutions[rng.choice(INPATIENT_PLACES if inpatient else OUTPATIENT_PLACES)]
-        begin = dt.datetime.combine(dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(5, last)), dt.time(9, 30))
-        fees, end = _care(rng, begin, inpatient)
+        begin = dt.datetime.combine(dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, elapsed)), dt.time(0, 30))
+        fees, end = _care(rng, begin, inpatient, latest)
         med_type = "21" if inpatient else ("41" if place.kind == "pharmacy" else "11")
         if place.kind == "pharmacy":
             fees = [fee for fee in fees if fee.med_list_codg.startswith("X")] or fees[:1]

@@ -15,6 +15,8 @@ from yibao.kit.idcard import make_id_number
 
 TODAY = dt.date.today()
 YEAR = TODAY.year
+# enrolling today: next year once its collection period has opened (S22 §1, Sep–Dec), else this year (late)
+ENROLL_YEAR = YEAR + 1 if TODAY.month >= 9 else YEAR
 MASKED = DEMO_RESIDENT_CERTNO[:6] + "********" + DEMO_RESIDENT_CERTNO[-4:]
 
 
@@ -72,7 +74,7 @@ def test_clerk_registers_enrolls_and_takes_a_payment(page: Any) -> None:
     page.get_by_role("button", name="登记").click()
     expect(page.get_by_role("status")).to_have_text("已登记参保人。")
     page.get_by_text("办理参保登记").click()
-    page.get_by_label("参保年度").fill(str(YEAR + 1))
+    page.get_by_label("参保年度").fill(str(ENROLL_YEAR))
     page.get_by_label("登记日期").fill(TODAY.isoformat())
     page.get_by_role("button", name="登记").click()
     expect(page.get_by_role("status")).to_contain_text("已办理参保登记")
@@ -99,7 +101,7 @@ def test_school_import_shows_progress_and_each_bad_row(page: Any, tmp_path: Path
     staff_login(page, "clerk", "yibao-clerk")
     page.goto("/console/school-import")
     page.get_by_label("名单文件").set_input_files(str(roster))
-    page.get_by_label("参保年度").fill(str(YEAR + 1))
+    page.get_by_label("参保年度").fill(str(ENROLL_YEAR))
     page.get_by_label("登记日期").fill(TODAY.isoformat())
     page.get_by_label("只导入正确的行").check()
     page.get_by_role("button", name="上传并导入").click()
@@ -145,7 +147,7 @@ def test_clerk_files_a_cross_region_filing_and_reimburses_by_hand(page: Any) -> 
 
     page.goto(f"/console/reimbursements?psn_no={psn_no}")
     page.get_by_label("待遇类别").select_option(label="住院")
-    page.get_by_label("医疗日期（住院为出院日期）").fill(f"{YEAR}-03-10")
+    page.get_by_label("医疗日期（住院为出院日期）").fill(TODAY.isoformat())
     page.get_by_label("医院等级").select_option(value="tertiary_a")
     page.get_by_label("就医地区").select_option(label="外省")
     page.get_by_label("就医机构").fill("复旦大学附属华山医院")

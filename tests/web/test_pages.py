@@ -164,7 +164,7 @@ def test_resident_sees_only_their_own_receipts(client: TestClient, session: Sess
                                                his: Any) -> None:
     mine, other = insured(session, year=YEAR, name="邬本人"), insured(session, year=YEAR, name="邬他人")
     desk = his("H33021300003")
-    day = (now() - dt.timedelta(days=1)).date().isoformat()
+    day = now().date().isoformat()
     for person in (mine, other):
         visit = desk.register(person.psn_no, day)
         desk.fees("2204", person.psn_no, visit, day, [("001101000010000", "1", "10")])
@@ -264,12 +264,12 @@ def test_desk_settles_cancels_and_the_ledger_agrees(client: TestClient, session:
 def test_dashboard_shows_the_reports_figures_beside_s22(client: TestClient, session: Session, his: Any) -> None:
     person = insured(session, year=YEAR, name="邬统计")
     hospital = his("H33021300001")
-    admitted = (now() - dt.timedelta(days=5)).date().isoformat()
+    admitted = max(now().date() - dt.timedelta(days=5), dt.date(YEAR, 1, 1)).isoformat()  # within this year
     visit = hospital.admit(person.psn_no, admitted)
     hospital.fees("2301", person.psn_no, visit, admitted, [("003315000010000", "1", "3500"),
                                                             ("001103000010000", "4", "45")])
     hospital.ok("2402", {"dscginfo": {"mdtrt_id": visit, "psn_no": person.psn_no, "insutype": "390",
-                                      "endtime": f"{(now() - dt.timedelta(days=1)).date()} 10:00:00",
+                                      "endtime": f"{admitted} 18:00:00",
                                       "dise_codg": "K80", "dise_name": "胆囊结石", "dscg_way": "1"}})
     hospital.ok("2304", hospital.settle_data(person.psn_no, visit, Decimal("3680.00"), "21"))
     staff_cookie(client, session, "auditor")
