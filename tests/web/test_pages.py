@@ -383,3 +383,49 @@ def test_an_unknown_page_answers_in_chinese_and_an_unknown_api_path_in_json(clie
     assert page.status_code == 404 and "没有这个页面" in text(page.text)
     api = client.get("/api/no-such-thing")
     assert api.status_code == 404 and api.json()["code"] == "not_found"
+
+
+def test_a_resident_changes_the_initial_password(client: TestClient, session: Session) -> None:
+    person = insured(session, year=YEAR, name="邬改密")
+    open_resident_account(session, psn_no=person.psn_no, password="initial-pass", actor="t")
+    session.commit()
+    client.post("/me/login", data={"certno": person.certno, "password": "initial-pass"})
+    mismatch = client.post("/me/password", data={"current": "initial-pass", "new": "brand-new-1", "confirm": "x"})
+    assert mismatch.status_code == 400 and "两次输入的新密码不一致" in mismatch.text
+    assert "initial-pass" not in mismatch.text  # a password is never echoed back into the page
+    wrong = client.post("/me/password", data={"current": "guess", "new": "brand-new-1", "confirm": "brand-new-1"})
+    assert wrong.status_code == 400 and "原密码不正确" in wrong.text
+    done = client.post("/me/password", data={"current": "initial-pass", "new": "brand-new-1",
+                                              "confirm": "brand-new-1"})
+    assert "密码已修改" in done.text
+    client.post("/me/logout")
+    assert client.post("/me/login", data={"certno": person.certno, "password": "initial-pass"}).status_code == 401
+    assert client.post("/me/login", data={"certno": person.certno, "password": "brand-new-1"}).status_code == 200
+
+
+def test_five_wrong_passwords_lock_a_staff_account_for_a_while(client: TestClient, session: Session) -> None:
+    from yibao.staff.service import SIGN_IN_ATTEMPTS
+
+    create_staff(session, username="p-lock", display_name="锁", role="clerk", password=STAFF_PASSWORD)
+    session.commit()
+    for _ in range(SIGN_IN_ATTEMPTS):
+        assert client.post("/api/auth/login", json={"username": "p-lock", "password": "wrong-guess"}).status_code == 401
+    locked = client.post("/console/login", data={"username": "p-lock", "password": STAFF_PASSWORD, "next": "/"})
+    assert locked.status_code == 401 and "账号已锁定至" in text(locked.text)  # even the right password waits
+    session.expire_all()
+    user = session.get(StaffUser, "p-lock")
+    assert user is not None and user.locked_until is not None
+
+
+def test_a_right_password_clears_the_count_of_wrong_ones(client: TestClient, session: Session) -> None:
+    from yibao.staff.service import SIGN_IN_ATTEMPTS
+
+    person = insured(session, year=YEAR, name="邬计数")
+    open_resident_account(session, psn_no=person.psn_no, password="right-pass-1", actor="t")
+    session.commit()
+    for _ in range(SIGN_IN_ATTEMPTS - 1):
+        assert client.post("/me/login", data={"certno": person.certno, "password": "nope-nope"}).status_code == 401
+    assert client.post("/me/login", data={"certno": person.certno, "password": "right-pass-1"}).status_code == 200
+    for _ in range(SIGN_IN_ATTEMPTS - 1):
+        assert client.post("/me/login", data={"certno": person.certno, "password": "nope-nope"}).status_code == 401
+    assert client.post("/me/login", data={"certno": person.certno, "password": "right-pass-1"}).status_code == 200

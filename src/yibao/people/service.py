@@ -15,7 +15,7 @@ from yibao.kit.idcard import IdNumberError, parse_id_number
 from yibao.people.models import Certificate, Person, ResidentAccount, Sequence
 from yibao.people.towns import TOWN_BY_CODE
 from yibao.policy.eligibility import Certificate as PolicyCertificate
-from yibao.staff.service import hash_password, verify_password
+from yibao.staff.service import check_password, hash_password, verify_password
 
 PSN_PREFIX = "330213"  # 奉化区 division code; psn_no = prefix + 10-digit sequence
 
@@ -198,20 +198,34 @@ def open_resident_account(session: Session, *, psn_no: str, password: str, actor
         raise InvalidInput(f"密码至少 {RESIDENT_PASSWORD_MIN} 位", field="password")
     account = session.get(ResidentAccount, psn_no)
     if account is None:
-        account = ResidentAccount(psn_no=psn_no, created_at=now(), last_sign_in=None)
+        account = ResidentAccount(psn_no=psn_no, created_at=now(), last_sign_in=None, failed_sign_ins=0)
         session.add(account)
     account.password_hash = hash_password(password)
     account.created_by = actor
+    account.locked_until = None  # a reset by the clerk also lifts a lockout
     session.flush()
     return account
 
 
 def resident_sign_in(session: Session, *, certno: str, password: str) -> Person:
     """The person whose ID number and password these are; one message for every failure (no account probing)."""
-    refused = Unauthorized("身份证号或密码不正确；未开通的请到村（社区）或区医保中心窗口开通网上服务", field="password")
+    refusal = "身份证号或密码不正确；未开通的请到村（社区）或区医保中心窗口开通网上服务"
     person = session.scalar(select(Person).where(Person.certno == certno.strip().upper()))
     account = session.get(ResidentAccount, person.psn_no) if person is not None else None
-    if person is None or account is None or not verify_password(password, account.password_hash):
-        raise refused
+    check_password(account, password, account.password_hash if account else None, refusal)
+    assert person is not None and account is not None
     account.last_sign_in = now()
     return person
+
+
+def change_resident_password(session: Session, *, psn_no: str, current: str, new: str) -> None:
+    """A resident replaces the initial password the clerk handed over (or any later one)."""
+    account = session.get(ResidentAccount, psn_no)
+    if account is None or not verify_password(current, account.password_hash):
+        raise Unauthorized("原密码不正确", field="current")  # signed in already: no lockout count here
+    if len(new) < RESIDENT_PASSWORD_MIN:
+        raise InvalidInput(f"新密码至少 {RESIDENT_PASSWORD_MIN} 位", field="new")
+    if new == current:
+        raise InvalidInput("新密码不能与原密码相同", field="new")
+    account.password_hash = hash_password(new)
+    session.flush()

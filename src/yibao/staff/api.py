@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
 from yibao.deps import DbSession, StaffAdmin, bearer, current_staff
+from yibao.errors import Unauthorized
 from yibao.kit.schema import In, Out
 from yibao.staff import service
 from yibao.staff.models import StaffUser
@@ -42,7 +43,11 @@ class StaffCreate(In):
 
 @router.post("/login", response_model=LoginOut, summary="工作人员登录")
 def login(body: LoginIn, session: DbSession) -> object:
-    token, user = service.sign_in(session, username=body.username, password=body.password)
+    try:
+        token, user = service.sign_in(session, username=body.username, password=body.password)
+    except Unauthorized:
+        session.commit()  # the wrong password is counted (lockout) although the sign-in is refused
+        raise
     return {"token": token, "staff": user}
 
 

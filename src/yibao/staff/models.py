@@ -19,6 +19,8 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")  # since the last success
+    locked_until: Mapped[dt.datetime | None]  # sign-in refused until then (too many wrong passwords)
 
 
 class StaffSession(Base):

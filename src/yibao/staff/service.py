@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -91,11 +92,40 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Too many wrong passwords lock an account for a while (staff and residents alike). The door commits the
+# count even though it refuses the sign-in, so that guessing costs the guesser.
+SIGN_IN_ATTEMPTS = 5
+SIGN_IN_LOCK = dt.timedelta(minutes=15)
+
+
+class Guarded(Protocol):
+    failed_sign_ins: int
+    locked_until: dt.datetime | None
+
+
+def check_password(account: Guarded | None, password: str, stored: str | None, refusal: str) -> None:
+    """Refuse a locked account or a wrong password (counting it, and locking after SIGN_IN_ATTEMPTS);
+    a right one clears the count. `account` None (no such user) is refused like a wrong password."""
+    moment = now()
+    if account is not None and account.locked_until is not None and account.locked_until > moment:
+        raise Unauthorized(f"密码连续输错 {SIGN_IN_ATTEMPTS} 次，账号已锁定至 {account.locked_until:%H:%M}，"
+                           "请稍后再试或联系管理员", field="password", code="locked")
+    if account is None or stored is None or not verify_password(password, stored):
+        if account is not None:
+            account.failed_sign_ins += 1
+            if account.failed_sign_ins >= SIGN_IN_ATTEMPTS:
+                account.failed_sign_ins, account.locked_until = 0, moment + SIGN_IN_LOCK
+        raise Unauthorized(refusal, field="password")
+    account.failed_sign_ins, account.locked_until = 0, None
+
+
 def sign_in(session: Session, *, username: str, password: str, hours: int = 12) -> tuple[str, StaffUser]:
     """Check the password; returns a new bearer token (stored only as its hash) and the user."""
     user = session.get(StaffUser, username)
-    if user is None or not user.active or not verify_password(password, user.password_hash):
-        raise Unauthorized("用户名或密码错误")
+    if user is not None and not user.active:
+        raise Unauthorized("用户名或密码错误", field="password")
+    check_password(user, password, user.password_hash if user else None, "用户名或密码错误")
+    assert user is not None
     token = secrets.token_urlsafe(32)
     moment = now()
     session.execute(delete(StaffSession).where(StaffSession.expires_at < moment))

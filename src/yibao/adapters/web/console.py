@@ -79,13 +79,12 @@ def login_page(request: Request, next: str = "/console") -> Response:
 async def login(request: Request, session: DbSession) -> Response:
     form = await Form.read(request)
     target = safe_next(form.get("next"), "/console")
-    result = attempt(session, form, lambda: staff.sign_in(session, username=form.get("username"),
-                                                          password=form.get("password"),
-                                                          hours=request.app.state.settings.session_hours),
-                     "password")
-    if result is None:
+    try:
+        token, _user = staff.sign_in(session, username=form.get("username"), password=form.get("password"),
+                                     hours=request.app.state.settings.session_hours)
+    except DomainError as exc:  # not rolled back: a wrong password is counted towards the lockout
+        form.fail(exc, "password")
         return page(request, "console/login.html", status=401, form=form, next=target)
-    token, _user = result
     response = redirect(target)
     set_cookie(response, STAFF_COOKIE, token, request.app.state.settings.session_hours)
     return response

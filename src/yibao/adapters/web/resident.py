@@ -116,6 +116,26 @@ def me(request: Request, session: DbSession, editions: EditionsDep, person: Resi
                 med_types=settlement.MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""))
 
 
+@router.get("/me/password", response_class=HTMLResponse)
+def password_page(request: Request, person: Resident) -> Response:
+    return page(request, "me/password.html", person=person)
+
+
+@router.post("/me/password", response_class=HTMLResponse)
+async def change_password(request: Request, session: DbSession, person: Resident) -> Response:
+    form = await Form.read(request)
+    try:
+        if form.get("new") != form.get("confirm"):
+            raise InvalidInput("两次输入的新密码不一致", field="confirm")
+        with session.begin_nested():
+            people.change_resident_password(session, psn_no=person.psn_no, current=form.get("current"),
+                                            new=form.get("new"))
+    except DomainError as exc:
+        form.fail(exc)
+        return page(request, "me/password.html", status=400, person=person, form=form)
+    return page(request, "me/password.html", person=person, notice="密码已修改，下次请用新密码登录。")
+
+
 def own_settlement(session: Any, person: Person, setl_id: str) -> Any:
     receipt = build_receipt(session, setl_id)
     if receipt.settlement.psn_no != person.psn_no:
