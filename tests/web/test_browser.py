@@ -254,3 +254,30 @@ def test_dashboard_draws_its_charts_beside_the_s22_ratio(page: Any) -> None:
     expect(page.get_by_test_id("inpatient-ratio")).to_have_text(re.compile(r"^\d{1,3}\.\d{2}%$"))
     expect(page.get_by_text("S22 报告：77.89%")).to_be_visible()
     expect(page.get_by_test_id("insured-total")).not_to_have_text("0")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim()
+                && !el.getAttribute('title'))
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
+def test_every_page_labels_its_controls_and_has_one_heading(page: Any) -> None:
+    """What a keyboard or screen-reader user needs on each page: a label for every control, one h1, the
+    page language, a skip link to the content."""
+    staff_login(page, "admin", "yibao-admin")
+    open_demo_resident(page)
+    person = page.url
+    pages = ["/", "/calc", "/qa", "/console", "/console/people", person, "/console/people/new",
+             "/console/school-import", "/console/institutions", "/console/filings", "/console/reimbursements",
+             "/console/dashboard", "/desk/login", "/me/login"]
+    for path in pages:
+        page.goto(path)
+        assert page.evaluate(UNLABELLED) == [], path
+        expect(page.locator("h1")).to_have_count(1)
+        assert page.get_attribute("html", "lang") == "zh-CN"
+    page.goto("/console/institutions")  # a page without an autofocus field: Tab first reaches the skip link
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
