@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(read_only(engine))
     app.state.editions = packaged_editions()
+    app.state.gateway_limiter = anyio.CapacityLimiter(settings.resolved_gateway_threads())
     install_error_handlers(app)
 
     # Starlette tries routes in order: the health probe and the gateway (the hot paths) come before the

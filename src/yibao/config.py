@@ -16,6 +16,14 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir (WAL)
     session_hours: int = 12  # how long a staff sign-in lasts
     insuplc_admdvs: str = "330213"  # 奉化区 division code (INTERFACE.md [U])
+    # gateway transactions run at once per worker process; default: 1 on SQLite (its writes queue on one lock
+    # anyway, and fewer threads keep the lock holder from waiting for the GIL), 16 on PostgreSQL
+    gateway_threads: int | None = None
+
+    def resolved_gateway_threads(self) -> int:
+        if self.gateway_threads:
+            return self.gateway_threads
+        return 1 if self.resolved_database_url().startswith("sqlite") else 16
     secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def resolved_secret_key(self) -> bytes:

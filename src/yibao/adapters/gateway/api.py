@@ -12,9 +12,9 @@ import json
 import logging
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
-from starlette.concurrency import run_in_threadpool
 
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
 from yibao.adapters.gateway.transactions import HANDLERS, NAMES, WRITES, Context
@@ -140,5 +140,6 @@ def concurrent_twin(app: FastAPI, envelope: dict[str, Any], admdvs: str) -> dict
 
 @router.post(PATH, summary="国家医保接口：按 infno 分发的交易")
 async def call_service(request: Request) -> Response:
-    answer = await run_in_threadpool(dispatch, request.app, await request.body())
+    limiter = request.app.state.gateway_limiter
+    answer = await anyio.to_thread.run_sync(dispatch, request.app, await request.body(), limiter=limiter)
     return Response(dumps(answer), media_type="application/json")
