@@ -429,3 +429,9 @@ def test_a_right_password_clears_the_count_of_wrong_ones(client: TestClient, ses
     for _ in range(SIGN_IN_ATTEMPTS - 1):
         assert client.post("/me/login", data={"certno": person.certno, "password": "nope-nope"}).status_code == 401
     assert client.post("/me/login", data={"certno": person.certno, "password": "right-pass-1"}).status_code == 200
+
+
+def test_a_choice_not_in_the_list_is_refused_at_its_field(client: TestClient) -> None:
+    answer = client.post("/calc", data={"category": "adult", "benefit": "dental", "level": "community",
+                                        "service_date": f"{YEAR}-03-01", "amount_0": "100", "class_0": "A"})
+    assert answer.status_code == 400 and 'id="e-benefit"' in answer.text and "请从列表中选择就医类型" in answer.text

@@ -15,8 +15,9 @@ import hmac
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -41,6 +42,7 @@ templates.env.globals.update(BENEFIT_LABELS={b.value: label for b, label in BENE
                              LEVEL_LABELS={lv.value: label for lv, label in LEVEL_LABELS.items()},
                              ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()})
 
+E = TypeVar("E", bound=Enum)
 STAFF_COOKIE, RESIDENT_COOKIE, DESK_COOKIE = "yibao_staff", "yibao_resident", "yibao_desk"
 RESIDENT_HOURS, DESK_HOURS = 2, 12
 
@@ -131,6 +133,14 @@ class Form:
             return dt.date.fromisoformat(text)
         except ValueError:
             raise InvalidInput(f"{label}格式应为 年-月-日（如 2026-03-01）", field=name) from None
+
+    def choice(self, name: str, label: str, choices: type[E]) -> E:
+        """One of an enum's values, as picked from a list."""
+        text = self.required(name, label)
+        try:
+            return choices(text)
+        except ValueError:
+            raise InvalidInput(f"请从列表中选择{label}", field=name) from None
 
     def year(self, name: str, label: str = "参保年度") -> int:
         text = self.required(name, label)

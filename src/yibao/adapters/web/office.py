@@ -250,12 +250,10 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
     form = await Form.read(request)
 
     def act() -> Any:
-        benefit, level = form.required("benefit", "待遇类别"), form.required("level", "医院等级")
-        if benefit not in {b.value for b in Benefit} or level not in {lv.value for lv in Level}:
-            raise InvalidInput("请从列表中选择待遇类别和医院等级", field="benefit")
         return settlement.manual_reimbursement(
-            session, editions, psn_no=form.required("psn_no", "人员编号"), benefit=Benefit(benefit),
-            service_date=form.date("service_date", "医疗日期"), level=Level(level),
+            session, editions, psn_no=form.required("psn_no", "人员编号"),
+            benefit=form.choice("benefit", "待遇类别", Benefit), service_date=form.date("service_date", "医疗日期"),
+            level=form.choice("level", "医院等级", Level),
             region=form.required("region", "就医地区"), lines=manual_lines(form), place=form.get("place"),
             actor=user.username)
 

@@ -183,13 +183,11 @@ async def calc(request: Request, session: DbSession, editions: EditionsDep) -> R
     form = await Form.read(request)
     person = signed_in(request, session)
     try:
-        benefit, level = form.required("benefit", "就医类型"), form.required("level", "医院等级")
-        if benefit not in {b.value for b in Benefit} or level not in {lv.value for lv in Level}:
-            raise InvalidInput("请从列表中选择就医类型和医院等级", field="benefit")
         with session.begin_nested():  # read only; the savepoint keeps even a refused estimate from writing
             computed, before = settlement.estimate_benefit(
-                session, editions, day=form.date("service_date", "就医日期"), benefit=Benefit(benefit),
-                level=Level(level), lines=manual_lines(form), psn_no=person.psn_no if person else None,
+                session, editions, day=form.date("service_date", "就医日期"),
+                benefit=form.choice("benefit", "就医类型", Benefit), level=form.choice("level", "医院等级", Level),
+                lines=manual_lines(form), psn_no=person.psn_no if person else None,
                 category=None if person else form.get("category"))
     except DomainError as exc:
         form.fail(exc)
