@@ -19,12 +19,12 @@ class Settings(BaseSettings):
     # gateway transactions run at once per worker process; default: 1 on SQLite (its writes queue on one lock
     # anyway, and fewer threads keep the lock holder from waiting for the GIL), 16 on PostgreSQL
     gateway_threads: int | None = None
+    secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def resolved_gateway_threads(self) -> int:
         if self.gateway_threads:
             return self.gateway_threads
         return 1 if self.resolved_database_url().startswith("sqlite") else 16
-    secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def resolved_secret_key(self) -> bytes:
         """YIBAO_SECRET_KEY, else a random key kept in data_dir/secret.key (created once, mode 600), so that

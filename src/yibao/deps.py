@@ -47,12 +47,18 @@ def current_staff(session: DbSession,
     return staff_for_token(session, credentials.credentials)
 
 
+def check_permission(user: StaffUser, permission: Permission) -> None:
+    """Refuse a staff member whose role lacks `permission` (the REST routes and the console pages alike)."""
+    if not has_permission(user, permission):
+        raise Forbidden(f"当前角色（{ROLE_LABELS[Role(user.role)]}）无权执行此操作（需要 {permission.value}），"
+                        "请联系管理员")
+
+
 def requires(permission: Permission) -> Callable[..., StaffUser]:
     """A dependency that lets through only staff whose role has `permission`."""
 
     def check(user: Annotated[StaffUser, Depends(current_staff)]) -> StaffUser:
-        if not has_permission(user, permission):
-            raise Forbidden(f"当前角色（{ROLE_LABELS[Role(user.role)]}）无权执行此操作（需要 {permission.value}）")
+        check_permission(user, permission)
         return user
 
     check.__yibao_permission__ = permission  # type: ignore[attr-defined]

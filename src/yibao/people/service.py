@@ -191,11 +191,15 @@ def assistance_class_on(certificates: Seq[Certificate], day: dt.date) -> str | N
 RESIDENT_PASSWORD_MIN = 8
 
 
+def _check_new_password(password: str, field: str) -> None:
+    if len(password) < RESIDENT_PASSWORD_MIN:
+        raise InvalidInput(f"密码至少 {RESIDENT_PASSWORD_MIN} 位", field=field)
+
+
 def open_resident_account(session: Session, *, psn_no: str, password: str, actor: str) -> ResidentAccount:
     """Open (or reset) a resident's online account with an initial password the clerk hands over."""
     get_person(session, psn_no)
-    if len(password) < RESIDENT_PASSWORD_MIN:
-        raise InvalidInput(f"密码至少 {RESIDENT_PASSWORD_MIN} 位", field="password")
+    _check_new_password(password, "password")
     account = session.get(ResidentAccount, psn_no)
     if account is None:
         account = ResidentAccount(psn_no=psn_no, created_at=now(), last_sign_in=None, failed_sign_ins=0)
@@ -223,8 +227,7 @@ def change_resident_password(session: Session, *, psn_no: str, current: str, new
     account = session.get(ResidentAccount, psn_no)
     if account is None or not verify_password(current, account.password_hash):
         raise Unauthorized("原密码不正确", field="current")  # signed in already: no lockout count here
-    if len(new) < RESIDENT_PASSWORD_MIN:
-        raise InvalidInput(f"新密码至少 {RESIDENT_PASSWORD_MIN} 位", field="new")
+    _check_new_password(new, "new")
     if new == current:
         raise InvalidInput("新密码不能与原密码相同", field="new")
     account.password_hash = hash_password(new)

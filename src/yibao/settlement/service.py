@@ -352,11 +352,7 @@ def delete_fees(session: Session, visit: Visit, feedetl_sns: Sequence[str] | Non
     """Delete unsettled fee lines (2205/2302): the given ones, or all when none is given."""
     if visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算，须先撤销结算再删除费用", field="mdtrt_id")
-    rows = session.scalars(
-        select(FeeDetail).where(
-            FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active"
-        )
-    ).all()
+    rows = fee_lines_of(session, visit)
     wanted = set(feedetl_sns) if feedetl_sns else {row.feedetl_sn for row in rows}
     unknown = wanted - {row.feedetl_sn for row in rows}
     if unknown:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -23,15 +24,17 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from yibao.errors import InvalidInput
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.money import fmt, money
+from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS
 from yibao.settlement.receipt import mask
 from yibao.staff.models import StaffUser
-from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission
+from yibao.staff.service import ROLE_LABELS, Permission, has_permission
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -87,6 +90,27 @@ def unsign_value(request: Request, value: str | None) -> dict[str, Any] | None:
 
 def set_cookie(response: Response, name: str, value: str, hours: int) -> None:
     response.set_cookie(name, value, max_age=hours * 3600, httponly=True, samesite="strict", path="/")
+
+
+def signed_payload(request: Request, cookie: str, login_path: str) -> dict[str, Any]:
+    """Who the signed cookie says is signed in; nobody → off to `login_path` (and back here afterwards)."""
+    payload = unsign_value(request, request.cookies.get(cookie))
+    if payload is None:
+        raise SignInRequired(login_path, request.url.path)
+    return payload
+
+
+def signed_in(request: Request, cookie: str, payload: dict[str, Any], hours: int, location: str) -> Response:
+    """Sign in: a redirect to `location` carrying the signed cookie."""
+    response = redirect(location)
+    set_cookie(response, cookie, sign_value(request, payload, hours), hours)
+    return response
+
+
+def signed_out(cookie: str, location: str) -> Response:
+    response = redirect(location)
+    response.delete_cookie(cookie, path="/")
+    return response
 
 
 def redirect(location: str) -> RedirectResponse:
@@ -164,12 +188,47 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 
+def page_or_part(request: Request, template: str, part: str, **context: Any) -> HTMLResponse:
+    """The whole page, or only the part htmx asked for (search results, a progress bar)."""
+    return page(request, part if request.headers.get("HX-Request") else template, **context)
+
+
+def attempt(session: Session, form: Form, action: Callable[[], Any], fallback_field: str = "_form") -> Any:
+    """Run one service call in a savepoint: on a refusal nothing it wrote stays, and the message goes to its
+    field in `form`. Returns the action's result, or None when refused."""
+    try:
+        with session.begin_nested():
+            return action()
+    except DomainError as exc:
+        form.fail(exc, fallback_field)
+        return None
+
+
+CLASS_LABELS = {"A": "甲类", "B": "乙类", "C": "丙类"}
+
+
+def fee_lines(form: Form, rows: int) -> tuple[FeeLine, ...]:
+    """Receipt lines typed into a form (amount_i, class_i): the calculator and manual reimbursement."""
+    lines = []
+    for i in range(rows):
+        if not form.get(f"amount_{i}"):
+            continue
+        cls = form.get(f"class_{i}", "A")
+        if cls not in CLASS_LABELS:
+            raise InvalidInput("费用类别只能是甲类、乙类或丙类", field=f"class_{i}")
+        lines.append(FeeLine(form.amount(f"amount_{i}", f"第 {i + 1} 行金额"), ItemClass(cls)))
+    if not lines:
+        raise InvalidInput("请至少填写一行费用金额", field="amount_0")
+    return tuple(lines)
+
+
+def pdf_response(content: bytes, setl_id: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})
+
+
 def can(user: StaffUser | None, permission: Permission) -> bool:
     return user is not None and has_permission(user, permission)
-
-
-def role_label(user: StaffUser) -> str:
-    return ROLE_LABELS[Role(user.role)]
 
 
 templates.env.globals.update(can=can, Permission=Permission)

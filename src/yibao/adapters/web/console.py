@@ -14,13 +14,16 @@ from yibao.adapters.web.common import (
     STAFF_COOKIE,
     Form,
     SignInRequired,
+    attempt,
     page,
+    page_or_part,
     redirect,
     safe_next,
     set_cookie,
+    signed_out,
 )
 from yibao.contributions import service as contributions
-from yibao.deps import DbSession, EditionsDep
+from yibao.deps import DbSession, EditionsDep, check_permission
 from yibao.enrollment import service as enrollment
 from yibao.errors import Forbidden, Unauthorized
 from yibao.filings.service import REASONS, filings_of
@@ -50,20 +53,7 @@ def console_user(request: Request, session: DbSession) -> StaffUser:
 ConsoleUser = Annotated[StaffUser, Depends(console_user)]
 
 
-def need(user: StaffUser, permission: Permission) -> None:
-    if not has_permission(user, permission):
-        raise Forbidden(f"当前角色无权进行此操作（需要权限 {permission.value}），请联系管理员")
-
-
-def attempt(session: Session, form: Form, action: Callable[[], Any], fallback_field: str = "_form") -> Any:
-    """Run one service call in a savepoint: on a refusal nothing it wrote stays, and the message goes to its
-    field in `form`. Returns the action's result, or None when refused."""
-    try:
-        with session.begin_nested():
-            return action()
-    except DomainError as exc:
-        form.fail(exc, fallback_field)
-        return None
+need = check_permission  # a console page refuses a role as the REST routes do
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -95,9 +85,7 @@ def logout(request: Request, session: DbSession) -> Response:
     token = request.cookies.get(STAFF_COOKIE)
     if token:
         staff.sign_out(session, token)
-    response = redirect("/console/login")
-    response.delete_cookie(STAFF_COOKIE, path="/")
-    return response
+    return signed_out(STAFF_COOKIE, "/console/login")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -115,9 +103,8 @@ def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -
     form, found = Form({"q": q}, {}), []
     if q.strip():
         found = attempt(session, form, lambda: list(people.find_persons(session, q))) or []
-    template = "console/_people_rows.html" if request.headers.get("HX-Request") else "console/people.html"
-    return page(request, template, user=user, form=form, q=q, found=found, towns=TOWN_BY_CODE,
-                full_id=has_permission(user, Permission.PERSON_IDENTITY))
+    return page_or_part(request, "console/people.html", "console/_people_rows.html", user=user, form=form, q=q,
+                        found=found, towns=TOWN_BY_CODE, full_id=has_permission(user, Permission.PERSON_IDENTITY))
 
 
 # the person page's forms, each with its own field ids

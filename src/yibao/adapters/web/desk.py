@@ -16,15 +16,14 @@ from yibao.adapters.web.common import (
     DESK_COOKIE,
     DESK_HOURS,
     Form,
-    SignInRequired,
+    attempt,
     page,
+    pdf_response,
     redirect,
-    set_cookie,
-    sign_value,
-    unsign_value,
+    signed_in,
+    signed_out,
+    signed_payload,
 )
-from yibao.adapters.web.console import attempt
-from yibao.adapters.web.office import pdf_response
 from yibao.deps import DbSession, EditionsDep
 from yibao.errors import InvalidInput, Unauthorized
 from yibao.institutions import service as institutions
@@ -48,9 +47,7 @@ class Desk(NamedTuple):
 
 
 def desk(request: Request, session: DbSession) -> Desk:
-    payload = unsign_value(request, request.cookies.get(DESK_COOKIE))
-    if payload is None:
-        raise SignInRequired("/desk/login", request.url.path)
+    payload = signed_payload(request, DESK_COOKIE, "/desk/login")
     return Desk(institutions.get_institution(session, payload["code"]), payload["opter"])
 
 
@@ -73,16 +70,12 @@ async def login(request: Request, session: DbSession) -> Response:
     except DomainError as exc:
         form.fail(exc)
         return page(request, "desk/login.html", status=401, form=form)
-    response = redirect("/desk")
-    set_cookie(response, DESK_COOKIE, sign_value(request, {"code": code, "opter": opter}, DESK_HOURS), DESK_HOURS)
-    return response
+    return signed_in(request, DESK_COOKIE, {"code": code, "opter": opter}, DESK_HOURS, "/desk")
 
 
 @router.post("/logout")
 def logout() -> Response:
-    response = redirect("/desk/login")
-    response.delete_cookie(DESK_COOKIE, path="/")
-    return response
+    return signed_out(DESK_COOKIE, "/desk/login")
 
 
 def _home(request: Request, d: Desk, form: Form | None = None, status: int = 200, **context: Any) -> Response:

@@ -15,8 +15,17 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from yibao.adapters.web.common import Form, page, redirect
-from yibao.adapters.web.console import ConsoleUser, attempt, need
+from yibao.adapters.web.common import (
+    CLASS_LABELS,
+    Form,
+    attempt,
+    fee_lines,
+    page,
+    page_or_part,
+    pdf_response,
+    redirect,
+)
+from yibao.adapters.web.console import ConsoleUser, need
 from yibao.contributions.service import PAYMENT_CHANNELS
 from yibao.db import session_scope
 from yibao.deps import DbSession, EditionsDep
@@ -28,7 +37,6 @@ from yibao.institutions import service as institutions
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.people.models import Person
-from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.reports import service as reports
 from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
@@ -37,7 +45,6 @@ from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 from yibao.staff.service import Permission
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-CLASS_LABELS = {"A": "甲类", "B": "乙类", "C": "丙类"}
 MANUAL_LINES = 5
 
 
@@ -120,8 +127,7 @@ def school_import_job(request: Request, job_id: str, user: ConsoleUser) -> Respo
     job = _jobs(request).get(job_id)
     if job is None:
         raise InvalidInput("没有这个导入任务（服务重启后任务记录不保留），请重新上传", field="job_id")
-    template = "console/_import_status.html" if request.headers.get("HX-Request") else "console/import_job.html"
-    return page(request, template, user=user, job=job)
+    return page_or_part(request, "console/import_job.html", "console/_import_status.html", user=user, job=job)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -217,21 +223,6 @@ def revoke(request: Request, psn_no: str, filing_id: str, session: DbSession, us
 # Manual reimbursement (零星报销)
 
 
-def manual_lines(form: Form) -> tuple[FeeLine, ...]:
-    """The receipt lines typed into the form: amount and class per row; empty rows are skipped."""
-    lines = []
-    for i in range(MANUAL_LINES):
-        if not form.get(f"amount_{i}"):
-            continue
-        cls = form.get(f"class_{i}", "A")
-        if cls not in CLASS_LABELS:
-            raise InvalidInput("费用类别只能是甲类、乙类或丙类", field=f"class_{i}")
-        lines.append(FeeLine(form.amount(f"amount_{i}", f"第 {i + 1} 行金额"), ItemClass(cls)))
-    if not lines:
-        raise InvalidInput("请至少填写一行费用金额", field="amount_0")
-    return tuple(lines)
-
-
 def _manual_page(request: Request, user: Any, form: Form | None = None, status: int = 200) -> Response:
     return page(request, "console/manual.html", status=status, user=user, form=form or Form({}, {}),
                 benefits=BENEFIT_LABELS, levels=LEVEL_LABELS, regions=institutions.REGIONS, classes=CLASS_LABELS,
@@ -254,7 +245,7 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
             session, editions, psn_no=form.required("psn_no", "人员编号"),
             benefit=form.choice("benefit", "待遇类别", Benefit), service_date=form.date("service_date", "医疗日期"),
             level=form.choice("level", "医院等级", Level),
-            region=form.required("region", "就医地区"), lines=manual_lines(form), place=form.get("place"),
+            region=form.required("region", "就医地区"), lines=fee_lines(form, MANUAL_LINES), place=form.get("place"),
             actor=user.username)
 
     row = attempt(session, form, act)
@@ -295,11 +286,6 @@ def receipt(setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
 def receipt_file(setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_READ)
     return pdf_response(receipt_pdf(build_receipt(session, setl_id)), setl_id)
-
-
-def pdf_response(content: bytes, setl_id: str) -> Response:
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})
 
 
 # ---------------------------------------------------------------------------------------------------

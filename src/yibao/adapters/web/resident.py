@@ -13,18 +13,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from yibao.adapters.web.common import (
+    CLASS_LABELS,
     HERE,
     RESIDENT_COOKIE,
     RESIDENT_HOURS,
     Form,
     SignInRequired,
+    attempt,
+    fee_lines,
     page,
-    redirect,
-    set_cookie,
-    sign_value,
-    unsign_value,
+    page_or_part,
+    pdf_response,
+    signed_in,
+    signed_out,
+    signed_payload,
 )
-from yibao.adapters.web.office import CLASS_LABELS, manual_lines, pdf_response
 from yibao.deps import DbSession, EditionsDep
 from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
 from yibao.errors import InvalidInput, NotFound
@@ -38,13 +41,11 @@ from yibao.settlement import service as settlement
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 
 router = APIRouter(include_in_schema=False)
+CALC_LINES = 3
 
 
 def resident(request: Request, session: DbSession) -> Person:
-    payload = unsign_value(request, request.cookies.get(RESIDENT_COOKIE))
-    if payload is None or "psn_no" not in payload:
-        raise SignInRequired("/me/login", request.url.path)
-    return people.get_person(session, payload["psn_no"])
+    return people.get_person(session, signed_payload(request, RESIDENT_COOKIE, "/me/login")["psn_no"])
 
 
 Resident = Annotated[Person, Depends(resident)]
@@ -73,17 +74,12 @@ async def login(request: Request, session: DbSession) -> Response:
     except DomainError as exc:
         form.fail(exc)
         return page(request, "me/login.html", status=401, form=form)
-    response = redirect("/me")
-    set_cookie(response, RESIDENT_COOKIE, sign_value(request, {"psn_no": person.psn_no}, RESIDENT_HOURS),
-               RESIDENT_HOURS)
-    return response
+    return signed_in(request, RESIDENT_COOKIE, {"psn_no": person.psn_no}, RESIDENT_HOURS, "/me")
 
 
 @router.post("/me/logout")
 def logout() -> Response:
-    response = redirect("/me/login")
-    response.delete_cookie(RESIDENT_COOKIE, path="/")
-    return response
+    return signed_out(RESIDENT_COOKIE, "/me/login")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -124,14 +120,14 @@ def password_page(request: Request, person: Resident) -> Response:
 @router.post("/me/password", response_class=HTMLResponse)
 async def change_password(request: Request, session: DbSession, person: Resident) -> Response:
     form = await Form.read(request)
-    try:
+
+    def act() -> None:
         if form.get("new") != form.get("confirm"):
             raise InvalidInput("两次输入的新密码不一致", field="confirm")
-        with session.begin_nested():
-            people.change_resident_password(session, psn_no=person.psn_no, current=form.get("current"),
-                                            new=form.get("new"))
-    except DomainError as exc:
-        form.fail(exc)
+        people.change_resident_password(session, psn_no=person.psn_no, current=form.get("current"),
+                                        new=form.get("new"))
+
+    if attempt(session, form, lambda: act() or True) is None:
         return page(request, "me/password.html", status=400, person=person, form=form)
     return page(request, "me/password.html", person=person, notice="密码已修改，下次请用新密码登录。")
 
@@ -161,11 +157,12 @@ def _calc_page(request: Request, editions: Any, person: Person | None, form: For
                **result: Any) -> Response:
     edition = editions.on(now().date())
     return page(request, "public/calc.html", status=status, form=form, person=person, benefits=BENEFIT_LABELS,
-                levels=LEVEL_LABELS, classes=CLASS_LABELS, rows=range(3),
+                levels=LEVEL_LABELS, classes=CLASS_LABELS, rows=range(CALC_LINES),
                 categories={code: c.label for code, c in edition.categories.items()}, **result)
 
 
-def signed_in(request: Request, session: Any) -> Person | None:
+def current_resident(request: Request, session: Any) -> Person | None:
+    """The signed-in resident, or None (the calculator serves everybody)."""
     try:
         return resident(request, session)
     except (SignInRequired, NotFound):
@@ -175,23 +172,21 @@ def signed_in(request: Request, session: Any) -> Person | None:
 @router.get("/calc", response_class=HTMLResponse)
 def calc_page(request: Request, session: DbSession, editions: EditionsDep) -> Response:
     form = Form({"service_date": now().date().isoformat(), "benefit": "inpatient", "level": "tertiary_b"}, {})
-    return _calc_page(request, editions, signed_in(request, session), form)
+    return _calc_page(request, editions, current_resident(request, session), form)
 
 
 @router.post("/calc", response_class=HTMLResponse)
 async def calc(request: Request, session: DbSession, editions: EditionsDep) -> Response:
     form = await Form.read(request)
-    person = signed_in(request, session)
-    try:
-        with session.begin_nested():  # read only; the savepoint keeps even a refused estimate from writing
-            computed, before = settlement.estimate_benefit(
-                session, editions, day=form.date("service_date", "就医日期"),
-                benefit=form.choice("benefit", "就医类型", Benefit), level=form.choice("level", "医院等级", Level),
-                lines=manual_lines(form), psn_no=person.psn_no if person else None,
-                category=None if person else form.get("category"))
-    except DomainError as exc:
-        form.fail(exc)
+    person = current_resident(request, session)
+    estimate = attempt(session, form, lambda: settlement.estimate_benefit(
+        session, editions, day=form.date("service_date", "就医日期"),
+        benefit=form.choice("benefit", "就医类型", Benefit), level=form.choice("level", "医院等级", Level),
+        lines=fee_lines(form, CALC_LINES), psn_no=person.psn_no if person else None,
+        category=None if person else form.get("category")))
+    if estimate is None:
         return _calc_page(request, editions, person, form, 400)
+    computed, before = estimate
     return _calc_page(request, editions, person, form, result=computed, before=before)
 
 
@@ -210,5 +205,5 @@ def questions() -> list[dict[str, str]]:
 def qa(request: Request, q: str = "") -> Response:
     words = q.split()
     found = [e for e in questions() if all(w in e["question"] or w in e["answer"] for w in words)]
-    template = "public/_qa_list.html" if request.headers.get("HX-Request") else "public/qa.html"
-    return page(request, template, q=q, found=found, towns=TOWNS, centre=DISTRICT_CENTRE_HOTLINE)
+    return page_or_part(request, "public/qa.html", "public/_qa_list.html", q=q, found=found, towns=TOWNS,
+                        centre=DISTRICT_CENTRE_HOTLINE)
