@@ -28,6 +28,7 @@ from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.idcard import make_id_number
 from yibao.kit.ids import new_id
+from yibao.kit.money import round_money
 from yibao.people.models import Certificate, Person
 from yibao.people.service import PSN_PREFIX, open_resident_account, register_person, reserve_numbers
 from yibao.people.towns import TOWNS
@@ -300,7 +301,7 @@ def demo_resident(session: Session, editions: Editions, year: int) -> Person:
 
 def _fee(sn: int, when: dt.datetime, code: str, count: int | Decimal, price: str) -> FeeIn:
     cnt, pric = Decimal(count), Decimal(price)
-    return FeeIn(f"D{sn:04d}", when, code, cnt, pric, (cnt * pric).quantize(Decimal("0.01")))
+    return FeeIn(f"D{sn:04d}", when, code, cnt, pric, round_money(cnt * pric))
 
 
 def _care(rng: random.Random, begin: dt.datetime, inpatient: bool,

@@ -286,6 +286,8 @@ def test_a_malformed_query_gets_the_chinese_error_page(client: TestClient, sessi
     answer = client.get("/console/dashboard", params={"year": "twenty"})
     assert answer.status_code == 400
     assert "text/html" in answer.headers["content-type"] and "应为整数" in text(answer.text)
+    before_any_edition = client.get("/console/dashboard", params={"year": "-5"})
+    assert before_any_edition.status_code == 400 and "数值太小" in text(before_any_edition.text)
 
 
 def test_signing_out_ends_the_staff_session(client: TestClient, session: Session) -> None:
@@ -435,3 +437,23 @@ def test_a_choice_not_in_the_list_is_refused_at_its_field(client: TestClient) ->
     answer = client.post("/calc", data={"category": "adult", "benefit": "dental", "level": "community",
                                         "service_date": f"{YEAR}-03-01", "amount_0": "100", "class_0": "A"})
     assert answer.status_code == 400 and 'id="e-benefit"' in answer.text and "请从列表中选择就医类型" in answer.text
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"cnt": "NaN", "pric": "10"}, "数量应为大于 0 的数"),
+    ({"cnt": "1", "pric": "Infinity"}, "单价应为大于 0 的数"),
+    ({"cnt": "1", "pric": "abc"}, "单价应为大于 0 的数"),
+    ({"cnt": "0", "pric": "10"}, "数量应为大于 0 的数"),
+])
+def test_desk_refuses_a_bad_count_or_price_at_the_field(client: TestClient, session: Session,
+                                                         form: dict[str, str], message: str) -> None:
+    ensure_demo_institutions(session)
+    person = insured(session, year=YEAR, name="邬数量")
+    client.post("/desk/login", data={"fixmedins_code": "H33021300003", "secret": DEMO_HIS_SECRET, "opter": "甲"})
+    visit = client.post("/desk/visits", data={"cert_type": "02", "certno": person.certno, "med_type": "11"},
+                        follow_redirects=False).headers["location"]
+    answer = client.post(f"{visit}/fees", data={"code": "001101000010000", **form})
+    assert answer.status_code == 400 and message in text(answer.text)
+    assert "还没有费用" in text(answer.text)  # nothing written
+    garbled = client.post(f"{visit}/settle", data={"medfee_sumamt": "ten yuan"})
+    assert garbled.status_code == 400 and "医疗费总额应为金额" in text(garbled.text)

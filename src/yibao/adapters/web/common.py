@@ -172,6 +172,16 @@ class Form:
             raise InvalidInput(f"{label}应为四位年份（如 2026）", field=name)
         return int(text)
 
+    def positive(self, name: str, label: str) -> Decimal:
+        """A finite number above zero (a count, a unit price)."""
+        try:
+            value = Decimal(self.required(name, label).replace(",", ""))
+        except InvalidOperation:
+            value = Decimal(0)
+        if not value.is_finite() or value <= 0:
+            raise InvalidInput(f"{label}应为大于 0 的数", field=name)
+        return value
+
     def amount(self, name: str, label: str) -> Decimal:
         text = self.required(name, label).replace(",", "")
         try:

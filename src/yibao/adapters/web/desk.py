@@ -5,7 +5,6 @@ gateway; an institution sees and settles only its own visits."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
@@ -30,6 +29,7 @@ from yibao.institutions import service as institutions
 from yibao.institutions.models import Institution
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
+from yibao.kit.money import round_money
 from yibao.people import service as people
 from yibao.settlement import service as settlement
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
@@ -128,15 +128,9 @@ def visit_view(request: Request, mdtrt_id: str, session: DbSession, editions: Ed
 def _fee(form: Form, visit: Any, serial: int) -> settlement.FeeIn:
     """A line typed at the desk; it occurs at the visit (an outpatient visit is one day, POLICY.md §7a)."""
     code = form.required("code", "收费项目").split(" ", 1)[0]
-    try:
-        count = Decimal(form.required("cnt", "数量"))
-        price = Decimal(form.required("pric", "单价"))
-    except InvalidOperation:
-        raise InvalidInput("数量和单价应为数字", field="cnt") from None
-    if count <= 0 or price <= 0:
-        raise InvalidInput("数量和单价应大于 0", field="cnt")
-    return settlement.FeeIn(f"W{serial:04d}", visit.begntime, code, count, price,
-                            (count * price).quantize(Decimal("0.01")))
+    count, price = form.positive("cnt", "数量"), form.positive("pric", "单价")
+    # the line amount by the same rule upload_fees checks it with (round_money, POLICY.md §7a)
+    return settlement.FeeIn(f"W{serial:04d}", visit.begntime, code, count, price, round_money(count * price))
 
 
 @router.post("/visits/{mdtrt_id}/fees", response_class=HTMLResponse)
@@ -192,7 +186,7 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
 
     def act() -> Any:
         visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
-        expected = Decimal(form.get("medfee_sumamt")) if form.get("medfee_sumamt") else None
+        expected = form.amount("medfee_sumamt", "医疗费总额") if form.get("medfee_sumamt") else None
         return settlement.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
                                        actor=f"{d.institution.fixmedins_code}:{d.opter}")
 

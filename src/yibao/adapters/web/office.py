@@ -9,9 +9,9 @@ import json
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -294,7 +294,7 @@ def receipt_file(setl_id: str, session: DbSession, user: ConsoleUser) -> Respons
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: DbSession, editions: EditionsDep, user: ConsoleUser,
-              year: int = 0) -> Response:
+              year: Annotated[int, Query(ge=2018, le=2100)] | None = None) -> Response:
     need(user, Permission.REPORT_READ)
     year = year or now().year
     data = reports.dashboard(session, year)
