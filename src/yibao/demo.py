@@ -344,8 +344,7 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
                                               begntime=begin, cert_type="02", cert_no=None)
                 settlement.upload_fees(session, editions, visit, fees, msgid=None)
                 if end is not None:
-                    settlement.discharge_visit(visit, end)
-                    session.flush()
+                    settlement.discharge_visit(settlement.get_visit(session, visit.mdtrt_id), end)
                 settlement.settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
                 settled += 1
         except DomainError:

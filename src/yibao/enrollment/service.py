@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yibao import rawsql
 from yibao.contributions import service as contributions
 from yibao.enrollment.models import Enrollment
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
@@ -133,9 +134,13 @@ def plan_enrollment(
     }
 
 
+_LIVE_ENROLLMENT = rawsql.select(Enrollment, where="psn_no = ? AND year = ? AND status <> 'cancelled'")
+
+
 def live_enrollment(session: Session, psn_no: str, year: int) -> Enrollment | None:
-    return session.scalar(select(Enrollment).where(
-        Enrollment.psn_no == psn_no, Enrollment.year == year, Enrollment.status != "cancelled"))
+    """The year's enrollment that is not cancelled (a read-only record; at most one by the unique rule)."""
+    found: Enrollment | None = _LIVE_ENROLLMENT.first(session, psn_no, year)
+    return found
 
 
 def enroll_person(session: Session, editions: Editions, request: EnrollmentRequest, *, actor: str) -> Enrollment:
@@ -161,9 +166,13 @@ def get_enrollment(session: Session, psn_no: str, enrollment_id: str) -> Enrollm
     return enrollment
 
 
+_ENROLLMENTS_OF = rawsql.select(Enrollment, where="psn_no = ?", order="year DESC, created_at DESC")
+
+
 def enrollments_of(session: Session, psn_no: str) -> Sequence[Enrollment]:
-    return session.scalars(select(Enrollment).where(Enrollment.psn_no == psn_no).order_by(
-        Enrollment.year.desc(), Enrollment.created_at.desc())).all()
+    """The person's enrollments, newest year first (read-only records; 1101 reads them on every call)."""
+    rows: list[Enrollment] = _ENROLLMENTS_OF.all(session, psn_no)
+    return rows
 
 
 def cancel_enrollment(session: Session, *, psn_no: str, enrollment_id: str, reason: str, on: dt.date,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao import rawsql
 from yibao.errors import InvalidInput, NotFound
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
 from yibao.kit.clock import now
@@ -64,15 +65,20 @@ def _valid_on(day: dt.date, begndate: dt.date, enddate: dt.date | None) -> bool:
     return begndate <= day and (enddate is None or day <= enddate)
 
 
+_SPECIAL_DISEASE_ACTIVE = rawsql.select(SpecialDiseaseFiling, where="psn_no = ? AND status = 'active'",
+                                        order="begndate, id")
+_CROSS_REGION_ACTIVE = rawsql.select(CrossRegionFiling, where="psn_no = ? AND status = 'active'", order="begndate, id")
+
+
 def special_disease_filings_on(session: Session, psn_no: str, day: dt.date) -> Sequence[SpecialDiseaseFiling]:
-    rows = session.scalars(select(SpecialDiseaseFiling).where(
-        SpecialDiseaseFiling.psn_no == psn_no, SpecialDiseaseFiling.status == "active")).all()
+    """Valid special-disease filings on `day` (read-only records)."""
+    rows: list[SpecialDiseaseFiling] = _SPECIAL_DISEASE_ACTIVE.all(session, psn_no)
     return [f for f in rows if _valid_on(day, f.begndate, f.enddate)]
 
 
 def cross_region_filing_on(session: Session, psn_no: str, day: dt.date) -> CrossRegionFiling | None:
-    rows = session.scalars(select(CrossRegionFiling).where(
-        CrossRegionFiling.psn_no == psn_no, CrossRegionFiling.status == "active")).all()
+    """A valid cross-region filing on `day`, if any (a read-only record)."""
+    rows: list[CrossRegionFiling] = _CROSS_REGION_ACTIVE.all(session, psn_no)
     return next((f for f in rows if _valid_on(day, f.begndate, f.enddate)), None)
 
 

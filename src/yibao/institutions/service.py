@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao import rawsql
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
 from yibao.kit.clock import now
@@ -63,6 +64,15 @@ def get_institution(session: Session, code: str) -> Institution:
     if institution is None:
         raise NotFound(f"没有编码为 {code} 的定点医药机构", field="fixmedins_code")
     return institution
+
+
+_INSTITUTION = rawsql.select(Institution, where="fixmedins_code = ?")
+
+
+def institution_record(session: Session, code: str) -> Institution | None:
+    """The institution as a read-only record (the gateway reads it on every call; None if unknown)."""
+    found: Institution | None = _INSTITUTION.first(session, code)
+    return found
 
 
 def list_institutions(session: Session) -> Sequence[Institution]:
@@ -131,12 +141,18 @@ def set_selfpay(session: Session, *, code: str, selfpay_prop: Decimal, valid_fro
     return row
 
 
+_CATALOGUE_ITEMS = rawsql.select(CatalogueItem, where="code IN ({many})")
+_CATALOGUE_SELFPAY = rawsql.select(CatalogueSelfpay, where="code IN ({many})", order="valid_from, id")
+
+
 def catalogue_lookup(session: Session, codes: Sequence[str], day: dt.date) -> dict[str, tuple[CatalogueItem,
                                                                                           Decimal | None]]:
     """Items by code, each with the 乙 first self-pay ratio in force on `day` (None: the edition default)."""
-    items = {item.code: item for item in session.scalars(select(CatalogueItem).where(CatalogueItem.code.in_(codes)))}
+    if not codes:
+        return {}
+    items = {item.code: item for item in _CATALOGUE_ITEMS.all(session, *codes, many=len(codes))}
     props: dict[str, Decimal] = {}
-    for row in session.scalars(select(CatalogueSelfpay).where(CatalogueSelfpay.code.in_(list(items)))):
+    for row in _CATALOGUE_SELFPAY.all(session, *items, many=len(items)) if items else ():
         if row.valid_from <= day and (row.valid_to is None or day <= row.valid_to):
             props[row.code] = row.selfpay_prop
     return {code: (item, props.get(code)) for code, item in items.items()}

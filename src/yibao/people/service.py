@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from yibao import rawsql
 from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
@@ -132,11 +133,30 @@ def get_person(session: Session, psn_no: str, *, with_certificates: bool = False
     return person
 
 
+_PERSON_BY_CERTNO = rawsql.select(Person, where="certno = ?")
+_PERSON_BY_PSN_NO = rawsql.select(Person, where="psn_no = ?")
+_CERTIFICATES = rawsql.select(Certificate, where="psn_no = ?", order="valid_from, id")
+
+
 def person_by_certno(session: Session, certno: str) -> Person:
-    person = session.scalar(select(Person).where(Person.certno == certno.strip().upper()))
+    """The person with this ID number (a read-only record with the Person attributes; the settlement hot path)."""
+    person: Person | None = _PERSON_BY_CERTNO.first(session, certno.strip().upper())
     if person is None:
         raise NotFound(f"没有身份证号为 {certno} 的参保人", field="certno")
     return person
+
+
+def person_record(session: Session, psn_no: str) -> Person:
+    """The person as a read-only record (the settlement hot path; `get_person` gives the ORM object)."""
+    person: Person | None = _PERSON_BY_PSN_NO.first(session, psn_no)
+    if person is None:
+        raise NotFound(f"没有人员编号为 {psn_no} 的参保人", field="psn_no")
+    return person
+
+
+def certificates_of(session: Session, psn_no: str) -> list[Certificate]:
+    """The person's certificates, oldest first, as read-only records."""
+    return _CERTIFICATES.all(session, psn_no)
 
 
 def find_persons(session: Session, query: str, *, limit: int = 50) -> Seq[Person]:

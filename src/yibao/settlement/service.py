@@ -16,24 +16,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yibao import rawsql
 from yibao.db import sql_money
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.service import coverage_on, live_enrollment
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.filings.service import cross_region_filing_on, special_disease_filings_on
 from yibao.institutions.models import Institution
-from yibao.institutions.service import REGIONS, catalogue_lookup, check_designated, get_institution
+from yibao.institutions.service import REGIONS, catalogue_lookup, check_designated, institution_record
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, round_money
 from yibao.people.models import Person
-from yibao.people.service import assistance_class_on, get_person
+from yibao.people.service import assistance_class_on, certificates_of, person_record
 from yibao.policy.chain import AMOUNT_FIELDS, Accumulators, Claim, FeeLine, Insured, ItemClass, split_line
 from yibao.policy.chain import Settlement as Computed
 from yibao.policy.chain import settle as run_chain
@@ -66,6 +65,33 @@ ACCUMULATOR_FIELDS = ("outpatient", "inpatient", "special_disease", "serious_ill
 
 
 # ---------------------------------------------------------------------------------------------------
+# Statements of the settlement hot path (rawsql: the ORM's tables and types, without its per-call cost)
+
+_VISITS = rawsql.Insert(Visit)
+_VISIT = rawsql.select(Visit, where="mdtrt_id = ?")
+_VISIT_LOCKED = rawsql.select(Visit, where="mdtrt_id = ?", lock=True)  # PostgreSQL: FOR UPDATE
+_SET_VISIT_STATUS = rawsql.Statement("UPDATE visits SET status = ? WHERE mdtrt_id = ?")
+_FEE_DETAILS = rawsql.Insert(FeeDetail)
+_LINES_OF_VISIT = rawsql.select(FeeDetail, "feedetl_sn med_list_codg status", "psn_no = ? AND mdtrt_id = ?")
+_UNSETTLED_LINES = rawsql.select(
+    FeeDetail, "feedetl_sn init_feedetl_sn det_item_fee_sumamt overlmt_amt item_class selfpay_prop",
+    "psn_no = ? AND mdtrt_id = ? AND status = 'active' AND setl_id IS NULL", order="created_at, feedetl_sn")
+_ASSIGN_LINES = rawsql.Statement("UPDATE fee_details SET setl_id = ? WHERE psn_no = ? AND mdtrt_id = ? "
+                                 "AND status = 'active' AND setl_id IS NULL")
+_RELEASE_LINES = rawsql.Statement("UPDATE fee_details SET setl_id = NULL WHERE setl_id = ?")
+_SETTLEMENTS = rawsql.Insert(Settlement)
+_ACCUMULATOR = rawsql.select(Accumulator, " ".join(ACCUMULATOR_FIELDS), "psn_no = ? AND year = ?")
+_ACCUMULATOR_LOCKED = rawsql.select(Accumulator, " ".join(ACCUMULATOR_FIELDS), "psn_no = ? AND year = ?", lock=True)
+_NEW_ACCUMULATOR = rawsql.Insert(Accumulator, on_conflict_do_nothing=True)
+_SET_ACCUMULATOR = rawsql.Statement(
+    f"UPDATE accumulators SET {', '.join(f'{name} = ?' for name in ACCUMULATOR_FIELDS)} WHERE psn_no = ? AND year = ?")
+_JOURNAL_ENTRIES = rawsql.Insert(JournalEntry)
+_POSTINGS = rawsql.Insert(Posting)
+_ENTRY_OF_SETTLEMENT = rawsql.select(JournalEntry, "id psn_no", "setl_id = ? AND reverses_id IS NULL")
+_POSTINGS_OF_ENTRY = rawsql.select(Posting, "account amount", "entry_id = ?", order="line")
+
+
+# ---------------------------------------------------------------------------------------------------
 # Who, where, when: the checks before any money is computed
 
 
@@ -88,7 +114,7 @@ def not_insured_reason(session: Session, psn_no: str, day: dt.date) -> str:
 
 def standing_on(session: Session, editions: Editions, psn_no: str, day: dt.date) -> Standing:
     """The person's standing for care on `day`: insured, in the benefit period, category and classes."""
-    person = get_person(session, psn_no, with_certificates=True)
+    person = person_record(session, psn_no)
     enrollment = coverage_on(session, psn_no, day)
     if enrollment is None:
         raise Refused(
@@ -97,7 +123,7 @@ def standing_on(session: Session, editions: Editions, psn_no: str, day: dt.date)
             code="not_insured",
         )
     special = bool(special_disease_filings_on(session, psn_no, day))
-    insured = Insured(enrollment.category, special, assistance_class_on(person.certificates, day))
+    insured = Insured(enrollment.category, special, assistance_class_on(certificates_of(session, psn_no), day))
     return Standing(person, enrollment, insured, editions.on(day))
 
 
@@ -164,22 +190,20 @@ def open_visit(
     standing = standing_on(session, editions, psn_no, day)
     check_place(session, standing, institution, day)
     check_benefit(standing, BENEFIT_BY_MED_TYPE[med_type])
-    visit = Visit(
-        psn_no=psn_no,
-        mdtrt_id=new_mdtrt_id(session, institution.admdvs),
-        fixmedins_code=institution.fixmedins_code,
-        med_type=med_type,
-        insutype="390",
-        begntime=begntime,
-        endtime=None,
-        status="open",
-        mdtrt_cert_type=cert_type,
-        mdtrt_cert_no=cert_no,
-        created_at=now(),
-        **details,
-    )
-    session.add(visit)
-    session.flush()
+    fields = dict.fromkeys(_VISITS.names) | details
+    visit: Visit = _VISITS.make(**fields | {
+        "psn_no": psn_no,
+        "mdtrt_id": new_mdtrt_id(session, institution.admdvs),
+        "fixmedins_code": institution.fixmedins_code,
+        "med_type": med_type,
+        "insutype": "390",
+        "begntime": begntime,
+        "status": "open",
+        "mdtrt_cert_type": cert_type,
+        "mdtrt_cert_no": cert_no,
+        "created_at": now(),
+    })
+    _VISITS.row(session, visit)
     return visit
 
 
@@ -194,8 +218,17 @@ def discharge_visit(visit: Visit, endtime: dt.datetime, *, dscg_way: str | None 
 
 
 def get_visit(session: Session, mdtrt_id: str, *, institution: str | None = None, psn_no: str | None = None) -> Visit:
-    """A visit by mdtrt_id; an institution sees only its own visits."""
-    visit = session.scalar(select(Visit).where(Visit.mdtrt_id == mdtrt_id))
+    """A visit by mdtrt_id (the ORM object, for changing it); an institution sees only its own visits."""
+    return _own_visit(session.scalar(select(Visit).where(Visit.mdtrt_id == mdtrt_id)), mdtrt_id, institution, psn_no)
+
+
+def visit_record(session: Session, mdtrt_id: str, *, institution: str | None = None,
+                 psn_no: str | None = None) -> Visit:
+    """The same visit as a read-only record (fee upload and settlement read it on every call)."""
+    return _own_visit(_VISIT.first(session, mdtrt_id), mdtrt_id, institution, psn_no)
+
+
+def _own_visit(visit: Visit | None, mdtrt_id: str, institution: str | None, psn_no: str | None) -> Visit:
     if visit is None or (institution is not None and visit.fixmedins_code != institution):
         raise NotFound(f"没有就诊 {mdtrt_id}（或不属于本机构）", field="mdtrt_id")
     if psn_no is not None and visit.psn_no != psn_no:
@@ -230,12 +263,7 @@ def upload_fees(
         )
     if not fees:
         raise InvalidInput("feedetail 不能为空", field="feedetail")
-    lines = {
-        row.feedetl_sn: row
-        for row in session.scalars(
-            select(FeeDetail).where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id)
-        )
-    }
+    lines = {row.feedetl_sn: row for row in _LINES_OF_VISIT.all(session, visit.psn_no, visit.mdtrt_id)}
     catalogues: dict[dt.date, dict[str, Any]] = {}
     for day in {fee.fee_ocur_time.date() for fee in fees}:
         catalogues[day] = catalogue_lookup(session, sorted({f.med_list_codg for f in fees}), day)
@@ -246,15 +274,14 @@ def upload_fees(
         row = _fee_row(visit, fee, lines, catalogues[day], default, msgid)
         lines[row.feedetl_sn] = row
         rows.append(row)
-    session.add_all(rows)
-    session.flush()
+    _FEE_DETAILS.rows(session, rows)
     return rows
 
 
 def _fee_row(
     visit: Visit,
     fee: FeeIn,
-    lines: dict[str, FeeDetail],
+    lines: dict[str, Any],
     catalogue: dict[str, Any],
     default_prop: Decimal,
     msgid: str | None,
@@ -289,7 +316,7 @@ def _fee_row(
     amount = fee.det_item_fee_sumamt
     sign = -1 if amount < 0 else 1  # a return (退费) splits like its line, with the sign turned
     split = split_line(FeeLine(abs(amount), ItemClass(item.item_class), prop, over), default_prop)
-    return FeeDetail(
+    row: FeeDetail = _FEE_DETAILS.make(
         psn_no=visit.psn_no,
         mdtrt_id=visit.mdtrt_id,
         feedetl_sn=fee.feedetl_sn,
@@ -317,6 +344,7 @@ def _fee_row(
         msgid=msgid,
         created_at=now(),
     )
+    return row
 
 
 def _during(visit: Visit, day: dt.date) -> bool:
@@ -373,7 +401,7 @@ class Prepared:
     standing: Standing
     claim: Claim
     computed: Computed
-    accumulator: Accumulator | None
+    before: Accumulators  # the year's accumulators before this claim (locked when settling)
     institution: Institution | None
 
 
@@ -390,18 +418,8 @@ def service_date(visit: Visit) -> dt.date:
 
 def claim_lines(session: Session, visit: Visit) -> tuple[FeeLine, ...]:
     """The visit's unsettled lines for the chain, each return netted against its original line."""
-    rows = session.scalars(
-        select(FeeDetail)
-        .where(
-            FeeDetail.psn_no == visit.psn_no,
-            FeeDetail.mdtrt_id == visit.mdtrt_id,
-            FeeDetail.status == "active",
-            FeeDetail.setl_id.is_(None),
-        )
-        .order_by(FeeDetail.created_at, FeeDetail.feedetl_sn)
-    ).all()
     net: dict[str, list[Any]] = {}
-    for row in rows:
+    for row in _UNSETTLED_LINES.all(session, visit.psn_no, visit.mdtrt_id):
         root = row.init_feedetl_sn or row.feedetl_sn
         entry = net.setdefault(root, [ZERO, ZERO, row.item_class, row.selfpay_prop])
         entry[0] += row.det_item_fee_sumamt
@@ -416,47 +434,42 @@ def claim_lines(session: Session, visit: Visit) -> tuple[FeeLine, ...]:
     return lines
 
 
-def lock_accumulator(session: Session, psn_no: str, year: int) -> Accumulator:
-    """The person's accumulator row for the year, locked until commit (PostgreSQL FOR UPDATE; SQLite takes
-    the database write lock at BEGIN IMMEDIATE), created if missing, safely under concurrency."""
-    query = (
-        select(Accumulator)
-        .where(Accumulator.psn_no == psn_no, Accumulator.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    row = session.scalar(query)
+def lock_accumulator(session: Session, psn_no: str, year: int) -> Accumulators:
+    """The person's accumulators for the year, locked until commit (PostgreSQL FOR UPDATE; SQLite holds the
+    database write lock from BEGIN IMMEDIATE), the row created if missing, safely under concurrency."""
+    row = _ACCUMULATOR_LOCKED.first(session, psn_no, year)
     if row is None:
-        dialect = session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        session.execute(insert(Accumulator).values(psn_no=psn_no, year=year, **dict.fromkeys(ACCUMULATOR_FIELDS, ZERO))
-                        .on_conflict_do_nothing())
-        row = session.scalar(query)
+        _NEW_ACCUMULATOR.row(session, (psn_no, year, *(ZERO for _ in ACCUMULATOR_FIELDS)))
+        row = _ACCUMULATOR_LOCKED.first(session, psn_no, year)
     assert row is not None
-    return row
+    return Accumulators(*row)
 
 
 def read_accumulators(session: Session, psn_no: str, year: int) -> Accumulators:
-    row = session.get(Accumulator, (psn_no, year))
-    return Accumulators() if row is None else Accumulators(*(getattr(row, f) for f in ACCUMULATOR_FIELDS))
+    row = _ACCUMULATOR.first(session, psn_no, year)
+    return Accumulators() if row is None else Accumulators(*row)
+
+
+def _apply(session: Session, row: Settlement, before: Accumulators, sign: int) -> None:
+    """The accumulators (locked by `lock_accumulator`) take a settlement's additions, or give them back."""
+    after = [getattr(before, name) + sign * getattr(row, f"add_{name}") for name in ACCUMULATOR_FIELDS]
+    rawsql.forget(session, Accumulator, row.psn_no, row.year)
+    _SET_ACCUMULATOR.run(session, *after, row.psn_no, row.year)
 
 
 def prepare(session: Session, editions: Editions, visit: Visit, *, lock: bool) -> Prepared:
-    institution = get_institution(session, visit.fixmedins_code)
+    institution = institution_record(session, visit.fixmedins_code)
+    if institution is None:
+        raise NotFound(f"没有编码为 {visit.fixmedins_code} 的定点医药机构", field="fixmedins_code")
     day = service_date(visit)
     standing = standing_on(session, editions, visit.psn_no, day)
     check_place(session, standing, institution, day)
     benefit = BENEFIT_BY_MED_TYPE[visit.med_type]
     check_benefit(standing, benefit)
     claim = Claim(visit.mdtrt_id, benefit, day, Level(institution.level), claim_lines(session, visit))
-    accumulator = lock_accumulator(session, visit.psn_no, day.year) if lock else None
-    before = (
-        Accumulators(*(getattr(accumulator, f) for f in ACCUMULATOR_FIELDS))
-        if accumulator is not None
-        else read_accumulators(session, visit.psn_no, day.year)
-    )
+    before = (lock_accumulator if lock else read_accumulators)(session, visit.psn_no, day.year)
     computed = run_chain(standing.edition, standing.insured, claim, before)
-    return Prepared(standing, claim, computed, accumulator, institution)
+    return Prepared(standing, claim, computed, before, institution)
 
 
 def trace_json(computed: Computed) -> str:
@@ -473,9 +486,10 @@ def settlement_row(
     med_type: str,
     mdtrt_id: str | None,
 ) -> Settlement:
+    """The settlement as a record of the settlements table (written by the caller, or by nobody)."""
     c, standing = prepared.computed, prepared.standing
     institution = prepared.institution
-    return Settlement(
+    row: Settlement = _SETTLEMENTS.make(
         psn_no=standing.person.psn_no,
         setl_id=setl_id or "",
         mdtrt_id=mdtrt_id,
@@ -501,6 +515,7 @@ def settlement_row(
         msgid=msgid,
         created_by=actor,
     )
+    return row
 
 
 def presettle(session: Session, editions: Editions, visit: Visit) -> Settlement:
@@ -513,7 +528,7 @@ def presettle(session: Session, editions: Editions, visit: Visit) -> Settlement:
     )
 
 
-def new_setl_id(session: Session, admdvs: str = "330213") -> str:
+def new_setl_id(admdvs: str = "330213") -> str:
     return f"{admdvs}S{now():%y%m%d%H%M%S}{secrets.randbelow(10**9):09d}"
 
 
@@ -522,61 +537,46 @@ def settle_visit(
 ) -> Settlement:
     """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing.
 
-    The visit row is locked first (PostgreSQL FOR UPDATE; SQLite's writer lock), so two requests for one
-    visit settle it once: the second finds it settled."""
-    session.refresh(visit, with_for_update=True)
-    if visit.status == "settled":
+    The visit row is read again under lock first (PostgreSQL FOR UPDATE; SQLite's writer lock), so two
+    requests for one visit settle it once: the second finds it settled."""
+    current = _VISIT_LOCKED.first(session, visit.mdtrt_id)
+    if current is None:
+        raise NotFound(f"没有就诊 {visit.mdtrt_id}", field="mdtrt_id")
+    if current.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算", field="mdtrt_id")
-    if visit.status == "cancelled":
+    if current.status == "cancelled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已撤销", field="mdtrt_id")
-    prepared = prepare(session, editions, visit, lock=True)
+    prepared = prepare(session, editions, current, lock=True)
     if expected_total is not None and expected_total != prepared.computed.medfee_sumamt:
         raise InvalidInput(
             f"medfee_sumamt {expected_total} 与已上传费用明细合计 {prepared.computed.medfee_sumamt} 不符",
             field="medfee_sumamt",
         )
-    row = settlement_row(
-        prepared,
-        setl_id=new_setl_id(session),
-        kind="settle",
-        msgid=msgid,
-        actor=actor,
-        med_type=visit.med_type,
-        mdtrt_id=visit.mdtrt_id,
-    )
-    session.add(row)
-    _apply(prepared.accumulator, row, +1)
+    row = settlement_row(prepared, setl_id=new_setl_id(), kind="settle", msgid=msgid, actor=actor,
+                         med_type=current.med_type, mdtrt_id=current.mdtrt_id)
+    _SETTLEMENTS.row(session, row)
+    _apply(session, row, prepared.before, +1)
     post_settlement(session, row)
-    _assign_lines(session, visit, row.setl_id)
-    visit.status = "settled"
-    session.flush()
+    _assign_lines(session, current, row.setl_id, "settled")
     return row
 
 
-def _assign_lines(session: Session, visit: Visit, setl_id: str) -> None:
-    """The visit's active, unsettled fee lines now belong to settlement `setl_id` (one UPDATE)."""
-    session.execute(
-        update(FeeDetail)
-        .where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active",
-               FeeDetail.setl_id.is_(None))
-        .values(setl_id=setl_id)
-        .execution_options(synchronize_session=False)
-    )
+def _assign_lines(session: Session, visit: Visit, setl_id: str, status: str) -> None:
+    """The visit's active, unsettled fee lines now belong to settlement `setl_id`; the visit takes `status`."""
+    _ASSIGN_LINES.run(session, setl_id, visit.psn_no, visit.mdtrt_id)
+    _SET_VISIT_STATUS.run(session, status, visit.mdtrt_id)
+    rawsql.forget(session, Visit, visit.psn_no, visit.mdtrt_id)
 
 
-def _copy_settlement(session: Session, original: Settlement, *, kind: str, original_setl_id: str | None,
-                     msgid: str | None, actor: str) -> Settlement:
-    """A new settlement row with the original's facts and amounts, under a new setl_id and time."""
-    copy = Settlement(**{column.key: getattr(original, column.key) for column in Settlement.__table__.columns})
-    copy.setl_id, copy.kind, copy.original_setl_id, copy.status = new_setl_id(session), kind, original_setl_id, "valid"
-    copy.setl_time, copy.msgid, copy.created_by = now(), msgid, actor
+def _copy_settlement(original: Settlement, *, kind: str, original_setl_id: str | None, msgid: str | None,
+                     actor: str, sign: int) -> Settlement:
+    """A new settlement record with the original's facts and (signed) amounts, under a new setl_id and time."""
+    values = {name: getattr(original, name) for name in _SETTLEMENTS.names}
+    values |= {name: sign * values[name] for name in AMOUNT_COLUMNS}
+    values |= {"setl_id": new_setl_id(), "kind": kind, "original_setl_id": original_setl_id, "status": "valid",
+               "setl_time": now(), "msgid": msgid, "created_by": actor}
+    copy: Settlement = _SETTLEMENTS.make(**values)
     return copy
-
-
-def _apply(accumulator: Accumulator | None, row: Settlement, sign: int) -> None:
-    assert accumulator is not None
-    for name in ACCUMULATOR_FIELDS:
-        setattr(accumulator, name, getattr(accumulator, name) + sign * getattr(row, f"add_{name}"))
 
 
 # setlinfo's money fields: the chain's amounts, then what the person's accounts and cash paid
@@ -601,25 +601,23 @@ def cancel_settlement(
         raise InvalidInput("撤销记录本身不能再撤销", field="setl_id")
     if original.status == "cancelled":
         raise Conflict(f"结算 {setl_id} 已撤销", field="setl_id")
-    accumulator = lock_accumulator(session, original.psn_no, original.year)
-    cancel = _copy_settlement(session, original, kind="cancel", original_setl_id=original.setl_id, msgid=msgid,
-                              actor=actor)
-    for name in AMOUNT_COLUMNS:
-        setattr(cancel, name, -getattr(original, name))
-    session.add(cancel)
-    _apply(accumulator, original, -1)
+    before = lock_accumulator(session, original.psn_no, original.year)
+    cancel = _copy_settlement(original, kind="cancel", original_setl_id=original.setl_id, msgid=msgid, actor=actor,
+                              sign=-1)
+    try:
+        _SETTLEMENTS.row(session, cancel)  # one cancellation per settlement: a unique index guards it
+    except IntegrityError:
+        raise Conflict(f"结算 {setl_id} 已撤销", field="setl_id") from None
+    _apply(session, original, before, -1)
     original.status = "cancelled"
     reverse_journal(session, original.setl_id, cancel.setl_id)
     if original.mdtrt_id is not None:
-        session.execute(update(FeeDetail).where(FeeDetail.setl_id == original.setl_id).values(setl_id=None)
-                        .execution_options(synchronize_session=False))
-        visit = session.scalar(select(Visit).where(Visit.mdtrt_id == original.mdtrt_id))
+        _RELEASE_LINES.run(session, original.setl_id)
+        visit = _VISIT.first(session, original.mdtrt_id)
         if visit is not None:
-            visit.status = "discharged" if visit.endtime is not None else "open"
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"结算 {setl_id} 已撤销", field="setl_id") from None
+            _SET_VISIT_STATUS.run(session, "discharged" if visit.endtime is not None else "open", visit.mdtrt_id)
+            rawsql.forget(session, Visit, visit.psn_no, visit.mdtrt_id)
+    session.flush()
     return cancel
 
 
@@ -631,18 +629,16 @@ def reinstate_settlement(
     original = get_settlement(session, setl_id)
     if original.status != "cancelled":
         raise Conflict(f"结算 {setl_id} 未被撤销，无需恢复", field="setl_id")
-    visit = session.scalar(select(Visit).where(Visit.mdtrt_id == original.mdtrt_id))
+    visit = _VISIT.first(session, original.mdtrt_id) if original.mdtrt_id else None
     if visit is not None and visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已重新结算，不能恢复原结算", field="setl_id")
-    accumulator = lock_accumulator(session, original.psn_no, original.year)
-    again = _copy_settlement(session, original, kind="settle", original_setl_id=None, msgid=msgid, actor=actor)
-    session.add(again)
-    _apply(accumulator, again, +1)
+    before = lock_accumulator(session, original.psn_no, original.year)
+    again = _copy_settlement(original, kind="settle", original_setl_id=None, msgid=msgid, actor=actor, sign=+1)
+    _SETTLEMENTS.row(session, again)
+    _apply(session, again, before, +1)
     post_settlement(session, again)
     if visit is not None:
-        _assign_lines(session, visit, again.setl_id)
-        visit.status = "settled"
-    session.flush()
+        _assign_lines(session, visit, again.setl_id, "settled")
     return again
 
 
@@ -710,18 +706,16 @@ def manual_reimbursement(
         )
     check_benefit(standing, benefit)
     claim = Claim(f"manual-{place[:20]}", benefit, service_date, level, lines)
-    accumulator = lock_accumulator(session, psn_no, service_date.year)
-    before = Accumulators(*(getattr(accumulator, f) for f in ACCUMULATOR_FIELDS))
+    before = lock_accumulator(session, psn_no, service_date.year)
     computed = run_chain(standing.edition, standing.insured, claim, before)
-    prepared = Prepared(standing, claim, computed, accumulator, None)
+    prepared = Prepared(standing, claim, computed, before, None)
     med_type = {Benefit.OUTPATIENT: "11", Benefit.SPECIAL_DISEASE: "14", Benefit.INPATIENT: "21"}[benefit]
     row = settlement_row(
-        prepared, setl_id=new_setl_id(session), kind="manual", msgid=None, actor=actor, med_type=med_type, mdtrt_id=None
+        prepared, setl_id=new_setl_id(), kind="manual", msgid=None, actor=actor, med_type=med_type, mdtrt_id=None
     )
-    session.add(row)
-    _apply(accumulator, row, +1)
+    _SETTLEMENTS.row(session, row)
+    _apply(session, row, before, +1)
     post_settlement(session, row)
-    session.flush()
     return row
 
 
@@ -742,15 +736,12 @@ def post_journal(
     lines = [(account, amount) for account, amount in postings if amount != 0]
     if sum((amount for _, amount in lines), ZERO) != 0:
         raise AssertionError(f"unbalanced journal entry: {lines}")
-    entry = JournalEntry(
+    entry: JournalEntry = _JOURNAL_ENTRIES.make(
         id=new_id(), psn_no=psn_no, setl_id=setl_id, memo=memo[:200], reverses_id=reverses, created_at=now()
     )
-    session.add(entry)
-    session.flush()
-    session.add_all(
-        Posting(entry_id=entry.id, line=number, account=account, amount=amount)
-        for number, (account, amount) in enumerate(lines, start=1)
-    )
+    _JOURNAL_ENTRIES.row(session, entry)
+    _POSTINGS.rows(session, [(entry.id, number, account, amount)
+                             for number, (account, amount) in enumerate(lines, start=1)])
     return entry
 
 
@@ -779,12 +770,10 @@ def post_settlement(session: Session, row: Settlement) -> JournalEntry:
 
 
 def reverse_journal(session: Session, setl_id: str, by_setl_id: str) -> JournalEntry:
-    entry = session.scalar(
-        select(JournalEntry).where(JournalEntry.setl_id == setl_id, JournalEntry.reverses_id.is_(None))
-    )
+    entry = _ENTRY_OF_SETTLEMENT.first(session, setl_id)
     if entry is None:
         raise NotFound(f"结算 {setl_id} 没有记账凭证", field="setl_id")
-    postings = session.scalars(select(Posting).where(Posting.entry_id == entry.id).order_by(Posting.line)).all()
+    postings = _POSTINGS_OF_ENTRY.all(session, entry.id)
     return post_journal(
         session,
         psn_no=entry.psn_no,

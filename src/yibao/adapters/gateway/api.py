@@ -16,11 +16,13 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from yibao import rawsql
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
 from yibao.adapters.gateway.transactions import HANDLERS, NAMES, WRITES, Context
 from yibao.db import session_scope
 from yibao.errors import Unauthorized
 from yibao.institutions.models import Institution
+from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.settlement.models import GatewayMessage, GatewaySignIn
@@ -58,9 +60,13 @@ def check_msgid(msgid: str, code: str) -> None:
         raise GatewayInputError("msgid 应为 30 位：机构编码（12）+ yyyyMMddHHmmss（14）+ 序号（4）", field="msgid")
 
 
+_MESSAGE = rawsql.select(GatewayMessage, "request_hash response", "msgid = ?")
+_MESSAGES = rawsql.Insert(GatewayMessage)
+
+
 def replay(session: Any, msgid: str, digest: str) -> dict[str, Any] | None:
     """The stored answer to the same request, or a refusal for a different one with this msgid."""
-    stored = session.get(GatewayMessage, msgid)
+    stored = _MESSAGE.first(session, msgid)
     if stored is None:
         return None
     if stored.request_hash != digest or stored.response is None:
@@ -87,7 +93,7 @@ def dispatch(app: FastAPI, body: bytes, *, retry: bool = True) -> dict[str, Any]
         digest = request_hash(infno, envelope.get("input"))
         sessions = app.state.sessions if infno in WRITES or infno == "9001" else app.state.read_sessions
         with session_scope(sessions) as session:
-            institution = session.get(Institution, code)
+            institution = institution_record(session, code)
             if institution is None:
                 raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
             if infno != "9001":
@@ -101,10 +107,9 @@ def dispatch(app: FastAPI, body: bytes, *, retry: bool = True) -> dict[str, Any]
                           admdvs)
             output, undo = HANDLERS[infno](ctx)
             answer = response(output, admdvs=admdvs, moment=now())
-            if infno in WRITES:  # the msgid is claimed with the answer; a concurrent twin fails on it at flush
-                session.add(GatewayMessage(msgid=msgid, fixmedins_code=code, infno=infno, request_hash=digest,
-                                           response=dumps(answer), undo=json.dumps(undo or {}, ensure_ascii=False),
-                                           created_at=now()))
+            if infno in WRITES:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
+                _MESSAGES.row(session, (msgid, code, infno, digest, dumps(answer),
+                                        json.dumps(undo or {}, ensure_ascii=False), None, now()))
             session.flush()
             return answer
     except DomainError as exc:

@@ -22,7 +22,7 @@ from yibao.institutions.models import Institution
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
 from yibao.people.models import Person
-from yibao.people.service import get_person, person_by_certno
+from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
 from yibao.settlement import service
 from yibao.settlement.models import FeeDetail, GatewayMessage, GatewaySignIn, Settlement, Visit
@@ -138,7 +138,7 @@ def person_info(ctx: Context) -> tuple[Any, None]:
                 "year": enrollment.year,
             }
         )
-    certificates = get_person(ctx.session, person.psn_no, with_certificates=True).certificates
+    certificates = certificates_of(ctx.session, person.psn_no)
     idetinfo = [
         {
             "psn_idet_type": c.kind,
@@ -155,8 +155,11 @@ def person_info(ctx: Context) -> tuple[Any, None]:
 # Visits: 2201/2202 outpatient, 2401/2402/2404/2405 inpatient, 2203 visit information
 
 
-def own_visit(ctx: Context, data: Fields) -> Visit:
-    return service.get_visit(
+def own_visit(ctx: Context, data: Fields, *, to_change: bool = False) -> Visit:
+    """The institution's own visit named by the input: the ORM object when the handler changes it, else a
+    read-only record."""
+    find = service.get_visit if to_change else service.visit_record
+    return find(
         ctx.session,
         data.req("mdtrt_id", max_len=30),
         institution=ctx.institution.fixmedins_code,
@@ -211,7 +214,7 @@ def admission(ctx: Context) -> tuple[Any, dict[str, Any]]:
 
 
 def _cancel_visit(ctx: Context, data: Fields, inpatient: bool) -> tuple[Any, dict[str, Any]]:
-    visit = own_visit(ctx, data)
+    visit = own_visit(ctx, data, to_change=True)
     if (visit.med_type == "21") != inpatient:
         raise GatewayInputError(
             f"就诊 {visit.mdtrt_id} 不是{'住院' if inpatient else '门诊'}就诊", field="input.data.mdtrt_id"
@@ -243,7 +246,7 @@ def admission_cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
 @transaction("2203", "门诊就诊信息上传", writes=True)
 def outpatient_info(ctx: Context) -> tuple[Any, dict[str, Any]]:
     info = ctx.input.child("mdtrtinfo")
-    visit = own_visit(ctx, info)
+    visit = own_visit(ctx, info, to_change=True)
     if visit.status != "open":
         raise Conflict(
             f"就诊 {visit.mdtrt_id} 状态为 {visit.status}，不能修改就诊信息", field="input.mdtrtinfo.mdtrt_id"
@@ -262,14 +265,14 @@ def outpatient_info(ctx: Context) -> tuple[Any, dict[str, Any]]:
 @transaction("2402", "出院办理", writes=True)
 def discharge(ctx: Context) -> tuple[Any, dict[str, Any]]:
     info = ctx.input.child("dscginfo")
-    visit = own_visit(ctx, info)
+    visit = own_visit(ctx, info, to_change=True)
     service.discharge_visit(visit, info.req_time("endtime"), dscg_way=info.text("dscg_way", required=False))
     return {}, {"discharge": [visit.mdtrt_id, None]}
 
 
 @transaction("2405", "出院撤销", writes=True)
 def discharge_cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
-    visit = own_visit(ctx, ctx.input.child("data"))
+    visit = own_visit(ctx, ctx.input.child("data"), to_change=True)
     if visit.status != "discharged":
         raise Conflict(f"就诊 {visit.mdtrt_id} 不是已出院未结算状态", field="input.data.mdtrt_id")
     undo = {"discharge": [visit.mdtrt_id, visit.endtime.isoformat() if visit.endtime else None]}
@@ -287,7 +290,7 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
     if len(ids) != 1:
         raise GatewayInputError("一次上传的费用明细须属于同一就诊", field="input.feedetail")
     mdtrt_id, psn_no = ids.pop()
-    visit = service.get_visit(ctx.session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
+    visit = service.visit_record(ctx.session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
     if (visit.med_type == "21") != inpatient:
         raise GatewayInputError(
             f"就诊 {mdtrt_id} 应使用{'2301' if visit.med_type == '21' else '2204'}上传费用", field="input.feedetail"
@@ -380,8 +383,7 @@ def inpatient_fees_delete(ctx: Context) -> tuple[Any, dict[str, Any]]:
 
 
 def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str) -> dict[str, Any]:
-    person = session.get(Person, row.psn_no)
-    assert person is not None
+    person = person_record(session, row.psn_no)
     denominator = row.inscp_scp_amt - row.act_pay_dedc
     pool_prop = (
         ((denominator - row.hifp_pay) / denominator).quantize(Decimal("0.0001")) if denominator else Decimal("0.0000")
