@@ -72,6 +72,7 @@ def client(connection: object, engine: Engine) -> Iterator[TestClient]:
     app.state.sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",  # type: ignore[call-overload]
                                       expire_on_commit=False)
     app.state.read_sessions = app.state.sessions
+    app.state.writer_lock = None  # the test's outer transaction already holds SQLite's writer lock
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

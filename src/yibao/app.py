@@ -18,10 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yibao import __version__
 from yibao.adapters import web
+from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
-from yibao.db import make_engine, make_sessionmaker, migrate, read_only
+from yibao.db import make_engine, make_sessionmaker, migrate, read_only, writer_lock
 from yibao.enrollment.api import router as enrollment_router
 from yibao.errors import Conflict, InvalidInput
 from yibao.filings.api import router as filings_router
@@ -124,8 +125,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(read_only(engine))
     app.state.editions = packaged_editions()
-    app.state.gateway_limiter = anyio.CapacityLimiter(settings.resolved_gateway_threads())
+    threads = settings.resolved_gateway_threads()
+    app.state.gateway_limiter = anyio.CapacityLimiter(threads) if threads else None
+    app.state.gateway_writer = anyio.Lock()  # SQLite in the event loop: this worker's writes take turns
+    app.state.writer_lock = writer_lock(engine)  # SQLite's one-writer lock (None on PostgreSQL)
     install_error_handlers(app)
+    app.add_middleware(GatewayDoor)  # the national interface's hot path, answered before routing
 
     # Starlette tries routes in order: the health probe and the gateway (the hot paths) come before the
     # REST routers and the pages, so they are matched at once.

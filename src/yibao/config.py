@@ -16,15 +16,15 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir (WAL)
     session_hours: int = 12  # how long a staff sign-in lasts
     insuplc_admdvs: str = "330213"  # 奉化区 division code (INTERFACE.md [U])
-    # gateway transactions run at once per worker process; default: 1 on SQLite (its writes queue on one lock
-    # anyway, and fewer threads keep the lock holder from waiting for the GIL), 16 on PostgreSQL
+    # threads running gateway transactions per worker process; default: 0 on SQLite (its writes queue on one
+    # lock anyway, so each runs in the event loop itself, short and uninterrupted), 16 on PostgreSQL
     gateway_threads: int | None = None
     secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def resolved_gateway_threads(self) -> int:
-        if self.gateway_threads:
+        if self.gateway_threads is not None:
             return self.gateway_threads
-        return 1 if self.resolved_database_url().startswith("sqlite") else 16
+        return 0 if self.resolved_database_url().startswith("sqlite") else 16
 
     def resolved_secret_key(self) -> bytes:
         """YIBAO_SECRET_KEY, else a random key kept in data_dir/secret.key (created once, mode 600), so that

@@ -7,12 +7,16 @@ convention 4).
 
 from __future__ import annotations
 
+import fcntl
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+import anyio
 from sqlalchemy import MetaData, Numeric, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -54,37 +58,96 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        writer = WriterLock(lock_path) if lock_path is not None else None
+        _WRITER_LOCKS[engine] = writer
+        held: dict[int, _FileLock] = {}  # pooled connection id → the lock its write transaction holds
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
             mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            if mode == "IMMEDIATE" and lock_path is not None:
-                connection.info["writelock"] = _WriteLock(lock_path)
+            if mode == "IMMEDIATE" and writer is not None:
+                held[id(connection.connection)] = writer.take()
             connection.exec_driver_sql(f"BEGIN {mode}")
 
-        @event.listens_for(engine, "commit")
-        @event.listens_for(engine, "rollback")
-        def _sqlite_end(connection: Any) -> None:
-            lock = connection.info.pop("writelock", None)
-            if lock is not None:
-                lock.release()
+        # The lock is let go only once SQLite's COMMIT or ROLLBACK has run (SQLAlchemy's commit and rollback
+        # events fire before it): a writer let in earlier would find SQLite still locked and fall into its
+        # busy handler, which sleeps 1, 2, 5, 10 … ms between tries.
+        def _then_release(finish: Any) -> Any:
+            def run(pooled_connection: Any) -> None:
+                try:
+                    finish(pooled_connection)
+                finally:
+                    lock = held.pop(id(pooled_connection), None)
+                    if lock is not None:
+                        lock.release()
 
+            return run
+
+        dialect: Any = engine.dialect
+        dialect.do_commit = _then_release(dialect.do_commit)
+        dialect.do_rollback = _then_release(dialect.do_rollback)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-class _WriteLock:
-    """An exclusive advisory lock on a file (fcntl.flock): blocks without polling, released on close."""
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, WriterLock | None] = weakref.WeakKeyDictionary()
 
-    def __init__(self, path: str) -> None:
-        import fcntl
 
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The SQLite database's one-writer lock (None on PostgreSQL or an in-memory database)."""
+    return _WRITER_LOCKS.get(engine)
+
+
+class _FileLock:
+    """An exclusive advisory lock on a file (fcntl.flock), released on close."""
+
+    def __init__(self, path: str, *, wait: bool = True) -> None:
         self._file = open(path, "a+b")  # noqa: SIM115 — held until release()
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BaseException:
+            self._file.close()
+            raise
 
     def release(self) -> None:
         self._file.close()
+
+
+class WriterLock:
+    """The one-writer-at-a-time lock of a SQLite database, shared by every thread and process using it.
+
+    A write transaction takes it at BEGIN (blocking its thread until the writer before it has committed). An
+    event loop that must not block can get it beforehand with `acquire_for_this_thread()`: without waiting
+    when it is free, else by waiting in a helper thread while the loop serves other requests; the next write
+    transaction begun in this thread then uses it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._ready: dict[int, _FileLock] = {}  # thread id → a lock taken beforehand for that thread
+
+    def take(self) -> _FileLock:
+        lock = self._ready.pop(threading.get_ident(), None)
+        return lock if lock is not None else _FileLock(self.path)
+
+    async def acquire_for_this_thread(self) -> None:
+        """Callers in one event loop must take turns (an anyio.Lock around this and their transaction)."""
+        me = threading.get_ident()
+        try:
+            self._ready[me] = _FileLock(self.path, wait=False)
+        except BlockingIOError:
+            def wait() -> None:  # stored by the helper thread itself, so a cancelled wait cannot drop it
+                self._ready[me] = _FileLock(self.path)
+
+            await anyio.to_thread.run_sync(wait)
+
+    def forget_for_this_thread(self) -> None:
+        """Let go of a lock taken beforehand that no transaction used (e.g. the request failed early)."""
+        lock = self._ready.pop(threading.get_ident(), None)
+        if lock is not None:
+            lock.release()
 
 
 def read_only(engine: Engine) -> Engine:

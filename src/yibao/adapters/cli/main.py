@@ -222,7 +222,11 @@ def serve(
         pass
     typer.echo(f"yibao 服务：经办系统 http://{host}:{port}/console ，我的医保 /me ，收费窗口 /desk ，"
                f"API 文档 /docs （演示账号见 README）")
-    uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    if workers > 1:
+        from yibao.adapters.cli.serving import run_workers
+
+        raise typer.Exit(run_workers(host, port, workers))
+    uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, log_level="warning")
 
 
 @app.command("staff-add")
