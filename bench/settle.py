@@ -57,6 +57,27 @@ def prepare(url: str, persons: int) -> list[tuple[str, str]]:
     return [(psn_no, certno) for psn_no, certno in insured]
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by process `root` and all its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    family, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(times.get(pid, 0.0) for pid in family)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -105,7 +126,7 @@ class Client:
         return ended - settle_started, ended - started
 
 
-async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: float) -> dict[str, Any]:
+async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: float, server: int) -> dict[str, Any]:
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     for person in people:
         queue.put_nowait(person)
@@ -130,9 +151,10 @@ async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: f
                 settle_times.append(settle)
                 flow_times.append(flow)
 
-        started = time.perf_counter()
+        started, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server), time.process_time()
         await asyncio.gather(*(work(w) for w in workers))
         elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = cpu_seconds(server) - server_cpu, time.process_time() - client_cpu
 
         health = 0
         health_deadline = time.perf_counter() + 5
@@ -148,7 +170,7 @@ async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: f
         await asyncio.gather(*(ping() for _ in range(clients)))
         ping_elapsed = time.perf_counter() - ping_started
     return {"settle": settle_times, "flow": flow_times, "elapsed": elapsed, "errors": errors,
-            "health_rate": health / ping_elapsed}
+            "health_rate": health / ping_elapsed, "server_cpu": server_cpu, "client_cpu": client_cpu}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -171,7 +193,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            result = asyncio.run(drive(port, args.clients, people, args.seconds))
+            result = asyncio.run(drive(port, args.clients, people, args.seconds, server.pid))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -182,6 +204,10 @@ def run(backend: str, args: argparse.Namespace) -> None:
     print(f"  2207 latency     p50 {pct(result['settle'], 0.5):.1f} ms   p99 {pct(result['settle'], 0.99):.1f} ms"
           f"   mean {statistics.fmean(result['settle']) * 1000:.1f} ms")
     print(f"  flow latency     p50 {pct(result['flow'], 0.5):.1f} ms   p99 {pct(result['flow'], 0.99):.1f} ms")
+    print(f"  CPU per flow     server {result['server_cpu'] / done * 1000:.2f} ms"
+          f" ({result['server_cpu'] / result['elapsed'] * 100:.0f} % of a core),"
+          f" bench client {result['client_cpu'] / done * 1000:.2f} ms"
+          f" ({result['client_cpu'] / result['elapsed'] * 100:.0f} %)")
     print(f"  trivial endpoint GET /api/health: {result['health_rate']:,.0f} requests/s (same server, same run)")
     print(f"  errors           {len(result['errors'])}" + (f"  e.g. {result['errors'][0]}" if result["errors"] else ""))
     sys.stdout.flush()

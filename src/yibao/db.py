@@ -8,6 +8,7 @@ convention 4).
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -56,11 +57,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             if lock_path is not None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA mmap_size=268435456")  # reads map the file instead of copying pages
             cursor.close()
 
         writer = WriterLock(lock_path) if lock_path is not None else None
         _WRITER_LOCKS[engine] = writer
-        held: dict[int, _FileLock] = {}  # pooled connection id → the lock its write transaction holds
+        held: dict[int, int] = {}  # pooled connection id → the lock file its write transaction holds
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
@@ -77,9 +79,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 try:
                     finish(pooled_connection)
                 finally:
-                    lock = held.pop(id(pooled_connection), None)
-                    if lock is not None:
-                        lock.release()
+                    fd = held.pop(id(pooled_connection), None)
+                    if fd is not None:
+                        WriterLock.release(fd)
 
             return run
 
@@ -100,23 +102,21 @@ def writer_lock(engine: Engine) -> WriterLock | None:
     return _WRITER_LOCKS.get(engine)
 
 
-class _FileLock:
-    """An exclusive advisory lock on a file (fcntl.flock), released on close."""
+class _LockFile:
+    """One thread's open file on the lock path: flock() locks belong to an open file, so each thread needs its
+    own for the threads of one process to exclude each other. Closed when its thread ends."""
 
-    def __init__(self, path: str, *, wait: bool = True) -> None:
-        self._file = open(path, "a+b")  # noqa: SIM115 — held until release()
-        try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BaseException:
-            self._file.close()
-            raise
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
-    def release(self) -> None:
-        self._file.close()
+    def __del__(self) -> None:
+        os.close(self.fd)
 
 
 class WriterLock:
-    """The one-writer-at-a-time lock of a SQLite database, shared by every thread and process using it.
+    """The one-writer-at-a-time lock of a SQLite database, shared by every thread and process using it: an
+    exclusive flock() on a file beside the database (blocks without polling; the kernel lets it go if the
+    process dies).
 
     A write transaction takes it at BEGIN (blocking its thread until the writer before it has committed). An
     event loop that must not block can get it beforehand with `acquire_for_this_thread()`: without waiting
@@ -126,28 +126,48 @@ class WriterLock:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._ready: dict[int, _FileLock] = {}  # thread id → a lock taken beforehand for that thread
+        self._files = threading.local()
+        self._ready: set[int] = set()  # threads whose lock was taken beforehand
 
-    def take(self) -> _FileLock:
-        lock = self._ready.pop(threading.get_ident(), None)
-        return lock if lock is not None else _FileLock(self.path)
+    def _fd(self) -> int:
+        file = getattr(self._files, "file", None)
+        if file is None:
+            file = self._files.file = _LockFile(self.path)
+        return int(file.fd)
+
+    def take(self) -> int:
+        """Lock for this thread's write transaction; the file descriptor to `release`."""
+        fd = self._fd()
+        me = threading.get_ident()
+        if me in self._ready:
+            self._ready.discard(me)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
+    @staticmethod
+    def release(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
     async def acquire_for_this_thread(self) -> None:
         """Callers in one event loop must take turns (an anyio.Lock around this and their transaction)."""
-        me = threading.get_ident()
+        fd, me = self._fd(), threading.get_ident()
         try:
-            self._ready[me] = _FileLock(self.path, wait=False)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._ready.add(me)
         except BlockingIOError:
-            def wait() -> None:  # stored by the helper thread itself, so a cancelled wait cannot drop it
-                self._ready[me] = _FileLock(self.path)
+            def wait() -> None:  # marked by the helper thread itself, so a cancelled wait cannot lose it
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._ready.add(me)
 
             await anyio.to_thread.run_sync(wait)
 
     def forget_for_this_thread(self) -> None:
         """Let go of a lock taken beforehand that no transaction used (e.g. the request failed early)."""
-        lock = self._ready.pop(threading.get_ident(), None)
-        if lock is not None:
-            lock.release()
+        me = threading.get_ident()
+        if me in self._ready:
+            self._ready.discard(me)
+            self.release(self._fd())
 
 
 def read_only(engine: Engine) -> Engine:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -34,11 +34,27 @@ def _dialect(session: Session) -> Dialect:
     return bind.dialect
 
 
+_DRIVER = "rawsql.driver_connection"
+
+
 def cursor(session: Session) -> Any:
-    """A DBAPI cursor inside the session's transaction (pending ORM changes flushed first)."""
+    """A DBAPI cursor inside the session's transaction (pending ORM changes flushed first). The driver
+    connection is kept in `session.info` until the transaction ends (asking the session each time cost more
+    than the statement)."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = session.info.get(_DRIVER)
+    if driver is None:
+        driver = session.info[_DRIVER] = session.connection().connection.driver_connection
+    return driver.cursor()
+
+
+@event.listens_for(Session, "after_transaction_create")
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_changed(session: Session, _transaction: Any) -> None:
+    """A transaction or savepoint began or ended: ask the session again (which also emits a SAVEPOINT that a
+    `begin_nested()` left pending)."""
+    session.info.pop(_DRIVER, None)
 
 
 def _execute(session: Session, sql: str, params: Any, *, many: bool = False) -> Any:
@@ -58,15 +74,12 @@ def _execute(session: Session, sql: str, params: Any, *, many: bool = False) -> 
     return cur
 
 
-def _sqlite_value(value: Any) -> Any:
-    """A parameter as the ORM binds it on SQLite (DATETIME / DATE as text, NUMERIC as a number)."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+# parameters as the ORM binds them on SQLite: DATETIME and DATE as text, NUMERIC as a number
+_SQLITE_BIND: dict[type, Callable[[Any], Any]] = {
+    dt.datetime: lambda value: value.isoformat(" ", "microseconds"),
+    dt.date: dt.date.isoformat,
+    Decimal: float,
+}
 
 
 class _Prepared:
@@ -78,7 +91,8 @@ class _Prepared:
 
 
 def _sqlite_bind(params: Sequence[Any]) -> Sequence[Any]:
-    return [_sqlite_value(value) for value in params]
+    convert = _SQLITE_BIND.get
+    return [value if (to := convert(type(value))) is None else to(value) for value in params]
 
 
 def _as_is(params: Sequence[Any]) -> Sequence[Any]:

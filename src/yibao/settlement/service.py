@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +28,7 @@ from yibao.filings.service import cross_region_filing_on, special_disease_filing
 from yibao.institutions.models import Institution
 from yibao.institutions.service import REGIONS, catalogue_lookup, check_designated, institution_record
 from yibao.kit.clock import now
-from yibao.kit.ids import new_id
+from yibao.kit.ids import new_id, random_digits
 from yibao.kit.money import ZERO, round_money
 from yibao.people.models import Person
 from yibao.people.service import assistance_class_on, certificates_of, person_record
@@ -168,7 +167,7 @@ def check_benefit(standing: Standing, benefit: Benefit) -> None:
 def new_mdtrt_id(session: Session, admdvs: str) -> str:
     """Division + time + random digits (unique index as the guard): no counter row that every visit in
     the district would queue on."""
-    return f"{admdvs}{now():%y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
+    return f"{admdvs}{now():%y%m%d%H%M%S}{random_digits(10)}"
 
 
 def open_visit(
@@ -529,7 +528,7 @@ def presettle(session: Session, editions: Editions, visit: Visit) -> Settlement:
 
 
 def new_setl_id(admdvs: str = "330213") -> str:
-    return f"{admdvs}S{now():%y%m%d%H%M%S}{secrets.randbelow(10**9):09d}"
+    return f"{admdvs}S{now():%y%m%d%H%M%S}{random_digits(9)}"
 
 
 def settle_visit(
