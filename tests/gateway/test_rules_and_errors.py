@@ -188,6 +188,25 @@ def test_garbage_never_becomes_http_500(client: TestClient) -> None:
         assert answer.json()["infcode"] == -1
 
 
+def test_the_door_refuses_an_oversized_body_and_lets_other_methods_through(client: TestClient) -> None:
+    """The gateway's ASGI door answers POST on its path only; a body over the limit is refused in the envelope."""
+    from yibao.adapters.gateway.api import MAX_BODY
+
+    huge = client.post(PATH, content=b"{" + b" " * MAX_BODY + b"}", headers={"content-type": "application/json"})
+    assert huge.status_code == 200
+    assert huge.json()["infcode"] == -1 and "超过" in huge.json()["err_msg"]
+    assert client.get(PATH).status_code == 405  # FastAPI's own answer: the door only takes POST
+
+
+@pytest.mark.parametrize("begntime", ["2022-06-15T08:00:00", "2022-6-15 08:00:00", "2022-06-15 24:00:00",
+                                      "2022-06-15 08:00", "２０２２-06-15 08:00:00"])
+def test_times_must_have_the_interface_shape(his: Callable[[str], HIS], session: Session, begntime: str) -> None:
+    person = insured(session)
+    answer = his(COMMUNITY).call("2201", {"data": {"psn_no": person.psn_no, "insutype": "390", "begntime": begntime,
+                                                   "mdtrt_cert_type": "02", "mdtrt_cert_no": "x"}})
+    assert answer["infcode"] == -1 and "input.data.begntime 应为 yyyy-MM-dd HH:mm:ss" in answer["err_msg"]
+
+
 def test_daily_reconciliation_3201(his: Callable[[str], HIS], session: Session) -> None:
     person = insured(session)
     clinic = his(COMMUNITY)
