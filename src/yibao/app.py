@@ -22,7 +22,7 @@ from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.config import Settings
 from yibao.contributions.api import router as contributions_router
-from yibao.db import make_engine, make_sessionmaker, migrate, read_only, writer_lock
+from yibao.db import LoopConnection, make_engine, make_sessionmaker, migrate, read_only, writer_lock
 from yibao.enrollment.api import router as enrollment_router
 from yibao.errors import Conflict, InvalidInput
 from yibao.filings.api import router as filings_router
@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.gateway_limiter = anyio.CapacityLimiter(threads) if threads else None
     app.state.gateway_writer = anyio.Lock()  # SQLite in the event loop: this worker's writes take turns
     app.state.writer_lock = writer_lock(engine)  # SQLite's one-writer lock (None on PostgreSQL)
+    app.state.gateway_connection = LoopConnection(engine)  # SQLite: the event loop's own connection
     install_error_handlers(app)
     app.add_middleware(GatewayDoor)  # the national interface's hot path, answered before routing
 

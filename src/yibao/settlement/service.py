@@ -456,8 +456,12 @@ def _apply(session: Session, row: Settlement, before: Accumulators, sign: int) -
     _SET_ACCUMULATOR.run(session, *after, row.psn_no, row.year)
 
 
-def prepare(session: Session, editions: Editions, visit: Visit, *, lock: bool) -> Prepared:
-    institution = institution_record(session, visit.fixmedins_code)
+def prepare(session: Session, editions: Editions, visit: Visit, *, lock: bool,
+            institution: Institution | None = None) -> Prepared:
+    """The claim of a visit through the chain; `institution`: the visit's institution if the caller has just
+    read it (the gateway has), else it is read here."""
+    if institution is None or institution.fixmedins_code != visit.fixmedins_code:
+        institution = institution_record(session, visit.fixmedins_code)
     if institution is None:
         raise NotFound(f"没有编码为 {visit.fixmedins_code} 的定点医药机构", field="fixmedins_code")
     day = service_date(visit)
@@ -517,11 +521,12 @@ def settlement_row(
     return row
 
 
-def presettle(session: Session, editions: Editions, visit: Visit) -> Settlement:
+def presettle(session: Session, editions: Editions, visit: Visit, *,
+              institution: Institution | None = None) -> Settlement:
     """预结算: the settlement as it would be now, written nowhere (no side effects)."""
     if visit.status == "settled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算", field="mdtrt_id")
-    prepared = prepare(session, editions, visit, lock=False)
+    prepared = prepare(session, editions, visit, lock=False, institution=institution)
     return settlement_row(
         prepared, setl_id=None, kind="settle", msgid=None, actor="", med_type=visit.med_type, mdtrt_id=visit.mdtrt_id
     )
@@ -532,7 +537,8 @@ def new_setl_id(admdvs: str = "330213") -> str:
 
 
 def settle_visit(
-    session: Session, editions: Editions, visit: Visit, *, expected_total: Decimal | None, msgid: str | None, actor: str
+    session: Session, editions: Editions, visit: Visit, *, expected_total: Decimal | None, msgid: str | None,
+    actor: str, institution: Institution | None = None,
 ) -> Settlement:
     """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing.
 
@@ -545,7 +551,7 @@ def settle_visit(
         raise Conflict(f"就诊 {visit.mdtrt_id} 已结算", field="mdtrt_id")
     if current.status == "cancelled":
         raise Conflict(f"就诊 {visit.mdtrt_id} 已撤销", field="mdtrt_id")
-    prepared = prepare(session, editions, current, lock=True)
+    prepared = prepare(session, editions, current, lock=True, institution=institution)
     if expected_total is not None and expected_total != prepared.computed.medfee_sumamt:
         raise InvalidInput(
             f"medfee_sumamt {expected_total} 与已上传费用明细合计 {prepared.computed.medfee_sumamt} 不符",

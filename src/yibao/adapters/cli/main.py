@@ -226,7 +226,7 @@ def serve(
         from yibao.adapters.cli.serving import run_workers
 
         raise typer.Exit(run_workers(host, port, workers))
-    uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command("staff-add")

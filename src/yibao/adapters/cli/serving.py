@@ -31,7 +31,7 @@ def _worker(host: str, port: int) -> None:
     import uvicorn
 
     sock = listening_socket(host, port)
-    config = uvicorn.Config("yibao.app:create_app", factory=True, log_level="warning")
+    config = uvicorn.Config("yibao.app:create_app", factory=True, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -40,7 +40,8 @@ def run_workers(host: str, port: int, workers: int) -> int:
     if not hasattr(socket, "SO_REUSEPORT"):  # not Linux/BSD: uvicorn's shared socket
         import uvicorn
 
-        uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("yibao.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                    access_log=False)
         return 0
     listening_socket(host, port).close()  # the port is free (or fail here, once, before any worker starts)
     context = multiprocessing.get_context("spawn")

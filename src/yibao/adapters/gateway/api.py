@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from yibao import rawsql
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
@@ -83,8 +85,18 @@ def parse(body: bytes) -> Any:
         return None
 
 
-def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = True) -> str:
+Units = Callable[[bool], Callable[[], Session]]  # write? → a session factory
+
+
+def pooled(app: FastAPI) -> Units:
+    """Sessions from the app's pool: for writes, or read-only (SQLite: BEGIN DEFERRED)."""
+    return lambda write: app.state.sessions if write else app.state.read_sessions
+
+
+def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = True,
+             units: Units | None = None) -> str:
     """One call of the interface, all or nothing: the answer's JSON text (stored with the msgid for a write)."""
+    units = units or pooled(app)
     admdvs = app.state.settings.insuplc_admdvs
     envelope = parse(body) if envelope is None else envelope
     if envelope is None:
@@ -99,8 +111,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
         check_msgid(msgid, code)
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))
-        sessions = app.state.sessions if infno in WRITES or infno == "9001" else app.state.read_sessions
-        with session_scope(sessions) as session:
+        with session_scope(units(infno in WRITES or infno == "9001")) as session:
             institution = institution_record(session, code)
             if institution is None:
                 raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
@@ -122,15 +133,15 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             return answer
     except DomainError as exc:
         if isinstance(envelope, dict) and envelope.get("infno") in WRITES:
-            twin = concurrent_twin(app, envelope, admdvs)  # an identical request committed meanwhile?
+            twin = concurrent_twin(units, envelope)  # an identical request committed meanwhile?
             if twin is not None:
                 return twin
         return failure(f"{NAMES.get(str(envelope.get('infno')), '交易')}失败：{exc.message}"
                        if isinstance(envelope, dict) else exc.message, admdvs)
     except IntegrityError:
-        twin = concurrent_twin(app, envelope, admdvs)
+        twin = concurrent_twin(units, envelope)
         if twin is None and retry:  # a unique clash that is not a twin (e.g. a generated id): try once more
-            return dispatch(app, body, envelope=envelope, retry=False)
+            return dispatch(app, body, envelope=envelope, retry=False, units=units)
         return twin or failure("并发冲突，本次交易未生效，请重试", admdvs)
     except OperationalError as exc:
         log.error("gateway database error: %s", exc)
@@ -140,11 +151,11 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
         return failure("系统内部错误，本次交易未生效，请稍后重试", admdvs)
 
 
-def concurrent_twin(app: FastAPI, envelope: dict[str, Any], admdvs: str) -> str | None:
+def concurrent_twin(units: Units, envelope: dict[str, Any]) -> str | None:
     """A write whose msgid was claimed meanwhile by an identical request: that request's answer (None if
     the msgid was not the clash)."""
     digest = request_hash(str(envelope.get("infno")), envelope.get("input"))
-    with session_scope(app.state.read_sessions) as session:
+    with session_scope(units(False)) as session:
         try:
             return replay(session, str(envelope.get("msgid")), digest)
         except DomainError:
@@ -162,12 +173,15 @@ async def answer(app: FastAPI, body: bytes) -> str:
     envelope = parse(body)
     writes = isinstance(envelope, dict) and (envelope.get("infno") in WRITES or envelope.get("infno") == "9001")
     writer = app.state.writer_lock
-    if not writes or writer is None:
+    if writer is None:  # sessions given from outside (the tests' one transaction)
         return dispatch(app, body, envelope=envelope)
+    units = app.state.gateway_connection.sessions
+    if not writes:
+        return dispatch(app, body, envelope=envelope, units=units)
     async with app.state.gateway_writer:
         await writer.acquire_for_this_thread()
         try:
-            return dispatch(app, body, envelope=envelope)
+            return dispatch(app, body, envelope=envelope, units=units)
         finally:
             writer.forget_for_this_thread()
 

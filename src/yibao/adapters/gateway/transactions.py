@@ -455,7 +455,7 @@ def _check_echo(data: Fields, row: Settlement) -> None:
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
     data, visit = _settle_input(ctx)
-    row = service.presettle(ctx.session, ctx.editions, visit)
+    row = service.presettle(ctx.session, ctx.editions, visit, institution=ctx.institution)
     sent = data.money("medfee_sumamt", required=False)
     if sent is not None and sent != row.medfee_sumamt:
         raise GatewayInputError(
@@ -473,6 +473,7 @@ def _settle(ctx: Context) -> tuple[Any, dict[str, Any]]:
         expected_total=data.money("medfee_sumamt"),
         msgid=ctx.msgid,
         actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}",
+        institution=ctx.institution,
     )
     _check_echo(data, row)
     return (
