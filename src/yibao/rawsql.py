@@ -29,24 +29,25 @@ from sqlalchemy.orm.util import identity_key
 Processor = Callable[[Any], Any] | None
 
 
-def _dialect(session: Session) -> Dialect:
-    bind = session.get_bind()
-    return bind.dialect
-
-
 _DRIVER = "rawsql.driver_connection"
 
 
-def cursor(session: Session) -> Any:
-    """A DBAPI cursor inside the session's transaction (pending ORM changes flushed first). The driver
-    connection is kept in `session.info` until the transaction ends (asking the session each time cost more
-    than the statement)."""
+def _driver(session: Session) -> tuple[Any, Dialect]:
+    """The DBAPI connection of the session's transaction and its dialect (pending ORM changes flushed first);
+    kept in `session.info` until the transaction ends (asking the session each time cost more than the
+    statement)."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    driver = session.info.get(_DRIVER)
-    if driver is None:
-        driver = session.info[_DRIVER] = session.connection().connection.driver_connection
-    return driver.cursor()
+    found = session.info.get(_DRIVER)
+    if found is None:
+        connection = session.connection()
+        found = session.info[_DRIVER] = (connection.connection.driver_connection, connection.dialect)
+    return found  # type: ignore[no-any-return]
+
+
+def cursor(session: Session) -> Any:
+    """A DBAPI cursor inside the session's transaction."""
+    return _driver(session)[0].cursor()
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -57,17 +58,15 @@ def _transaction_changed(session: Session, _transaction: Any) -> None:
     session.info.pop(_DRIVER, None)
 
 
-def _execute(session: Session, sql: str, params: Any, *, many: bool = False) -> Any:
+def _execute(cur: Any, dialect: Dialect, sql: str, params: Any, *, many: bool = False) -> Any:
     """Run on the session's connection; a driver error comes out as SQLAlchemy's (IntegrityError, …) so that
     callers handle it as they handle the ORM's."""
-    cur = cursor(session)
     try:
         if many:
             cur.executemany(sql, params)
         else:
             cur.execute(sql, params)
     except Exception as exc:
-        dialect = _dialect(session)
         if isinstance(exc, dialect.loaded_dbapi.Error):
             raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
         raise
@@ -107,8 +106,7 @@ class Statement:
         self.record = namedtuple("Record", [c.key for c in self.columns]) if self.columns else None  # type: ignore[misc]
         self._prepared: dict[tuple[str, int], _Prepared] = {}
 
-    def _prepare(self, session: Session, many: int) -> _Prepared:
-        dialect = _dialect(session)
+    def _prepare(self, dialect: Dialect, many: int) -> _Prepared:
         key = (dialect.name, many)
         prepared = self._prepared.get(key)
         if prepared is None:
@@ -126,14 +124,22 @@ class Statement:
             prepared = self._prepared[key] = _Prepared(sql, processors, bind)
         return prepared
 
+    def execute(self, session: Session, params: Any, *, many: int = 0, rows: bool = False) -> Any:
+        """The cursor after running the statement with `params` (with `rows`: once per row of params)."""
+        driver, dialect = _driver(session)
+        prepared = self._prepare(dialect, many)
+        if rows:
+            return _execute(driver.cursor(), dialect, prepared.sql, [prepared.bind(row) for row in params], many=True)
+        return _execute(driver.cursor(), dialect, prepared.sql, prepared.bind(params))
+
     def run(self, session: Session, *params: Any, many: int = 0) -> int:
         """Execute; the number of rows it changed."""
-        prepared = self._prepare(session, many)
-        return int(_execute(session, prepared.sql, prepared.bind(params)).rowcount)
+        return int(self.execute(session, params, many=many).rowcount)
 
     def all(self, session: Session, *params: Any, many: int = 0) -> list[Any]:
-        prepared = self._prepare(session, many)
-        rows = _execute(session, prepared.sql, prepared.bind(params)).fetchall()
+        driver, dialect = _driver(session)
+        prepared = self._prepare(dialect, many)
+        rows = _execute(driver.cursor(), dialect, prepared.sql, prepared.bind(params)).fetchall()
         assert self.record is not None, "a query needs its columns"
         make = self.record._make
         if not prepared.processors:
@@ -176,12 +182,10 @@ class Insert:
                                    f"VALUES ({', '.join('?' * len(self.names))}){tail}")
 
     def rows(self, session: Session, rows: Iterable[Sequence[Any]]) -> int:
-        prepared = self.statement._prepare(session, 0)
-        return int(_execute(session, prepared.sql, [prepared.bind(row) for row in rows], many=True).rowcount)
+        return int(self.statement.execute(session, rows, rows=True).rowcount)
 
     def row(self, session: Session, row: Sequence[Any]) -> int:
-        prepared = self.statement._prepare(session, 0)
-        return int(_execute(session, prepared.sql, prepared.bind(row)).rowcount)
+        return int(self.statement.execute(session, row).rowcount)
 
     def make(self, **values: Any) -> Any:
         """A record of this table from keyword values (every column named)."""
