@@ -1,11 +1,15 @@
-"""Concurrency against a real server (uvicorn on loopback, real commits) on SQLite and PostgreSQL:
+"""Concurrency against a real server (uvicorn on loopback, real commits) on SQLite and PostgreSQL, and on SQLite
+also `yibao serve --workers 2` (two processes sharing the port and the database's writer lock):
   - the same 2207 fired many times at once → exactly one settlement and one journal entry;
   - one person settled from many clients at once → accumulators equal the sum of the settlements;
   - settle, reverse and re-settle from many clients → the ledger stays balanced."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +24,12 @@ import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.cli.test_calc import YIBAO
 from tests.dbfixtures import BACKENDS, backend_url
 from tests.gateway.his import HIS, insured
 from yibao.app import create_app
 from yibao.config import Settings
-from yibao.db import session_scope
+from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import ensure_demo_institutions
 from yibao.settlement.models import JournalEntry, Settlement
 from yibao.settlement.service import ledger_balances, read_accumulators, unbalanced_entries
@@ -64,19 +69,53 @@ class Server:
         return session_scope(self.app.state.sessions)
 
 
-@pytest.fixture(params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    with Server(backend_url(request.param, tmp_path, "yibao_concurrency")) as running:
+class Processes:
+    """`yibao serve --workers 2` in its own processes; the test reads the database through its own engine."""
+
+    def __init__(self, url: str, data_dir: Path) -> None:
+        self.port = free_port()
+        self.engine = make_engine(url)
+        migrate(self.engine)
+        self.sessions = make_sessionmaker(self.engine)
+        env = {**os.environ, "YIBAO_DATABASE_URL": url, "YIBAO_DATA_DIR": str(data_dir)}
+        self.process = subprocess.Popen([YIBAO, "serve", "--port", str(self.port), "--workers", "2"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def __enter__(self) -> Processes:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/api/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=30) == 0
+        self.engine.dispose()
+
+    def session(self) -> Any:
+        return session_scope(self.sessions)
+
+
+@pytest.fixture(params=[*BACKENDS, "sqlite-2-processes"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server | Processes]:
+    if request.param == "sqlite-2-processes":
+        running: Server | Processes = Processes(backend_url("sqlite", tmp_path, "yibao_concurrency"), tmp_path)
+    else:
+        running = Server(backend_url(request.param, tmp_path, "yibao_concurrency"))
+    with running:
         with running.session() as session:
             ensure_demo_institutions(session)
         yield running
 
 
-def client_for(server: Server) -> httpx.Client:
+def client_for(server: Server | Processes) -> httpx.Client:
     return httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=60)
 
 
-def person_with_visits(server: Server, visits: int) -> tuple[str, list[str], HIS]:
+def person_with_visits(server: Server | Processes, visits: int) -> tuple[str, list[str], HIS]:
     with server.session() as session:
         psn_no = insured(session).psn_no
     his = HIS(client_for(server), CLINIC)
@@ -92,7 +131,7 @@ def count(session: Session, model: Any) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_the_same_2207_many_times_settles_once(server: Server) -> None:
+def test_the_same_2207_many_times_settles_once(server: Server | Processes) -> None:
     psn_no, (mdtrt_id,), his = person_with_visits(server, 1)
     body = his.envelope("2207", his.settle_data(psn_no, mdtrt_id, Decimal("100"), "11"))
     clients = [HIS.__new__(HIS) for _ in range(12)]
@@ -108,7 +147,7 @@ def test_the_same_2207_many_times_settles_once(server: Server) -> None:
         assert read_accumulators(session, psn_no, 2022).outpatient == Decimal("100.00")
 
 
-def test_one_person_from_many_clients_loses_no_update(server: Server) -> None:
+def test_one_person_from_many_clients_loses_no_update(server: Server | Processes) -> None:
     psn_no, visits, his = person_with_visits(server, 16)
 
     def settle(mdtrt_id: str) -> dict[str, Any]:
@@ -130,7 +169,7 @@ def test_one_person_from_many_clients_loses_no_update(server: Server) -> None:
     assert paid == Decimal("960.00")
 
 
-def test_reverse_and_resettle_keeps_the_ledger_balanced(server: Server) -> None:
+def test_reverse_and_resettle_keeps_the_ledger_balanced(server: Server | Processes) -> None:
     psn_no, visits, his = person_with_visits(server, 8)
 
     def round_trip(mdtrt_id: str) -> int:
@@ -155,7 +194,7 @@ def test_reverse_and_resettle_keeps_the_ledger_balanced(server: Server) -> None:
         assert read_accumulators(session, psn_no, 2022).outpatient == Decimal("800.00")
 
 
-def test_one_visit_settled_by_many_different_messages_settles_once(server: Server) -> None:
+def test_one_visit_settled_by_many_different_messages_settles_once(server: Server | Processes) -> None:
     """A double click (or two tills) with different msgids: one settlement, the others refused as settled."""
     psn_no, (mdtrt_id,), his = person_with_visits(server, 1)
 
