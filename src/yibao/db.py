@@ -187,6 +187,14 @@ class LoopConnection:
         connection.execution_options(sqlite_begin="IMMEDIATE" if write else "DEFERRED")
         return partial(Session, bind=connection, expire_on_commit=False)
 
+    def driver(self) -> tuple[Any, Any]:
+        """The DBAPI connection underneath and its dialect, for a unit of work without a Session (rawsql.RawUnit);
+        SQLAlchemy's connection is then idle, not in a transaction."""
+        connection = self.connection
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self.connection = self.engine.connect()
+        return connection.connection.driver_connection, connection.dialect
+
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()

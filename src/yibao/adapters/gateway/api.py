@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from yibao import rawsql
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
-from yibao.adapters.gateway.transactions import HANDLERS, NAMES, WRITES, Context
+from yibao.adapters.gateway.transactions import HANDLERS, NAMES, RAWSQL_ONLY, WRITES, Context
 from yibao.db import session_scope
 from yibao.errors import Unauthorized
 from yibao.institutions.models import Institution
@@ -46,7 +47,7 @@ def check_sign_no(session: Any, institution: Institution, sign_no: str | None) -
         raise GatewayInputError("缺少 sign_no，请先签到（9001）", field="sign_no")
     known = SIGN_INS.get(sign_no)
     if known is None:
-        row = session.get(GatewaySignIn, sign_no)
+        row = _SIGN_IN.first(session, sign_no)
         if row is not None:
             if len(SIGN_INS) > 10_000:  # sign-ins last a day: forget the expired ones
                 moment = now()
@@ -63,6 +64,7 @@ def check_msgid(msgid: str, code: str) -> None:
 
 
 _MESSAGE = rawsql.select(GatewayMessage, "request_hash response", "msgid = ?")
+_SIGN_IN = rawsql.select(GatewaySignIn, "fixmedins_code expires_at", "sign_no = ?")
 _MESSAGES = rawsql.Insert(GatewayMessage)
 
 
@@ -85,12 +87,26 @@ def parse(body: bytes) -> Any:
         return None
 
 
-Units = Callable[[bool], Callable[[], Session]]  # write? → a session factory
+Units = Callable[[bool, bool], Callable[[], Session]]  # (write?, rawsql only?) → a unit-of-work factory
 
 
 def pooled(app: FastAPI) -> Units:
     """Sessions from the app's pool: for writes, or read-only (SQLite: BEGIN DEFERRED)."""
-    return lambda write: app.state.sessions if write else app.state.read_sessions
+    return lambda write, _rawsql_only: app.state.sessions if write else app.state.read_sessions
+
+
+def in_loop(app: FastAPI) -> Units:
+    """SQLite in the event loop: units of work on the loop's own connection; a transaction made only of
+    rawsql statements runs without a Session (RawUnit)."""
+    loop = app.state.gateway_connection
+
+    def units(write: bool, rawsql_only: bool) -> Callable[[], Any]:
+        if not rawsql_only:
+            return loop.sessions(write)
+        driver, dialect = loop.driver()
+        return partial(rawsql.RawUnit, driver, dialect, write=write, writer=app.state.writer_lock)
+
+    return units
 
 
 def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = True,
@@ -111,7 +127,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
         check_msgid(msgid, code)
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))
-        with session_scope(units(infno in WRITES or infno == "9001")) as session:
+        with session_scope(units(infno in WRITES or infno == "9001", infno in RAWSQL_ONLY)) as session:
             institution = institution_record(session, code)
             if institution is None:
                 raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
@@ -155,7 +171,7 @@ def concurrent_twin(units: Units, envelope: dict[str, Any]) -> str | None:
     """A write whose msgid was claimed meanwhile by an identical request: that request's answer (None if
     the msgid was not the clash)."""
     digest = request_hash(str(envelope.get("infno")), envelope.get("input"))
-    with session_scope(units(False)) as session:
+    with session_scope(units(False, True)) as session:
         try:
             return replay(session, str(envelope.get("msgid")), digest)
         except DomainError:
@@ -175,7 +191,7 @@ async def answer(app: FastAPI, body: bytes) -> str:
     writer = app.state.writer_lock
     if writer is None:  # sessions given from outside (the tests' one transaction)
         return dispatch(app, body, envelope=envelope)
-    units = app.state.gateway_connection.sessions
+    units = in_loop(app)
     if not writes:
         return dispatch(app, body, envelope=envelope, units=units)
     async with app.state.gateway_writer:

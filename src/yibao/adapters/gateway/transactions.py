@@ -46,14 +46,17 @@ Handler = Callable[[Context], tuple[Any, dict[str, Any] | None]]
 HANDLERS: dict[str, Handler] = {}
 WRITES: set[str] = set()
 NAMES: dict[str, str] = {}
+RAWSQL_ONLY: set[str] = set()  # transactions made only of yibao.rawsql statements (may run without a Session)
 
 
-def transaction(infno: str, name: str, *, writes: bool) -> Callable[[Handler], Handler]:
+def transaction(infno: str, name: str, *, writes: bool, rawsql_only: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[infno] = handler
         NAMES[infno] = name
         if writes:
             WRITES.add(infno)
+        if rawsql_only:
+            RAWSQL_ONLY.add(infno)
         return handler
 
     return register
@@ -117,7 +120,7 @@ def person_base(person: Person, day: dt.date) -> dict[str, Any]:
     }
 
 
-@transaction("1101", "人员信息获取", writes=False)
+@transaction("1101", "人员信息获取", writes=False, rawsql_only=True)
 def person_info(ctx: Context) -> tuple[Any, None]:
     person = find_person(ctx.session, ctx.input.child("data"))
     today = now().date()
@@ -191,7 +194,7 @@ def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
     )
 
 
-@transaction("2201", "门诊挂号", writes=True)
+@transaction("2201", "门诊挂号", writes=True, rawsql_only=True)
 def outpatient_register(ctx: Context) -> tuple[Any, dict[str, Any]]:
     data = ctx.input.child("data")
     med_type = "41" if ctx.institution.kind == "pharmacy" else "11"
@@ -334,12 +337,12 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
     return {"result": result}, {"fees": [visit.psn_no, mdtrt_id, [r.feedetl_sn for r in rows], "deleted"]}
 
 
-@transaction("2204", "门诊费用明细上传", writes=True)
+@transaction("2204", "门诊费用明细上传", writes=True, rawsql_only=True)
 def outpatient_fees(ctx: Context) -> tuple[Any, dict[str, Any]]:
     return _upload(ctx, inpatient=False)
 
 
-@transaction("2301", "住院费用明细上传", writes=True)
+@transaction("2301", "住院费用明细上传", writes=True, rawsql_only=True)
 def inpatient_fees(ctx: Context) -> tuple[Any, dict[str, Any]]:
     return _upload(ctx, inpatient=True)
 
@@ -510,7 +513,7 @@ for _infno, _name, _handler, _writes in (
     ("2304", "住院结算", _settle, True),
     ("2305", "住院结算撤销", _cancel, True),
 ):
-    transaction(_infno, _name, writes=_writes)(_handler)
+    transaction(_infno, _name, writes=_writes, rawsql_only=_infno not in ("2208", "2305"))(_handler)
 
 
 # ---------------------------------------------------------------------------------------------------
