@@ -237,23 +237,20 @@ class RawUnit:
         """Nothing pending: every statement here ran when it was called."""
 
     def commit(self) -> None:
-        if not self._active:
-            return
-        self._active = False
-        try:
-            self._run("COMMIT")
-        except BaseException:
-            self._driver.rollback()
-            raise
-        finally:
-            self._release()
+        self._end("COMMIT")
 
     def rollback(self) -> None:
+        self._end("ROLLBACK")
+
+    def _end(self, sql: str) -> None:
         if not self._active:
             return
         self._active = False
         try:
-            self._run("ROLLBACK")
+            self._run(sql)
+        except BaseException:
+            self._driver.rollback()  # a COMMIT that failed leaves nothing half-written
+            raise
         finally:
             self._release()
 
