@@ -19,12 +19,23 @@ class Settings(BaseSettings):
     # threads running gateway transactions per worker process; default: 0 on SQLite (its writes queue on one
     # lock anyway, so each runs in the event loop itself, short and uninterrupted), 16 on PostgreSQL
     gateway_threads: int | None = None
+    # PostgreSQL connections each worker process keeps open; default: the gateway's threads and 8 more for the
+    # pages and the API. Fewer than the threads that use them at once and the pool opens and closes a
+    # connection (a new server process) for almost every transaction.
+    db_pool_size: int | None = None
     secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def resolved_gateway_threads(self) -> int:
         if self.gateway_threads is not None:
             return self.gateway_threads
         return 0 if self.resolved_database_url().startswith("sqlite") else 16
+
+    def engine_options(self) -> dict[str, int]:
+        """Connection-pool options for make_engine (PostgreSQL; SQLite keeps SQLAlchemy's defaults)."""
+        if self.resolved_database_url().startswith("sqlite"):
+            return {}
+        size = self.db_pool_size if self.db_pool_size is not None else self.resolved_gateway_threads() + 8
+        return {"pool_size": size, "max_overflow": 8}
 
     def resolved_secret_key(self) -> bytes:
         """YIBAO_SECRET_KEY, else a random key kept in data_dir/secret.key (created once, mode 600), so that
