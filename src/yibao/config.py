@@ -25,14 +25,17 @@ class Settings(BaseSettings):
     db_pool_size: int | None = None
     secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
+    def on_sqlite(self) -> bool:
+        return self.resolved_database_url().startswith("sqlite")
+
     def resolved_gateway_threads(self) -> int:
         if self.gateway_threads is not None:
             return self.gateway_threads
-        return 0 if self.resolved_database_url().startswith("sqlite") else 16
+        return 0 if self.on_sqlite() else 16
 
     def engine_options(self) -> dict[str, int]:
         """Connection-pool options for make_engine (PostgreSQL; SQLite keeps SQLAlchemy's defaults)."""
-        if self.resolved_database_url().startswith("sqlite"):
+        if self.on_sqlite():
             return {}
         size = self.db_pool_size if self.db_pool_size is not None else self.resolved_gateway_threads() + 8
         return {"pool_size": size, "max_overflow": 8}

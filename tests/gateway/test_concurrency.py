@@ -127,6 +127,13 @@ def person_with_visits(server: Server | Processes, visits: int) -> tuple[str, li
     return psn_no, ids, his
 
 
+def till(server: Server | Processes, his: HIS) -> HIS:
+    """Another till of the same clinic on its own connection, sharing `his`'s sign-in (no 9001 of its own)."""
+    other = HIS.__new__(HIS)
+    other.client, other.code, other.sign_no = client_for(server), his.code, his.sign_no
+    return other
+
+
 def count(session: Session, model: Any) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -134,9 +141,7 @@ def count(session: Session, model: Any) -> int:
 def test_the_same_2207_many_times_settles_once(server: Server | Processes) -> None:
     psn_no, (mdtrt_id,), his = person_with_visits(server, 1)
     body = his.envelope("2207", his.settle_data(psn_no, mdtrt_id, Decimal("100"), "11"))
-    clients = [HIS.__new__(HIS) for _ in range(12)]
-    for c in clients:
-        c.client, c.code, c.sign_no = client_for(server), CLINIC, his.sign_no
+    clients = [till(server, his) for _ in range(12)]
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(lambda c: c.send(body), clients))
     assert {a["infcode"] for a in answers} == {0}, [a["err_msg"] for a in answers]
@@ -151,8 +156,7 @@ def test_one_person_from_many_clients_loses_no_update(server: Server | Processes
     psn_no, visits, his = person_with_visits(server, 16)
 
     def settle(mdtrt_id: str) -> dict[str, Any]:
-        mine = HIS.__new__(HIS)
-        mine.client, mine.code, mine.sign_no = client_for(server), CLINIC, his.sign_no
+        mine = till(server, his)
         return mine.call("2207", mine.settle_data(psn_no, mdtrt_id, Decimal("100"), "11"))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -173,8 +177,7 @@ def test_reverse_and_resettle_keeps_the_ledger_balanced(server: Server | Process
     psn_no, visits, his = person_with_visits(server, 8)
 
     def round_trip(mdtrt_id: str) -> int:
-        mine = HIS.__new__(HIS)
-        mine.client, mine.code, mine.sign_no = client_for(server), CLINIC, his.sign_no
+        mine = till(server, his)
         body = mine.envelope("2207", mine.settle_data(psn_no, mdtrt_id, Decimal("100"), "11"))
         assert mine.send(body)["infcode"] == 0
         undo = mine.call("2601", {"data": {"psn_no": psn_no, "omsgid": body["msgid"], "oinfno": "2207"}})
@@ -199,8 +202,7 @@ def test_one_visit_settled_by_many_different_messages_settles_once(server: Serve
     psn_no, (mdtrt_id,), his = person_with_visits(server, 1)
 
     def settle(_: int) -> dict[str, Any]:
-        mine = HIS.__new__(HIS)
-        mine.client, mine.code, mine.sign_no = client_for(server), CLINIC, his.sign_no
+        mine = till(server, his)
         return mine.call("2207", mine.settle_data(psn_no, mdtrt_id, Decimal("100"), "11"))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -227,8 +229,7 @@ def test_postgresql_connections_stay_open_under_load(tmp_path: Path) -> None:
         his = HIS(client_for(running), CLINIC)
 
         def visits(_: int) -> int:
-            mine = HIS.__new__(HIS)
-            mine.client, mine.code, mine.sign_no = client_for(running), CLINIC, his.sign_no
+            mine = till(running, his)
             for _ in range(6):
                 mine.register(psn_no, D)
             return 6
