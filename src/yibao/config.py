@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,11 +19,11 @@ class Settings(BaseSettings):
     insuplc_admdvs: str = "330213"  # 奉化区 division code (INTERFACE.md [U])
     # threads running gateway transactions per worker process; default: 0 on SQLite (its writes queue on one
     # lock anyway, so each runs in the event loop itself, short and uninterrupted), 16 on PostgreSQL
-    gateway_threads: int | None = None
+    gateway_threads: int | None = Field(default=None, ge=0)
     # PostgreSQL connections each worker process keeps open; default: the gateway's threads and 8 more for the
     # pages and the API. Fewer than the threads that use them at once and the pool opens and closes a
     # connection (a new server process) for almost every transaction.
-    db_pool_size: int | None = None
+    db_pool_size: int | None = Field(default=None, ge=1)
     secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def on_sqlite(self) -> bool:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.test_calc import YIBAO
 
@@ -53,3 +54,21 @@ def test_two_workers_share_the_port_and_stop_on_sigterm(tmp_path: Path) -> None:
     with socket.socket() as sock:  # the port is free again: no worker left behind
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("YIBAO_DB_POOL_SIZE", "abc", "应为整数"),
+    ("YIBAO_DB_POOL_SIZE", "0", "应不小于 1"),
+    ("YIBAO_GATEWAY_THREADS", "-1", "应不小于 0"),
+])
+def test_an_unusable_setting_is_named_and_nothing_starts(tmp_path: Path, variable: str, value: str,
+                                                         says: str) -> None:
+    """A pool of 0 or below would silently mean 'no limit' to SQLAlchemy: refused at start, in one line."""
+    env = {**os.environ, "YIBAO_DATA_DIR": str(tmp_path / "data"), variable: value}
+    env.pop("YIBAO_DATABASE_URL", None)
+    done = subprocess.run([YIBAO, "serve", "--port", str(free_port())], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("错误：环境变量 " + variable) and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not (tmp_path / "data").exists()

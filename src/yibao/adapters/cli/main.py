@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -144,8 +145,20 @@ def calc(
 PROGRESS = Console(stderr=True)  # progress bars go to stderr; stdout carries only results
 
 
+_SETTING_SHOULD_BE = {"int_parsing": "应为整数", "bool_parsing": "应为 true 或 false", "path_type": "应为路径"}
+
+
 def _settings() -> Settings:
-    return Settings()
+    """The YIBAO_* settings; a value that cannot be used → one line naming the variable, exit 2."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "YIBAO_" + str(error["loc"][0]).upper()
+        bound = error.get("ctx", {})
+        should = (f"应不小于 {bound['ge']}" if "ge" in bound
+                  else _SETTING_SHOULD_BE.get(error["type"], f"不可用（{error['msg']}）"))
+        fail(f"环境变量 {name} 的值 {error['input']!r} {should}：请改正或删去它（删去则用默认值）后重试")
 
 
 @contextmanager
