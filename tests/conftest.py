@@ -13,7 +13,10 @@ from yibao.policy.chain import Accumulators, Claim, FeeLine, Insured, Settlement
 from yibao.policy.editions import Benefit, Editions, Level, packaged_editions
 
 REPO = Path(__file__).resolve().parents[1]
-CASES_DIR = Path(os.environ.get("YIBAO_CASES_DIR", REPO.parent / "shared" / "cases"))
+# The worked cases live in the repository; ../shared/cases (or YIBAO_CASES_DIR) is read when present, and a
+# case there that the repository lacks (or holds in another version) fails tests/cases.
+REPO_CASES_DIR = REPO / "tests" / "cases" / "worked"
+SHARED_CASES_DIR = Path(os.environ.get("YIBAO_CASES_DIR", REPO.parent / "shared" / "cases"))
 
 
 @pytest.fixture(scope="session")

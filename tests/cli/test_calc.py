@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CASES_DIR, REPO
+from tests.conftest import REPO, REPO_CASES_DIR
 
 YIBAO = shutil.which("yibao", path=str(Path(sys.executable).parent)) or "yibao"
 
@@ -20,7 +20,7 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 
 def test_calc_prints_the_result_json_of_a_case() -> None:
-    case = CASES_DIR / "07-assistance-recipient.json"
+    case = REPO_CASES_DIR / "07-assistance-recipient.json"
     done = run("calc", str(case))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

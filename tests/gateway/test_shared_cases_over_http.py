@@ -1,5 +1,5 @@
-"""Every ../shared/cases scenario driven through the gateway over HTTP reproduces the calculator's amounts
-and accumulators (issue 4 "Done when")."""
+"""Every worked case (tests/cases/worked, and ../shared/cases when present) driven through the gateway over HTTP
+reproduces the calculator's amounts and accumulators (issue 4 "Done when")."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from yibao.institutions.service import add_catalogue_item, register_institution,
 from yibao.kit.idcard import make_id_number
 from yibao.people.service import add_certificate, register_person
 from yibao.policy.chain import AMOUNT_FIELDS
-from yibao.settlement.service import read_accumulators
+from yibao.settlement.settle import read_accumulators
 
 INSTITUTION_BY_LEVEL = {"tertiary_a": "H33020000001", "tertiary_b": "H33021300001", "other": "H33021300002",
                         "community": "H33021300003", "tertiary_c": "H33021300099"}
