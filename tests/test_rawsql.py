@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from tests.registry.helpers import person
 from yibao import rawsql
+from yibao.accounts.models import JournalEntry, Posting
 from yibao.institutions.service import register_institution
-from yibao.settlement.models import Accumulator, JournalEntry, Posting, Visit
+from yibao.settlement.models import Accumulator, Visit
 
 VISITS = rawsql.Insert(Visit)
 VISIT = rawsql.select(Visit, where="mdtrt_id = ?")

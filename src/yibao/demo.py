@@ -33,8 +33,9 @@ from yibao.people.models import Certificate, Person
 from yibao.people.service import PSN_PREFIX, open_resident_account, register_person, reserve_numbers
 from yibao.people.towns import TOWNS
 from yibao.policy.editions import Editions
-from yibao.settlement import service as settlement
-from yibao.settlement.service import FeeIn
+from yibao.settlement.fees import FeeIn, upload_fees
+from yibao.settlement.settle import settle_visit
+from yibao.settlement.visits import discharge_visit, get_visit, open_visit
 from yibao.staff.models import StaffUser
 from yibao.staff.service import create_staff
 
@@ -340,12 +341,12 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
             fees = [fee for fee in fees if fee.med_list_codg.startswith("X")] or fees[:1]
         try:
             with session.begin_nested():
-                visit = settlement.open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
+                visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
                                               begntime=begin, cert_type="02", cert_no=None)
-                settlement.upload_fees(session, editions, visit, fees, msgid=None)
+                upload_fees(session, editions, visit, fees, msgid=None)
                 if end is not None:
-                    settlement.discharge_visit(settlement.get_visit(session, visit.mdtrt_id), end)
-                settlement.settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
+                    discharge_visit(get_visit(session, visit.mdtrt_id), end)
+                settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
                 settled += 1
         except DomainError:
             continue

@@ -3,6 +3,8 @@ Chinese message saying what to do; the doors map them (problem JSON, CLI exit 2,
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from yibao.kit.errors import DomainError
 
 
@@ -38,4 +40,18 @@ class Forbidden(DomainError):
     http_status = 403
 
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "Refused", "Unauthorized"]
+class Named:
+    """A named error of a domain (`NotInsured`, `VisitAlreadySettled` …): its stable `code`, the field it is
+    about and a Chinese `template` filled from keyword facts, which stay on the error for its callers and tests.
+    Mixed in before the kind of refusal it is: `class VisitAlreadySettled(Named, Conflict)`."""
+
+    template: ClassVar[str]
+    default_field: ClassVar[str | None] = None
+    defaults: ClassVar[dict[str, Any]] = {}  # facts a template may go without
+
+    def __init__(self, *, field: str | None = None, **facts: Any) -> None:
+        self.facts = facts
+        super().__init__(self.template.format(**(self.defaults | facts)), field=field or self.default_field)  # type: ignore[call-arg]
+
+
+__all__ = ["Conflict", "DomainError", "Forbidden", "InvalidInput", "Named", "NotFound", "Refused", "Unauthorized"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from yibao.accounts.models import JournalEntry, Posting
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.db import Base
 from yibao.enrollment.models import Enrollment
@@ -13,8 +14,6 @@ from yibao.settlement.models import (
     FeeDetail,
     GatewayMessage,
     GatewaySignIn,
-    JournalEntry,
-    Posting,
     Settlement,
     Visit,
 )

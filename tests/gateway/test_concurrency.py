@@ -27,12 +27,14 @@ from sqlalchemy.orm import Session
 from tests.cli.test_calc import YIBAO
 from tests.dbfixtures import BACKENDS, backend_url
 from tests.gateway.his import HIS, insured
+from yibao.accounts.ledger import ledger_balances, unbalanced_entries
+from yibao.accounts.models import JournalEntry
 from yibao.app import create_app
 from yibao.config import Settings
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import ensure_demo_institutions
-from yibao.settlement.models import JournalEntry, Settlement
-from yibao.settlement.service import ledger_balances, read_accumulators, unbalanced_entries
+from yibao.settlement.models import Settlement
+from yibao.settlement.settle import read_accumulators
 
 CLINIC = "H33021300003"
 D = "2022-06-15"

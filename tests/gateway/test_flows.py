@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import COMMUNITY, FIRST
 from tests.gateway.his import HIS, insured
-from yibao.settlement.models import JournalEntry, Settlement
-from yibao.settlement.service import ledger_balances, read_accumulators, unbalanced_entries
+from yibao.accounts.ledger import ledger_balances, unbalanced_entries
+from yibao.accounts.models import JournalEntry
+from yibao.settlement.models import Settlement
+from yibao.settlement.settle import read_accumulators
 
 D = "2022-06-15"
 

@@ -18,10 +18,12 @@ from tests.gateway.his import HIS, insured
 from tests.gateway.test_concurrency import CLINIC, D, Server, client_for
 from tests.registry.helpers import person
 from yibao import rawsql
+from yibao.accounts.ledger import ledger_balances, unbalanced_entries
+from yibao.accounts.models import JournalEntry
 from yibao.adapters.gateway import api
 from yibao.demo import ensure_demo_institutions
-from yibao.settlement.models import FeeDetail, GatewayMessage, JournalEntry, Settlement, Visit
-from yibao.settlement.service import ledger_balances, read_accumulators, unbalanced_entries
+from yibao.settlement.models import FeeDetail, GatewayMessage, Settlement, Visit
+from yibao.settlement.settle import read_accumulators
 
 
 @pytest.fixture

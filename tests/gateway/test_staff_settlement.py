@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from tests.dbfixtures import sign_in
 from tests.gateway.conftest import COMMUNITY
 from tests.gateway.his import HIS, insured
-from yibao.settlement.service import ledger_balances, read_accumulators, unbalanced_entries
+from yibao.accounts.ledger import ledger_balances, unbalanced_entries
+from yibao.settlement.settle import read_accumulators
 
 
 def test_institutions_and_agreement_status(client: TestClient, session: Session,

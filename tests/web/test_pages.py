@@ -255,7 +255,7 @@ def test_desk_settles_cancels_and_the_ledger_agrees(client: TestClient, session:
     assert client.get(f"/desk/settlements/{setl_id}/receipt.pdf").content.startswith(b"%PDF")
     cancelled = client.post(f"/desk/settlements/{setl_id}/cancel")
     assert "就诊中" in text(cancelled.text)
-    from yibao.settlement.service import ledger_balances, unbalanced_entries
+    from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 
     assert unbalanced_entries(session) == []
     assert all(amount == 0 for amount in ledger_balances(session).values())
@@ -348,7 +348,7 @@ def test_staff_cancel_a_manual_reimbursement_but_not_a_hospitals_settlement(clie
     setl_id = made.headers["location"].rsplit("/", 1)[1]
     cancelled = client.post(f"/console/settlements/{setl_id}/cancel")
     assert "结算撤销（冲减）" in text(cancelled.text) and setl_id in cancelled.text
-    from yibao.settlement.service import read_accumulators
+    from yibao.settlement.settle import read_accumulators
 
     assert read_accumulators(session, person.psn_no, YEAR).outpatient == 0
     desk = his("H33021300003")

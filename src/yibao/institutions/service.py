@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from yibao import rawsql
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
+from yibao.institutions.errors import InstitutionNotFound, InstitutionSuspended, InstitutionTerminated
 from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
 from yibao.kit.clock import now
 from yibao.staff.service import hash_password
@@ -62,7 +63,7 @@ def register_institution(
 def get_institution(session: Session, code: str) -> Institution:
     institution = session.get(Institution, code)
     if institution is None:
-        raise NotFound(f"没有编码为 {code} 的定点医药机构", field="fixmedins_code")
+        raise InstitutionNotFound(code=code)
     return institution
 
 
@@ -97,11 +98,10 @@ def set_agreement(session: Session, *, code: str, status: str, until: dt.date | 
 def check_designated(institution: Institution, day: dt.date) -> None:
     """Settlement is refused at a terminated institution, or a suspended one during its suspension."""
     if institution.agreement_status == "terminated":
-        raise Refused(f"{institution.name} 已解除医保定点服务协议，不能医保结算", field="fixmedins_code")
+        raise InstitutionTerminated(name=institution.name)
     if institution.agreement_status == "suspended" and (
             institution.suspended_until is None or day <= institution.suspended_until):
-        raise Refused(f"{institution.name} 医保结算暂停至 {institution.suspended_until}，期间不能医保结算",
-                      field="fixmedins_code")
+        raise InstitutionSuspended(name=institution.name, until=institution.suspended_until)
 
 
 def add_doctor(session: Session, *, dr_code: str, name: str, fixmedins_code: str) -> Doctor:

@@ -15,8 +15,9 @@ from yibao.deps import DbSession, EditionsDep, SettlementRead, SettlementWrite
 from yibao.kit.schema import In, MoneyIn, MoneyOut, Out
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import Benefit, Level
-from yibao.settlement import service
+from yibao.settlement.manual import manual_reimbursement
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.settle import get_settlement, settlements_of
 
 router = APIRouter(prefix="/api/settlements", tags=["结算 settlements"])
 
@@ -75,14 +76,14 @@ def _read(row: object) -> dict[str, object]:
 
 @router.get("", response_model=list[SettlementOut], summary="某人的结算记录")
 def settlements(psn_no: str, session: DbSession, user: SettlementRead) -> object:
-    return [_read(row) for row in service.settlements_of(session, psn_no)]
+    return [_read(row) for row in settlements_of(session, psn_no)]
 
 
 @router.post("/manual", response_model=SettlementOut, status_code=201, summary="零星报销")
 def manual(body: ManualIn, session: DbSession, editions: EditionsDep, user: SettlementWrite) -> object:
     lines = tuple(FeeLine(line.amount, ItemClass(line.item_class), line.selfpay_prop, line.overlimit)
                   for line in body.lines)
-    row = service.manual_reimbursement(session, editions, psn_no=body.psn_no, benefit=body.benefit,
+    row = manual_reimbursement(session, editions, psn_no=body.psn_no, benefit=body.benefit,
                                        service_date=body.service_date, level=body.level, region=body.region,
                                        lines=lines, place=body.place, actor=user.username)
     return _read(row)
@@ -90,7 +91,7 @@ def manual(body: ManualIn, session: DbSession, editions: EditionsDep, user: Sett
 
 @router.get("/{setl_id}", response_model=SettlementOut, summary="结算详情（含计算过程）")
 def settlement(setl_id: str, session: DbSession, user: SettlementRead) -> object:
-    return _read(service.get_settlement(session, setl_id))
+    return _read(get_settlement(session, setl_id))
 
 
 @router.get("/{setl_id}/receipt", response_class=HTMLResponse, summary="结算单（HTML）")

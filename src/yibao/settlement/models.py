@@ -5,11 +5,38 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.db import Base
+
+
+class VisitStatus(StrEnum):
+    """A visit's life: open → (inpatient: discharged →) settled; a settlement's cancellation opens it again;
+    a visit without fee lines can be cancelled."""
+
+    OPEN = "open"
+    DISCHARGED = "discharged"
+    SETTLED = "settled"
+    CANCELLED = "cancelled"
+
+
+class FeeStatus(StrEnum):
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class SettlementKind(StrEnum):
+    SETTLE = "settle"  # a hospital's or pharmacy's settlement (or its reinstatement)
+    CANCEL = "cancel"  # the negated copy that cancels one
+    MANUAL = "manual"  # 零星报销, paid to the person
+
+
+class SettlementStatus(StrEnum):
+    VALID = "valid"
+    CANCELLED = "cancelled"  # a cancel row is always valid
 
 
 class Visit(Base):
@@ -24,7 +51,7 @@ class Visit(Base):
     insutype: Mapped[str] = mapped_column(String(3))
     begntime: Mapped[dt.datetime]
     endtime: Mapped[dt.datetime | None]
-    status: Mapped[str] = mapped_column(String(20))  # open / discharged / settled / cancelled
+    status: Mapped[str] = mapped_column(String(20))  # VisitStatus
     ipt_otp_no: Mapped[str | None] = mapped_column(String(30))
     atddr_no: Mapped[str | None] = mapped_column(String(30))
     dr_name: Mapped[str | None] = mapped_column(String(50))
@@ -67,7 +94,7 @@ class FeeDetail(Base):
     bilg_dr_codg: Mapped[str | None] = mapped_column(String(30))
     bilg_dr_name: Mapped[str | None] = mapped_column(String(50))
     init_feedetl_sn: Mapped[str | None] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(20))  # active / deleted
+    status: Mapped[str] = mapped_column(String(20))  # FeeStatus
     setl_id: Mapped[str | None] = mapped_column(String(30))
     msgid: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime]
@@ -82,9 +109,9 @@ class Settlement(Base):
     setl_id: Mapped[str] = mapped_column(String(30), primary_key=True)
     mdtrt_id: Mapped[str | None] = mapped_column(String(30), index=True)
     fixmedins_code: Mapped[str | None] = mapped_column(String(20))
-    kind: Mapped[str] = mapped_column(String(10))  # settle / cancel / manual
+    kind: Mapped[str] = mapped_column(String(10))  # SettlementKind
     original_setl_id: Mapped[str | None] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(10))  # valid / cancelled (a cancel row is always valid)
+    status: Mapped[str] = mapped_column(String(10))  # SettlementStatus
     year: Mapped[int]
     edition: Mapped[str] = mapped_column(String(10))
     benefit: Mapped[str] = mapped_column(String(20))
@@ -137,28 +164,6 @@ class Accumulator(Base):
     special_disease: Mapped[Decimal]
     serious_illness_burden: Mapped[Decimal]
     assistance_selfpay: Mapped[Decimal]
-
-
-class JournalEntry(Base):
-    """A balanced double-entry journal entry for one fund movement (ARCHITECTURE.md convention 5)."""
-
-    __tablename__ = "journal_entries"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    psn_no: Mapped[str | None] = mapped_column(String(20), index=True)
-    setl_id: Mapped[str | None] = mapped_column(String(30), index=True)
-    memo: Mapped[str] = mapped_column(String(200))
-    reverses_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    created_at: Mapped[dt.datetime]
-
-
-class Posting(Base):
-    __tablename__ = "postings"
-
-    entry_id: Mapped[str] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
-    line: Mapped[int] = mapped_column(primary_key=True)
-    account: Mapped[str] = mapped_column(String(40), index=True)
-    amount: Mapped[Decimal]  # debit positive, credit negative; an entry's postings sum to zero
 
 
 class GatewayMessage(Base):

@@ -20,19 +20,18 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
+from yibao.glossary import AMOUNT_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS
 from yibao.institutions.models import Institution
 from yibao.kit.money import fmt
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.settlement.models import Settlement
-from yibao.settlement.service import MED_TYPE_LABELS, get_settlement
+from yibao.settlement.settle import get_settlement
 
 log = logging.getLogger("yibao.receipt")
-ROWS = (("medfee_sumamt", "医疗费总额"), ("fulamt_ownpay_amt", "全自费（丙类）"), ("overlmt_selfpay", "超限价自费"),
-        ("preselfpay_amt", "乙类先行自付"), ("inscp_scp_amt", "政策范围内费用"), ("act_pay_dedc", "起付线（个人负担）"),
-        ("hifp_pay", "统筹基金支付"), ("hifmi_pay", "大病保险支付"), ("maf_pay", "医疗救助支付"),
-        ("fund_pay_sumamt", "基金支付合计"), ("psn_part_amt", "个人负担合计"), ("psn_cash_pay", "其中现金支付"))
-KIND_LABELS = {"settle": "医保结算", "cancel": "结算撤销（冲减）", "manual": "零星报销"}
+ROWS = tuple((key, AMOUNT_LABELS[key]) for key in (
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
+    "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "psn_cash_pay"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,7 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
     person = session.get(Person, row.psn_no)
     assert person is not None
     place = session.get(Institution, row.fixmedins_code) if row.fixmedins_code else None
-    title = f"奉化区城乡居民基本医疗保险{KIND_LABELS.get(row.kind, '结算')}单"
+    title = f"奉化区城乡居民基本医疗保险{SETTLEMENT_KIND_LABELS.get(row.kind, '结算')}单"
     subtitle = (f"{MED_TYPE_LABELS.get(row.med_type, row.med_type)} · {BENEFIT_LABELS[Benefit(row.benefit)]} · "
                 f"{LEVEL_LABELS[Level(row.level)]} · {row.edition} 年度政策")
     return Receipt(row, person.name, mask(person.certno), place.name if place else "（零星报销）",

@@ -8,7 +8,6 @@ with a used msgid is refused.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from yibao import rawsql
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
-from yibao.adapters.gateway.transactions import HANDLERS, NAMES, RAWSQL_ONLY, WRITES, Context
+from yibao.adapters.gateway.transactions import TRANSACTIONS, Context
 from yibao.db import session_scope
 from yibao.errors import Unauthorized
 from yibao.institutions.models import Institution
@@ -120,40 +119,42 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
     try:
         env = Fields(envelope, "")
         infno = env.req("infno", max_len=4)
-        if infno not in HANDLERS:
+        if infno not in TRANSACTIONS:
             raise GatewayInputError(f"不支持的交易编号 infno={infno}", field="infno")
+        tx = TRANSACTIONS[infno]
         code = env.req("fixmedins_code", max_len=20)
         msgid = env.req("msgid", max_len=40)
         check_msgid(msgid, code)
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))
-        with session_scope(units(infno in WRITES or infno == "9001", infno in RAWSQL_ONLY)) as session:
+        with session_scope(units(tx.takes_writer, tx.repository_only)) as session:
             institution = institution_record(session, code)
             if institution is None:
                 raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
             if infno != "9001":
                 check_sign_no(session, institution, env.text("sign_no", required=False, max_len=40))
-            if infno in WRITES:
+            if tx.writes:
                 stored = replay(session, msgid, digest)
                 if stored is not None:
                     return stored
             ctx = Context(session, app.state.editions, institution, msgid, infno, data,
                           env.text("opter", required=False) or "", env.text("cainfo", required=False, max_len=200),
                           admdvs)
-            output, undo = HANDLERS[infno](ctx)
+            output, undo = tx.handler(ctx)
             answer = dumps(response(output, admdvs=admdvs, moment=now()))
-            if infno in WRITES:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
+            if tx.writes:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
                 _MESSAGES.row(session, (msgid, code, infno, digest, answer,
-                                        json.dumps(undo or {}, ensure_ascii=False), None, now()))
+                                        undo.to_json() if undo else "{}", None, now()))
             session.flush()
             return answer
     except DomainError as exc:
-        if isinstance(envelope, dict) and envelope.get("infno") in WRITES:
+        called = TRANSACTIONS.get(str(envelope.get("infno"))) if isinstance(envelope, dict) else None
+        if called is not None and called.writes:
             twin = concurrent_twin(units, envelope)  # an identical request committed meanwhile?
             if twin is not None:
                 return twin
-        return failure(f"{NAMES.get(str(envelope.get('infno')), '交易')}失败：{exc.message}"
-                       if isinstance(envelope, dict) else exc.message, admdvs)
+        prefix = f"{called.name}失败：" if called else "交易失败：" if isinstance(envelope, dict) else ""
+        return failure(f"{prefix}{exc.message}（错误代码：{exc.code}）", admdvs)
     except IntegrityError:
         twin = concurrent_twin(units, envelope)
         if twin is None and retry:  # a unique clash that is not a twin (e.g. a generated id): try once more
@@ -187,7 +188,8 @@ async def answer(app: FastAPI, body: bytes) -> str:
     # SQLite: one writer at a time anyway, so each transaction runs in the event loop itself, short and
     # uninterrupted; a write first waits for the database's writer lock without blocking the loop.
     envelope = parse(body)
-    writes = isinstance(envelope, dict) and (envelope.get("infno") in WRITES or envelope.get("infno") == "9001")
+    called = TRANSACTIONS.get(str(envelope.get("infno"))) if isinstance(envelope, dict) else None
+    writes = called is not None and called.takes_writer
     writer = app.state.writer_lock
     if writer is None:  # sessions given from outside (the tests' one transaction)
         return dispatch(app, body, envelope=envelope)

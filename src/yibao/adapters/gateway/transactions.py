@@ -1,5 +1,9 @@
 """The transactions yibao serves (INTERFACE.md), each a small handler: read the fields, call the service,
-format the output. Writing handlers also return an undo record that reversal (2601) applies."""
+format the output. A writing handler also returns the typed record of what reversal (2601) must undo.
+
+`TRANSACTIONS` is the registry: one `Transaction` per infno, saying its name, whether it writes, and whether it
+is made only of repository statements (so that on SQLite it may run without a Session, `rawsql.RawUnit`).
+"""
 
 from __future__ import annotations
 
@@ -11,21 +15,52 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
+from yibao.adapters.gateway.undo import (
+    CancelSettlement,
+    ReinstateSettlement,
+    RestoreDischarge,
+    RestoreFees,
+    RestoreVisitInfo,
+    RestoreVisitStatus,
+    Reverser,
+    RevokeFiling,
+    Undo,
+    undo_from_json,
+)
 from yibao.enrollment.service import enrollments_of
 from yibao.errors import Conflict, NotFound, Refused, Unauthorized
-from yibao.filings.service import file_special_disease, revoke_special_disease
+from yibao.filings.service import file_special_disease
+from yibao.glossary import ACCUMULATOR_LABELS, CHRGITM_LV, FUNDS, INSUTYPE, MedType
 from yibao.institutions.models import Institution
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
 from yibao.people.models import Person
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
-from yibao.settlement import service
-from yibao.settlement.models import FeeDetail, GatewayMessage, GatewaySignIn, Settlement, Visit
+from yibao.settlement.fees import FeeIn, delete_fees, lines_of_batch, upload_fees
+from yibao.settlement.models import FeeStatus, GatewayMessage, GatewaySignIn, Settlement, Visit, VisitStatus
+from yibao.settlement.settle import (
+    SETLINFO_MONEY,
+    cancel_settlement,
+    get_settlement,
+    institution_totals,
+    presettle,
+    read_accumulators,
+    settle_visit,
+)
+from yibao.settlement.visits import (
+    cancel_visit,
+    change_visit_info,
+    discharge_visit,
+    get_visit,
+    is_inpatient,
+    open_visit,
+    undo_discharge,
+    visit_record,
+)
 from yibao.staff.service import verify_password
 
 
@@ -41,28 +76,39 @@ class Context:
     cainfo: str | None
     admdvs: str
 
-
-Handler = Callable[[Context], tuple[Any, dict[str, Any] | None]]
-HANDLERS: dict[str, Handler] = {}
-WRITES: set[str] = set()
-NAMES: dict[str, str] = {}
-RAWSQL_ONLY: set[str] = set()  # transactions made only of yibao.rawsql statements (may run without a Session)
+    @property
+    def actor(self) -> str:
+        return f"{self.institution.fixmedins_code}:{self.opter}"
 
 
-def transaction(infno: str, name: str, *, writes: bool, rawsql_only: bool = False) -> Callable[[Handler], Handler]:
+Handler = Callable[[Context], tuple[Any, Undo | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    infno: str
+    name: str
+    writes: bool
+    handler: Handler
+    repository_only: bool  # only repository statements: on SQLite it may run without a Session (RawUnit)
+
+    @property
+    def takes_writer(self) -> bool:
+        """Writes, or signs in (9001 records its sign-in): needs the database's writer."""
+        return self.writes or self.infno == "9001"
+
+
+TRANSACTIONS: dict[str, Transaction] = {}
+
+
+def transaction(infno: str, name: str, *, writes: bool, repository_only: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        HANDLERS[infno] = handler
-        NAMES[infno] = name
-        if writes:
-            WRITES.add(infno)
-        if rawsql_only:
-            RAWSQL_ONLY.add(infno)
+        TRANSACTIONS[infno] = Transaction(infno, name, writes, handler, repository_only)
         return handler
 
     return register
 
 
-FUND_NAMES = {"390100": "城乡居民基本医疗保险基金", "390200": "城乡居民大病保险资金", "610100": "医疗救助基金"}
 CERT_TYPES = ("01", "02", "03")
 
 
@@ -120,7 +166,7 @@ def person_base(person: Person, day: dt.date) -> dict[str, Any]:
     }
 
 
-@transaction("1101", "人员信息获取", writes=False, rawsql_only=True)
+@transaction("1101", "人员信息获取", writes=False, repository_only=True)
 def person_info(ctx: Context) -> tuple[Any, None]:
     person = find_person(ctx.session, ctx.input.child("data"))
     today = now().date()
@@ -132,7 +178,7 @@ def person_info(ctx: Context) -> tuple[Any, None]:
         insuinfo.append(
             {
                 "balc": Decimal("0.00"),
-                "insutype": "390",
+                "insutype": INSUTYPE,
                 "psn_type": edition.categories[enrollment.category].psn_type,
                 "psn_insu_stas": "1" if enrollment.status == "active" else "0",
                 "psn_insu_date": enrollment.benefit_start.isoformat(),
@@ -161,7 +207,7 @@ def person_info(ctx: Context) -> tuple[Any, None]:
 def own_visit(ctx: Context, data: Fields, *, to_change: bool = False) -> Visit:
     """The institution's own visit named by the input: the ORM object when the handler changes it, else a
     read-only record."""
-    find = service.get_visit if to_change else service.visit_record
+    find = get_visit if to_change else visit_record
     return find(
         ctx.session,
         data.req("mdtrt_id", max_len=30),
@@ -172,10 +218,10 @@ def own_visit(ctx: Context, data: Fields, *, to_change: bool = False) -> Visit:
 
 def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
     psn_no = data.req("psn_no", max_len=20)
-    insutype = data.text("insutype", required=False) or "390"
-    if insutype != "390":
+    insutype = data.text("insutype", required=False) or INSUTYPE
+    if insutype != INSUTYPE:
         raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field="input.data.insutype")
-    return service.open_visit(
+    return open_visit(
         ctx.session,
         ctx.editions,
         institution=ctx.institution,
@@ -194,112 +240,90 @@ def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
     )
 
 
-@transaction("2201", "门诊挂号", writes=True, rawsql_only=True)
-def outpatient_register(ctx: Context) -> tuple[Any, dict[str, Any]]:
+@transaction("2201", "门诊挂号", writes=True, repository_only=True)
+def outpatient_register(ctx: Context) -> tuple[Any, Undo]:
     data = ctx.input.child("data")
-    med_type = "41" if ctx.institution.kind == "pharmacy" else "11"
+    med_type = MedType.PHARMACY if ctx.institution.kind == "pharmacy" else MedType.OUTPATIENT
     visit = _open(ctx, data, med_type, "ipt_otp_no")
-    return {"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_otp_no": visit.ipt_otp_no}}, {
-        "visit_status": [visit.mdtrt_id, "cancelled"]
-    }
+    return ({"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_otp_no": visit.ipt_otp_no}},
+            RestoreVisitStatus(visit.mdtrt_id, VisitStatus.CANCELLED))
 
 
 @transaction("2401", "入院办理", writes=True)
-def admission(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def admission(ctx: Context) -> tuple[Any, Undo]:
     data = ctx.input.child("mdtrtinfo")
-    med_type = data.text("med_type", required=False) or "21"
-    if med_type != "21":
+    med_type = data.text("med_type", required=False) or MedType.INPATIENT
+    if med_type != MedType.INPATIENT:
         raise GatewayInputError("入院办理的医疗类别 med_type 应为 21（普通住院）", field="input.mdtrtinfo.med_type")
-    visit = _open(ctx, data, "21", "ipt_no")
-    return {"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_no": visit.ipt_otp_no}}, {
-        "visit_status": [visit.mdtrt_id, "cancelled"]
-    }
+    visit = _open(ctx, data, MedType.INPATIENT, "ipt_no")
+    return ({"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_no": visit.ipt_otp_no}},
+            RestoreVisitStatus(visit.mdtrt_id, VisitStatus.CANCELLED))
 
 
-def _cancel_visit(ctx: Context, data: Fields, inpatient: bool) -> tuple[Any, dict[str, Any]]:
+def _cancel_visit(ctx: Context, data: Fields, inpatient: bool) -> tuple[Any, Undo]:
     visit = own_visit(ctx, data, to_change=True)
-    if (visit.med_type == "21") != inpatient:
+    if is_inpatient(visit) != inpatient:
         raise GatewayInputError(
             f"就诊 {visit.mdtrt_id} 不是{'住院' if inpatient else '门诊'}就诊", field="input.data.mdtrt_id"
         )
-    if visit.status == "settled":
-        raise Conflict("已结算的就诊须先撤销结算", field="input.data.mdtrt_id")
-    if visit.status == "cancelled":
-        raise Conflict("该就诊已撤销", field="input.data.mdtrt_id")
-    active = ctx.session.scalar(
-        select(FeeDetail.feedetl_sn).where(FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == "active").limit(1)
-    )
-    if active is not None:
-        raise Conflict("就诊仍有费用明细，须先删除费用明细", field="input.data.mdtrt_id")
-    previous = visit.status
-    visit.status = "cancelled"
-    return {}, {"visit_status": [visit.mdtrt_id, previous]}
+    previous = cancel_visit(ctx.session, visit)
+    return {}, RestoreVisitStatus(visit.mdtrt_id, previous)
 
 
 @transaction("2202", "门诊挂号撤销", writes=True)
-def outpatient_unregister(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def outpatient_unregister(ctx: Context) -> tuple[Any, Undo]:
     return _cancel_visit(ctx, ctx.input.child("data"), inpatient=False)
 
 
 @transaction("2404", "入院撤销", writes=True)
-def admission_cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def admission_cancel(ctx: Context) -> tuple[Any, Undo]:
     return _cancel_visit(ctx, ctx.input.child("data"), inpatient=True)
 
 
 @transaction("2203", "门诊就诊信息上传", writes=True)
-def outpatient_info(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def outpatient_info(ctx: Context) -> tuple[Any, Undo]:
     info = ctx.input.child("mdtrtinfo")
     visit = own_visit(ctx, info, to_change=True)
-    if visit.status != "open":
-        raise Conflict(
-            f"就诊 {visit.mdtrt_id} 状态为 {visit.status}，不能修改就诊信息", field="input.mdtrtinfo.mdtrt_id"
-        )
-    med_type = info.req("med_type", choices=("11", "12", "13", "14", "41"))
-    undo = {"visit_info": [visit.mdtrt_id, visit.med_type, visit.dise_codg, visit.dise_name]}
-    if med_type == "14":
-        standing = service.standing_on(ctx.session, ctx.editions, visit.psn_no, visit.begntime.date())
-        service.check_benefit(standing, service.BENEFIT_BY_MED_TYPE["14"])
-    visit.med_type = med_type
-    visit.dise_codg = info.text("dise_codg", required=False) or visit.dise_codg
-    visit.dise_name = info.text("dise_name", required=False) or visit.dise_name
+    undo = RestoreVisitInfo(visit.mdtrt_id, visit.med_type, visit.dise_codg, visit.dise_name)
+    change_visit_info(ctx.session, ctx.editions, visit,
+                      med_type=info.req("med_type", choices=("11", "12", "13", "14", "41")),
+                      dise_codg=info.text("dise_codg", required=False),
+                      dise_name=info.text("dise_name", required=False))
     return {}, undo
 
 
 @transaction("2402", "出院办理", writes=True)
-def discharge(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def discharge(ctx: Context) -> tuple[Any, Undo]:
     info = ctx.input.child("dscginfo")
     visit = own_visit(ctx, info, to_change=True)
-    service.discharge_visit(visit, info.req_time("endtime"), dscg_way=info.text("dscg_way", required=False))
-    return {}, {"discharge": [visit.mdtrt_id, None]}
+    discharge_visit(visit, info.req_time("endtime"), dscg_way=info.text("dscg_way", required=False))
+    return {}, RestoreDischarge(visit.mdtrt_id, None)
 
 
 @transaction("2405", "出院撤销", writes=True)
-def discharge_cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def discharge_cancel(ctx: Context) -> tuple[Any, Undo]:
     visit = own_visit(ctx, ctx.input.child("data"), to_change=True)
-    if visit.status != "discharged":
-        raise Conflict(f"就诊 {visit.mdtrt_id} 不是已出院未结算状态", field="input.data.mdtrt_id")
-    undo = {"discharge": [visit.mdtrt_id, visit.endtime.isoformat() if visit.endtime else None]}
-    visit.endtime, visit.status = None, "open"
-    return {}, undo
+    endtime = undo_discharge(visit)
+    return {}, RestoreDischarge(visit.mdtrt_id, endtime.isoformat())
 
 
 # ---------------------------------------------------------------------------------------------------
 # Fee lines: 2204/2205 outpatient, 2301/2302 inpatient
 
 
-def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
+def _upload(ctx: Context, inpatient: bool) -> tuple[Any, Undo]:
     items = ctx.input.items("feedetail")
     ids = {(item.req("mdtrt_id", max_len=30), item.req("psn_no", max_len=20)) for item in items}
     if len(ids) != 1:
         raise GatewayInputError("一次上传的费用明细须属于同一就诊", field="input.feedetail")
     mdtrt_id, psn_no = ids.pop()
-    visit = service.visit_record(ctx.session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
-    if (visit.med_type == "21") != inpatient:
+    visit = visit_record(ctx.session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
+    if is_inpatient(visit) != inpatient:
         raise GatewayInputError(
-            f"就诊 {mdtrt_id} 应使用{'2301' if visit.med_type == '21' else '2204'}上传费用", field="input.feedetail"
+            f"就诊 {mdtrt_id} 应使用{'2301' if is_inpatient(visit) else '2204'}上传费用", field="input.feedetail"
         )
     fees = [
-        service.FeeIn(
+        FeeIn(
             feedetl_sn=item.req("feedetl_sn", max_len=30),
             fee_ocur_time=item.req_time("fee_ocur_time"),
             med_list_codg=item.req("med_list_codg", max_len=50),
@@ -315,7 +339,7 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
         )
         for item in items
     ]
-    rows = service.upload_fees(ctx.session, ctx.editions, visit, fees, msgid=ctx.msgid)
+    rows = upload_fees(ctx.session, ctx.editions, visit, fees, msgid=ctx.msgid)
     result = [
         {
             "feedetl_sn": r.feedetl_sn,
@@ -328,56 +352,48 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, dict[str, Any]]:
             "overlmt_amt": money_out(r.overlmt_amt),
             "preselfpay_amt": money_out(r.preselfpay_amt),
             "inscp_scp_amt": money_out(r.inscp_scp_amt),
-            "chrgitm_lv": {"A": "01", "B": "02", "C": "03"}[r.item_class],
+            "chrgitm_lv": CHRGITM_LV[r.item_class],
             "med_chrgitm_type": None,
             "lmt_used_flag": "0",
         }
         for r in rows
     ]
-    return {"result": result}, {"fees": [visit.psn_no, mdtrt_id, [r.feedetl_sn for r in rows], "deleted"]}
+    return {"result": result}, RestoreFees(visit.psn_no, mdtrt_id, [r.feedetl_sn for r in rows], FeeStatus.DELETED)
 
 
-@transaction("2204", "门诊费用明细上传", writes=True, rawsql_only=True)
-def outpatient_fees(ctx: Context) -> tuple[Any, dict[str, Any]]:
+@transaction("2204", "门诊费用明细上传", writes=True, repository_only=True)
+def outpatient_fees(ctx: Context) -> tuple[Any, Undo]:
     return _upload(ctx, inpatient=False)
 
 
-@transaction("2301", "住院费用明细上传", writes=True, rawsql_only=True)
-def inpatient_fees(ctx: Context) -> tuple[Any, dict[str, Any]]:
+@transaction("2301", "住院费用明细上传", writes=True, repository_only=True)
+def inpatient_fees(ctx: Context) -> tuple[Any, Undo]:
     return _upload(ctx, inpatient=True)
 
 
-def _delete(ctx: Context, selector: str) -> tuple[Any, dict[str, Any]]:
+def _delete(ctx: Context, selector: str) -> tuple[Any, Undo]:
     data = ctx.input.child("data")
     visit = own_visit(ctx, data)
     chosen = data.text(selector, required=False)
     wanted = None
     if chosen and chosen != "0000":
         if selector == "chrg_bchno":
-            wanted = list(
-                ctx.session.scalars(
-                    select(FeeDetail.feedetl_sn).where(
-                        FeeDetail.mdtrt_id == visit.mdtrt_id,
-                        FeeDetail.chrg_bchno == chosen,
-                        FeeDetail.status == "active",
-                    )
-                )
-            )
+            wanted = lines_of_batch(ctx.session, visit, chosen)
             if not wanted:
                 raise NotFound(f"收费批次 {chosen} 没有未结算的费用明细", field="input.data.chrg_bchno")
         else:
             wanted = [chosen]
-    deleted = service.delete_fees(ctx.session, visit, wanted)
-    return {}, {"fees": [visit.psn_no, visit.mdtrt_id, deleted, "active"]}
+    deleted = delete_fees(ctx.session, visit, wanted)
+    return {}, RestoreFees(visit.psn_no, visit.mdtrt_id, deleted, FeeStatus.ACTIVE)
 
 
 @transaction("2205", "门诊费用明细撤销", writes=True)
-def outpatient_fees_delete(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def outpatient_fees_delete(ctx: Context) -> tuple[Any, Undo]:
     return _delete(ctx, "chrg_bchno")
 
 
 @transaction("2302", "住院费用明细撤销", writes=True)
-def inpatient_fees_delete(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def inpatient_fees_delete(ctx: Context) -> tuple[Any, Undo]:
     return _delete(ctx, "feedetl_sn")
 
 
@@ -395,7 +411,7 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
         "mdtrt_id": row.mdtrt_id,
         "setl_id": row.setl_id or None,
         **person_base(person, row.service_date),
-        "insutype": "390",
+        "insutype": INSUTYPE,
         "psn_type": None,
         "setl_time": row.setl_time.strftime("%Y-%m-%d %H:%M:%S"),
         "mdtrt_cert_type": visit.mdtrt_cert_type if visit else None,
@@ -410,26 +426,22 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
         "medins_setl_id": row.msgid,
         "clr_optins": admdvs,
         "clr_way": "1",
-        "clr_type": "21" if row.med_type == "21" else "11",
+        "clr_type": "21" if row.med_type == MedType.INPATIENT else "11",
     }
-    for name in service.SETLINFO_MONEY:
+    for name in SETLINFO_MONEY:
         info[name] = money_out(getattr(row, name))
     return info
-
-
-FUND_STAGES = (("hifp_pay", "390100", ("basic_fund",)), ("hifmi_pay", "390200", ("serious_illness",)),
-               ("maf_pay", "610100", ("assistance_ordinary", "assistance_relief")))
 
 
 def setldetail(row: Settlement) -> list[dict[str, Any]]:
     """One line per fund, with setl_proc_info explaining how the trace computed it."""
     steps = {step["stage"]: step for step in json.loads(row.trace)}
     detail = []
-    for field, fund, stages in FUND_STAGES:
-        explained = "；".join(steps[stage]["explanation"] for stage in stages if stage in steps)
-        detail.append({"fund_pay_type": fund, "inscp_scp_amt": money_out(row.inscp_scp_amt), "crt_payb_lmt_amt": None,
-                       "fund_payamt": money_out(getattr(row, field)), "fund_pay_type_name": FUND_NAMES[fund],
-                       "setl_proc_info": explained or "本次不适用"})
+    for fund in FUNDS:
+        explained = "；".join(steps[stage]["explanation"] for stage in fund.stages if stage in steps)
+        detail.append({"fund_pay_type": fund.code, "inscp_scp_amt": money_out(row.inscp_scp_amt),
+                       "crt_payb_lmt_amt": None, "fund_payamt": money_out(getattr(row, fund.amount_field)),
+                       "fund_pay_type_name": fund.name, "setl_proc_info": explained or "本次不适用"})
     return detail
 
 
@@ -458,7 +470,7 @@ def _check_echo(data: Fields, row: Settlement) -> None:
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
     data, visit = _settle_input(ctx)
-    row = service.presettle(ctx.session, ctx.editions, visit, institution=ctx.institution)
+    row = presettle(ctx.session, ctx.editions, visit, institution=ctx.institution)
     sent = data.money("medfee_sumamt", required=False)
     if sent is not None and sent != row.medfee_sumamt:
         raise GatewayInputError(
@@ -467,42 +479,26 @@ def _presettle(ctx: Context) -> tuple[Any, None]:
     return {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)}, None
 
 
-def _settle(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def _settle(ctx: Context) -> tuple[Any, Undo]:
     data, visit = _settle_input(ctx)
-    row = service.settle_visit(
-        ctx.session,
-        ctx.editions,
-        visit,
-        expected_total=data.money("medfee_sumamt"),
-        msgid=ctx.msgid,
-        actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}",
-        institution=ctx.institution,
-    )
+    row = settle_visit(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"), msgid=ctx.msgid,
+                       actor=ctx.actor, institution=ctx.institution)
     _check_echo(data, row)
-    return (
-        {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
-        {"cancel_settlement": row.setl_id},
-    )
+    return ({"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
+            CancelSettlement(row.setl_id))
 
 
-def _cancel(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def _cancel(ctx: Context) -> tuple[Any, Undo]:
     data = ctx.input.child("data")
     visit = own_visit(ctx, data)
     setl_id = data.req("setl_id", max_len=30)
-    original = service.get_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code)
+    original = get_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code)
     if original.mdtrt_id != visit.mdtrt_id:
         raise GatewayInputError(f"结算 {setl_id} 不属于就诊 {visit.mdtrt_id}", field="input.data.setl_id")
-    row = service.cancel_settlement(
-        ctx.session,
-        setl_id,
-        institution=ctx.institution.fixmedins_code,
-        msgid=ctx.msgid,
-        actor=f"{ctx.institution.fixmedins_code}:{ctx.opter}",
-    )
-    return (
-        {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
-        {"reinstate_settlement": setl_id},
-    )
+    row = cancel_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code, msgid=ctx.msgid,
+                            actor=ctx.actor)
+    return ({"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
+            ReinstateSettlement(setl_id))
 
 
 for _infno, _name, _handler, _writes in (
@@ -513,7 +509,7 @@ for _infno, _name, _handler, _writes in (
     ("2304", "住院结算", _settle, True),
     ("2305", "住院结算撤销", _cancel, True),
 ):
-    transaction(_infno, _name, writes=_writes, rawsql_only=_infno not in ("2208", "2305"))(_handler)
+    transaction(_infno, _name, writes=_writes, repository_only=_infno not in ("2208", "2305"))(_handler)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -521,7 +517,7 @@ for _infno, _name, _handler, _writes in (
 
 
 @transaction("2503", "人员慢特病备案", writes=True)
-def special_disease_filing(ctx: Context) -> tuple[Any, dict[str, Any]]:
+def special_disease_filing(ctx: Context) -> tuple[Any, Undo]:
     data = ctx.input.child("data")
     filing = file_special_disease(
         ctx.session,
@@ -533,16 +529,7 @@ def special_disease_filing(ctx: Context) -> tuple[Any, dict[str, Any]]:
         enddate=data.date("enddate", required=False),
         diag_dr_code=data.text("diag_dr_codg", required=False),
     )
-    return {"result": {"trt_dcla_detl_sn": filing.id}}, {"revoke_filing": [filing.psn_no, filing.id]}
-
-
-CUM_NAMES = {
-    "outpatient": "普通门诊政策范围内费用累计",
-    "inpatient": "住院政策范围内费用累计",
-    "special_disease": "门诊特病政策范围内费用累计",
-    "serious_illness_burden": "大病保险个人负担累计",
-    "assistance_selfpay": "医疗救助后个人自付累计",
-}
+    return {"result": {"trt_dcla_detl_sn": filing.id}}, RevokeFiling(filing.psn_no, filing.id)
 
 
 @transaction("5206", "人员累计信息查询", writes=False)
@@ -552,14 +539,14 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
     get_person(ctx.session, psn_no)
     month = data.text("cum_ym", required=False)
     year = int(month[:4]) if month and month[:4].isdigit() else now().year
-    totals = service.read_accumulators(ctx.session, psn_no, year).as_dict()
+    totals = read_accumulators(ctx.session, psn_no, year).as_dict()
     return {
         "cuminfo": [
             {
-                "insutype": "390",
+                "insutype": INSUTYPE,
                 "year": year,
                 "cum_type_code": code,
-                "cum_type_name": CUM_NAMES[code],
+                "cum_type_name": ACCUMULATOR_LABELS[code],
                 "cum": money_out(value),
             }
             for code, value in totals.items()
@@ -571,7 +558,7 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
 def reconcile(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     begin, end = data.req_date("stmt_begndate"), data.req_date("stmt_enddate")
-    count, medfee, fund, acct = service.institution_totals(ctx.session, ctx.institution.fixmedins_code, begin, end)
+    count, medfee, fund, acct = institution_totals(ctx.session, ctx.institution.fixmedins_code, begin, end)
     theirs = (
         int(data.number("fixmedins_setl_cnt", places=0) or 0),
         data.money("medfee_sumamt"),
@@ -613,54 +600,9 @@ def reversal(ctx: Context) -> tuple[Any, None]:
         raise Conflict(f"原交易 {omsgid} 已由 {original.reversed_by} 冲正", field="input.data.omsgid")
     if original.infno == "2601":
         raise Refused("冲正交易本身不能再冲正", field="input.data.oinfno")
-    undo = json.loads(original.undo or "{}")
-    apply_undo(ctx, undo, psn_no)
+    undo = undo_from_json(original.undo)
+    if undo is not None:
+        undo.apply(Reverser(ctx.session, ctx.editions, ctx.institution.fixmedins_code, psn_no, ctx.msgid, ctx.actor))
+        ctx.session.flush()
     original.reversed_by = ctx.msgid
     return {"result": {"omsgid": omsgid, "rslt": "冲正成功"}}, None
-
-
-def apply_undo(ctx: Context, undo: dict[str, Any], psn_no: str) -> None:
-    session = ctx.session
-    actor = f"{ctx.institution.fixmedins_code}:{ctx.opter}"
-    if "cancel_settlement" in undo:
-        row = service.get_settlement(session, undo["cancel_settlement"])
-        if row.psn_no != psn_no:
-            raise GatewayInputError("psn_no 与原交易不一致", field="input.data.psn_no")
-        if row.status == "valid":
-            service.cancel_settlement(
-                session, row.setl_id, institution=ctx.institution.fixmedins_code, msgid=ctx.msgid, actor=actor
-            )
-    elif "reinstate_settlement" in undo:
-        service.reinstate_settlement(session, ctx.editions, undo["reinstate_settlement"], msgid=ctx.msgid, actor=actor)
-    elif "fees" in undo:
-        owner, mdtrt_id, sns, status = undo["fees"]
-        visit = service.get_visit(session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
-        if visit.status == "settled":
-            raise Conflict("就诊已结算，须先撤销结算再冲正费用交易", field="input.data.omsgid")
-        for line in session.scalars(
-            select(FeeDetail).where(
-                FeeDetail.psn_no == owner, FeeDetail.mdtrt_id == mdtrt_id, FeeDetail.feedetl_sn.in_(sns)
-            )
-        ):
-            line.status = status
-    elif "visit_status" in undo:
-        mdtrt_id, status = undo["visit_status"]
-        visit = service.get_visit(session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
-        if visit.status == "settled":
-            raise Conflict("就诊已结算，须先撤销结算再冲正", field="input.data.omsgid")
-        visit.status = status
-    elif "visit_info" in undo:
-        mdtrt_id, med_type, dise_codg, dise_name = undo["visit_info"]
-        visit = service.get_visit(session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
-        visit.med_type, visit.dise_codg, visit.dise_name = med_type, dise_codg, dise_name
-    elif "discharge" in undo:
-        mdtrt_id, endtime = undo["discharge"]
-        visit = service.get_visit(session, mdtrt_id, institution=ctx.institution.fixmedins_code, psn_no=psn_no)
-        if visit.status == "settled":
-            raise Conflict("就诊已结算，须先撤销结算再冲正", field="input.data.omsgid")
-        visit.endtime = dt.datetime.fromisoformat(endtime) if endtime else None
-        visit.status = "discharged" if endtime else "open"
-    elif "revoke_filing" in undo:
-        owner, filing_id = undo["revoke_filing"]
-        revoke_special_disease(session, owner, filing_id)
-    session.flush()

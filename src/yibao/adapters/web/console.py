@@ -27,12 +27,13 @@ from yibao.deps import DbSession, EditionsDep, check_permission
 from yibao.enrollment import service as enrollment
 from yibao.errors import Forbidden, Unauthorized
 from yibao.filings.service import REASONS, filings_of
+from yibao.glossary import MED_TYPE_LABELS
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.people import service as people
 from yibao.people.service import CERTIFICATE_KINDS
 from yibao.people.towns import TOWN_BY_CODE, TOWNS
-from yibao.settlement.service import MED_TYPE_LABELS, read_accumulators, settlements_of
+from yibao.settlement.settle import read_accumulators, settlements_of
 from yibao.staff import service as staff
 from yibao.staff.models import StaffUser
 from yibao.staff.service import Permission, has_permission

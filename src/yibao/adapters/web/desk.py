@@ -25,13 +25,15 @@ from yibao.adapters.web.common import (
 )
 from yibao.deps import DbSession, EditionsDep
 from yibao.errors import InvalidInput, Unauthorized
+from yibao.glossary import MED_TYPE_LABELS
 from yibao.institutions import service as institutions
 from yibao.institutions.models import Institution
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.money import round_money
 from yibao.people import service as people
-from yibao.settlement import service as settlement
+from yibao.settlement import fees, visits
+from yibao.settlement import settle as settling
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 from yibao.staff.service import verify_password
 
@@ -80,7 +82,7 @@ def logout() -> Response:
 
 def _home(request: Request, d: Desk, form: Form | None = None, status: int = 200, **context: Any) -> Response:
     return page(request, "desk/home.html", status=status, desk=d, form=form or Form({}, {}), cert_types=CERT_TYPES,
-                med_types={m: settlement.MED_TYPE_LABELS[m] for m in DESK_MED_TYPES[d.institution.kind]}, **context)
+                med_types={m: MED_TYPE_LABELS[m] for m in DESK_MED_TYPES[d.institution.kind]}, **context)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -101,7 +103,7 @@ async def open_visit(request: Request, session: DbSession, editions: EditionsDep
         med_type = form.get("med_type") or DESK_MED_TYPES[d.institution.kind][0]
         if med_type not in DESK_MED_TYPES[d.institution.kind]:
             raise InvalidInput("本窗口不能办理该医疗类别", field="med_type")
-        return settlement.open_visit(session, editions, institution=d.institution, psn_no=person.psn_no,
+        return visits.open_visit(session, editions, institution=d.institution, psn_no=person.psn_no,
                                      med_type=med_type, begntime=now().replace(microsecond=0), cert_type=cert_type,
                                      cert_no=person.certno)
 
@@ -113,11 +115,11 @@ async def open_visit(request: Request, session: DbSession, editions: EditionsDep
 
 def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt_id: str, *,
                form: Form | None = None, status: int = 200, preview: Any = None) -> Response:
-    visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+    visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
     person = people.get_person(session, visit.psn_no)
     return page(request, "desk/visit.html", status=status, desk=d, visit=visit, person=person,
-                form=form or Form({}, {}), lines=settlement.fee_lines_of(session, visit), preview=preview,
-                settled=settlement.visit_settlement(session, visit), med_types=settlement.MED_TYPE_LABELS)
+                form=form or Form({}, {}), lines=fees.fee_lines_of(session, visit), preview=preview,
+                settled=settling.visit_settlement(session, visit), med_types=MED_TYPE_LABELS)
 
 
 @router.get("/visits/{mdtrt_id}", response_class=HTMLResponse)
@@ -125,12 +127,12 @@ def visit_view(request: Request, mdtrt_id: str, session: DbSession, editions: Ed
     return visit_page(request, session, editions, d, mdtrt_id)
 
 
-def _fee(form: Form, visit: Any, serial: int) -> settlement.FeeIn:
+def _fee(form: Form, visit: Any, serial: int) -> fees.FeeIn:
     """A line typed at the desk; it occurs at the visit (an outpatient visit is one day, POLICY.md §7a)."""
     code = form.required("code", "收费项目").split(" ", 1)[0]
     count, price = form.positive("cnt", "数量"), form.positive("pric", "单价")
     # the line amount by the same rule upload_fees checks it with (round_money, POLICY.md §7a)
-    return settlement.FeeIn(f"W{serial:04d}", visit.begntime, code, count, price, round_money(count * price))
+    return fees.FeeIn(f"W{serial:04d}", visit.begntime, code, count, price, round_money(count * price))
 
 
 @router.post("/visits/{mdtrt_id}/fees", response_class=HTMLResponse)
@@ -139,9 +141,9 @@ async def add_fee(request: Request, mdtrt_id: str, session: DbSession, editions:
     form = await Form.read(request)
 
     def act() -> Any:
-        visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
-        serial = settlement.fee_serials_used(session, visit) + 1
-        return settlement.upload_fees(session, editions, visit, [_fee(form, visit, serial)], msgid=None)
+        visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        serial = fees.fee_serials_used(session, visit) + 1
+        return fees.upload_fees(session, editions, visit, [_fee(form, visit, serial)], msgid=None)
 
     if attempt(session, form, act, "code") is None:
         return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400)
@@ -154,8 +156,8 @@ async def delete_fee(request: Request, mdtrt_id: str, feedetl_sn: str, session: 
     form = Form({}, {})
 
     def act() -> Any:
-        visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
-        return settlement.delete_fees(session, visit, [feedetl_sn])
+        visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        return fees.delete_fees(session, visit, [feedetl_sn])
 
     if attempt(session, form, act) is None:
         return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400)
@@ -170,8 +172,8 @@ async def presettle(request: Request, mdtrt_id: str, session: DbSession, edition
     preview = None
     try:
         with session.begin_nested() as savepoint:
-            visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
-            preview = settlement.presettle(session, editions, visit)
+            visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+            preview = settling.presettle(session, editions, visit)
             savepoint.rollback()
     except DomainError as exc:
         form.fail(exc)
@@ -185,9 +187,9 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
     form = await Form.read(request)
 
     def act() -> Any:
-        visit = settlement.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
         expected = form.amount("medfee_sumamt", "医疗费总额") if form.get("medfee_sumamt") else None
-        return settlement.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
+        return settling.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
                                        actor=f"{d.institution.fixmedins_code}:{d.opter}")
 
     if attempt(session, form, act) is None:
@@ -199,9 +201,9 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
 async def cancel(request: Request, setl_id: str, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
     form = Form({}, {})
     code = d.institution.fixmedins_code
-    row = attempt(session, form, lambda: settlement.cancel_settlement(session, setl_id, institution=code, msgid=None,
+    row = attempt(session, form, lambda: settling.cancel_settlement(session, setl_id, institution=code, msgid=None,
                                                                      actor=f"{code}:{d.opter}"))
-    original = settlement.get_settlement(session, setl_id, institution=code)
+    original = settling.get_settlement(session, setl_id, institution=code)
     if row is None:
         return visit_page(request, session, editions, d, original.mdtrt_id or "", form=form, status=400)
     return redirect(f"/desk/visits/{original.mdtrt_id}")

@@ -40,8 +40,9 @@ from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.reports import service as reports
 from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
-from yibao.settlement import service as settlement
+from yibao.settlement.manual import manual_reimbursement
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.settle import cancel_settlement, get_settlement
 from yibao.staff.service import Permission
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -241,7 +242,7 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
     form = await Form.read(request)
 
     def act() -> Any:
-        return settlement.manual_reimbursement(
+        return manual_reimbursement(
             session, editions, psn_no=form.required("psn_no", "人员编号"),
             benefit=form.choice("benefit", "待遇类别", Benefit), service_date=form.date("service_date", "医疗日期"),
             level=form.choice("level", "医院等级", Level),
@@ -270,9 +271,9 @@ def cancel_manual(request: Request, setl_id: str, session: DbSession, user: Cons
     """A manual reimbursement entered by mistake is cancelled by staff (a negated row and a reversing journal
     entry); a hospital's settlement is cancelled by the hospital (2208/2305)."""
     need(user, Permission.SETTLEMENT_WRITE)
-    if settlement.get_settlement(session, setl_id).kind != "manual":
+    if get_settlement(session, setl_id).kind != "manual":
         raise InvalidInput("医院的结算由医院撤销（2208/2305）；此处只能撤销零星报销", field="setl_id")
-    row = settlement.cancel_settlement(session, setl_id, institution=None, msgid=None, actor=user.username)
+    row = cancel_settlement(session, setl_id, institution=None, msgid=None, actor=user.username)
     return redirect(f"/console/settlements/{row.setl_id}")
 
 

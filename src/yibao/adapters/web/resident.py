@@ -31,14 +31,16 @@ from yibao.adapters.web.common import (
 from yibao.deps import DbSession, EditionsDep
 from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
 from yibao.errors import InvalidInput, NotFound
+from yibao.glossary import MED_TYPE_LABELS
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.people import service as people
 from yibao.people.models import Person
 from yibao.people.towns import DISTRICT_CENTRE_HOTLINE, TOWN_BY_CODE, TOWNS
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
-from yibao.settlement import service as settlement
+from yibao.settlement.estimate import estimate_benefit
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.settle import read_accumulators, settlements_of
 
 router = APIRouter(include_in_schema=False)
 CALC_LINES = 3
@@ -107,9 +109,9 @@ def me(request: Request, session: DbSession, editions: EditionsDep, person: Resi
     enrollments = [e for e in enrollments_of(session, person.psn_no) if e.status != "cancelled"]
     labels = {e.id: editions.get(e.edition).categories[e.category].label for e in enrollments}
     return page(request, "me/home.html", person=person, headline=headline, detail=detail, enrollments=enrollments,
-                category_labels=labels, accumulators=settlement.read_accumulators(session, person.psn_no, today.year),
-                year=today.year, settlements=settlement.settlements_of(session, person.psn_no),
-                med_types=settlement.MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""))
+                category_labels=labels, accumulators=read_accumulators(session, person.psn_no, today.year),
+                year=today.year, settlements=settlements_of(session, person.psn_no),
+                med_types=MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""))
 
 
 @router.get("/me/password", response_class=HTMLResponse)
@@ -179,7 +181,7 @@ def calc_page(request: Request, session: DbSession, editions: EditionsDep) -> Re
 async def calc(request: Request, session: DbSession, editions: EditionsDep) -> Response:
     form = await Form.read(request)
     person = current_resident(request, session)
-    estimate = attempt(session, form, lambda: settlement.estimate_benefit(
+    estimate = attempt(session, form, lambda: estimate_benefit(
         session, editions, day=form.date("service_date", "就医日期"),
         benefit=form.choice("benefit", "就医类型", Benefit), level=form.choice("level", "医院等级", Level),
         lines=fee_lines(form, CALC_LINES), psn_no=person.psn_no if person else None,

@@ -1,0 +1,1 @@
+"""The ledger: every yuan in a balanced journal (ARCHITECTURE.md convention 5)."""

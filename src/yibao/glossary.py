@@ -1,0 +1,123 @@
+"""The glossary (POLICY.md §15): the national interface's codes and the one Chinese label of each, used alike by
+receipts, pages, the CLI and the gateway. A code or a label is spelled here and nowhere else.
+
+Pure data: it imports only the policy core's enums, so the calculator can use it without the database stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from yibao.policy.editions import Benefit
+
+INSUTYPE = "390"  # 城乡居民基本医疗保险 (INTERFACE.md insutype)
+INSUTYPE_LABEL = "城乡居民基本医疗保险"
+
+
+class MedType(StrEnum):
+    """医疗类别 med_type (INTERFACE.md code tables)."""
+
+    OUTPATIENT = "11"
+    REGISTRATION = "12"
+    EMERGENCY = "13"
+    SPECIAL_DISEASE = "14"
+    INPATIENT = "21"
+    PHARMACY = "41"
+
+
+MED_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
+    MedType.OUTPATIENT: "普通门诊",
+    MedType.REGISTRATION: "门诊挂号",
+    MedType.EMERGENCY: "急诊",
+    MedType.SPECIAL_DISEASE: "门诊特殊病种",
+    MedType.INPATIENT: "普通住院",
+    MedType.PHARMACY: "定点药店购药",
+})
+
+# med_type → the benefit the policy chain pays (POLICY.md §7a codes)
+BENEFIT_OF_MED_TYPE: MappingProxyType[str, Benefit] = MappingProxyType({
+    MedType.OUTPATIENT: Benefit.OUTPATIENT,
+    MedType.REGISTRATION: Benefit.OUTPATIENT,
+    MedType.EMERGENCY: Benefit.OUTPATIENT,
+    MedType.PHARMACY: Benefit.OUTPATIENT,
+    MedType.SPECIAL_DISEASE: Benefit.SPECIAL_DISEASE,
+    MedType.INPATIENT: Benefit.INPATIENT,
+})
+
+# a manual reimbursement (零星报销) is recorded under the plain med_type of its benefit
+MED_TYPE_OF_BENEFIT: MappingProxyType[Benefit, MedType] = MappingProxyType({
+    Benefit.OUTPATIENT: MedType.OUTPATIENT,
+    Benefit.SPECIAL_DISEASE: MedType.SPECIAL_DISEASE,
+    Benefit.INPATIENT: MedType.INPATIENT,
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Fund:
+    """A fund that pays part of a settlement: its fund_pay_type, the amount field it pays, its labels, and the
+    trace stages that compute it."""
+
+    code: str
+    amount_field: str
+    label: str  # short: in tables and the ledger
+    name: str  # the interface's fund_pay_type_name
+    stages: tuple[str, ...]
+
+    @property
+    def account(self) -> str:
+        """The fund's account in the ledger."""
+        return f"fund:{self.code}"
+
+
+FUNDS = (
+    Fund("390100", "hifp_pay", "统筹基金", "城乡居民基本医疗保险基金", ("basic_fund",)),
+    Fund("390200", "hifmi_pay", "大病保险", "城乡居民大病保险资金", ("serious_illness",)),
+    Fund("610100", "maf_pay", "医疗救助", "医疗救助基金", ("assistance_ordinary", "assistance_relief")),
+)
+
+# a settlement's amounts (setlinfo's money fields), in the order receipts and tables show them
+AMOUNT_LABELS: MappingProxyType[str, str] = MappingProxyType({
+    "medfee_sumamt": "医疗费总额",
+    "fulamt_ownpay_amt": "全自费（丙类）",
+    "overlmt_selfpay": "超限价自费",
+    "preselfpay_amt": "乙类先行自付",
+    "inscp_scp_amt": "政策范围内费用",
+    "act_pay_dedc": "起付线（个人负担）",
+    "hifp_pay": "统筹基金支付",
+    "hifmi_pay": "大病保险支付",
+    "maf_pay": "医疗救助支付",
+    "fund_pay_sumamt": "基金支付合计",
+    "psn_part_amt": "个人负担合计",
+    "acct_pay": "个人账户支付",
+    "acct_mulaid_pay": "共济账户支付",
+    "psn_cash_pay": "其中现金支付",
+})
+
+# the person's annual accumulators (5206 cum_type_code → cum_type_name)
+ACCUMULATOR_LABELS: MappingProxyType[str, str] = MappingProxyType({
+    "outpatient": "普通门诊政策范围内费用累计",
+    "inpatient": "住院政策范围内费用累计",
+    "special_disease": "门诊特病政策范围内费用累计",
+    "serious_illness_burden": "大病保险个人负担累计",
+    "assistance_selfpay": "医疗救助后个人自付累计",
+})
+
+# 甲/乙/丙 → chrgitm_lv
+ITEM_CLASS_LABELS: MappingProxyType[str, str] = MappingProxyType({"A": "甲类", "B": "乙类", "C": "丙类"})
+CHRGITM_LV: MappingProxyType[str, str] = MappingProxyType({"A": "01", "B": "02", "C": "03"})
+
+# 就诊凭证类型 mdtrt_cert_type
+CERT_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
+    "01": "医保电子凭证",
+    "02": "居民身份证",
+    "03": "社会保障卡",
+})
+
+# what kind of settlement record a row is
+SETTLEMENT_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType({
+    "settle": "医保结算",
+    "cancel": "结算撤销（冲减）",
+    "manual": "零星报销",
+})

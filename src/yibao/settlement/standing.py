@@ -1,0 +1,89 @@
+"""Who may be settled, where and when: the checks before any money is computed (POLICY.md §2–§3, §5, §9).
+
+Each refusal is a named error saying which rule refused it: not insured, contribution unpaid or outside the
+benefit period; institution suspended or terminated; care elsewhere without a filing; a special-disease claim
+without a valid filing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from yibao.enrollment.models import Enrollment
+from yibao.enrollment.service import coverage_on, live_enrollment
+from yibao.errors import Refused
+from yibao.filings.service import cross_region_filing_on, special_disease_filings_on
+from yibao.institutions.models import Institution
+from yibao.institutions.service import REGIONS, check_designated
+from yibao.people.models import Person
+from yibao.people.service import assistance_class_on, certificates_of, person_record
+from yibao.policy.chain import Insured
+from yibao.policy.editions import Benefit, Edition, Editions
+from yibao.settlement.errors import (
+    ContributionUnpaid,
+    NoCrossRegionFiling,
+    NoSpecialDiseaseFiling,
+    NotCrossProvinceDesignated,
+    NotInsured,
+    OutsideBenefitPeriod,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    person: Person
+    enrollment: Enrollment
+    insured: Insured
+    edition: Edition
+
+
+def not_covered(session: Session, person: Person, day: dt.date) -> Refused:
+    """Why the person has no cover on `day`: no enrollment, unpaid, or outside the benefit period."""
+    enrollment = live_enrollment(session, person.psn_no, day.year)
+    if enrollment is None:
+        return NotInsured(name=person.name, year=day.year)
+    if enrollment.status != "active":
+        return ContributionUnpaid(name=person.name, year=day.year)
+    return OutsideBenefitPeriod(name=person.name, day=day, start=enrollment.benefit_start, end=enrollment.benefit_end)
+
+
+def standing_on(session: Session, editions: Editions, psn_no: str, day: dt.date) -> Standing:
+    """The person's standing for care on `day`: insured, in the benefit period, category and classes."""
+    person = person_record(session, psn_no)
+    enrollment = coverage_on(session, psn_no, day)
+    if enrollment is None:
+        raise not_covered(session, person, day)
+    special = bool(special_disease_filings_on(session, psn_no, day))
+    insured = Insured(enrollment.category, special, assistance_class_on(certificates_of(session, psn_no), day))
+    return Standing(person, enrollment, insured, editions.on(day))
+
+
+def needs_cross_region_filing(standing: Standing, region: str) -> bool:
+    """Care in a region the edition lists needs a cross-region filing (POLICY.md §9)."""
+    return region in standing.edition.care_elsewhere.filing_required_in.value
+
+
+def check_place(session: Session, standing: Standing, institution: Institution, day: dt.date) -> None:
+    """Where care may be settled (POLICY.md §9): designated and not suspended; care in a region the edition
+    lists needs a cross-region filing; across provinces also a cross-province designated institution."""
+    check_designated(institution, day)
+    rules = standing.edition.care_elsewhere
+    if not needs_cross_region_filing(standing, institution.region):
+        return
+    if cross_region_filing_on(session, standing.person.psn_no, day) is None:
+        raise NoCrossRegionFiling(region=REGIONS[institution.region], source=rules.filing_required_in.source)
+    if (
+        institution.region == "other_province"
+        and rules.cross_province_needs_designated_institution.value
+        and not institution.cross_province_designated
+    ):
+        raise NotCrossProvinceDesignated(name=institution.name)
+
+
+def check_benefit(standing: Standing, benefit: Benefit) -> None:
+    """A special-disease claim needs a valid special-disease filing (POLICY.md §5, §9)."""
+    if benefit is Benefit.SPECIAL_DISEASE and not standing.insured.special_disease_patient:
+        raise NoSpecialDiseaseFiling()

@@ -1,0 +1,215 @@
+"""Visits (就诊, `mdtrt_id`): registration (2201/2401), visit information (2203), discharge (2402) and its undo
+(2405), cancellation of a visit without fees (2202/2404), and the undo of each of these for reversal (2601).
+Every change of a visit's state is made here; the doors only call.
+
+The life of a visit is `VisitStatus`: open → (inpatient: discharged →) settled; cancelling the settlement opens
+it again; an open visit without fee lines can be cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yibao.glossary import BENEFIT_OF_MED_TYPE, INSUTYPE, MedType
+from yibao.institutions.models import Institution
+from yibao.kit.clock import now
+from yibao.kit.ids import random_digits
+from yibao.policy.editions import Editions
+from yibao.settlement import repository
+from yibao.settlement.errors import (
+    DischargeBeforeAdmission,
+    NotAnInpatientStay,
+    NotDischarged,
+    SettledVisitLocked,
+    UnknownMedType,
+    VisitAlreadySettled,
+    VisitCancelled,
+    VisitHasFees,
+    VisitNotFound,
+    VisitNotOpen,
+    VisitOfAnotherPerson,
+)
+from yibao.settlement.models import FeeDetail, FeeStatus, Visit, VisitStatus
+from yibao.settlement.standing import check_benefit, check_place, standing_on
+
+VISIT_STATUS_LABELS = {
+    VisitStatus.OPEN: "就诊中",
+    VisitStatus.DISCHARGED: "已出院",
+    VisitStatus.SETTLED: "已结算",
+    VisitStatus.CANCELLED: "已撤销",
+}
+
+
+def status_label(visit: Visit) -> str:
+    return VISIT_STATUS_LABELS[VisitStatus(visit.status)]
+
+
+def is_inpatient(visit: Visit) -> bool:
+    return visit.med_type == MedType.INPATIENT
+
+
+def new_mdtrt_id(admdvs: str) -> str:
+    """Division + time + random digits (unique index as the guard): no counter row that every visit in
+    the district would queue on."""
+    return f"{admdvs}{now():%y%m%d%H%M%S}{random_digits(10)}"
+
+
+def open_visit(
+    session: Session,
+    editions: Editions,
+    *,
+    institution: Institution,
+    psn_no: str,
+    med_type: str,
+    begntime: dt.datetime,
+    cert_type: str,
+    cert_no: str | None,
+    **details: Any,
+) -> Visit:
+    """Register an outpatient visit (2201) or an admission (2401) after the eligibility checks."""
+    if med_type not in BENEFIT_OF_MED_TYPE:
+        raise UnknownMedType(med_type=med_type, choices="、".join(BENEFIT_OF_MED_TYPE))
+    day = begntime.date()
+    standing = standing_on(session, editions, psn_no, day)
+    check_place(session, standing, institution, day)
+    check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
+    fields = dict.fromkeys(repository.VISIT_COLUMNS) | details
+    visit = repository.new_visit(**fields | {
+        "psn_no": psn_no,
+        "mdtrt_id": new_mdtrt_id(institution.admdvs),
+        "fixmedins_code": institution.fixmedins_code,
+        "med_type": med_type,
+        "insutype": INSUTYPE,
+        "begntime": begntime,
+        "status": VisitStatus.OPEN.value,
+        "mdtrt_cert_type": cert_type,
+        "mdtrt_cert_no": cert_no,
+        "created_at": now(),
+    })
+    repository.add_visit(session, visit)
+    return visit
+
+
+def get_visit(session: Session, mdtrt_id: str, *, institution: str | None = None, psn_no: str | None = None) -> Visit:
+    """A visit by mdtrt_id (the ORM object, for changing it); an institution sees only its own visits."""
+    return _own_visit(session.scalar(select(Visit).where(Visit.mdtrt_id == mdtrt_id)), mdtrt_id, institution, psn_no)
+
+
+def visit_record(session: Session, mdtrt_id: str, *, institution: str | None = None,
+                 psn_no: str | None = None) -> Visit:
+    """The same visit as a read-only record (fee upload and settlement read it on every call)."""
+    return _own_visit(repository.visit(session, mdtrt_id), mdtrt_id, institution, psn_no)
+
+
+def _own_visit(visit: Visit | None, mdtrt_id: str, institution: str | None, psn_no: str | None) -> Visit:
+    if visit is None or (institution is not None and visit.fixmedins_code != institution):
+        raise VisitNotFound(mdtrt_id=mdtrt_id)
+    if psn_no is not None and visit.psn_no != psn_no:
+        raise VisitOfAnotherPerson(mdtrt_id=mdtrt_id, psn_no=psn_no)
+    return visit
+
+
+def check_unsettled(visit: Visit, then: str = "") -> None:
+    """A settled or cancelled visit takes no more fee lines and no second settlement."""
+    if visit.status == VisitStatus.SETTLED:
+        raise VisitAlreadySettled(mdtrt_id=visit.mdtrt_id, then=then)
+    if visit.status == VisitStatus.CANCELLED:
+        raise VisitCancelled(mdtrt_id=visit.mdtrt_id, then=then)
+
+
+def check_not_settled(visit: Visit, action: str) -> None:
+    if visit.status == VisitStatus.SETTLED:
+        raise SettledVisitLocked(mdtrt_id=visit.mdtrt_id, action=action)
+
+
+def service_date(visit: Visit) -> dt.date:
+    """Outpatient: the visit date; inpatient: the discharge date (POLICY.md §7a preamble)."""
+    if is_inpatient(visit):
+        if visit.endtime is None:
+            raise NotDischarged(mdtrt_id=visit.mdtrt_id)
+        return visit.endtime.date()
+    return visit.begntime.date()
+
+
+def during_visit(visit: Visit, day: dt.date) -> bool:
+    """ASSUMPTION: an outpatient visit is one day, so its fees fall on the visit date; an inpatient stay's
+    fees fall between admission and discharge (or today, before discharge)."""
+    if not is_inpatient(visit):
+        return day == visit.begntime.date()
+    return visit.begntime.date() <= day <= (visit.endtime.date() if visit.endtime else day)
+
+
+# --- changes of an open visit (the ORM object of get_visit)
+
+
+def change_visit_info(session: Session, editions: Editions, visit: Visit, *, med_type: str,
+                      dise_codg: str | None, dise_name: str | None) -> None:
+    """门诊就诊信息上传 (2203): the outpatient visit's med_type and diagnosis; special-disease care needs its filing."""
+    if visit.status != VisitStatus.OPEN:
+        raise VisitNotOpen(mdtrt_id=visit.mdtrt_id, status=status_label(visit), action="修改就诊信息")
+    if med_type not in BENEFIT_OF_MED_TYPE or med_type == MedType.INPATIENT:
+        raise UnknownMedType(med_type=med_type, choices="、".join(m for m in BENEFIT_OF_MED_TYPE if m != "21"))
+    if med_type == MedType.SPECIAL_DISEASE:
+        standing = standing_on(session, editions, visit.psn_no, visit.begntime.date())
+        check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
+    visit.med_type = med_type
+    visit.dise_codg = dise_codg or visit.dise_codg
+    visit.dise_name = dise_name or visit.dise_name
+
+
+def discharge_visit(visit: Visit, endtime: dt.datetime, *, dscg_way: str | None = None) -> None:
+    """出院 (2402): an open inpatient stay ends; its settlement is then computed on the discharge date."""
+    if not is_inpatient(visit) or visit.status != VisitStatus.OPEN:
+        raise NotAnInpatientStay(mdtrt_id=visit.mdtrt_id)
+    if endtime < visit.begntime:
+        raise DischargeBeforeAdmission()
+    visit.endtime, visit.status = endtime, VisitStatus.DISCHARGED.value
+    visit.dscg_way = dscg_way
+
+
+def undo_discharge(visit: Visit) -> dt.datetime:
+    """出院撤销 (2405): a discharged, unsettled stay is open again; returns the discharge time it had."""
+    if visit.status != VisitStatus.DISCHARGED or visit.endtime is None:
+        raise VisitNotOpen(mdtrt_id=visit.mdtrt_id, status=status_label(visit), action="撤销出院（须为已出院未结算）")
+    endtime = visit.endtime
+    visit.endtime, visit.status = None, VisitStatus.OPEN.value
+    return endtime
+
+
+def cancel_visit(session: Session, visit: Visit) -> VisitStatus:
+    """门诊挂号撤销 / 入院撤销 (2202/2404): a visit without fee lines is cancelled; returns the status it had."""
+    if visit.status == VisitStatus.SETTLED:
+        raise SettledVisitLocked(mdtrt_id=visit.mdtrt_id, action="撤销就诊")
+    if visit.status == VisitStatus.CANCELLED:
+        raise VisitCancelled(mdtrt_id=visit.mdtrt_id)
+    active = session.scalar(select(FeeDetail.feedetl_sn).where(
+        FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == FeeStatus.ACTIVE.value).limit(1))
+    if active is not None:
+        raise VisitHasFees(mdtrt_id=visit.mdtrt_id)
+    previous = VisitStatus(visit.status)
+    visit.status = VisitStatus.CANCELLED.value
+    return previous
+
+
+# --- reversal (2601): each write above undone, refused once the visit is settled
+
+
+def restore_visit_status(visit: Visit, status: VisitStatus) -> None:
+    check_not_settled(visit, "冲正")
+    visit.status = status.value
+
+
+def restore_visit_info(visit: Visit, *, med_type: str, dise_codg: str | None, dise_name: str | None) -> None:
+    check_not_settled(visit, "冲正")
+    visit.med_type, visit.dise_codg, visit.dise_name = med_type, dise_codg, dise_name
+
+
+def restore_discharge(visit: Visit, endtime: dt.datetime | None) -> None:
+    """The visit's discharge as it was before a 2402 (None: not discharged) or a 2405 (its discharge time)."""
+    check_not_settled(visit, "冲正")
+    visit.endtime = endtime
+    visit.status = (VisitStatus.DISCHARGED if endtime else VisitStatus.OPEN).value
