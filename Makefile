@@ -39,6 +39,7 @@ chromium:
 	@bash scripts/ensure-chromium
 
 bench: setup postgres
+	$(BIN)/python bench/calc.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/enroll.py
 	$(BIN)/python bench/settle.py

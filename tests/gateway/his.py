@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +88,12 @@ class HIS:
         return {"data": {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": "x", "med_type": med_type,
                          "medfee_sumamt": total, "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "B1",
                          "insutype": "390", "acct_used_flag": "0", "mid_setl_flag": "0"}}
+
+
+def error_code(answer: dict[str, Any]) -> str | None:
+    """The stable code a refusal's err_msg carries (…（错误代码：visit_already_settled）), None for success."""
+    found = re.search(r"（错误代码：(\w+)）$", answer["err_msg"]) if answer["infcode"] == -1 else None
+    return found.group(1) if found else None
 
 
 def insured(session: Session, *, birth: str = "1975-04-04", year: int = 2022, local: bool = True,

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from tests.cli.test_calc import YIBAO
 from tests.dbfixtures import BACKENDS, backend_url
-from tests.gateway.his import HIS, insured
+from tests.gateway.his import HIS, error_code, insured
 from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 from yibao.accounts.models import JournalEntry
 from yibao.app import create_app
@@ -210,7 +210,7 @@ def test_one_visit_settled_by_many_different_messages_settles_once(server: Serve
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(settle, range(8)))
     assert sorted(a["infcode"] for a in answers) == [-1] * 7 + [0]
-    assert all("已结算" in a["err_msg"] for a in answers if a["infcode"] == -1)
+    assert all(error_code(a) == "visit_already_settled" for a in answers if a["infcode"] == -1)
     with server.session() as session:
         assert count(session, Settlement) == 1
         assert read_accumulators(session, psn_no, 2022).outpatient == Decimal("100.00")

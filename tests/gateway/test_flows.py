@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import COMMUNITY, FIRST
-from tests.gateway.his import HIS, insured
+from tests.gateway.his import HIS, error_code, insured
 from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 from yibao.accounts.models import JournalEntry
 from yibao.settlement.models import Settlement
@@ -64,6 +64,7 @@ def test_inpatient_flow_with_cancellation(his: Callable[[str], HIS], session: Se
     hospital.fees("2301", person.psn_no, mdtrt_id, "2022-03-02", [("XJ01CAA040A001010101445", "1", "10000")])
     early = hospital.call("2304", hospital.settle_data(person.psn_no, mdtrt_id, Decimal("10000"), "21"))
     assert early["infcode"] == -1 and "出院" in early["err_msg"]
+    assert error_code(early) == "not_discharged"
     hospital.ok("2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": person.psn_no, "endtime": "2022-03-10 10:00:00",
                                       "dscg_way": "1"}})
     setl = hospital.ok("2304", hospital.settle_data(person.psn_no, mdtrt_id, Decimal("10000"), "21"))["setlinfo"]
@@ -75,6 +76,7 @@ def test_inpatient_flow_with_cancellation(his: Callable[[str], HIS], session: Se
     assert read_accumulators(session, person.psn_no, 2022).inpatient == 0
     again = hospital.call("2305", {"data": {"setl_id": setl["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": person.psn_no}})
     assert again["infcode"] == -1 and "已撤销" in again["err_msg"]
+    assert error_code(again) == "settlement_already_cancelled"
     resettled = hospital.ok("2304", hospital.settle_data(person.psn_no, mdtrt_id, Decimal("10000"), "21"))
     assert resettled["setlinfo"]["hifp_pay"] == Decimal("5950.00")
     assert unbalanced_entries(session) == []
@@ -121,4 +123,5 @@ def test_fee_lines_can_be_deleted_before_settlement(his: Callable[[str], HIS], s
     clinic.ok("2205", {"data": {"mdtrt_id": mdtrt_id, "chrg_bchno": "0000", "psn_no": person.psn_no}})
     empty = clinic.call("2206", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("30"), "11"))
     assert empty["infcode"] == -1 and "没有待结算的费用明细" in empty["err_msg"]
+    assert error_code(empty) == "nothing_to_settle"
     clinic.ok("2202", {"data": {"psn_no": person.psn_no, "mdtrt_id": mdtrt_id, "ipt_otp_no": "x"}})

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.dbfixtures import backend_url
-from tests.gateway.his import HIS, insured
+from tests.gateway.his import HIS, error_code, insured
 from tests.gateway.test_concurrency import CLINIC, D, Server, client_for
 from tests.registry.helpers import person
 from yibao import rawsql
@@ -56,6 +56,7 @@ def test_refusals_write_nothing_and_let_the_lock_go(server: Server) -> None:
                                            "fee_ocur_time": f"{D} 09:00:00", "med_list_codg": "NOT-IN-CATALOGUE",
                                            "cnt": 1, "pric": Decimal("10"), "det_item_fee_sumamt": Decimal("10")}]})
     assert bad["infcode"] == -1 and "医保目录中没有编码" in bad["err_msg"]
+    assert error_code(bad) == "not_in_catalogue"
     assert counts(server)["FeeDetail"] == 0
     his.fees("2204", psn_no, mdtrt_id, D, [("XJ01CAA040A001010101445", "1", "100")])  # the lock was let go
     assert counts(server)["FeeDetail"] == 1

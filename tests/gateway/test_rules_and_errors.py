@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import COMMUNITY, HUASHAN, PEOPLES, ZHEJIANG
-from tests.gateway.his import HIS, PATH, insured
+from tests.gateway.his import HIS, PATH, error_code, insured
 from yibao.contributions.models import Bill
 from yibao.filings.service import file_cross_region
 from yibao.institutions.service import register_institution, set_agreement
@@ -43,6 +43,7 @@ def test_unpaid_enrollment_is_not_insured(his: Callable[[str], HIS], session: Se
     session.commit()
     answer = registration(his(COMMUNITY), person.psn_no)
     assert answer["infcode"] == -1 and "参保费用未缴纳" in answer["err_msg"]
+    assert error_code(answer) == "contribution_unpaid"
 
 
 def test_outside_the_benefit_period(his: Callable[[str], HIS], session: Session) -> None:
@@ -50,6 +51,7 @@ def test_outside_the_benefit_period(his: Callable[[str], HIS], session: Session)
     answer = his(COMMUNITY).call("2201", {"data": {"psn_no": person.psn_no, "begntime": "2023-02-01 08:00:00",
                                                    "mdtrt_cert_type": "02"}})
     assert answer["infcode"] == -1 and "2023 年度未参保" in answer["err_msg"]
+    assert error_code(answer) == "not_insured"
 
 
 def test_suspended_and_terminated_institutions(his: Callable[[str], HIS], session: Session) -> None:
@@ -59,10 +61,12 @@ def test_suspended_and_terminated_institutions(his: Callable[[str], HIS], sessio
     session.commit()
     answer = registration(hospital, person.psn_no)
     assert answer["infcode"] == -1 and "暂停至 2022-12-31" in answer["err_msg"]
+    assert error_code(answer) == "institution_suspended"
     set_agreement(session, code=PEOPLES, status="terminated")
     session.commit()
     answer = registration(hospital, person.psn_no)
     assert answer["infcode"] == -1 and "解除医保定点服务协议" in answer["err_msg"]
+    assert error_code(answer) == "institution_terminated"
 
 
 def test_cross_province_needs_a_filing_and_a_designated_institution(his: Callable[[str], HIS],
@@ -70,6 +74,7 @@ def test_cross_province_needs_a_filing_and_a_designated_institution(his: Callabl
     person = insured(session)
     answer = registration(his(HUASHAN), person.psn_no)
     assert answer["infcode"] == -1 and "异地就医备案" in answer["err_msg"]
+    assert error_code(answer) == "no_cross_region_filing"
     file_cross_region(session, psn_no=person.psn_no, reason="long_term_residence", place="上海市",
                       begndate=dt.date(2022, 1, 1))
     register_institution(session, fixmedins_code="H31000000002", name="上海某非跨省定点医院", kind="hospital",
@@ -78,6 +83,7 @@ def test_cross_province_needs_a_filing_and_a_designated_institution(his: Callabl
     assert registration(his(HUASHAN), person.psn_no)["infcode"] == 0
     answer = registration(his("H31000000002"), person.psn_no)
     assert answer["infcode"] == -1 and "不是跨省异地就医定点医疗机构" in answer["err_msg"]
+    assert error_code(answer) == "not_cross_province_designated"
 
 
 def test_elsewhere_in_zhejiang_needs_no_filing_in_2022(his: Callable[[str], HIS], session: Session) -> None:
@@ -93,6 +99,7 @@ def test_special_disease_needs_a_filing(his: Callable[[str], HIS], session: Sess
     info = {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": person.psn_no, "med_type": "14", "begntime": f"{D} 08:00"}}
     refused = clinic.call("2203", info)
     assert refused["infcode"] == -1 and "门诊特病备案" in refused["err_msg"]
+    assert error_code(refused) == "no_special_disease_filing"
     filed = clinic.ok("2503", {"data": {"psn_no": person.psn_no, "insutype": "390", "opsp_dise_code": "M07801",
                                         "opsp_dise_name": "慢性肾功能衰竭透析", "ide_fixmedins_no": PEOPLES,
                                         "hosp_ide_date": "2022-01-05", "diag_dr_codg": "D1",
@@ -107,6 +114,7 @@ def test_an_institution_sees_only_its_own_visits(his: Callable[[str], HIS], sess
     other = his(PEOPLES)
     answer = other.call("2206", other.settle_data(person.psn_no, mine, Decimal("1"), "11"))
     assert answer["infcode"] == -1 and "不属于本机构" in answer["err_msg"]
+    assert error_code(answer) == "visit_not_found"
 
 
 @pytest.mark.parametrize(("mutate", "needle"), [
@@ -167,12 +175,14 @@ def test_settlement_amounts_must_add_up(his: Callable[[str], HIS], session: Sess
     before = counts(session)
     wrong_total = clinic.call("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("49.99"), "11"))
     assert wrong_total["infcode"] == -1 and "medfee_sumamt" in wrong_total["err_msg"]
+    assert error_code(wrong_total) == "total_mismatch"
     echo = clinic.settle_data(person.psn_no, mdtrt_id, Decimal("50"), "11")
     echo["data"]["inscp_scp_amt"] = Decimal("40.00")
     wrong_echo = clinic.call("2207", echo)
     assert wrong_echo["infcode"] == -1 and "inscp_scp_amt" in wrong_echo["err_msg"]
     unknown = clinic.call("2207", clinic.settle_data(person.psn_no, "330213999999999999", Decimal("50"), "11"))
     assert unknown["infcode"] == -1 and "没有就诊" in unknown["err_msg"]
+    assert error_code(unknown) == "visit_not_found"
     assert counts(session) == before
 
 

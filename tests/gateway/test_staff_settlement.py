@@ -44,6 +44,7 @@ def test_manual_reimbursement_uses_the_same_chain_and_ledger(client: TestClient,
             "lines": [{"amount": "10000.00", "class": "A"}]}
     refused = client.post("/api/settlements/manual", headers=clerk, json=body)
     assert refused.status_code == 400 and "异地就医备案" in refused.json()["message"]
+    assert (refused.json()["code"], refused.json()["field"]) == ("no_cross_region_filing", "region")
     filed = client.post("/api/filings/cross-region", headers=clerk, json={
         "psn_no": person.psn_no, "reason": "referral", "place": "上海市", "begndate": "2022-05-01"})
     assert filed.status_code == 201, filed.text

@@ -249,6 +249,7 @@ def test_desk_settles_cancels_and_the_ledger_agrees(client: TestClient, session:
     assert re.search(r'data-testid="fund-total">30\.00<', preview.text), text(preview.text)
     stale = client.post(f"{visit}/settle", data={"medfee_sumamt": "40.00"})
     assert stale.status_code == 400 and "不符" in stale.text
+    assert 'data-code="total_mismatch"' in stale.text  # the page carries the refusal's code
     settled = client.post(f"{visit}/settle", data={"medfee_sumamt": "50.00"})
     setl_id = re.search(r'data-testid="setl-id">([^<]+)<', settled.text).group(1)  # type: ignore[union-attr]
     assert "打印结算单" in settled.text

@@ -398,10 +398,13 @@ def _describe(error: ValidationError, name: str) -> str:
     return f"政策版本 {name} 无效：{_error_path(first['loc'])}：{message}{tail}"
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses the editions ~10× faster
+
+
 def parse_edition(text: str, name: str = "<edition>") -> Edition:
     """Validate one edition's YAML text; an invalid one raises EditionInvalid naming the key."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise EditionInvalid(f"政策版本 {name} 不是有效的 YAML：{exc}") from None
     if not isinstance(data, dict):

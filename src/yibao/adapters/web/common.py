@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
@@ -27,6 +27,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from yibao.errors import InvalidInput
+from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, MED_TYPE_LABELS
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.money import fmt, money
@@ -43,7 +44,9 @@ templates.env.filters["mask"] = mask
 templates.env.filters["num"] = lambda value: f"{value.normalize():f}"  # 2.0000 → 2, 120.000000 → 120
 templates.env.globals.update(BENEFIT_LABELS={b.value: label for b, label in BENEFIT_LABELS.items()},
                              LEVEL_LABELS={lv.value: label for lv, label in LEVEL_LABELS.items()},
-                             ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()})
+                             ROLE_LABELS={r.value: label for r, label in ROLE_LABELS.items()},
+                             AMOUNT_LABELS=AMOUNT_LABELS, ACCUMULATOR_LABELS=ACCUMULATOR_LABELS,
+                             MED_TYPE_LABELS=MED_TYPE_LABELS)
 
 E = TypeVar("E", bound=Enum)
 STAFF_COOKIE, RESIDENT_COOKIE, DESK_COOKIE = "yibao_staff", "yibao_resident", "yibao_desk"
@@ -133,6 +136,7 @@ class Form:
     values: dict[str, Any]
     errors: dict[str, str]
     prefix: str = ""  # field ids are f-<prefix><name>: several forms on one page keep their ids apart
+    codes: dict[str, str] = field(default_factory=dict)  # field → the refusal's stable code (data-code)
 
     @classmethod
     async def read(cls, request: Request) -> Form:
@@ -144,6 +148,7 @@ class Form:
 
     def fail(self, exc: DomainError, fallback_field: str = "_form") -> None:
         self.errors[exc.field or fallback_field] = exc.message
+        self.codes[exc.field or fallback_field] = exc.code
 
     def required(self, name: str, label: str) -> str:
         value = self.get(name)
