@@ -203,13 +203,15 @@ def _enroll_base_year(session: Session, editions: Editions, rng: random.Random, 
 
 def _pay(session: Session, rng: random.Random, year: int, share: float) -> int:
     """Pay `share` of the year's unpaid bills through the documented channels (S22 §3)."""
-    bills = session.execute(select(Bill.bill_no, Bill.psn_no, Bill.amount_due).where(
+    bills = session.execute(select(Bill.bill_no, Bill.psn_no, Bill.amount_due, Enrollment.registration_date).join(
+        Enrollment, (Enrollment.psn_no == Bill.psn_no) & (Enrollment.id == Bill.enrollment_id)).where(
         Bill.year == year, Bill.status == "unpaid")).all()
+    today = now().date()
     cards = {psn: (bank, card) for psn, bank, card in session.execute(select(
         BankAgreement.psn_no, BankAgreement.bank, BankAgreement.card_no).where(BankAgreement.status == "active"))}
     new_agreements: list[dict[str, Any]] = []
     requests = []
-    for bill_no, psn_no, due in bills:
+    for bill_no, psn_no, due, registered in bills:
         if rng.random() >= share:
             continue
         channel = rng.choices(("wechat", "alipay", "bank_withholding", "cash"), (32, 33, 20, 15))[0]
@@ -222,7 +224,9 @@ def _pay(session: Session, rng: random.Random, year: int, share: float) -> int:
                                        "card_no": cards[psn_no][1], "signed_on": dt.date(year - 1, 9, 1),
                                        "status": "active", "created_at": now()})
             bank, card = cards[psn_no]
-        paid_on = dt.date(year - 1, 10, 10) + dt.timedelta(days=rng.randint(0, 80))
+        paid_on = min(registered + dt.timedelta(days=rng.randint(0, 20)), today)  # after registering, by today
+        if paid_on < registered:
+            continue
         requests.append(contributions.PaymentRequest(bill_no, channel, due, paid_on, f"DEMO{bill_no}", bank, card))
     if new_agreements:  # the demo signs its agreements in bulk; a clerk signs one with sign_agreement()
         session.execute(insert(BankAgreement), new_agreements)

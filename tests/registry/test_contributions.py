@@ -148,3 +148,35 @@ def test_bulk_collection_applies_the_same_rules(session: Session, bill_no: str) 
     ], actor="t")
     assert outcome == {"paid": 1, "金额与应缴不符": 1, "缴费单不存在": 1, "缴费单状态为已缴费": 1, "金额格式不正确": 1}
     assert payments(session) == 1
+
+
+def test_bulk_collection_checks_what_a_single_payment_checks(session: Session, bill_no: str) -> None:
+    """One payment check for both paths (issue 12 item 6): card spaces, the agreement's bank, the date against
+    registration and today, the payer's identity, a reference used before or twice in the file."""
+    from yibao.contributions.service import bill_by_no
+
+    psn_no = bill_by_no(session, bill_no).psn_no
+    sign_agreement(session, psn_no=psn_no, bank="icbc", card_no="6222020000000001", signed_on=d("2021-09-01"))
+    bills = [bill_of(session, enroll(session, person(session, f"19{60 + n}-02-02").psn_no)).bill_no for n in range(6)]
+    pay(session, bills[5], ref="USED")
+    outcome = collect_bulk(session, [
+        PaymentRequest(bill_no, "bank_withholding", "750.00", d("2021-11-03"), "K1", bank="ccb",
+                       card_no="6222 0200 0000 0001"),  # the card of the agreement, the bank not
+        PaymentRequest(bills[0], "wechat", "750.00", d("2021-09-01"), "K2"),  # before its registration
+        PaymentRequest(bills[1], "wechat", "750.00", d("2099-01-01"), "K3"),  # in the future
+        PaymentRequest(bills[2], "wechat", "750.00", d("2021-11-03"), "K4", payer_name="邬母",
+                       payer_certno="330283195001011234"),  # not a valid ID number
+        PaymentRequest(bills[3], "wechat", "750.00", d("2021-11-03"), "USED"),
+        PaymentRequest(bills[4], "school", "750.00", d("2021-11-03"), "K6"),
+    ], actor="t")
+    assert outcome == {"paid": 0, "扣款卡或银行与代扣协议不符": 1, "缴费日期早于参保登记日期": 1, "缴费日期晚于今天": 1,
+                       "代缴人身份证号无效：身份证号校验位不正确，请核对号码": 1, "缴费流水号重复": 1, "非学校参保不能由学校代收": 1}, outcome
+    spaced = collect_bulk(session, [
+        PaymentRequest(bill_no, "bank_withholding", "750.00", d("2021-11-03"), "K7", bank="icbc",
+                       card_no="6222 0200 0000 0001"),
+        PaymentRequest(bills[0], "wechat", "750.00", d("2021-11-03"), "K7"),  # the same reference twice
+    ], actor="t")
+    assert spaced == {"paid": 1, "缴费流水号重复": 1}
+    with pytest.raises(InvalidInput) as future:
+        pay_bill(session, PaymentRequest(bills[1], "wechat", "750.00", d("2099-01-01"), "K8"), actor="t")
+    assert future.value.code == "paid_in_the_future"

@@ -12,12 +12,29 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yibao.contributions.errors import (
+    AmountMalformed,
+    AmountMismatch,
+    BillNotFound,
+    BillNotPayable,
+    CardNotInAgreement,
+    CashOutsideEntrustedBank,
+    NoWithholdingAgreement,
+    PaidBeforeRegistration,
+    PaidInTheFuture,
+    PaymentRefusal,
+    ReferenceRequired,
+    ReferenceUsed,
+    SchoolChannelRefused,
+    UnknownChannel,
+)
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.db import sql_money
 from yibao.enrollment.models import Enrollment
-from yibao.errors import Conflict, InvalidInput, NotFound, Refused
+from yibao.errors import InvalidInput, NotFound
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
+from yibao.kit.errors import DomainError
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, money
 from yibao.people.models import Person
@@ -78,7 +95,7 @@ def open_bills_bulk(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def bill_by_no(session: Session, bill_no: str) -> Bill:
     bill = session.scalar(select(Bill).where(Bill.bill_no == bill_no))
     if bill is None:
-        raise NotFound(f"没有编号为 {bill_no} 的缴费单", field="bill_no")
+        raise BillNotFound(bill_no=bill_no)
     return bill
 
 
@@ -124,55 +141,80 @@ class PaymentRequest:
     payer_certno: str | None = None
 
 
-def _check_payer(request: PaymentRequest, person: Person) -> str | None:
-    """代缴的另需提供代缴人身份证 (S22 §3.3): a payer other than the insured gives name and ID."""
+@dataclass(frozen=True, slots=True)
+class CheckedPayment:
+    """A payment that passed every rule: the exact amount, the payer other than the insured (if any) and the
+    withholding agreement used (if any)."""
+
+    amount: Decimal
+    payer_certno: str | None
+    agreement_id: str | None
+
+
+def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: Enrollment, person: Person,
+                  agreement: BankAgreement | None, *, today: dt.date) -> CheckedPayment:
+    """Every rule a payment must meet, the same for one payment at the window and a line of a bulk file
+    (POLICY.md §4, S22 §3): an unpaid bill, the exact amount, dated between registration and today, a reference,
+    a known channel (cash at an entrusted bank, school only for a school's students, withholding through the
+    person's active agreement, card and bank), and a payer other than the insured named with a valid ID
+    (代缴的另需提供代缴人身份证, S22 §3.3)."""
+    if bill is None:
+        raise BillNotFound(bill_no=request.bill_no)
+    if bill.status != "unpaid":
+        raise BillNotPayable(bill_no=bill.bill_no, status=BILL_STATUS[bill.status])
+    try:
+        amount = money(request.amount)
+    except MoneyError as exc:
+        raise AmountMalformed(reason=str(exc)) from None
+    if amount != bill.amount_due:
+        raise AmountMismatch(amount=amount, due=bill.amount_due)
+    if request.paid_on < enrollment.registration_date:
+        raise PaidBeforeRegistration()
+    if request.paid_on > today:
+        raise PaidInTheFuture(paid_on=request.paid_on)
+    if not request.reference.strip():
+        raise ReferenceRequired()
     payer = other_person_id(request.payer_name, request.payer_certno, role="代缴人", field="payer_certno")
-    return None if payer == person.certno else payer
+    return CheckedPayment(amount, None if payer == person.certno else payer,
+                          _check_channel(request, enrollment, agreement))
 
 
-def _check_channel(session: Session, request: PaymentRequest, bill: Bill, enrollment: Enrollment) -> str | None:
+def _check_channel(request: PaymentRequest, enrollment: Enrollment, agreement: BankAgreement | None) -> str | None:
     """Channel rules; returns the withholding agreement id where one is used."""
     if request.channel not in PAYMENT_CHANNELS:
-        raise InvalidInput(f"未知的缴费渠道 {request.channel!r}，可选：{'、'.join(PAYMENT_CHANNELS)}", field="channel")
+        raise UnknownChannel(channel=request.channel, choices="、".join(PAYMENT_CHANNELS))
     if request.channel == "cash" and request.bank not in BANKS:
-        raise InvalidInput(f"现金缴费须在 8 家委托银行柜面办理：{'、'.join(BANKS.values())}", field="bank")
+        raise CashOutsideEntrustedBank(banks="、".join(BANKS.values()))
     if request.channel == "school" and enrollment.channel != "school":
-        raise Refused("只有学校统一办理参保的学生可由学校代收", field="channel")
+        raise SchoolChannelRefused()
     if request.channel != "bank_withholding":
         return None
-    agreement = session.scalar(select(BankAgreement).where(BankAgreement.psn_no == bill.psn_no,
-                                                            BankAgreement.status == "active"))
-    card = (request.card_no or "").replace(" ", "")
     if agreement is None:
-        raise Refused("该参保人没有有效的银行卡代扣协议，请先签订协议", field="card_no")
+        raise NoWithholdingAgreement()
+    card = (request.card_no or "").replace(" ", "")
     if agreement.card_no != card or (request.bank is not None and request.bank != agreement.bank):
-        raise Refused("扣款银行卡与代扣协议不一致：换卡或变更银行须重新签订协议", field="card_no")
+        raise CardNotInAgreement()
     return agreement.id
+
+
+def _active_agreement(session: Session, psn_no: str) -> BankAgreement | None:
+    return session.scalar(select(BankAgreement).where(BankAgreement.psn_no == psn_no,
+                                                      BankAgreement.status == "active"))
 
 
 def pay_bill(session: Session, request: PaymentRequest, *, actor: str) -> Payment:
     """Record a payment; the bill becomes paid and the enrollment active (POLICY.md §4)."""
-    bill = bill_by_no(session, request.bill_no)
-    if bill.status != "unpaid":
-        raise Conflict(f"缴费单 {bill.bill_no} 状态为“{BILL_STATUS[bill.status]}”，不能缴费", field="bill_no")
-    try:
-        amount = money(request.amount)
-    except MoneyError as exc:
-        raise InvalidInput(str(exc), field="amount") from None
-    if amount != bill.amount_due:
-        raise InvalidInput(f"缴费金额 {amount} 元与应缴 {bill.amount_due} 元不符", field="amount")
-    enrollment = session.get(Enrollment, (bill.psn_no, bill.enrollment_id))
-    person = session.get(Person, bill.psn_no)
-    assert enrollment is not None and person is not None
-    if request.paid_on < enrollment.registration_date:
-        raise InvalidInput("缴费日期不能早于参保登记日期", field="paid_on")
-    if not request.reference.strip():
-        raise InvalidInput("请填写缴费流水号", field="reference")
-    payer = _check_payer(request, person)
-    agreement_id = _check_channel(session, request, bill, enrollment)
+    bill = session.scalar(select(Bill).where(Bill.bill_no == request.bill_no))
+    enrollment = session.get(Enrollment, (bill.psn_no, bill.enrollment_id)) if bill else None
+    person = session.get(Person, bill.psn_no) if bill else None
+    if bill is None or enrollment is None or person is None:
+        raise BillNotFound(bill_no=request.bill_no)
+    checked = check_payment(request, bill, enrollment, person, _active_agreement(session, bill.psn_no),
+                            today=now().date())
     payment = Payment(psn_no=bill.psn_no, bill_id=bill.id, channel=request.channel, bank=request.bank,
-                      agreement_id=agreement_id, payer_name=request.payer_name if payer else None,
-                      payer_certno=payer, amount=amount, paid_on=request.paid_on,
+                      agreement_id=checked.agreement_id,
+                      payer_name=request.payer_name if checked.payer_certno else None,
+                      payer_certno=checked.payer_certno, amount=checked.amount, paid_on=request.paid_on,
                       reference=request.reference.strip(), created_by=actor, created_at=now())
     session.add(payment)
     bill.status, bill.paid_at = "paid", now()
@@ -180,36 +222,60 @@ def pay_bill(session: Session, request: PaymentRequest, *, actor: str) -> Paymen
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"缴费流水号 {request.reference} 已使用，或该缴费单已缴费", field="reference") from None
+        raise ReferenceUsed(reference=request.reference) from None
     return payment
+
+
+BULK_CHANNELS = frozenset(PAYMENT_CHANNELS) - {"school"}  # a school pays for its students as one batch
 
 
 def collect_bulk(session: Session, requests: Sequence[PaymentRequest], *, actor: str) -> dict[str, int]:
     """Apply a batch of payments (a bank's daily withholding file, an app's settlement file).
 
-    The same rules as `pay_bill` — unpaid bill, exact amount, known channel, cash at an entrusted bank,
-    withholding through the person's active agreement and card — checked for the whole batch at once;
-    refused lines are counted by reason and nothing of them is written.
+    Each line is checked by `check_payment`, the rules of a single payment, with the bills, enrollments,
+    persons and agreements of the whole batch read at once; refused lines are counted by reason (the refusal's
+    summary) and nothing of them is written. A reference used twice in the batch, or already used, is refused.
     """
     bills = {b.bill_no: b for chunk in chunks([r.bill_no for r in requests])
              for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
-    agreements = {a.psn_no: a for chunk in chunks([b.psn_no for b in bills.values()])
+    owners = sorted({b.psn_no for b in bills.values()})
+    agreements = {a.psn_no: a for chunk in chunks(owners)
                   for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
                                                                         BankAgreement.status == "active"))}
+    enrollments = {(e.psn_no, e.id): e for chunk in chunks(owners)
+                   for e in session.scalars(select(Enrollment).where(Enrollment.psn_no.in_(chunk)))}
+    persons = {p.psn_no: p for chunk in chunks(owners)
+               for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
+    used = {r for chunk in chunks(sorted({r.reference.strip() for r in requests}))
+            for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
     refused: dict[str, int] = {}
     payments, bill_updates, enrollment_updates = [], [], []
-    moment = now()
+    moment, today = now(), now().date()
     for request in requests:
         bill = bills.get(request.bill_no)
-        reason = _bulk_refusal(request, bill, agreements)
-        if reason is not None or bill is None:
-            refused[reason or "缴费单不存在"] = refused.get(reason or "缴费单不存在", 0) + 1
+        try:
+            if request.channel not in BULK_CHANNELS and request.channel in PAYMENT_CHANNELS:
+                raise SchoolChannelRefused()
+            if bill is None:
+                raise BillNotFound(bill_no=request.bill_no)
+            checked = check_payment(request, bill, enrollments[bill.psn_no, bill.enrollment_id],
+                                    persons[bill.psn_no], agreements.get(bill.psn_no), today=today)
+            if request.reference.strip() in used:
+                raise ReferenceUsed(reference=request.reference)
+        except PaymentRefusal as refusal:
+            reason = refusal.summarised()
+            refused[reason] = refused.get(reason, 0) + 1
             continue
-        agreement = agreements.get(bill.psn_no)
+        except DomainError as refusal:  # the payer's identity (people.other_person_id)
+            refused[refusal.message] = refused.get(refusal.message, 0) + 1
+            continue
+        assert bill is not None
+        used.add(request.reference.strip())
         payments.append({"psn_no": bill.psn_no, "id": new_id(), "bill_id": bill.id, "channel": request.channel,
-                         "bank": request.bank, "agreement_id": agreement.id if request.channel == "bank_withholding"
-                         and agreement else None, "payer_name": None, "payer_certno": None,
-                         "amount": bill.amount_due, "paid_on": request.paid_on, "reference": request.reference,
+                         "bank": request.bank, "agreement_id": checked.agreement_id,
+                         "payer_name": request.payer_name if checked.payer_certno else None,
+                         "payer_certno": checked.payer_certno, "amount": checked.amount,
+                         "paid_on": request.paid_on, "reference": request.reference.strip(),
                          "created_by": actor, "created_at": moment})
         bill_updates.append({"psn_no": bill.psn_no, "id": bill.id, "status": "paid", "paid_at": moment})
         enrollment_updates.append({"psn_no": bill.psn_no, "id": bill.enrollment_id, "status": "active"})
@@ -221,28 +287,6 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], *, actor:
         session.execute(update(Enrollment), enrollment_updates)
     session.flush()
     return {"paid": len(payments), **refused}
-
-
-def _bulk_refusal(request: PaymentRequest, bill: Bill | None, agreements: dict[str, BankAgreement]) -> str | None:
-    if bill is None:
-        return "缴费单不存在"
-    if bill.status != "unpaid":
-        return f"缴费单状态为{BILL_STATUS[bill.status]}"
-    try:
-        amount = money(request.amount)
-    except MoneyError:
-        return "金额格式不正确"
-    if amount != bill.amount_due:
-        return "金额与应缴不符"
-    if request.channel not in PAYMENT_CHANNELS or request.channel == "school":
-        return "渠道不支持批量缴费"
-    if request.channel == "cash" and request.bank not in BANKS:
-        return "现金缴费须在委托银行"
-    if request.channel == "bank_withholding":
-        agreement = agreements.get(bill.psn_no)
-        if agreement is None or agreement.card_no != (request.card_no or ""):
-            return "无有效代扣协议或卡号不符"
-    return None
 
 
 def settle_bill_on_cancel(session: Session, enrollment: Enrollment, *, reason: str, on: dt.date, actor: str) -> None:
