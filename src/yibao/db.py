@@ -188,8 +188,8 @@ class LoopConnection:
         return partial(Session, bind=connection, expire_on_commit=False)
 
     def driver(self) -> tuple[Any, Any]:
-        """The DBAPI connection underneath and its dialect, for a unit of work without a Session (rawsql.RawUnit);
-        SQLAlchemy's connection is then idle, not in a transaction."""
+        """The DBAPI connection underneath and its dialect, for a unit of work without a Session
+        (statements.DriverUnit); SQLAlchemy's connection is then idle, not in a transaction."""
         connection = self.connection
         if connection is None or connection.closed or connection.invalidated:
             connection = self.connection = self.engine.connect()

@@ -35,7 +35,7 @@ from yibao.people.towns import TOWNS
 from yibao.policy.editions import Editions
 from yibao.settlement.fees import FeeIn, upload_fees
 from yibao.settlement.settle import settle_visit
-from yibao.settlement.visits import discharge_visit, get_visit, open_visit
+from yibao.settlement.visits import discharge_visit, open_visit, visit_record
 from yibao.staff.models import StaffUser
 from yibao.staff.service import create_staff
 
@@ -346,10 +346,10 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
         try:
             with session.begin_nested():
                 visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
-                                              begntime=begin, cert_type="02", cert_no=None)
+                                   begntime=begin, cert_type="02", cert_no=None)
                 upload_fees(session, editions, visit, fees, msgid=None)
                 if end is not None:
-                    discharge_visit(get_visit(session, visit.mdtrt_id), end)
+                    discharge_visit(session, visit_record(session, visit.mdtrt_id), end)
                 settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
                 settled += 1
         except DomainError:

@@ -1,5 +1,5 @@
 """The gateway as it runs on SQLite: transactions in the event loop on its own connection, the busiest ones
-(1101, 2201, 2204, 2206, 2207) without a Session (rawsql.RawUnit). Against a real server on loopback: refusals
+(1101, 2201, 2204, 2206, 2207) without a Session (statements.DriverUnit). Against a real server on loopback: refusals
 write nothing and let the writer lock go, pre-settlement writes nothing, a replay returns the stored answer, a
 used msgid is refused, a sign-in found only in the database is honoured, and the ledger balances."""
 
@@ -17,13 +17,13 @@ from tests.dbfixtures import backend_url
 from tests.gateway.his import HIS, error_code, insured
 from tests.gateway.test_concurrency import CLINIC, D, Server, client_for
 from tests.registry.helpers import person
-from yibao import rawsql
 from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 from yibao.accounts.models import JournalEntry
 from yibao.adapters.gateway import api
 from yibao.demo import ensure_demo_institutions
 from yibao.settlement.models import FeeDetail, GatewayMessage, Settlement, Visit
 from yibao.settlement.settle import read_accumulators
+from yibao.statements import DriverUnit
 
 
 @pytest.fixture
@@ -100,13 +100,13 @@ def test_a_sign_in_known_only_to_the_database_is_honoured(server: Server) -> Non
     assert stale["infcode"] == -1 and "sign_no" in stale["err_msg"]
 
 
-def test_a_raw_unit_refuses_orm_work(tmp_path: Path) -> None:
+def test_a_driver_unit_has_no_orm_to_offer(tmp_path: Path) -> None:
     import sqlite3
 
     from sqlalchemy.dialects import sqlite
 
-    unit = rawsql.RawUnit(sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None), sqlite.dialect(),
-                          write=False, writer=None)
-    with pytest.raises(TypeError, match=r"RawUnit\.scalar: this transaction uses the ORM"):
-        unit.scalar(select(Visit))
+    unit = DriverUnit(sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None), sqlite.dialect(),
+                      write=False, writer=None)
+    with pytest.raises(AttributeError, match="scalar"):
+        unit.scalar(select(Visit))  # type: ignore[attr-defined]
     unit.close()

@@ -170,7 +170,8 @@ def test_bulk_collection_checks_what_a_single_payment_checks(session: Session, b
         PaymentRequest(bills[4], "school", "750.00", d("2021-11-03"), "K6"),
     ], actor="t")
     assert outcome == {"paid": 0, "扣款卡或银行与代扣协议不符": 1, "缴费日期早于参保登记日期": 1, "缴费日期晚于今天": 1,
-                       "代缴人身份证号无效：身份证号校验位不正确，请核对号码": 1, "缴费流水号重复": 1, "非学校参保不能由学校代收": 1}, outcome
+                       "代缴人身份证号无效：身份证号校验位不正确，请核对号码": 1, "缴费流水号重复": 1,
+                       "非学校参保不能由学校代收": 1}, outcome
     spaced = collect_bulk(session, [
         PaymentRequest(bill_no, "bank_withholding", "750.00", d("2021-11-03"), "K7", bank="icbc",
                        card_no="6222 0200 0000 0001"),

@@ -51,7 +51,6 @@ from yibao.settlement.visits import (
     cancel_visit,
     change_visit_info,
     discharge_visit,
-    get_visit,
     open_visit,
     restore_visit_status,
     undo_discharge,
@@ -138,13 +137,14 @@ def test_care_in_another_province_needs_a_cross_region_filing(world: Session, ed
 def test_special_disease_care_needs_its_filing(world: Session, editions: Editions) -> None:
     person = insured(world)
     refused("no_special_disease_filing", lambda: visit_at(world, editions, person.psn_no, med_type="14"))
-    visit = get_visit(world, visit_at(world, editions, person.psn_no).mdtrt_id)
+    visit = visit_at(world, editions, person.psn_no)
     refused("no_special_disease_filing", lambda: change_visit_info(world, editions, visit, med_type="14",
                                                                    dise_codg=None, dise_name=None))
     file_special_disease(world, psn_no=person.psn_no, disease_code="M03900", disease_name="糖尿病",
                          fixmedins_code=COMMUNITY, begndate=dt.date(2022, 1, 1))
-    change_visit_info(world, editions, visit, med_type="14", dise_codg="E11", dise_name="2型糖尿病")
-    assert (visit.med_type, visit.dise_codg) == ("14", "E11")
+    changed = change_visit_info(world, editions, visit, med_type="14", dise_codg="E11", dise_name="2型糖尿病")
+    assert (changed.med_type, changed.dise_codg) == ("14", "E11") == (
+        visit_record(world, visit.mdtrt_id).med_type, visit_record(world, visit.mdtrt_id).dise_codg)
 
 
 def test_an_unknown_med_type_is_refused(world: Session, editions: Editions) -> None:
@@ -176,7 +176,7 @@ def test_fee_lines_refused_by_name_and_none_written(world: Session, editions: Ed
                      init_feedetl_sn="F99")
     refused("bad_return_line", lambda: upload_fees(world, editions, visit, [returned], msgid=None))
     assert counts(world) == before
-    refused("fee_lines_not_found", lambda: delete_fees(world, get_visit(world, visit.mdtrt_id), ["F42"]))
+    refused("fee_lines_not_found", lambda: delete_fees(world, visit, ["F42"]))
 
 
 # --- settle, cancel, reinstate
@@ -199,7 +199,7 @@ def test_settle_then_cancel_then_reinstate_by_the_services(world: Session, editi
                                                           actor="t"))
     refused("visit_already_settled", lambda: upload_fees(world, editions, visit_record(world, visit.mdtrt_id),
                                                          [fee("F2")], msgid=None))
-    refused("visit_already_settled", lambda: delete_fees(world, get_visit(world, visit.mdtrt_id), None))
+    refused("visit_already_settled", lambda: delete_fees(world, visit_record(world, visit.mdtrt_id), None))
     refused("settlement_not_cancelled", lambda: reinstate_settlement(world, editions, row.setl_id, msgid=None,
                                                                      actor="t"))
 
@@ -226,15 +226,15 @@ def test_an_inpatient_stay_settles_only_after_discharge(world: Session, editions
     stay = visit_at(world, editions, person.psn_no, code="H33021300001", day="2022-03-01", med_type="21")
     upload_fees(world, editions, stay, [fee("I1", day="2022-03-02", code="001103000010000", price="45")], msgid=None)
     refused("not_discharged", lambda: presettle(world, editions, visit_record(world, stay.mdtrt_id)))
-    orm = get_visit(world, stay.mdtrt_id)
-    refused("discharge_before_admission", lambda: discharge_visit(orm, dt.datetime(2022, 2, 28)))
-    discharge_visit(orm, dt.datetime(2022, 3, 5, 10))
-    refused("not_an_inpatient_stay", lambda: discharge_visit(orm, dt.datetime(2022, 3, 6)))
-    assert undo_discharge(orm) == dt.datetime(2022, 3, 5, 10)
-    assert orm.status == VisitStatus.OPEN
-    refused("visit_not_open", lambda: undo_discharge(orm))
-    discharge_visit(orm, dt.datetime(2022, 3, 5, 10))
-    world.flush()
+    refused("discharge_before_admission", lambda: discharge_visit(world, stay, dt.datetime(2022, 2, 28)))
+    out = discharge_visit(world, stay, dt.datetime(2022, 3, 5, 10))
+    assert visit_record(world, stay.mdtrt_id) == out and out.status == VisitStatus.DISCHARGED
+    refused("not_an_inpatient_stay", lambda: discharge_visit(world, out, dt.datetime(2022, 3, 6)))
+    assert undo_discharge(world, out).endtime == dt.datetime(2022, 3, 5, 10)
+    back = visit_record(world, stay.mdtrt_id)
+    assert (back.status, back.endtime) == (VisitStatus.OPEN, None)
+    refused("visit_not_open", lambda: undo_discharge(world, back))
+    discharge_visit(world, back, dt.datetime(2022, 3, 5, 10))
     row = settle_visit(world, editions, visit_record(world, stay.mdtrt_id), expected_total=None, msgid=None,
                        actor="t")
     assert row.service_date == dt.date(2022, 3, 5)  # the discharge date (POLICY.md §7a)
@@ -244,13 +244,14 @@ def test_an_inpatient_stay_settles_only_after_discharge(world: Session, editions
 
 def test_a_visit_is_cancelled_only_without_fee_lines(world: Session, editions: Editions) -> None:
     person = insured(world)
-    visit = get_visit(world, visit_at(world, editions, person.psn_no).mdtrt_id)
+    visit = visit_at(world, editions, person.psn_no)
     upload_fees(world, editions, visit, [fee("F1")], msgid=None)
     refused("visit_has_fees", lambda: cancel_visit(world, visit))
     delete_fees(world, visit, None)
     assert cancel_visit(world, visit) == VisitStatus.OPEN
-    refused("visit_cancelled", lambda: cancel_visit(world, visit))
-    refused("visit_cancelled", lambda: upload_fees(world, editions, visit, [fee("F2")], msgid=None))
+    cancelled = visit_record(world, visit.mdtrt_id)
+    refused("visit_cancelled", lambda: cancel_visit(world, cancelled))
+    refused("visit_cancelled", lambda: upload_fees(world, editions, cancelled, [fee("F2")], msgid=None))
 
 
 def test_visits_are_the_institutions_and_the_persons_own(world: Session, editions: Editions) -> None:
@@ -266,10 +267,10 @@ def test_reversal_refused_once_the_visit_is_settled(world: Session, editions: Ed
     visit = visit_record(world, visit_at(world, editions, person.psn_no).mdtrt_id)
     upload_fees(world, editions, visit, [fee("F1")], msgid=None)
     settle_visit(world, editions, visit, expected_total=None, msgid=None, actor="t")
-    orm = get_visit(world, visit.mdtrt_id)
-    error = refused("visit_already_settled", lambda: restore_visit_status(orm, VisitStatus.CANCELLED))
+    settled = visit_record(world, visit.mdtrt_id)
+    error = refused("visit_already_settled", lambda: restore_visit_status(world, settled, VisitStatus.CANCELLED))
     assert isinstance(error, Conflict) and "须先撤销结算再冲正" in error.message
-    refused("visit_already_settled", lambda: restore_fee_lines(world, orm, ["F1"], FeeStatus.DELETED))
+    refused("visit_already_settled", lambda: restore_fee_lines(world, settled, ["F1"], FeeStatus.DELETED))
 
 
 # --- manual reimbursement and the calculator

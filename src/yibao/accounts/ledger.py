@@ -9,22 +9,37 @@ the fund owes a hospital or pharmacy), `person:<psn_no>` (what a person paid or 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from yibao import rawsql
-from yibao.accounts.models import JournalEntry, Posting
+from yibao.accounts.models import JournalEntry, JournalEntryRecord, Posting
 from yibao.errors import Named, NotFound
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO
+from yibao.statements import Db, Insert, Read
 
-_JOURNAL_ENTRIES = rawsql.Insert(JournalEntry)
-_POSTINGS = rawsql.Insert(Posting)
-_ENTRY_OF_SETTLEMENT = rawsql.select(JournalEntry, "id psn_no", "setl_id = ? AND reverses_id IS NULL")
-_POSTINGS_OF_ENTRY = rawsql.select(Posting, "account amount", "entry_id = ?", order="line")
+
+@dataclass(frozen=True, slots=True)
+class EntryOf:
+    id: str
+    psn_no: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostingLine:
+    account: str
+    amount: Decimal
+
+
+_JOURNAL_ENTRIES = Insert(JournalEntry)
+_POSTINGS = Insert(Posting)
+_ENTRY_OF_SETTLEMENT = Read(EntryOf, JournalEntry, JournalEntry.setl_id == bindparam("setl_id"),
+                            JournalEntry.reverses_id.is_(None))
+_POSTINGS_OF_ENTRY = Read(PostingLine, Posting, Posting.entry_id == bindparam("entry_id"), order_by=(Posting.line,))
 
 
 class NoJournalEntry(Named, NotFound):
@@ -42,33 +57,32 @@ def institution_account(fixmedins_code: str) -> str:
 
 
 def post_journal(
-    session: Session,
+    session: Db,
     *,
     psn_no: str | None,
     setl_id: str | None,
     memo: str,
     postings: Sequence[tuple[str, Decimal]],
     reverses: str | None = None,
-) -> JournalEntry:
+) -> JournalEntryRecord:
     """One balanced entry; an unbalanced one is a bug and refused outright."""
     lines = [(account, amount) for account, amount in postings if amount != 0]
     if sum((amount for _, amount in lines), ZERO) != 0:
         raise AssertionError(f"unbalanced journal entry: {lines}")
-    entry: JournalEntry = _JOURNAL_ENTRIES.make(
-        id=new_id(), psn_no=psn_no, setl_id=setl_id, memo=memo[:200], reverses_id=reverses, created_at=now()
-    )
+    entry = JournalEntryRecord(id=new_id(), psn_no=psn_no, setl_id=setl_id, memo=memo[:200], reverses_id=reverses,
+                               created_at=now())
     _JOURNAL_ENTRIES.row(session, entry)
-    _POSTINGS.rows(session, [(entry.id, number, account, amount)
+    _POSTINGS.rows(session, [{"entry_id": entry.id, "line": number, "account": account, "amount": amount}
                              for number, (account, amount) in enumerate(lines, start=1)])
     return entry
 
 
-def reverse_entry_of(session: Session, setl_id: str, *, by_setl_id: str, memo: str) -> JournalEntry:
+def reverse_entry_of(session: Db, setl_id: str, *, by_setl_id: str, memo: str) -> JournalEntryRecord:
     """The reversing entry of the (unreversed) entry that posted settlement `setl_id`."""
-    entry = _ENTRY_OF_SETTLEMENT.first(session, setl_id)
+    entry = _ENTRY_OF_SETTLEMENT.first(session, setl_id=setl_id)
     if entry is None:
         raise NoJournalEntry(setl_id=setl_id)
-    postings = _POSTINGS_OF_ENTRY.all(session, entry.id)
+    postings = _POSTINGS_OF_ENTRY.all(session, entry_id=entry.id)
     return post_journal(
         session,
         psn_no=entry.psn_no,

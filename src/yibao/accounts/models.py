@@ -4,6 +4,7 @@ new entry, never an update or a delete. Family mutual-aid accounts (POLICY.md §
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, String
@@ -32,3 +33,16 @@ class Posting(Base):
     line: Mapped[int] = mapped_column(primary_key=True)
     account: Mapped[str] = mapped_column(String(40), index=True)
     amount: Mapped[Decimal]  # debit positive, credit negative; an entry's postings sum to zero
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntryRecord:
+    """A journal entry as written.
+
+    Fields: the columns of `journal_entries`."""
+    id: str
+    psn_no: str | None
+    setl_id: str | None
+    memo: str
+    reverses_id: str | None
+    created_at: dt.datetime

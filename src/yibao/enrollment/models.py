@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, String, text
@@ -54,3 +55,37 @@ class Enrollment(Base):
         ),
         Index("ix_enrollments_year_status", "year", "status"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentRecord:
+    """An enrollment as the hot path reads it.
+
+    Fields: the columns of `enrollments`."""
+    psn_no: str
+    id: str
+    year: int
+    edition: str
+    category: str
+    student: bool
+    channel: str
+    proxy_name: str | None
+    proxy_certno: str | None
+    registration_date: dt.date
+    timing: str
+    late_exception: str | None
+    event_date: dt.date | None
+    benefit_start: dt.date
+    benefit_end: dt.date
+    benefit_basis: str
+    full_subsidy_class: str | None
+    personal_amount: Decimal
+    government_amount: Decimal
+    status: str
+    school_name: str | None
+    school_class: str | None
+    batch_id: str | None
+    created_by: str
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None
+    cancel_reason: str | None

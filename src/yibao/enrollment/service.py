@@ -11,13 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from yibao import rawsql
 from yibao.contributions import service as contributions
-from yibao.enrollment.models import Enrollment
+from yibao.enrollment.models import Enrollment, EnrollmentRecord
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
@@ -35,6 +34,7 @@ from yibao.policy.eligibility import (
     full_subsidy_class_on,
     require_full_subsidy,
 )
+from yibao.statements import Db, Read
 
 CHANNELS: dict[str, str] = {
     "zlb_app": "浙里办APP",
@@ -134,13 +134,13 @@ def plan_enrollment(
     }
 
 
-_LIVE_ENROLLMENT = rawsql.select(Enrollment, where="psn_no = ? AND year = ? AND status <> 'cancelled'")
+_LIVE_ENROLLMENT = Read(EnrollmentRecord, Enrollment, Enrollment.psn_no == bindparam("psn_no"),
+                        Enrollment.year == bindparam("year"), Enrollment.status != "cancelled")
 
 
-def live_enrollment(session: Session, psn_no: str, year: int) -> Enrollment | None:
+def live_enrollment(session: Db, psn_no: str, year: int) -> EnrollmentRecord | None:
     """The year's enrollment that is not cancelled (a read-only record; at most one by the unique rule)."""
-    found: Enrollment | None = _LIVE_ENROLLMENT.first(session, psn_no, year)
-    return found
+    return _LIVE_ENROLLMENT.first(session, psn_no=psn_no, year=year)
 
 
 def enroll_person(session: Session, editions: Editions, request: EnrollmentRequest, *, actor: str) -> Enrollment:
@@ -166,13 +166,13 @@ def get_enrollment(session: Session, psn_no: str, enrollment_id: str) -> Enrollm
     return enrollment
 
 
-_ENROLLMENTS_OF = rawsql.select(Enrollment, where="psn_no = ?", order="year DESC, created_at DESC")
+_ENROLLMENTS_OF = Read(EnrollmentRecord, Enrollment, Enrollment.psn_no == bindparam("psn_no"),
+                       order_by=(Enrollment.year.desc(), Enrollment.created_at.desc()))
 
 
-def enrollments_of(session: Session, psn_no: str) -> Sequence[Enrollment]:
+def enrollments_of(session: Db, psn_no: str) -> Sequence[EnrollmentRecord]:
     """The person's enrollments, newest year first (read-only records; 1101 reads them on every call)."""
-    rows: list[Enrollment] = _ENROLLMENTS_OF.all(session, psn_no)
-    return rows
+    return _ENROLLMENTS_OF.all(session, psn_no=psn_no)
 
 
 def cancel_enrollment(session: Session, *, psn_no: str, enrollment_id: str, reason: str, on: dt.date,

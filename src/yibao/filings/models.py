@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,3 +41,36 @@ class CrossRegionFiling(Base):
     enddate: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialDiseaseFilingRecord:
+    """A special-disease filing.
+
+    Fields: the columns of `special_disease_filings`."""
+    psn_no: str
+    id: str
+    disease_code: str
+    disease_name: str
+    fixmedins_code: str
+    diag_dr_code: str | None
+    begndate: dt.date
+    enddate: dt.date | None
+    status: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRegionFilingRecord:
+    """A cross-region filing.
+
+    Fields: the columns of `cross_region_filings`."""
+    psn_no: str
+    id: str
+    reason: str
+    place: str
+    admdvs: str | None
+    begndate: dt.date
+    enddate: dt.date | None
+    status: str
+    created_at: dt.datetime

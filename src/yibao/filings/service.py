@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from yibao import rawsql
 from yibao.errors import InvalidInput, NotFound
-from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
+from yibao.filings.models import (
+    CrossRegionFiling,
+    CrossRegionFilingRecord,
+    SpecialDiseaseFiling,
+    SpecialDiseaseFilingRecord,
+)
 from yibao.kit.clock import now
 from yibao.people.service import get_person
+from yibao.statements import Db, Read
 
 REASONS = {"resettled": "异地安置退休人员", "long_term_residence": "异地长期居住人员",
            "stationed_worker": "常驻异地工作人员", "referral": "异地转诊人员"}
@@ -65,20 +70,24 @@ def _valid_on(day: dt.date, begndate: dt.date, enddate: dt.date | None) -> bool:
     return begndate <= day and (enddate is None or day <= enddate)
 
 
-_SPECIAL_DISEASE_ACTIVE = rawsql.select(SpecialDiseaseFiling, where="psn_no = ? AND status = 'active'",
-                                        order="begndate, id")
-_CROSS_REGION_ACTIVE = rawsql.select(CrossRegionFiling, where="psn_no = ? AND status = 'active'", order="begndate, id")
+_SPECIAL_DISEASE_ACTIVE = Read(SpecialDiseaseFilingRecord, SpecialDiseaseFiling,
+                               SpecialDiseaseFiling.psn_no == bindparam("psn_no"),
+                               SpecialDiseaseFiling.status == "active",
+                               order_by=(SpecialDiseaseFiling.begndate, SpecialDiseaseFiling.id))
+_CROSS_REGION_ACTIVE = Read(CrossRegionFilingRecord, CrossRegionFiling, CrossRegionFiling.psn_no == bindparam("psn_no"),
+                            CrossRegionFiling.status == "active",
+                            order_by=(CrossRegionFiling.begndate, CrossRegionFiling.id))
 
 
-def special_disease_filings_on(session: Session, psn_no: str, day: dt.date) -> Sequence[SpecialDiseaseFiling]:
+def special_disease_filings_on(session: Db, psn_no: str, day: dt.date) -> list[SpecialDiseaseFilingRecord]:
     """Valid special-disease filings on `day` (read-only records)."""
-    rows: list[SpecialDiseaseFiling] = _SPECIAL_DISEASE_ACTIVE.all(session, psn_no)
+    rows = _SPECIAL_DISEASE_ACTIVE.all(session, psn_no=psn_no)
     return [f for f in rows if _valid_on(day, f.begndate, f.enddate)]
 
 
-def cross_region_filing_on(session: Session, psn_no: str, day: dt.date) -> CrossRegionFiling | None:
+def cross_region_filing_on(session: Db, psn_no: str, day: dt.date) -> CrossRegionFilingRecord | None:
     """A valid cross-region filing on `day`, if any (a read-only record)."""
-    rows: list[CrossRegionFiling] = _CROSS_REGION_ACTIVE.all(session, psn_no)
+    rows = _CROSS_REGION_ACTIVE.all(session, psn_no=psn_no)
     return next((f for f in rows if _valid_on(day, f.begndate, f.enddate)), None)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String
@@ -58,3 +59,46 @@ class CatalogueSelfpay(Base):
     selfpay_prop: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date | None]
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionRecord:
+    """An institution as the gateway reads it on every call.
+
+    Fields: the columns of `institutions`."""
+    fixmedins_code: str
+    name: str
+    kind: str
+    hosp_lv: str
+    level: str
+    region: str
+    admdvs: str
+    cross_province_designated: bool
+    agreement_status: str
+    suspended_until: dt.date | None
+    secret_hash: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueItemRecord:
+    """A catalogue item.
+
+    Fields: the columns of `catalogue_items`."""
+    code: str
+    name: str
+    item_class: str
+    category: str
+    price_ceiling: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class SelfpayRecord:
+    """A 乙 item's first self-pay ratio over a period.
+
+    Fields: the columns of `catalogue_selfpay`."""
+    code: str
+    id: str
+    selfpay_prop: Decimal
+    valid_from: dt.date
+    valid_to: dt.date | None

@@ -7,15 +7,23 @@ import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from yibao import rawsql
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.institutions.errors import InstitutionNotFound, InstitutionSuspended, InstitutionTerminated
-from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
+from yibao.institutions.models import (
+    CatalogueItem,
+    CatalogueItemRecord,
+    CatalogueSelfpay,
+    Doctor,
+    Institution,
+    InstitutionRecord,
+    SelfpayRecord,
+)
 from yibao.kit.clock import now
 from yibao.staff.service import hash_password
+from yibao.statements import Db, Read
 
 KINDS = {"hospital": "医院", "community": "社区卫生服务中心/站", "pharmacy": "零售药店"}
 REGIONS = {"ningbo": "宁波市", "zhejiang": "浙江省内其他城市", "other_province": "外省"}
@@ -67,13 +75,12 @@ def get_institution(session: Session, code: str) -> Institution:
     return institution
 
 
-_INSTITUTION = rawsql.select(Institution, where="fixmedins_code = ?")
+_INSTITUTION = Read(InstitutionRecord, Institution, Institution.fixmedins_code == bindparam("code"))
 
 
-def institution_record(session: Session, code: str) -> Institution | None:
+def institution_record(session: Db, code: str) -> InstitutionRecord | None:
     """The institution as a read-only record (the gateway reads it on every call; None if unknown)."""
-    found: Institution | None = _INSTITUTION.first(session, code)
-    return found
+    return _INSTITUTION.first(session, code=code)
 
 
 def list_institutions(session: Session) -> Sequence[Institution]:
@@ -141,18 +148,19 @@ def set_selfpay(session: Session, *, code: str, selfpay_prop: Decimal, valid_fro
     return row
 
 
-_CATALOGUE_ITEMS = rawsql.select(CatalogueItem, where="code IN ({many})")
-_CATALOGUE_SELFPAY = rawsql.select(CatalogueSelfpay, where="code IN ({many})", order="valid_from, id")
+_CATALOGUE_ITEMS = Read(CatalogueItemRecord, CatalogueItem, among=CatalogueItem.code)
+_CATALOGUE_SELFPAY = Read(SelfpayRecord, CatalogueSelfpay, among=CatalogueSelfpay.code,
+                          order_by=(CatalogueSelfpay.valid_from, CatalogueSelfpay.id))
 
 
-def catalogue_lookup(session: Session, codes: Sequence[str], day: dt.date) -> dict[str, tuple[CatalogueItem,
-                                                                                          Decimal | None]]:
+def catalogue_lookup(session: Db, codes: Sequence[str],
+                     day: dt.date) -> dict[str, tuple[CatalogueItemRecord, Decimal | None]]:
     """Items by code, each with the 乙 first self-pay ratio in force on `day` (None: the edition default)."""
     if not codes:
         return {}
-    items = {item.code: item for item in _CATALOGUE_ITEMS.all(session, *codes, many=len(codes))}
+    items = {item.code: item for item in _CATALOGUE_ITEMS.all(session, values=codes)}
     props: dict[str, Decimal] = {}
-    for row in _CATALOGUE_SELFPAY.all(session, *items, many=len(items)) if items else ():
+    for row in _CATALOGUE_SELFPAY.all(session, values=list(items)) if items else ():
         if row.valid_from <= day and (row.valid_to is None or day <= row.valid_to):
             props[row.code] = row.selfpay_prop
     return {code: (item, props.get(code)) for code, item in items.items()}

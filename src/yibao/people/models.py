@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,3 +66,36 @@ class ResidentAccount(Base):
     last_sign_in: Mapped[dt.datetime | None]
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")  # since the last success
     locked_until: Mapped[dt.datetime | None]  # sign-in refused until then (too many wrong passwords)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """A person as the hot path reads it.
+
+    Fields: the columns of `persons`."""
+    psn_no: str
+    certno: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    local: bool
+    town: str | None
+    household_no: str | None
+    phone: str | None
+    employee_insured: bool
+    employee_insurance_end: dt.date | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    """A certificate (资助/救助证件) with its validity.
+
+    Fields: the columns of `certificates`."""
+    psn_no: str
+    id: str
+    kind: str
+    cert_no: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    created_at: dt.datetime

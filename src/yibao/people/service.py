@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence as Seq
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from yibao import rawsql
 from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
-from yibao.people.models import Certificate, Person, ResidentAccount, Sequence
+from yibao.people.models import Certificate, CertificateRecord, Person, PersonRecord, ResidentAccount, Sequence
 from yibao.people.towns import TOWN_BY_CODE
 from yibao.policy.eligibility import Certificate as PolicyCertificate
 from yibao.staff.service import check_password, hash_password, verify_password
+from yibao.statements import Db, Read
 
 PSN_PREFIX = "330213"  # 奉化区 division code; psn_no = prefix + 10-digit sequence
 
@@ -133,30 +133,31 @@ def get_person(session: Session, psn_no: str, *, with_certificates: bool = False
     return person
 
 
-_PERSON_BY_CERTNO = rawsql.select(Person, where="certno = ?")
-_PERSON_BY_PSN_NO = rawsql.select(Person, where="psn_no = ?")
-_CERTIFICATES = rawsql.select(Certificate, where="psn_no = ?", order="valid_from, id")
+_PERSON_BY_CERTNO = Read(PersonRecord, Person, Person.certno == bindparam("certno"))
+_PERSON_BY_PSN_NO = Read(PersonRecord, Person, Person.psn_no == bindparam("psn_no"))
+_CERTIFICATES = Read(CertificateRecord, Certificate, Certificate.psn_no == bindparam("psn_no"),
+                     order_by=(Certificate.valid_from, Certificate.id))
 
 
-def person_by_certno(session: Session, certno: str) -> Person:
-    """The person with this ID number (a read-only record with the Person attributes; the settlement hot path)."""
-    person: Person | None = _PERSON_BY_CERTNO.first(session, certno.strip().upper())
+def person_by_certno(session: Db, certno: str) -> PersonRecord:
+    """The person with this ID number (a read-only record; the settlement hot path)."""
+    person = _PERSON_BY_CERTNO.first(session, certno=certno.strip().upper())
     if person is None:
         raise NotFound(f"没有身份证号为 {certno} 的参保人", field="certno")
     return person
 
 
-def person_record(session: Session, psn_no: str) -> Person:
+def person_record(session: Db, psn_no: str) -> PersonRecord:
     """The person as a read-only record (the settlement hot path; `get_person` gives the ORM object)."""
-    person: Person | None = _PERSON_BY_PSN_NO.first(session, psn_no)
+    person = _PERSON_BY_PSN_NO.first(session, psn_no=psn_no)
     if person is None:
         raise NotFound(f"没有人员编号为 {psn_no} 的参保人", field="psn_no")
     return person
 
 
-def certificates_of(session: Session, psn_no: str) -> list[Certificate]:
+def certificates_of(session: Db, psn_no: str) -> list[CertificateRecord]:
     """The person's certificates, oldest first, as read-only records."""
-    return _CERTIFICATES.all(session, psn_no)
+    return _CERTIFICATES.all(session, psn_no=psn_no)
 
 
 def find_persons(session: Session, query: str, *, limit: int = 50) -> Seq[Person]:

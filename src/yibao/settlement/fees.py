@@ -5,13 +5,10 @@ date (甲/乙/丙, 先行自付, 超限价, POLICY.md §7a step 1); returns (退
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from yibao.institutions.service import catalogue_lookup
 from yibao.kit.clock import now
@@ -30,8 +27,10 @@ from yibao.settlement.errors import (
     NothingToSettle,
     NotInCatalogue,
 )
-from yibao.settlement.models import FeeDetail, FeeStatus, Visit
+from yibao.settlement.models import FeeLineRecord, FeeStatus, VisitRecord
+from yibao.settlement.repository import FeeSerial
 from yibao.settlement.visits import check_not_settled, check_unsettled, during_visit
+from yibao.statements import Db
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +50,14 @@ class FeeIn:
 
 
 def upload_fees(
-    session: Session, editions: Editions, visit: Visit, fees: Sequence[FeeIn], *, msgid: str | None
-) -> list[FeeDetail]:
+    session: Db, editions: Editions, visit: VisitRecord, fees: Sequence[FeeIn], *, msgid: str | None
+) -> list[FeeLineRecord]:
     """Store fee lines and split each by the catalogue on its date (甲/乙/丙, 先行自付, 超限价)."""
     check_unsettled(visit, "，不能再上传费用")
     if not fees:
         raise NoFeeLines()
-    lines = {row.feedetl_sn: row for row in repository.fee_serials(session, visit)}
+    lines: dict[str, FeeSerial | FeeLineRecord] = {line.feedetl_sn: line
+                                                   for line in repository.fee_serials(session, visit)}
     catalogues: dict[dt.date, dict[str, Any]] = {}
     for day in {fee.fee_ocur_time.date() for fee in fees}:
         catalogues[day] = catalogue_lookup(session, sorted({f.med_list_codg for f in fees}), day)
@@ -72,7 +72,8 @@ def upload_fees(
     return rows
 
 
-def check_fee(visit: Visit, fee: FeeIn, lines: dict[str, Any], catalogue: dict[str, Any]) -> None:
+def check_fee(visit: VisitRecord, fee: FeeIn, lines: Mapping[str, FeeSerial | FeeLineRecord],
+              catalogue: dict[str, Any]) -> None:
     """A line's own facts: a new serial, a catalogue code, a return against a live line of the same item,
     count × price = amount, and a time within the visit."""
     sn = fee.feedetl_sn
@@ -97,13 +98,13 @@ def check_fee(visit: Visit, fee: FeeIn, lines: dict[str, Any], catalogue: dict[s
 
 
 def _fee_row(
-    visit: Visit,
+    visit: VisitRecord,
     fee: FeeIn,
-    lines: dict[str, Any],
+    lines: Mapping[str, FeeSerial | FeeLineRecord],
     catalogue: dict[str, Any],
     default_prop: Decimal,
     msgid: str | None,
-) -> FeeDetail:
+) -> FeeLineRecord:
     check_fee(visit, fee, lines, catalogue)
     item, prop = catalogue[fee.med_list_codg]
     ceiling = item.price_ceiling
@@ -111,7 +112,7 @@ def _fee_row(
     amount = fee.det_item_fee_sumamt
     sign = -1 if amount < 0 else 1  # a return (退费) splits like its line, with the sign turned
     split = split_line(FeeLine(abs(amount), ItemClass(item.item_class), prop, over), default_prop)
-    return repository.new_fee_line(
+    return FeeLineRecord(
         psn_no=visit.psn_no,
         mdtrt_id=visit.mdtrt_id,
         feedetl_sn=fee.feedetl_sn,
@@ -141,55 +142,40 @@ def _fee_row(
     )
 
 
-def fee_lines_of(session: Session, visit: Visit) -> Sequence[FeeDetail]:
+def fee_lines_of(session: Db, visit: VisitRecord) -> list[FeeLineRecord]:
     """The visit's active fee lines, in the order they were entered."""
-    return session.scalars(
-        select(FeeDetail)
-        .where(FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id,
-               FeeDetail.status == FeeStatus.ACTIVE.value)
-        .order_by(FeeDetail.created_at, FeeDetail.feedetl_sn)
-    ).all()
+    return repository.active_lines(session, visit)
 
 
-def fee_serials_used(session: Session, visit: Visit) -> int:
+def fee_serials_used(session: Db, visit: VisitRecord) -> int:
     """How many fee lines the visit has ever had (deleted ones keep their serial numbers)."""
-    return int(session.scalar(select(func.count()).select_from(FeeDetail).where(
-        FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id)) or 0)
+    return len(repository.fee_serials(session, visit))
 
 
-def lines_of_batch(session: Session, visit: Visit, chrg_bchno: str) -> list[str]:
+def lines_of_batch(session: Db, visit: VisitRecord, chrg_bchno: str) -> list[str]:
     """The serials of the visit's active lines in one charge batch (收费批次, 2205)."""
-    return list(session.scalars(select(FeeDetail.feedetl_sn).where(
-        FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.chrg_bchno == chrg_bchno,
-        FeeDetail.status == FeeStatus.ACTIVE.value)))
+    return [line.feedetl_sn for line in repository.active_lines(session, visit) if line.chrg_bchno == chrg_bchno]
 
 
-def delete_fees(session: Session, visit: Visit, feedetl_sns: Sequence[str] | None) -> list[str]:
+def delete_fees(session: Db, visit: VisitRecord, feedetl_sns: Sequence[str] | None) -> list[str]:
     """Delete unsettled fee lines (2205/2302): the given ones, or all when none is given."""
     check_not_settled(visit, "删除费用")
-    rows = fee_lines_of(session, visit)
-    wanted = set(feedetl_sns) if feedetl_sns else {row.feedetl_sn for row in rows}
-    unknown = wanted - {row.feedetl_sn for row in rows}
+    active = {row.feedetl_sn for row in repository.active_lines(session, visit)}
+    wanted = set(feedetl_sns) if feedetl_sns else active
+    unknown = wanted - active
     if unknown:
         raise FeeLinesNotFound(serials="、".join(sorted(unknown)))
-    for row in rows:
-        if row.feedetl_sn in wanted:
-            row.status = FeeStatus.DELETED.value
-    session.flush()
+    repository.set_line_status(session, visit, sorted(wanted), FeeStatus.DELETED)
     return sorted(wanted)
 
 
-def restore_fee_lines(session: Session, visit: Visit, feedetl_sns: Sequence[str], status: FeeStatus) -> None:
+def restore_fee_lines(session: Db, visit: VisitRecord, feedetl_sns: Sequence[str], status: FeeStatus) -> None:
     """Reversal (2601) of an upload (the lines deleted) or a deletion (the lines active again)."""
     check_not_settled(visit, "冲正费用交易")
-    for line in session.scalars(select(FeeDetail).where(
-            FeeDetail.psn_no == visit.psn_no, FeeDetail.mdtrt_id == visit.mdtrt_id,
-            FeeDetail.feedetl_sn.in_(feedetl_sns))):
-        line.status = status.value
-    session.flush()
+    repository.set_line_status(session, visit, feedetl_sns, status)
 
 
-def claim_lines(session: Session, visit: Visit) -> tuple[FeeLine, ...]:
+def claim_lines(session: Db, visit: VisitRecord) -> tuple[FeeLine, ...]:
     """The visit's unsettled lines for the chain, each return netted against its original line."""
     net: dict[str, list[Any]] = {}
     for row in repository.unsettled_lines(session, visit):

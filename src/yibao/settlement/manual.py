@@ -15,7 +15,7 @@ from yibao.policy.chain import settle as run_chain
 from yibao.policy.editions import Benefit, Editions, Level
 from yibao.settlement import repository
 from yibao.settlement.errors import NoCrossRegionFilingForClaim, PlaceRequired, UnknownRegion
-from yibao.settlement.models import Settlement, SettlementKind
+from yibao.settlement.models import SettlementKind, SettlementRecord
 from yibao.settlement.settle import Prepared, new_setl_id, record_settlement, settlement_row
 from yibao.settlement.standing import check_benefit, needs_cross_region_filing, standing_on
 
@@ -32,7 +32,7 @@ def manual_reimbursement(
     lines: tuple[FeeLine, ...],
     place: str,
     actor: str,
-) -> Settlement:
+) -> SettlementRecord:
     """Care that could not be settled directly, claimed with receipts and computed by the same rules."""
     if region not in REGIONS:
         raise UnknownRegion(choices="、".join(REGIONS))

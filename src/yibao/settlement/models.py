@@ -4,6 +4,7 @@ cancellation is a new settlement row with negated amounts and a new, reversing j
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -191,3 +192,107 @@ class GatewaySignIn(Base):
     opter_no: Mapped[str] = mapped_column(String(30))
     sign_time: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    """A visit as the hot path reads and writes it (frozen; changes go through the repository).
+
+    Fields: the columns of `visits`."""
+    psn_no: str
+    mdtrt_id: str
+    fixmedins_code: str
+    med_type: str
+    insutype: str
+    begntime: dt.datetime
+    endtime: dt.datetime | None
+    status: str
+    ipt_otp_no: str | None
+    atddr_no: str | None
+    dr_name: str | None
+    dept_code: str | None
+    dept_name: str | None
+    dise_codg: str | None
+    dise_name: str | None
+    dscg_way: str | None
+    mdtrt_cert_type: str
+    mdtrt_cert_no: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLineRecord:
+    """A fee line as stored, with its split.
+
+    Fields: the columns of `fee_details`."""
+    psn_no: str
+    mdtrt_id: str
+    feedetl_sn: str
+    chrg_bchno: str | None
+    rxno: str | None
+    fee_ocur_time: dt.datetime
+    med_list_codg: str
+    medins_list_codg: str | None
+    item_name: str
+    item_class: str
+    cnt: Decimal
+    pric: Decimal
+    det_item_fee_sumamt: Decimal
+    pric_uplmt_amt: Decimal | None
+    selfpay_prop: Decimal
+    fulamt_ownpay_amt: Decimal
+    overlmt_amt: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+    bilg_dr_codg: str | None
+    bilg_dr_name: str | None
+    init_feedetl_sn: str | None
+    status: str
+    setl_id: str | None
+    msgid: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRecord:
+    """A settlement row as written (and as pre-settlement computes it, written nowhere).
+
+    Fields: the columns of `settlements`."""
+    psn_no: str
+    setl_id: str
+    mdtrt_id: str | None
+    fixmedins_code: str | None
+    kind: str
+    original_setl_id: str | None
+    status: str
+    year: int
+    edition: str
+    benefit: str
+    med_type: str
+    level: str
+    setl_time: dt.datetime
+    service_date: dt.date
+    medfee_sumamt: Decimal
+    fulamt_ownpay_amt: Decimal
+    overlmt_selfpay: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+    act_pay_dedc: Decimal
+    hifp_pay: Decimal
+    hifmi_pay: Decimal
+    maf_pay: Decimal
+    fund_pay_sumamt: Decimal
+    psn_part_amt: Decimal
+    acct_pay: Decimal
+    acct_mulaid_pay: Decimal
+    psn_cash_pay: Decimal
+    add_outpatient: Decimal
+    add_inpatient: Decimal
+    add_special_disease: Decimal
+    add_serious_illness_burden: Decimal
+    add_assistance_selfpay: Decimal
+    category: str
+    assistance_class: str | None
+    trace: str
+    msgid: str | None
+    created_by: str

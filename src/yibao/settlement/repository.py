@@ -1,40 +1,88 @@
-"""The settlement's hot aggregate (visits and their fee lines, settlements, accumulators): the only code that
-writes these tables on the settlement path. Statements are prepared once per dialect and run on the session's
-own transaction (`yibao.rawsql`); reads return read-only records with the ORM attribute names.
+"""The settlement's hot aggregate: visits and their fee lines, settlements, accumulators. The only code that reads
+and writes these tables on the settlement path: SQLAlchemy Core statements over the mapped tables, compiled once
+per dialect (`yibao.statements`); reads return frozen records.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam
 
-from yibao import rawsql
 from yibao.kit.money import ZERO
 from yibao.policy.chain import Accumulators
-from yibao.settlement.models import Accumulator, FeeDetail, Settlement, Visit, VisitStatus
+from yibao.settlement.models import (
+    Accumulator,
+    FeeDetail,
+    FeeLineRecord,
+    FeeStatus,
+    Settlement,
+    SettlementRecord,
+    SettlementStatus,
+    Visit,
+    VisitRecord,
+    VisitStatus,
+)
+from yibao.statements import Db, Insert, Read, Update
 
-ACCUMULATOR_FIELDS = ("outpatient", "inpatient", "special_disease", "serious_illness_burden", "assistance_selfpay")
+ACCUMULATOR_FIELDS: tuple[str, ...] = Accumulators._fields
 
-_VISITS = rawsql.Insert(Visit)
-_VISIT = rawsql.select(Visit, where="mdtrt_id = ?")
-_VISIT_LOCKED = rawsql.select(Visit, where="mdtrt_id = ?", lock=True)  # PostgreSQL: FOR UPDATE
-_SET_VISIT_STATUS = rawsql.Statement("UPDATE visits SET status = ? WHERE mdtrt_id = ?")
-_FEE_DETAILS = rawsql.Insert(FeeDetail)
-_LINES_OF_VISIT = rawsql.select(FeeDetail, "feedetl_sn med_list_codg status", "psn_no = ? AND mdtrt_id = ?")
-_UNSETTLED_LINES = rawsql.select(
-    FeeDetail, "feedetl_sn init_feedetl_sn det_item_fee_sumamt overlmt_amt item_class selfpay_prop",
-    "psn_no = ? AND mdtrt_id = ? AND status = 'active' AND setl_id IS NULL", order="created_at, feedetl_sn")
-_ASSIGN_LINES = rawsql.Statement("UPDATE fee_details SET setl_id = ? WHERE psn_no = ? AND mdtrt_id = ? "
-                                 "AND status = 'active' AND setl_id IS NULL")
-_RELEASE_LINES = rawsql.Statement("UPDATE fee_details SET setl_id = NULL WHERE setl_id = ?")
-_SETTLEMENTS = rawsql.Insert(Settlement)
-_ACCUMULATOR = rawsql.select(Accumulator, " ".join(ACCUMULATOR_FIELDS), "psn_no = ? AND year = ?")
-_ACCUMULATOR_LOCKED = rawsql.select(Accumulator, " ".join(ACCUMULATOR_FIELDS), "psn_no = ? AND year = ?", lock=True)
-_NEW_ACCUMULATOR = rawsql.Insert(Accumulator, on_conflict_do_nothing=True)
-_SET_ACCUMULATOR = rawsql.Statement(
-    f"UPDATE accumulators SET {', '.join(f'{name} = ?' for name in ACCUMULATOR_FIELDS)} WHERE psn_no = ? AND year = ?")
+
+@dataclass(frozen=True, slots=True)
+class FeeSerial:
+    """A line the visit has had (deleted ones too): its serial, item and status."""
+
+    feedetl_sn: str
+    med_list_codg: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnsettledLine:
+    """What the chain needs of a line not yet in a settlement."""
+
+    feedetl_sn: str
+    init_feedetl_sn: str | None
+    det_item_fee_sumamt: Decimal
+    overlmt_amt: Decimal
+    item_class: str
+    selfpay_prop: Decimal
+
+
+_VISIT_KEY = Visit.mdtrt_id == bindparam("mdtrt_id")
+_VISITS = Insert(Visit)
+_VISIT = Read(VisitRecord, Visit, _VISIT_KEY)
+_VISIT_LOCKED = Read(VisitRecord, Visit, _VISIT_KEY, lock=True)  # PostgreSQL: FOR UPDATE
+_SET_VISIT_STATUS = Update(Visit, ("status",), ("psn_no", "mdtrt_id"))
+_SET_DISCHARGE = Update(Visit, ("status", "endtime", "dscg_way"), ("psn_no", "mdtrt_id"))
+_SET_VISIT_INFO = Update(Visit, ("med_type", "dise_codg", "dise_name"), ("psn_no", "mdtrt_id"))
+
+_OF_VISIT = (FeeDetail.psn_no == bindparam("psn_no"), FeeDetail.mdtrt_id == bindparam("mdtrt_id"))
+_FEE_LINES = Insert(FeeDetail)
+_SERIALS = Read(FeeSerial, FeeDetail, *_OF_VISIT)
+_ACTIVE_LINES = Read(FeeLineRecord, FeeDetail, *_OF_VISIT, FeeDetail.status == FeeStatus.ACTIVE.value,
+                     order_by=(FeeDetail.created_at, FeeDetail.feedetl_sn))
+_UNSETTLED = Read(UnsettledLine, FeeDetail, *_OF_VISIT, FeeDetail.status == FeeStatus.ACTIVE.value,
+                  FeeDetail.setl_id.is_(None), order_by=(FeeDetail.created_at, FeeDetail.feedetl_sn))
+_ASSIGN_LINES = Update(FeeDetail, ("setl_id",), ("psn_no", "mdtrt_id"), FeeDetail.status == FeeStatus.ACTIVE.value,
+                       FeeDetail.setl_id.is_(None))
+_RELEASE_LINES = Update(FeeDetail, ("setl_id",), ("setl_id",))
+_SET_LINE_STATUS = Update(FeeDetail, ("status",), ("psn_no", "mdtrt_id", "feedetl_sn"))
+
+_SETTLEMENTS = Insert(Settlement)
+_SETTLEMENT = Read(SettlementRecord, Settlement, Settlement.setl_id == bindparam("setl_id"))
+_SET_SETTLEMENT_STATUS = Update(Settlement, ("status",), ("psn_no", "setl_id"))
+
+_ACCUMULATOR_KEY = (Accumulator.psn_no == bindparam("psn_no"), Accumulator.year == bindparam("year"))
+_ACCUMULATOR = Read(Accumulators, Accumulator, *_ACCUMULATOR_KEY)
+_ACCUMULATOR_LOCKED = Read(Accumulators, Accumulator, *_ACCUMULATOR_KEY, lock=True)
+_NEW_ACCUMULATOR = Insert(Accumulator, on_conflict_do_nothing=True)
+_SET_ACCUMULATOR = Update(Accumulator, ACCUMULATOR_FIELDS, ("psn_no", "year"))
 
 VISIT_COLUMNS = _VISITS.names
 SETTLEMENT_COLUMNS = _SETTLEMENTS.names
@@ -43,91 +91,110 @@ SETTLEMENT_COLUMNS = _SETTLEMENTS.names
 # --- visits
 
 
-def new_visit(**values: Any) -> Visit:
-    """A visit record (every column named)."""
-    visit: Visit = _VISITS.make(**values)
-    return visit
+def add_visit(db: Db, visit: VisitRecord) -> None:
+    _VISITS.row(db, visit)
 
 
-def add_visit(session: Session, visit: Visit) -> None:
-    _VISITS.row(session, visit)
+def visit(db: Db, mdtrt_id: str, *, lock: bool = False) -> VisitRecord | None:
+    """The visit; `lock`: held until commit (PostgreSQL FOR UPDATE; SQLite's writer lock)."""
+    return (_VISIT_LOCKED if lock else _VISIT).first(db, mdtrt_id=mdtrt_id)
 
 
-def visit(session: Session, mdtrt_id: str, *, lock: bool = False) -> Visit | None:
-    """The visit as a read-only record; `lock`: held until commit (PostgreSQL FOR UPDATE; SQLite's writer lock)."""
-    found: Visit | None = (_VISIT_LOCKED if lock else _VISIT).first(session, mdtrt_id)
-    return found
+def set_visit_status(db: Db, visit: VisitRecord, status: VisitStatus) -> VisitRecord:
+    _SET_VISIT_STATUS.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, status=status.value)
+    return dataclasses.replace(visit, status=status.value)
 
 
-def set_visit_status(session: Session, visit: Visit, status: VisitStatus) -> None:
-    _SET_VISIT_STATUS.run(session, status.value, visit.mdtrt_id)
-    rawsql.forget(session, Visit, visit.psn_no, visit.mdtrt_id)
+def set_discharge(db: Db, visit: VisitRecord, endtime: dt.datetime | None, dscg_way: str | None) -> VisitRecord:
+    """The stay discharged at `endtime` (None: in hospital again)."""
+    status = (VisitStatus.DISCHARGED if endtime else VisitStatus.OPEN).value
+    _SET_DISCHARGE.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, status=status, endtime=endtime,
+                       dscg_way=dscg_way)
+    return dataclasses.replace(visit, status=status, endtime=endtime, dscg_way=dscg_way)
+
+
+def set_visit_info(db: Db, visit: VisitRecord, *, med_type: str, dise_codg: str | None,
+                   dise_name: str | None) -> VisitRecord:
+    _SET_VISIT_INFO.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, med_type=med_type,
+                        dise_codg=dise_codg, dise_name=dise_name)
+    return dataclasses.replace(visit, med_type=med_type, dise_codg=dise_codg, dise_name=dise_name)
 
 
 # --- fee lines
 
 
-def new_fee_line(**values: Any) -> FeeDetail:
-    row: FeeDetail = _FEE_DETAILS.make(**values)
-    return row
+def add_fee_lines(db: Db, rows: Sequence[FeeLineRecord]) -> None:
+    _FEE_LINES.rows(db, rows)
 
 
-def add_fee_lines(session: Session, rows: Sequence[FeeDetail]) -> None:
-    _FEE_DETAILS.rows(session, rows)
-
-
-def fee_serials(session: Session, visit: Visit) -> list[Any]:
+def fee_serials(db: Db, visit: VisitRecord) -> list[FeeSerial]:
     """Every line the visit ever had (serial, code, status), deleted ones too."""
-    return _LINES_OF_VISIT.all(session, visit.psn_no, visit.mdtrt_id)
+    return _SERIALS.all(db, psn_no=visit.psn_no, mdtrt_id=visit.mdtrt_id)
 
 
-def unsettled_lines(session: Session, visit: Visit) -> list[Any]:
+def active_lines(db: Db, visit: VisitRecord) -> list[FeeLineRecord]:
+    """The visit's active lines (settled or not), in the order they were entered."""
+    return _ACTIVE_LINES.all(db, psn_no=visit.psn_no, mdtrt_id=visit.mdtrt_id)
+
+
+def unsettled_lines(db: Db, visit: VisitRecord) -> list[UnsettledLine]:
     """The visit's active lines not yet in a settlement, in the order they were entered."""
-    return _UNSETTLED_LINES.all(session, visit.psn_no, visit.mdtrt_id)
+    return _UNSETTLED.all(db, psn_no=visit.psn_no, mdtrt_id=visit.mdtrt_id)
 
 
-def assign_lines(session: Session, visit: Visit, setl_id: str) -> None:
+def set_line_status(db: Db, visit: VisitRecord, feedetl_sns: Sequence[str], status: FeeStatus) -> None:
+    _SET_LINE_STATUS.run_many(db, [{"key_psn_no": visit.psn_no, "key_mdtrt_id": visit.mdtrt_id,
+                                    "key_feedetl_sn": sn, "status": status.value} for sn in feedetl_sns])
+
+
+def assign_lines(db: Db, visit: VisitRecord, setl_id: str) -> None:
     """The visit's active, unsettled fee lines now belong to settlement `setl_id`."""
-    _ASSIGN_LINES.run(session, setl_id, visit.psn_no, visit.mdtrt_id)
+    _ASSIGN_LINES.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, setl_id=setl_id)
 
 
-def release_lines(session: Session, setl_id: str) -> None:
-    _RELEASE_LINES.run(session, setl_id)
+def release_lines(db: Db, setl_id: str) -> None:
+    _RELEASE_LINES.run(db, key_setl_id=setl_id, setl_id=None)
 
 
 # --- settlements
 
 
-def new_settlement(**values: Any) -> Settlement:
-    row: Settlement = _SETTLEMENTS.make(**values)
-    return row
+def new_settlement(**values: Any) -> SettlementRecord:
+    return SettlementRecord(**values)
 
 
-def add_settlement(session: Session, row: Settlement) -> None:
+def add_settlement(db: Db, row: SettlementRecord) -> None:
     """Insert; a second cancellation of one settlement fails on its unique index (IntegrityError)."""
-    _SETTLEMENTS.row(session, row)
+    _SETTLEMENTS.row(db, row)
+
+
+def settlement(db: Db, setl_id: str) -> SettlementRecord | None:
+    return _SETTLEMENT.first(db, setl_id=setl_id)
+
+
+def set_settlement_status(db: Db, row: SettlementRecord, status: SettlementStatus) -> None:
+    _SET_SETTLEMENT_STATUS.run(db, key_psn_no=row.psn_no, key_setl_id=row.setl_id, status=status.value)
 
 
 # --- accumulators
 
 
-def lock_accumulators(session: Session, psn_no: str, year: int) -> Accumulators:
+def lock_accumulators(db: Db, psn_no: str, year: int) -> Accumulators:
     """The person's accumulators for the year, locked until commit (PostgreSQL FOR UPDATE; SQLite holds the
     database write lock from BEGIN IMMEDIATE), the row created if missing, safely under concurrency."""
-    row = _ACCUMULATOR_LOCKED.first(session, psn_no, year)
+    row = _ACCUMULATOR_LOCKED.first(db, psn_no=psn_no, year=year)
     if row is None:
-        _NEW_ACCUMULATOR.row(session, (psn_no, year, *(ZERO for _ in ACCUMULATOR_FIELDS)))
-        row = _ACCUMULATOR_LOCKED.first(session, psn_no, year)
+        _NEW_ACCUMULATOR.row(db, {"psn_no": psn_no, "year": year, **dict.fromkeys(ACCUMULATOR_FIELDS, ZERO)})
+        row = _ACCUMULATOR_LOCKED.first(db, psn_no=psn_no, year=year)
     assert row is not None
-    return Accumulators(*row)
+    return row
 
 
-def read_accumulators(session: Session, psn_no: str, year: int) -> Accumulators:
-    row = _ACCUMULATOR.first(session, psn_no, year)
-    return Accumulators() if row is None else Accumulators(*row)
+def read_accumulators(db: Db, psn_no: str, year: int) -> Accumulators:
+    return _ACCUMULATOR.first(db, psn_no=psn_no, year=year) or Accumulators()
 
 
-def write_accumulators(session: Session, psn_no: str, year: int, values: Accumulators) -> None:
+def write_accumulators(db: Db, psn_no: str, year: int, values: Accumulators) -> None:
     """The (locked) accumulators take new values."""
-    rawsql.forget(session, Accumulator, psn_no, year)
-    _SET_ACCUMULATOR.run(session, *(getattr(values, name) for name in ACCUMULATOR_FIELDS), psn_no, year)
+    _SET_ACCUMULATOR.run(db, key_psn_no=psn_no, key_year=year,
+                         **{name: getattr(values, name) for name in ACCUMULATOR_FIELDS})

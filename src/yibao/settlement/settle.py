@@ -19,7 +19,7 @@ from yibao.accounts.ledger import institution_account, person_account, post_jour
 from yibao.db import sql_money
 from yibao.glossary import BENEFIT_OF_MED_TYPE, FUNDS
 from yibao.institutions.errors import InstitutionNotFound
-from yibao.institutions.models import Institution
+from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.ids import random_digits
@@ -40,10 +40,18 @@ from yibao.settlement.errors import (
     VisitSettledAgain,
 )
 from yibao.settlement.fees import claim_lines
-from yibao.settlement.models import Settlement, SettlementKind, SettlementStatus, Visit, VisitStatus
+from yibao.settlement.models import (
+    Settlement,
+    SettlementKind,
+    SettlementRecord,
+    SettlementStatus,
+    VisitRecord,
+    VisitStatus,
+)
 from yibao.settlement.repository import ACCUMULATOR_FIELDS
 from yibao.settlement.standing import Standing, check_benefit, check_place, standing_on
 from yibao.settlement.visits import check_unsettled, service_date
+from yibao.statements import Db
 
 # setlinfo's money fields: the chain's amounts, then what the person's accounts and cash paid
 SETLINFO_MONEY = (*AMOUNT_FIELDS, "acct_pay", "acct_mulaid_pay", "psn_cash_pay")
@@ -58,11 +66,11 @@ class Prepared:
     claim: Claim
     computed: Computed
     before: Accumulators  # the year's accumulators before this claim (locked when settling)
-    institution: Institution | None
+    institution: InstitutionRecord | None
 
 
-def prepare(session: Session, editions: Editions, visit: Visit, *, lock: bool,
-            institution: Institution | None = None) -> Prepared:
+def prepare(session: Db, editions: Editions, visit: VisitRecord, *, lock: bool,
+            institution: InstitutionRecord | None = None) -> Prepared:
     """The claim of a visit through the chain; `institution`: the visit's institution if the caller has just
     read it (the gateway has), else it is read here."""
     if institution is None or institution.fixmedins_code != visit.fixmedins_code:
@@ -97,7 +105,7 @@ def settlement_row(
     actor: str,
     med_type: str,
     mdtrt_id: str | None,
-) -> Settlement:
+) -> SettlementRecord:
     """The settlement as a record of the settlements table (written by the caller, or by nobody)."""
     c, standing = prepared.computed, prepared.standing
     institution = prepared.institution
@@ -129,8 +137,8 @@ def settlement_row(
     )
 
 
-def presettle(session: Session, editions: Editions, visit: Visit, *,
-              institution: Institution | None = None) -> Settlement:
+def presettle(session: Db, editions: Editions, visit: VisitRecord, *,
+              institution: InstitutionRecord | None = None) -> SettlementRecord:
     """预结算: the settlement as it would be now, written nowhere (no side effects)."""
     if visit.status == VisitStatus.SETTLED:
         raise VisitAlreadySettled(mdtrt_id=visit.mdtrt_id)
@@ -140,9 +148,9 @@ def presettle(session: Session, editions: Editions, visit: Visit, *,
 
 
 def settle_visit(
-    session: Session, editions: Editions, visit: Visit, *, expected_total: Decimal | None, msgid: str | None,
-    actor: str, institution: Institution | None = None,
-) -> Settlement:
+    session: Db, editions: Editions, visit: VisitRecord, *, expected_total: Decimal | None, msgid: str | None,
+    actor: str, institution: InstitutionRecord | None = None,
+) -> SettlementRecord:
     """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing.
 
     The visit row is read again under lock first (PostgreSQL FOR UPDATE; SQLite's writer lock), so two
@@ -162,21 +170,21 @@ def settle_visit(
     return row
 
 
-def record_settlement(session: Session, row: Settlement, before: Accumulators) -> None:
+def record_settlement(session: Db, row: SettlementRecord, before: Accumulators) -> None:
     """Write a (positive) settlement: its row, the accumulators it adds to, its journal entry."""
     repository.add_settlement(session, row)
     apply_to_accumulators(session, row, before, +1)
     post_settlement(session, row)
 
 
-def apply_to_accumulators(session: Session, row: Settlement, before: Accumulators, sign: int) -> None:
+def apply_to_accumulators(session: Db, row: SettlementRecord, before: Accumulators, sign: int) -> None:
     """The (locked) accumulators take a settlement's additions, or give them back."""
     after = Accumulators(*(getattr(before, name) + sign * getattr(row, f"add_{name}") for name in ACCUMULATOR_FIELDS))
     repository.write_accumulators(session, row.psn_no, row.year, after)
 
 
-def _copy_settlement(original: Settlement, *, kind: SettlementKind, original_setl_id: str | None,
-                     msgid: str | None, actor: str, sign: int) -> Settlement:
+def _copy_settlement(original: SettlementRecord, *, kind: SettlementKind, original_setl_id: str | None,
+                     msgid: str | None, actor: str, sign: int) -> SettlementRecord:
     """A new settlement record with the original's facts and (signed) amounts, under a new setl_id and time."""
     values = {name: getattr(original, name) for name in repository.SETTLEMENT_COLUMNS}
     values |= {name: sign * values[name] for name in AMOUNT_COLUMNS}
@@ -185,16 +193,17 @@ def _copy_settlement(original: Settlement, *, kind: SettlementKind, original_set
     return repository.new_settlement(**values)
 
 
-def get_settlement(session: Session, setl_id: str, *, institution: str | None = None) -> Settlement:
-    row = session.scalar(select(Settlement).where(Settlement.setl_id == setl_id))
+def get_settlement(session: Db, setl_id: str, *, institution: str | None = None) -> SettlementRecord:
+    """A settlement by setl_id; an institution sees only its own."""
+    row = repository.settlement(session, setl_id)
     if row is None or (institution is not None and row.fixmedins_code != institution):
         raise SettlementNotFound(setl_id=setl_id)
     return row
 
 
 def cancel_settlement(
-    session: Session, setl_id: str, *, institution: str | None, msgid: str | None, actor: str
-) -> Settlement:
+    session: Db, setl_id: str, *, institution: str | None, msgid: str | None, actor: str
+) -> SettlementRecord:
     """结算撤销: a new settlement row with every amount negated, the accumulators given back, a reversing
     journal entry; the visit's lines may then be changed and settled again."""
     original = get_settlement(session, setl_id, institution=institution)
@@ -210,7 +219,7 @@ def cancel_settlement(
     except IntegrityError:
         raise SettlementAlreadyCancelled(setl_id=setl_id) from None
     apply_to_accumulators(session, original, before, -1)
-    original.status = SettlementStatus.CANCELLED.value
+    repository.set_settlement_status(session, original, SettlementStatus.CANCELLED)
     reverse_entry_of(session, original.setl_id, by_setl_id=cancel.setl_id, memo=f"撤销 {original.setl_id}")
     if original.mdtrt_id is not None:
         repository.release_lines(session, original.setl_id)
@@ -218,13 +227,12 @@ def cancel_settlement(
         if visit is not None:
             reopened = VisitStatus.DISCHARGED if visit.endtime is not None else VisitStatus.OPEN
             repository.set_visit_status(session, visit, reopened)
-    session.flush()
     return cancel
 
 
 def reinstate_settlement(
-    session: Session, editions: Editions, setl_id: str, *, msgid: str | None, actor: str
-) -> Settlement:
+    session: Db, editions: Editions, setl_id: str, *, msgid: str | None, actor: str
+) -> SettlementRecord:
     """Undo a cancellation (reversal of 2208/2305): the original settlement's amounts stand again as a new
     settlement row, the accumulators take them again, and a new journal entry posts them."""
     original = get_settlement(session, setl_id)
@@ -246,7 +254,7 @@ def reinstate_settlement(
 # --- the settlement in the ledger
 
 
-def settlement_postings(row: Settlement) -> list[tuple[str, Decimal]]:
+def settlement_postings(row: SettlementRecord) -> list[tuple[str, Decimal]]:
     """Direct settlement: the institution is owed the whole bill, by the funds and the person; a manual
     reimbursement: the funds pay the person back."""
     funds = [(fund.account, -getattr(row, fund.amount_field)) for fund in FUNDS]
@@ -259,7 +267,7 @@ def settlement_postings(row: Settlement) -> list[tuple[str, Decimal]]:
     ]
 
 
-def post_settlement(session: Session, row: Settlement) -> None:
+def post_settlement(session: Db, row: SettlementRecord) -> None:
     label = "零星报销" if row.kind == SettlementKind.MANUAL else "结算"
     post_journal(session, psn_no=row.psn_no, setl_id=row.setl_id, memo=f"{label} {row.setl_id}",
                  postings=settlement_postings(row))
@@ -268,12 +276,12 @@ def post_settlement(session: Session, row: Settlement) -> None:
 # --- reading settlements
 
 
-def read_accumulators(session: Session, psn_no: str, year: int) -> Accumulators:
+def read_accumulators(session: Db, psn_no: str, year: int) -> Accumulators:
     """The person's accumulators for the year (zero before any settlement)."""
     return repository.read_accumulators(session, psn_no, year)
 
 
-def visit_settlement(session: Session, visit: Visit) -> Settlement | None:
+def visit_settlement(session: Session, visit: VisitRecord) -> Settlement | None:
     """The visit's standing settlement, if it is settled."""
     return session.scalar(select(Settlement).where(Settlement.mdtrt_id == visit.mdtrt_id,
                                                    Settlement.kind == SettlementKind.SETTLE.value,

@@ -1,6 +1,7 @@
 """Visits (就诊, `mdtrt_id`): registration (2201/2401), visit information (2203), discharge (2402) and its undo
 (2405), cancellation of a visit without fees (2202/2404), and the undo of each of these for reversal (2601).
-Every change of a visit's state is made here; the doors only call.
+Every change of a visit's state is made here, through the repository; the doors only call. A visit is a frozen
+`VisitRecord`: a change returns the record as it now is.
 
 The life of a visit is `VisitStatus`: open → (inpatient: discharged →) settled; cancelling the settlement opens
 it again; an open visit without fee lines can be cancelled.
@@ -11,11 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from yibao.glossary import BENEFIT_OF_MED_TYPE, INSUTYPE, MedType
-from yibao.institutions.models import Institution
+from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.ids import random_digits
 from yibao.policy.editions import Editions
@@ -33,8 +31,9 @@ from yibao.settlement.errors import (
     VisitNotOpen,
     VisitOfAnotherPerson,
 )
-from yibao.settlement.models import FeeDetail, FeeStatus, Visit, VisitStatus
+from yibao.settlement.models import VisitRecord, VisitStatus
 from yibao.settlement.standing import check_benefit, check_place, standing_on
+from yibao.statements import Db
 
 VISIT_STATUS_LABELS = {
     VisitStatus.OPEN: "就诊中",
@@ -44,11 +43,11 @@ VISIT_STATUS_LABELS = {
 }
 
 
-def status_label(visit: Visit) -> str:
+def status_label(visit: VisitRecord) -> str:
     return VISIT_STATUS_LABELS[VisitStatus(visit.status)]
 
 
-def is_inpatient(visit: Visit) -> bool:
+def is_inpatient(visit: VisitRecord) -> bool:
     return visit.med_type == MedType.INPATIENT
 
 
@@ -59,17 +58,17 @@ def new_mdtrt_id(admdvs: str) -> str:
 
 
 def open_visit(
-    session: Session,
+    session: Db,
     editions: Editions,
     *,
-    institution: Institution,
+    institution: InstitutionRecord,
     psn_no: str,
     med_type: str,
     begntime: dt.datetime,
     cert_type: str,
     cert_no: str | None,
     **details: Any,
-) -> Visit:
+) -> VisitRecord:
     """Register an outpatient visit (2201) or an admission (2401) after the eligibility checks."""
     if med_type not in BENEFIT_OF_MED_TYPE:
         raise UnknownMedType(med_type=med_type, choices="、".join(BENEFIT_OF_MED_TYPE))
@@ -78,7 +77,7 @@ def open_visit(
     check_place(session, standing, institution, day)
     check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
     fields = dict.fromkeys(repository.VISIT_COLUMNS) | details
-    visit = repository.new_visit(**fields | {
+    visit = VisitRecord(**fields | {
         "psn_no": psn_no,
         "mdtrt_id": new_mdtrt_id(institution.admdvs),
         "fixmedins_code": institution.fixmedins_code,
@@ -94,18 +93,14 @@ def open_visit(
     return visit
 
 
-def get_visit(session: Session, mdtrt_id: str, *, institution: str | None = None, psn_no: str | None = None) -> Visit:
-    """A visit by mdtrt_id (the ORM object, for changing it); an institution sees only its own visits."""
-    return _own_visit(session.scalar(select(Visit).where(Visit.mdtrt_id == mdtrt_id)), mdtrt_id, institution, psn_no)
-
-
-def visit_record(session: Session, mdtrt_id: str, *, institution: str | None = None,
-                 psn_no: str | None = None) -> Visit:
-    """The same visit as a read-only record (fee upload and settlement read it on every call)."""
+def visit_record(session: Db, mdtrt_id: str, *, institution: str | None = None,
+                 psn_no: str | None = None) -> VisitRecord:
+    """A visit by mdtrt_id; an institution sees only its own visits, a person's visit is named with its psn_no."""
     return _own_visit(repository.visit(session, mdtrt_id), mdtrt_id, institution, psn_no)
 
 
-def _own_visit(visit: Visit | None, mdtrt_id: str, institution: str | None, psn_no: str | None) -> Visit:
+def _own_visit(visit: VisitRecord | None, mdtrt_id: str, institution: str | None,
+               psn_no: str | None) -> VisitRecord:
     if visit is None or (institution is not None and visit.fixmedins_code != institution):
         raise VisitNotFound(mdtrt_id=mdtrt_id)
     if psn_no is not None and visit.psn_no != psn_no:
@@ -113,7 +108,7 @@ def _own_visit(visit: Visit | None, mdtrt_id: str, institution: str | None, psn_
     return visit
 
 
-def check_unsettled(visit: Visit, then: str = "") -> None:
+def check_unsettled(visit: VisitRecord, then: str = "") -> None:
     """A settled or cancelled visit takes no more fee lines and no second settlement."""
     if visit.status == VisitStatus.SETTLED:
         raise VisitAlreadySettled(mdtrt_id=visit.mdtrt_id, then=then)
@@ -121,12 +116,12 @@ def check_unsettled(visit: Visit, then: str = "") -> None:
         raise VisitCancelled(mdtrt_id=visit.mdtrt_id, then=then)
 
 
-def check_not_settled(visit: Visit, action: str) -> None:
+def check_not_settled(visit: VisitRecord, action: str) -> None:
     if visit.status == VisitStatus.SETTLED:
         raise SettledVisitLocked(mdtrt_id=visit.mdtrt_id, action=action)
 
 
-def service_date(visit: Visit) -> dt.date:
+def service_date(visit: VisitRecord) -> dt.date:
     """Outpatient: the visit date; inpatient: the discharge date (POLICY.md §7a preamble)."""
     if is_inpatient(visit):
         if visit.endtime is None:
@@ -135,7 +130,7 @@ def service_date(visit: Visit) -> dt.date:
     return visit.begntime.date()
 
 
-def during_visit(visit: Visit, day: dt.date) -> bool:
+def during_visit(visit: VisitRecord, day: dt.date) -> bool:
     """ASSUMPTION: an outpatient visit is one day, so its fees fall on the visit date; an inpatient stay's
     fees fall between admission and discharge (or today, before discharge)."""
     if not is_inpatient(visit):
@@ -143,11 +138,11 @@ def during_visit(visit: Visit, day: dt.date) -> bool:
     return visit.begntime.date() <= day <= (visit.endtime.date() if visit.endtime else day)
 
 
-# --- changes of an open visit (the ORM object of get_visit)
+# --- changes of a visit
 
 
-def change_visit_info(session: Session, editions: Editions, visit: Visit, *, med_type: str,
-                      dise_codg: str | None, dise_name: str | None) -> None:
+def change_visit_info(session: Db, editions: Editions, visit: VisitRecord, *, med_type: str,
+                      dise_codg: str | None, dise_name: str | None) -> VisitRecord:
     """门诊就诊信息上传 (2203): the outpatient visit's med_type and diagnosis; special-disease care needs its filing."""
     if visit.status != VisitStatus.OPEN:
         raise VisitNotOpen(mdtrt_id=visit.mdtrt_id, status=status_label(visit), action="修改就诊信息")
@@ -156,60 +151,55 @@ def change_visit_info(session: Session, editions: Editions, visit: Visit, *, med
     if med_type == MedType.SPECIAL_DISEASE:
         standing = standing_on(session, editions, visit.psn_no, visit.begntime.date())
         check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
-    visit.med_type = med_type
-    visit.dise_codg = dise_codg or visit.dise_codg
-    visit.dise_name = dise_name or visit.dise_name
+    return repository.set_visit_info(session, visit, med_type=med_type, dise_codg=dise_codg or visit.dise_codg,
+                                     dise_name=dise_name or visit.dise_name)
 
 
-def discharge_visit(visit: Visit, endtime: dt.datetime, *, dscg_way: str | None = None) -> None:
+def discharge_visit(session: Db, visit: VisitRecord, endtime: dt.datetime, *,
+                    dscg_way: str | None = None) -> VisitRecord:
     """出院 (2402): an open inpatient stay ends; its settlement is then computed on the discharge date."""
     if not is_inpatient(visit) or visit.status != VisitStatus.OPEN:
         raise NotAnInpatientStay(mdtrt_id=visit.mdtrt_id)
     if endtime < visit.begntime:
         raise DischargeBeforeAdmission()
-    visit.endtime, visit.status = endtime, VisitStatus.DISCHARGED.value
-    visit.dscg_way = dscg_way
+    return repository.set_discharge(session, visit, endtime, dscg_way)
 
 
-def undo_discharge(visit: Visit) -> dt.datetime:
-    """出院撤销 (2405): a discharged, unsettled stay is open again; returns the discharge time it had."""
+def undo_discharge(session: Db, visit: VisitRecord) -> VisitRecord:
+    """出院撤销 (2405): a discharged, unsettled stay is open again (the record returned is the visit as it was)."""
     if visit.status != VisitStatus.DISCHARGED or visit.endtime is None:
         raise VisitNotOpen(mdtrt_id=visit.mdtrt_id, status=status_label(visit), action="撤销出院（须为已出院未结算）")
-    endtime = visit.endtime
-    visit.endtime, visit.status = None, VisitStatus.OPEN.value
-    return endtime
+    repository.set_discharge(session, visit, None, visit.dscg_way)
+    return visit
 
 
-def cancel_visit(session: Session, visit: Visit) -> VisitStatus:
+def cancel_visit(session: Db, visit: VisitRecord) -> VisitStatus:
     """门诊挂号撤销 / 入院撤销 (2202/2404): a visit without fee lines is cancelled; returns the status it had."""
     if visit.status == VisitStatus.SETTLED:
         raise SettledVisitLocked(mdtrt_id=visit.mdtrt_id, action="撤销就诊")
     if visit.status == VisitStatus.CANCELLED:
         raise VisitCancelled(mdtrt_id=visit.mdtrt_id)
-    active = session.scalar(select(FeeDetail.feedetl_sn).where(
-        FeeDetail.mdtrt_id == visit.mdtrt_id, FeeDetail.status == FeeStatus.ACTIVE.value).limit(1))
-    if active is not None:
+    if repository.active_lines(session, visit):
         raise VisitHasFees(mdtrt_id=visit.mdtrt_id)
-    previous = VisitStatus(visit.status)
-    visit.status = VisitStatus.CANCELLED.value
-    return previous
+    repository.set_visit_status(session, visit, VisitStatus.CANCELLED)
+    return VisitStatus(visit.status)
 
 
 # --- reversal (2601): each write above undone, refused once the visit is settled
 
 
-def restore_visit_status(visit: Visit, status: VisitStatus) -> None:
+def restore_visit_status(session: Db, visit: VisitRecord, status: VisitStatus) -> None:
     check_not_settled(visit, "冲正")
-    visit.status = status.value
+    repository.set_visit_status(session, visit, status)
 
 
-def restore_visit_info(visit: Visit, *, med_type: str, dise_codg: str | None, dise_name: str | None) -> None:
+def restore_visit_info(session: Db, visit: VisitRecord, *, med_type: str, dise_codg: str | None,
+                       dise_name: str | None) -> None:
     check_not_settled(visit, "冲正")
-    visit.med_type, visit.dise_codg, visit.dise_name = med_type, dise_codg, dise_name
+    repository.set_visit_info(session, visit, med_type=med_type, dise_codg=dise_codg, dise_name=dise_name)
 
 
-def restore_discharge(visit: Visit, endtime: dt.datetime | None) -> None:
+def restore_discharge(session: Db, visit: VisitRecord, endtime: dt.datetime | None) -> None:
     """The visit's discharge as it was before a 2402 (None: not discharged) or a 2405 (its discharge time)."""
     check_not_settled(visit, "冲正")
-    visit.endtime = endtime
-    visit.status = (VisitStatus.DISCHARGED if endtime else VisitStatus.OPEN).value
+    repository.set_discharge(session, visit, endtime, visit.dscg_way)

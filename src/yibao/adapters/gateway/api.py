@@ -8,17 +8,18 @@ with a used msgid is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
-from yibao import rawsql
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
 from yibao.adapters.gateway.transactions import TRANSACTIONS, Context
 from yibao.db import session_scope
@@ -28,6 +29,7 @@ from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.settlement.models import GatewayMessage, GatewaySignIn
+from yibao.statements import DriverUnit, Insert, Read
 
 log = logging.getLogger("yibao.gateway")
 router = APIRouter(tags=["国家医保接口 gateway"])
@@ -46,7 +48,7 @@ def check_sign_no(session: Any, institution: Institution, sign_no: str | None) -
         raise GatewayInputError("缺少 sign_no，请先签到（9001）", field="sign_no")
     known = SIGN_INS.get(sign_no)
     if known is None:
-        row = _SIGN_IN.first(session, sign_no)
+        row = _SIGN_IN.first(session, sign_no=sign_no)
         if row is not None:
             if len(SIGN_INS) > 10_000:  # sign-ins last a day: forget the expired ones
                 moment = now()
@@ -62,14 +64,26 @@ def check_msgid(msgid: str, code: str) -> None:
         raise GatewayInputError("msgid 应为 30 位：机构编码（12）+ yyyyMMddHHmmss（14）+ 序号（4）", field="msgid")
 
 
-_MESSAGE = rawsql.select(GatewayMessage, "request_hash response", "msgid = ?")
-_SIGN_IN = rawsql.select(GatewaySignIn, "fixmedins_code expires_at", "sign_no = ?")
-_MESSAGES = rawsql.Insert(GatewayMessage)
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    request_hash: str
+    response: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    fixmedins_code: str
+    expires_at: dt.datetime
+
+
+_MESSAGE = Read(StoredAnswer, GatewayMessage, GatewayMessage.msgid == bindparam("msgid"))
+_SIGN_IN = Read(SignedIn, GatewaySignIn, GatewaySignIn.sign_no == bindparam("sign_no"))
+_MESSAGES = Insert(GatewayMessage)
 
 
 def replay(session: Any, msgid: str, digest: str) -> str | None:
     """The stored answer (JSON text) to the same request, or a refusal for a different one with this msgid."""
-    stored = _MESSAGE.first(session, msgid)
+    stored = _MESSAGE.first(session, msgid=msgid)
     if stored is None:
         return None
     if stored.request_hash != digest or stored.response is None:
@@ -86,24 +100,24 @@ def parse(body: bytes) -> Any:
         return None
 
 
-Units = Callable[[bool, bool], Callable[[], Session]]  # (write?, rawsql only?) → a unit-of-work factory
+Units = Callable[[bool, bool], Callable[[], Any]]  # (write?, repository only?) → a unit-of-work factory
 
 
 def pooled(app: FastAPI) -> Units:
     """Sessions from the app's pool: for writes, or read-only (SQLite: BEGIN DEFERRED)."""
-    return lambda write, _rawsql_only: app.state.sessions if write else app.state.read_sessions
+    return lambda write, _repository_only: app.state.sessions if write else app.state.read_sessions
 
 
 def in_loop(app: FastAPI) -> Units:
     """SQLite in the event loop: units of work on the loop's own connection; a transaction made only of
-    rawsql statements runs without a Session (RawUnit)."""
+    repository statements runs without a Session (statements.DriverUnit)."""
     loop = app.state.gateway_connection
 
-    def units(write: bool, rawsql_only: bool) -> Callable[[], Any]:
-        if not rawsql_only:
+    def units(write: bool, repository_only: bool) -> Callable[[], Any]:
+        if not repository_only:
             return loop.sessions(write)
         driver, dialect = loop.driver()
-        return partial(rawsql.RawUnit, driver, dialect, write=write, writer=app.state.writer_lock)
+        return partial(DriverUnit, driver, dialect, write=write, writer=app.state.writer_lock)
 
     return units
 
@@ -143,8 +157,10 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             output, undo = tx.handler(ctx)
             answer = dumps(response(output, admdvs=admdvs, moment=now()))
             if tx.writes:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
-                _MESSAGES.row(session, (msgid, code, infno, digest, answer,
-                                        undo.to_json() if undo else "{}", None, now()))
+                _MESSAGES.row(session, {"msgid": msgid, "fixmedins_code": code, "infno": infno,
+                                        "request_hash": digest, "response": answer,
+                                        "undo": undo.to_json() if undo else "{}", "reversed_by": None,
+                                        "created_at": now()})
             session.flush()
             return answer
     except DomainError as exc:

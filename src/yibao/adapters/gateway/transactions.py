@@ -2,7 +2,7 @@
 format the output. A writing handler also returns the typed record of what reversal (2601) must undo.
 
 `TRANSACTIONS` is the registry: one `Transaction` per infno, saying its name, whether it writes, and whether it
-is made only of repository statements (so that on SQLite it may run without a Session, `rawsql.RawUnit`).
+is made only of repository statements (so that on SQLite it may run without a Session, `statements.DriverUnit`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
 from yibao.adapters.gateway.undo import (
@@ -34,14 +32,14 @@ from yibao.enrollment.service import enrollments_of
 from yibao.errors import Conflict, NotFound, Refused, Unauthorized
 from yibao.filings.service import file_special_disease
 from yibao.glossary import ACCUMULATOR_LABELS, CHRGITM_LV, FUNDS, INSUTYPE, MedType
-from yibao.institutions.models import Institution
+from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
-from yibao.people.models import Person
+from yibao.people.models import PersonRecord
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
 from yibao.settlement.fees import FeeIn, delete_fees, lines_of_batch, upload_fees
-from yibao.settlement.models import FeeStatus, GatewayMessage, GatewaySignIn, Settlement, Visit, VisitStatus
+from yibao.settlement.models import FeeStatus, GatewayMessage, GatewaySignIn, SettlementRecord, VisitRecord, VisitStatus
 from yibao.settlement.settle import (
     SETLINFO_MONEY,
     cancel_settlement,
@@ -55,20 +53,20 @@ from yibao.settlement.visits import (
     cancel_visit,
     change_visit_info,
     discharge_visit,
-    get_visit,
     is_inpatient,
     open_visit,
     undo_discharge,
     visit_record,
 )
 from yibao.staff.service import verify_password
+from yibao.statements import Db
 
 
 @dataclass
 class Context:
-    session: Session
+    session: Db  # a Session, or for repository-only transactions on SQLite a DriverUnit
     editions: Editions
-    institution: Institution
+    institution: InstitutionRecord
     msgid: str
     infno: str
     input: Fields
@@ -90,7 +88,7 @@ class Transaction:
     name: str
     writes: bool
     handler: Handler
-    repository_only: bool  # only repository statements: on SQLite it may run without a Session (RawUnit)
+    repository_only: bool  # only repository statements: on SQLite it may run without a Session (DriverUnit)
 
     @property
     def takes_writer(self) -> bool:
@@ -136,7 +134,7 @@ def sign_in(ctx: Context) -> tuple[Any, None]:
     return {"signinoutb": {"sign_time": moment.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}, None
 
 
-def find_person(session: Session, data: Fields) -> Person:
+def find_person(session: Db, data: Fields) -> PersonRecord:
     cert_type = data.req("mdtrt_cert_type", choices=CERT_TYPES)
     if cert_type == "01":
         raise Refused(
@@ -153,7 +151,7 @@ def find_person(session: Session, data: Fields) -> Person:
     return person
 
 
-def person_base(person: Person, day: dt.date) -> dict[str, Any]:
+def person_base(person: PersonRecord, day: dt.date) -> dict[str, Any]:
     return {
         "psn_no": person.psn_no,
         "psn_cert_type": "01",
@@ -204,11 +202,9 @@ def person_info(ctx: Context) -> tuple[Any, None]:
 # Visits: 2201/2202 outpatient, 2401/2402/2404/2405 inpatient, 2203 visit information
 
 
-def own_visit(ctx: Context, data: Fields, *, to_change: bool = False) -> Visit:
-    """The institution's own visit named by the input: the ORM object when the handler changes it, else a
-    read-only record."""
-    find = get_visit if to_change else visit_record
-    return find(
+def own_visit(ctx: Context, data: Fields) -> VisitRecord:
+    """The institution's own visit named by the input."""
+    return visit_record(
         ctx.session,
         data.req("mdtrt_id", max_len=30),
         institution=ctx.institution.fixmedins_code,
@@ -216,7 +212,7 @@ def own_visit(ctx: Context, data: Fields, *, to_change: bool = False) -> Visit:
     )
 
 
-def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> Visit:
+def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> VisitRecord:
     psn_no = data.req("psn_no", max_len=20)
     insutype = data.text("insutype", required=False) or INSUTYPE
     if insutype != INSUTYPE:
@@ -261,7 +257,7 @@ def admission(ctx: Context) -> tuple[Any, Undo]:
 
 
 def _cancel_visit(ctx: Context, data: Fields, inpatient: bool) -> tuple[Any, Undo]:
-    visit = own_visit(ctx, data, to_change=True)
+    visit = own_visit(ctx, data)
     if is_inpatient(visit) != inpatient:
         raise GatewayInputError(
             f"就诊 {visit.mdtrt_id} 不是{'住院' if inpatient else '门诊'}就诊", field="input.data.mdtrt_id"
@@ -283,7 +279,7 @@ def admission_cancel(ctx: Context) -> tuple[Any, Undo]:
 @transaction("2203", "门诊就诊信息上传", writes=True)
 def outpatient_info(ctx: Context) -> tuple[Any, Undo]:
     info = ctx.input.child("mdtrtinfo")
-    visit = own_visit(ctx, info, to_change=True)
+    visit = own_visit(ctx, info)
     undo = RestoreVisitInfo(visit.mdtrt_id, visit.med_type, visit.dise_codg, visit.dise_name)
     change_visit_info(ctx.session, ctx.editions, visit,
                       med_type=info.req("med_type", choices=("11", "12", "13", "14", "41")),
@@ -295,16 +291,15 @@ def outpatient_info(ctx: Context) -> tuple[Any, Undo]:
 @transaction("2402", "出院办理", writes=True)
 def discharge(ctx: Context) -> tuple[Any, Undo]:
     info = ctx.input.child("dscginfo")
-    visit = own_visit(ctx, info, to_change=True)
-    discharge_visit(visit, info.req_time("endtime"), dscg_way=info.text("dscg_way", required=False))
+    visit = own_visit(ctx, info)
+    discharge_visit(ctx.session, visit, info.req_time("endtime"), dscg_way=info.text("dscg_way", required=False))
     return {}, RestoreDischarge(visit.mdtrt_id, None)
 
 
 @transaction("2405", "出院撤销", writes=True)
 def discharge_cancel(ctx: Context) -> tuple[Any, Undo]:
-    visit = own_visit(ctx, ctx.input.child("data"), to_change=True)
-    endtime = undo_discharge(visit)
-    return {}, RestoreDischarge(visit.mdtrt_id, endtime.isoformat())
+    was = undo_discharge(ctx.session, own_visit(ctx, ctx.input.child("data")))
+    return {}, RestoreDischarge(was.mdtrt_id, was.endtime.isoformat() if was.endtime else None)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -401,7 +396,7 @@ def inpatient_fees_delete(ctx: Context) -> tuple[Any, Undo]:
 # Settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient
 
 
-def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str) -> dict[str, Any]:
+def setlinfo(session: Db, row: SettlementRecord, visit: VisitRecord | None, admdvs: str) -> dict[str, Any]:
     person = person_record(session, row.psn_no)
     denominator = row.inscp_scp_amt - row.act_pay_dedc
     pool_prop = (
@@ -433,7 +428,7 @@ def setlinfo(session: Session, row: Settlement, visit: Visit | None, admdvs: str
     return info
 
 
-def setldetail(row: Settlement) -> list[dict[str, Any]]:
+def setldetail(row: SettlementRecord) -> list[dict[str, Any]]:
     """One line per fund, with setl_proc_info explaining how the trace computed it."""
     steps = {step["stage"]: step for step in json.loads(row.trace)}
     detail = []
@@ -445,7 +440,7 @@ def setldetail(row: Settlement) -> list[dict[str, Any]]:
     return detail
 
 
-def _settle_input(ctx: Context) -> tuple[Fields, Visit]:
+def _settle_input(ctx: Context) -> tuple[Fields, VisitRecord]:
     data = ctx.input.child("data")
     visit = own_visit(ctx, data)
     med_type = data.text("med_type", required=False)
@@ -458,7 +453,7 @@ def _settle_input(ctx: Context) -> tuple[Fields, Visit]:
     return data, visit
 
 
-def _check_echo(data: Fields, row: Settlement) -> None:
+def _check_echo(data: Fields, row: SettlementRecord) -> None:
     """Amounts the HIS sends must add up with the stored lines (2207 echoes the pre-settlement's split)."""
     for name in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt"):
         sent = data.money(name, required=False)

@@ -10,22 +10,21 @@ import json
 from dataclasses import astuple, dataclass, fields
 from typing import Any, ClassVar
 
-from sqlalchemy.orm import Session
-
 from yibao.adapters.gateway.envelope import GatewayInputError
 from yibao.filings.service import revoke_special_disease
 from yibao.policy.editions import Editions
 from yibao.settlement.fees import restore_fee_lines
 from yibao.settlement.models import FeeStatus, SettlementStatus, VisitStatus
 from yibao.settlement.settle import cancel_settlement, get_settlement, reinstate_settlement
-from yibao.settlement.visits import get_visit, restore_discharge, restore_visit_info, restore_visit_status
+from yibao.settlement.visits import restore_discharge, restore_visit_info, restore_visit_status, visit_record
+from yibao.statements import Db
 
 
 @dataclass(frozen=True, slots=True)
 class Reverser:
     """Who reverses, and for whom: the institution's own visits, the person the 2601 names."""
 
-    session: Session
+    session: Db
     editions: Editions
     institution: str
     psn_no: str
@@ -81,7 +80,7 @@ class RestoreFees(Undo):
     tag: ClassVar[str] = "fees"
 
     def apply(self, r: Reverser) -> None:
-        visit = get_visit(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
+        visit = visit_record(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
         restore_fee_lines(r.session, visit, self.feedetl_sns, FeeStatus(self.status))
 
 
@@ -94,8 +93,8 @@ class RestoreVisitStatus(Undo):
     tag: ClassVar[str] = "visit_status"
 
     def apply(self, r: Reverser) -> None:
-        visit = get_visit(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
-        restore_visit_status(visit, VisitStatus(self.status))
+        visit = visit_record(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
+        restore_visit_status(r.session, visit, VisitStatus(self.status))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +108,8 @@ class RestoreVisitInfo(Undo):
     tag: ClassVar[str] = "visit_info"
 
     def apply(self, r: Reverser) -> None:
-        visit = get_visit(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
-        restore_visit_info(visit, med_type=self.med_type, dise_codg=self.dise_codg, dise_name=self.dise_name)
+        visit = visit_record(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
+        restore_visit_info(r.session, visit, med_type=self.med_type, dise_codg=self.dise_codg, dise_name=self.dise_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +121,8 @@ class RestoreDischarge(Undo):
     tag: ClassVar[str] = "discharge"
 
     def apply(self, r: Reverser) -> None:
-        visit = get_visit(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
-        restore_discharge(visit, dt.datetime.fromisoformat(self.endtime) if self.endtime else None)
+        visit = visit_record(r.session, self.mdtrt_id, institution=r.institution, psn_no=r.psn_no)
+        restore_discharge(r.session, visit, dt.datetime.fromisoformat(self.endtime) if self.endtime else None)
 
 
 @dataclass(frozen=True, slots=True)

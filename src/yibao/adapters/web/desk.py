@@ -115,7 +115,7 @@ async def open_visit(request: Request, session: DbSession, editions: EditionsDep
 
 def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt_id: str, *,
                form: Form | None = None, status: int = 200, preview: Any = None) -> Response:
-    visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+    visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
     person = people.get_person(session, visit.psn_no)
     return page(request, "desk/visit.html", status=status, desk=d, visit=visit, person=person,
                 form=form or Form({}, {}), lines=fees.fee_lines_of(session, visit), preview=preview,
@@ -141,7 +141,7 @@ async def add_fee(request: Request, mdtrt_id: str, session: DbSession, editions:
     form = await Form.read(request)
 
     def act() -> Any:
-        visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
         serial = fees.fee_serials_used(session, visit) + 1
         return fees.upload_fees(session, editions, visit, [_fee(form, visit, serial)], msgid=None)
 
@@ -156,7 +156,7 @@ async def delete_fee(request: Request, mdtrt_id: str, feedetl_sn: str, session: 
     form = Form({}, {})
 
     def act() -> Any:
-        visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
         return fees.delete_fees(session, visit, [feedetl_sn])
 
     if attempt(session, form, act) is None:
@@ -172,7 +172,7 @@ async def presettle(request: Request, mdtrt_id: str, session: DbSession, edition
     preview = None
     try:
         with session.begin_nested() as savepoint:
-            visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+            visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
             preview = settling.presettle(session, editions, visit)
             savepoint.rollback()
     except DomainError as exc:
@@ -187,7 +187,7 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
     form = await Form.read(request)
 
     def act() -> Any:
-        visit = visits.get_visit(session, mdtrt_id, institution=d.institution.fixmedins_code)
+        visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
         expected = form.amount("medfee_sumamt", "医疗费总额") if form.get("medfee_sumamt") else None
         return settling.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
                                        actor=f"{d.institution.fixmedins_code}:{d.opter}")
