@@ -24,7 +24,7 @@ calc: setup
 
 lint: setup
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/yibao/policy src/yibao/kit
+	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
 test: lint postgres chromium

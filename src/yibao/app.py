@@ -20,18 +20,19 @@ from yibao import __version__
 from yibao.adapters import web
 from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
+from yibao.adapters.rest.contributions import router as contributions_router
+from yibao.adapters.rest.enrollment import payments as payments_router
+from yibao.adapters.rest.enrollment import router as enrollment_router
+from yibao.adapters.rest.filings import router as filings_router
+from yibao.adapters.rest.institutions import router as institutions_router
+from yibao.adapters.rest.people import router as people_router
+from yibao.adapters.rest.settlement import router as settlement_router
+from yibao.adapters.rest.staff import router as staff_router
 from yibao.config import Settings
-from yibao.contributions.api import router as contributions_router
 from yibao.db import LoopConnection, make_engine, make_sessionmaker, migrate, read_only, writer_lock
-from yibao.enrollment.api import router as enrollment_router
 from yibao.errors import Conflict, InvalidInput
-from yibao.filings.api import router as filings_router
-from yibao.institutions.api import router as institutions_router
 from yibao.kit.errors import DomainError
-from yibao.people.api import router as people_router
 from yibao.policy.editions import packaged_editions
-from yibao.settlement.api import router as settlement_router
-from yibao.staff.api import router as staff_router
 
 log = logging.getLogger("yibao")
 
@@ -139,8 +140,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for router in (gateway_router, staff_router, people_router, enrollment_router, contributions_router,
-                   institutions_router, filings_router, settlement_router):
+    for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
+                   contributions_router, institutions_router, filings_router, settlement_router):
         app.include_router(router)
     web.install(app)
 

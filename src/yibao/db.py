@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import anyio
 from sqlalchemy import MetaData, Numeric, create_engine, event, text
@@ -210,8 +210,21 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class UnitOfWork(Protocol):
+    """What `session_scope` needs of a unit of work (a Session, or statements.DriverUnit)."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+def session_scope(factory: Callable[[], U]) -> Iterator[U]:
     """One unit of work: commit once at the end, or roll back everything on any error."""
     session = factory()
     try:

@@ -22,8 +22,15 @@ from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
+from yibao.enrollment.payments import collect_contributions, pay_contribution
 from yibao.institutions.models import Institution
-from yibao.institutions.service import add_catalogue_item, add_doctor, register_institution, set_selfpay
+from yibao.institutions.service import (
+    add_catalogue_item,
+    add_doctor,
+    institution_record,
+    register_institution,
+    set_selfpay,
+)
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.idcard import make_id_number
@@ -230,7 +237,7 @@ def _pay(session: Session, rng: random.Random, year: int, share: float) -> int:
         requests.append(contributions.PaymentRequest(bill_no, channel, due, paid_on, f"DEMO{bill_no}", bank, card))
     if new_agreements:  # the demo signs its agreements in bulk; a clerk signs one with sign_agreement()
         session.execute(insert(BankAgreement), new_agreements)
-    return contributions.collect_bulk(session, requests, actor="demo").get("paid", 0)
+    return collect_contributions(session, requests, actor="demo").get("paid", 0)
 
 
 def populate(session: Session, editions: Editions, *, persons: int, year: int, seed: int = 2022,
@@ -297,7 +304,7 @@ def demo_resident(session: Session, editions: Editions, year: int) -> Person:
         psn_no=person.psn_no, year=year, registration_date=dt.date(year - 1, 10, 20), channel="window"),
         actor="demo")
     bill = contributions.bills_of(session, person.psn_no)[-1]
-    contributions.pay_bill(session, contributions.PaymentRequest(
+    pay_contribution(session, contributions.PaymentRequest(
         bill.bill_no, "wechat", enrolled.personal_amount, dt.date(year - 1, 10, 21), f"DEMO-WX-{person.psn_no}"),
         actor="demo")
     open_resident_account(session, psn_no=person.psn_no, password=DEMO_RESIDENT_PASSWORD, actor="demo")
@@ -333,7 +340,8 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
     resident = session.scalar(select(Person.psn_no).where(Person.certno == DEMO_RESIDENT_CERTNO))
     chosen = [resident, resident, resident] if resident else []
     chosen += rng.sample(list(insured), min(count, len(insured)))
-    institutions = {code: session.get(Institution, code) for code in OUTPATIENT_PLACES + INPATIENT_PLACES}
+    institutions = {code: place for code in OUTPATIENT_PLACES + INPATIENT_PLACES
+                    if (place := institution_record(session, code)) is not None}
     settled = 0
     for n, psn_no in enumerate(chosen):
         inpatient = n == 1 or (n > 2 and rng.random() < 0.15)

@@ -16,30 +16,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Column, ColumnElement, Table, and_, bindparam, event, insert, select, update
+from sqlalchemy import Column, ColumnElement, Table, and_, bindparam, event, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from yibao.db import WriterLock
 
 R = TypeVar("R")
 Processor = Callable[[Any], Any]
-
-
-class UnitOfWork(Protocol):
-    """What a door's `session_scope` needs of a unit of work: commit once, or roll back, then close."""
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class DriverUnit:
@@ -96,6 +87,13 @@ class DriverUnit:
 Db = Session | DriverUnit  # where a statement runs
 
 
+def orm_session(db: Db) -> Session:
+    """The Session of a unit of work that uses the ORM; a DriverUnit has none, and asking it for one is a bug."""
+    if not isinstance(db, Session):
+        raise TypeError("this transaction uses the ORM: run it in a Session, not a DriverUnit")
+    return db
+
+
 _DRIVER = "statements.driver_connection"
 
 
@@ -107,11 +105,11 @@ def driver_of(db: Db) -> tuple[Any, Dialect]:
         return db.driver, db.dialect
     if db.new or db.dirty or db.deleted:
         db.flush()
-    found = db.info.get(_DRIVER)
+    found: tuple[Any, Dialect] | None = db.info.get(_DRIVER)
     if found is None:
         connection = db.connection()
         found = db.info[_DRIVER] = (connection.connection.driver_connection, connection.dialect)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -137,36 +135,50 @@ def _execute(cur: Any, dialect: Dialect, sql: str, params: Any, *, many: bool = 
     return cur
 
 
+_GIVEN = object()  # a parameter the call must give
+
+
 class _Compiled:
-    """A statement compiled for one dialect: its SQL, and how to turn keyword values into DBAPI parameters."""
+    """A statement compiled for one dialect: its SQL, and how keyword values become DBAPI parameters (in the
+    dialect's paramstyle, each through its type's bind processor)."""
 
-    __slots__ = ("binder", "sql")
+    __slots__ = ("binder", "in_order", "order", "sql")
 
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         by_name = {name: param for param, name in compiled.bind_names.items()}
-        processors: dict[str, Processor | None] = {
-            name: param.type.dialect_impl(dialect).bind_processor(dialect) for name, param in by_name.items()}
-        fixed = {name: param.effective_value for name, param in by_name.items() if not param.required}  # literals
-        order = list(compiled.positiontup or ()) if compiled.positional else None
+        names = list(compiled.positiontup or ()) if compiled.positional else list(by_name)
+        self.order = tuple(names)
+        # (name, literal value or _GIVEN, processor or None) per parameter, in the order the SQL wants them
+        plan = [(name, _GIVEN if by_name[name].required else by_name[name].effective_value,
+                 by_name[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
 
-        def value(name: str, given: Mapping[str, Any]) -> Any:
-            raw = given[name] if name in given else fixed.get(name)
-            process = processors[name]
-            return raw if process is None or raw is None else process(raw)
+        def bind(given: Mapping[str, Any]) -> list[Any]:
+            out = []
+            for name, fixed, process in plan:
+                value = given[name] if fixed is _GIVEN else fixed
+                out.append(value if process is None or value is None else process(value))
+            return out
 
-        if order is not None:
-            self.binder: Callable[[Mapping[str, Any]], Any] = lambda given: [value(n, given) for n in order]
+        processors = [process for _, _, process in plan]
+
+        def bind_in_order(values: Sequence[Any]) -> list[Any]:
+            return [value if process is None or value is None else process(value)
+                    for value, process in zip(values, processors, strict=True)]
+
+        if compiled.positional:
+            self.binder: Callable[[Mapping[str, Any]], Any] = bind
+            self.in_order: Callable[[Sequence[Any]], Any] = bind_in_order
         else:
-            names = list(by_name)
-            self.binder = lambda given: {n: value(n, given) for n in names}
+            self.binder = lambda given: dict(zip(names, bind(given), strict=True))
+            self.in_order = lambda values: dict(zip(names, bind_in_order(values), strict=True))
 
 
 class _Statement:
     """A Core statement, compiled lazily once per dialect."""
 
-    def __init__(self, build: Callable[[Dialect], Executable]) -> None:
+    def __init__(self, build: Callable[[Dialect], ClauseElement]) -> None:
         self._build = build
         self._compiled: dict[str, _Compiled] = {}
 
@@ -188,6 +200,12 @@ class _Statement:
         if not params:
             return 0
         return int(_execute(driver.cursor(), dialect, compiled.sql, params, many=True).rowcount)
+
+
+def fixed(value: str) -> ColumnElement[Any]:
+    """A constant of a statement (a status, a kind) written into its SQL rather than bound, as the partial indexes
+    are (`status != 'cancelled'`): with a bound value SQLite's planner cannot use a partial index and scans."""
+    return literal_column("'" + value.replace("'", "''") + "'")
 
 
 def _table(model: Any) -> Table:
@@ -219,12 +237,12 @@ class Read(Generic[R]):
         self._columns = columns_of(record, table)
         self._where, self._order_by, self._lock, self._among = where, order_by, lock, among
         self._statements: dict[int, _Statement] = {}
-        self._results: dict[str, list[Processor | None]] = {}
+        self._results: dict[str, list[tuple[int, Processor]]] = {}
 
     def _statement(self, count: int) -> _Statement:
         found = self._statements.get(count)
         if found is None:
-            def build(_dialect: Dialect) -> Executable:
+            def build(_dialect: Dialect) -> ClauseElement:
                 clauses = list(self._where)
                 if self._among is not None:
                     clauses.append(self._among.in_([bindparam(f"among_{i}") for i in range(count)]))
@@ -235,21 +253,30 @@ class Read(Generic[R]):
         return found
 
     def all(self, db: Db, /, *, values: Sequence[Any] = (), **params: Any) -> list[R]:
-        statement = self._statement(len(values) if self._among is not None else 0)
-        if self._among is not None:
+        among = self._among is not None
+        statement = self._statement(len(values) if among else 0)
+        if among:
             params |= {f"among_{i}": value for i, value in enumerate(values)}
-        cur = statement.run(db, params)
-        dialect = driver_of(db)[1]
+        driver, dialect = driver_of(db)
+        compiled = statement.compiled(dialect)
+        cur = _execute(driver.cursor(), dialect, compiled.sql, compiled.binder(params))
         processors = self._results.get(dialect.name)
-        if processors is None:
+        if processors is None:  # the dialect's result processors, chosen by the driver's column types
             processors = self._results[dialect.name] = [
-                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                for column, described in zip(self._columns, cur.description, strict=True)]
+                (index, processor) for index, (column, described) in enumerate(
+                    zip(self._columns, cur.description, strict=True))
+                if (processor := column.type.dialect_impl(dialect).result_processor(dialect, described[1]))]
         make, rows = self.record, cur.fetchall()
-        if not any(processors):
+        if not processors:
             return [make(*row) for row in rows]
-        return [make(*(value if p is None or value is None else p(value)
-                       for p, value in zip(processors, row, strict=True))) for row in rows]
+        out = []
+        for row in rows:
+            values = list(row)
+            for index, process in processors:
+                if values[index] is not None:
+                    values[index] = process(values[index])
+            out.append(make(*values))
+        return out
 
     def first(self, db: Db, /, **params: Any) -> R | None:
         rows = self.all(db, **params)
@@ -263,9 +290,9 @@ class Insert:
     def __init__(self, model: Any, *, on_conflict_do_nothing: bool = False) -> None:
         table = _table(model)
         self.names = tuple(column.key for column in table.c)
-        values = {column.key: bindparam(column.key) for column in table.c}
+        values: dict[str, Any] = {column.key: bindparam(column.key) for column in table.c}
 
-        def build(dialect: Dialect) -> Executable:
+        def build(dialect: Dialect) -> ClauseElement:
             if not on_conflict_do_nothing:
                 return insert(table).values(values)
             dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
@@ -273,16 +300,26 @@ class Insert:
 
         self._statement = _Statement(build)
 
-    def _values(self, row: Any) -> Mapping[str, Any]:
-        if isinstance(row, Mapping):
-            return row
-        return {name: getattr(row, name) for name in self.names}
+    def _params(self, compiled: _Compiled, row: Any) -> Any:
+        """A row's parameters: a record of the whole table (a NamedTuple in column order) binds as it is."""
+        if getattr(row, "_fields", None) == self.names == compiled.order:
+            return compiled.in_order(row)
+        if not isinstance(row, Mapping):
+            row = {name: getattr(row, name) for name in self.names}
+        return compiled.binder(row)
 
     def row(self, db: Db, row: Any) -> int:
-        return int(self._statement.run(db, self._values(row)).rowcount)
+        driver, dialect = driver_of(db)
+        compiled = self._statement.compiled(dialect)
+        return int(_execute(driver.cursor(), dialect, compiled.sql, self._params(compiled, row)).rowcount)
 
     def rows(self, db: Db, rows: Iterable[Any]) -> int:
-        return self._statement.run_many(db, (self._values(row) for row in rows))
+        driver, dialect = driver_of(db)
+        compiled = self._statement.compiled(dialect)
+        params = [self._params(compiled, row) for row in rows]
+        if not params:
+            return 0
+        return int(_execute(driver.cursor(), dialect, compiled.sql, params, many=True).rowcount)
 
 
 class Update:

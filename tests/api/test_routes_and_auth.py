@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.dbfixtures import sign_in
+from yibao.adapters.rest.deps import current_staff
+from yibao.adapters.rest.staff import PUBLIC_ROUTES
 from yibao.app import create_app
 from yibao.config import Settings
-from yibao.deps import current_staff
-from yibao.staff.api import PUBLIC_ROUTES
 
 PUBLIC = PUBLIC_ROUTES | {"/api/health", "/fsi/api/rsfComIfsService/callService"}  # the gateway signs in by 9001
 

@@ -11,9 +11,10 @@ from typing import Any
 import simplejson
 from sqlalchemy.orm import Session
 
-from yibao.contributions.service import PaymentRequest, bills_of, pay_bill
+from yibao.contributions.service import PaymentRequest, bills_of
 from yibao.demo import DEMO_HIS_SECRET
 from yibao.enrollment.models import Enrollment
+from yibao.enrollment.payments import pay_contribution
 from yibao.enrollment.service import EnrollmentRequest, enroll_person
 from yibao.kit.clock import now
 from yibao.kit.idcard import make_id_number
@@ -106,7 +107,7 @@ def insured(session: Session, *, birth: str = "1975-04-04", year: int = 2022, lo
                                                                   "window"), actor="t")
     bill = bills_of(session, person.psn_no)[0]
     if bill.status == "unpaid":
-        pay_bill(session, PaymentRequest(bill.bill_no, "wechat", bill.amount_due, dt.date(year - 1, 10, 11),
+        pay_contribution(session, PaymentRequest(bill.bill_no, "wechat", bill.amount_due, dt.date(year - 1, 10, 11),
                                          f"W{new_id()[:12]}"), actor="t")
     session.commit()
     return person

@@ -15,11 +15,10 @@ from yibao.contributions.models import Payment, Refund
 from yibao.contributions.service import (
     PaymentRequest,
     StatementLine,
-    collect_bulk,
-    pay_bill,
     reconcile_day,
     sign_agreement,
 )
+from yibao.enrollment.payments import collect_contributions, pay_contribution
 from yibao.enrollment.service import cancel_enrollment
 from yibao.errors import Conflict, InvalidInput, Refused
 
@@ -37,7 +36,7 @@ def bill_no(session: Session) -> str:
 
 def pay(session: Session, bill_no: str, channel: str = "wechat", amount: str = "750.00", ref: str = "R1",
         **kw: object) -> Payment:
-    return pay_bill(session, PaymentRequest(bill_no, channel, amount, d("2021-11-01"), ref, **kw),  # type: ignore[arg-type]
+    return pay_contribution(session, PaymentRequest(bill_no, channel, amount, d("2021-11-01"), ref, **kw),  # type: ignore[arg-type]
                     actor="t")
 
 
@@ -139,7 +138,7 @@ def test_daily_reconciliation_per_channel_and_bank(session: Session, bill_no: st
 
 def test_bulk_collection_applies_the_same_rules(session: Session, bill_no: str) -> None:
     other = bill_of(session, enroll(session, person(session, "1973-01-01").psn_no)).bill_no
-    outcome = collect_bulk(session, [
+    outcome = collect_contributions(session, [
         PaymentRequest(bill_no, "wechat", "750.00", d("2021-11-03"), "B1"),
         PaymentRequest(other, "wechat", "700.00", d("2021-11-03"), "B2"),
         PaymentRequest("nope", "wechat", "750.00", d("2021-11-03"), "B3"),
@@ -159,7 +158,7 @@ def test_bulk_collection_checks_what_a_single_payment_checks(session: Session, b
     sign_agreement(session, psn_no=psn_no, bank="icbc", card_no="6222020000000001", signed_on=d("2021-09-01"))
     bills = [bill_of(session, enroll(session, person(session, f"19{60 + n}-02-02").psn_no)).bill_no for n in range(6)]
     pay(session, bills[5], ref="USED")
-    outcome = collect_bulk(session, [
+    outcome = collect_contributions(session, [
         PaymentRequest(bill_no, "bank_withholding", "750.00", d("2021-11-03"), "K1", bank="ccb",
                        card_no="6222 0200 0000 0001"),  # the card of the agreement, the bank not
         PaymentRequest(bills[0], "wechat", "750.00", d("2021-09-01"), "K2"),  # before its registration
@@ -172,12 +171,12 @@ def test_bulk_collection_checks_what_a_single_payment_checks(session: Session, b
     assert outcome == {"paid": 0, "扣款卡或银行与代扣协议不符": 1, "缴费日期早于参保登记日期": 1, "缴费日期晚于今天": 1,
                        "代缴人身份证号无效：身份证号校验位不正确，请核对号码": 1, "缴费流水号重复": 1,
                        "非学校参保不能由学校代收": 1}, outcome
-    spaced = collect_bulk(session, [
+    spaced = collect_contributions(session, [
         PaymentRequest(bill_no, "bank_withholding", "750.00", d("2021-11-03"), "K7", bank="icbc",
                        card_no="6222 0200 0000 0001"),
         PaymentRequest(bills[0], "wechat", "750.00", d("2021-11-03"), "K7"),  # the same reference twice
     ], actor="t")
     assert spaced == {"paid": 1, "缴费流水号重复": 1}
     with pytest.raises(InvalidInput) as future:
-        pay_bill(session, PaymentRequest(bills[1], "wechat", "750.00", d("2099-01-01"), "K8"), actor="t")
+        pay_contribution(session, PaymentRequest(bills[1], "wechat", "750.00", d("2099-01-01"), "K8"), actor="t")
     assert future.value.code == "paid_in_the_future"

@@ -170,12 +170,13 @@ def test_cancel_voids_the_bill_and_allows_a_new_enrollment(session: Session) -> 
 
 
 def test_coverage_needs_payment_and_the_benefit_period(session: Session) -> None:
-    from yibao.contributions.service import PaymentRequest, pay_bill
+    from yibao.contributions.service import PaymentRequest
+    from yibao.enrollment.payments import pay_contribution
 
     p = person(session)
     e = enroll(session, p.psn_no, registered="2022-05-17", channel="window")
     assert coverage_on(session, p.psn_no, d("2022-10-01")) is None  # not paid yet
-    pay_bill(session, PaymentRequest(bill_of(session, e).bill_no, "wechat", "750.00", d("2022-05-18"), "WX1"),
+    pay_contribution(session, PaymentRequest(bill_of(session, e).bill_no, "wechat", "750.00", d("2022-05-18"), "WX1"),
              actor="t")
     assert coverage_on(session, p.psn_no, d("2022-08-31")) is None  # waiting period
     assert coverage_on(session, p.psn_no, d("2022-09-01")) is not None

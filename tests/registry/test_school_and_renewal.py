@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from tests.dbfixtures import EDITIONS
 from tests.registry.helpers import certno, person
 from tests.registry.test_enrollment import bill_of, enroll
-from yibao.contributions.service import PaymentRequest, pay_bill
+from yibao.contributions.service import PaymentRequest
 from yibao.enrollment.models import Enrollment
+from yibao.enrollment.payments import pay_contribution
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.enrollment.service import renew_year
 from yibao.errors import InvalidInput
@@ -114,7 +115,7 @@ def test_renewal_recomputes_category_and_subsidy(session: Session) -> None:
     gone = person(session, "1975-01-01", name="转职工")
     for p in (grown, gone):
         e = enroll(session, p.psn_no)
-        pay_bill(session, PaymentRequest(bill_of(session, e).bill_no, "wechat", e.personal_amount,
+        pay_contribution(session, PaymentRequest(bill_of(session, e).bill_no, "wechat", e.personal_amount,
                                          d("2021-11-01"), f"R{p.psn_no}"), actor="t")
     enroll(session, subsidised.psn_no, registered="2021-10-15")
     enroll(session, unpaid.psn_no)

@@ -9,8 +9,8 @@ the fund owes a hospital or pharmacy), `person:<psn_no>` (what a person paid or 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -23,14 +23,12 @@ from yibao.kit.money import ZERO
 from yibao.statements import Db, Insert, Read
 
 
-@dataclass(frozen=True, slots=True)
-class EntryOf:
+class EntryOf(NamedTuple):
     id: str
     psn_no: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PostingLine:
+class PostingLine(NamedTuple):
     account: str
     amount: Decimal
 

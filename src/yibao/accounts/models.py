@@ -4,8 +4,8 @@ new entry, never an update or a delete. Family mutual-aid accounts (POLICY.md §
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,8 +35,7 @@ class Posting(Base):
     amount: Mapped[Decimal]  # debit positive, credit negative; an entry's postings sum to zero
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntryRecord:
+class JournalEntryRecord(NamedTuple):
     """A journal entry as written.
 
     Fields: the columns of `journal_entries`."""

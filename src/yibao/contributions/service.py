@@ -1,12 +1,16 @@
-"""Contribution operations (POLICY.md §4, S22 §3): bills, payments by channel, refunds, reconciliation."""
+"""Contribution operations (POLICY.md §4, S22 §3): bills, payments by channel, refunds, reconciliation.
+
+Contributions know a bill's owner only as a `BillOwner` (the registration date and the channel it was made
+through): the enrollment domain above passes its enrollments in and activates them when their bills are paid
+(`yibao.enrollment.payments`), so this package imports nothing from enrollment."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +34,6 @@ from yibao.contributions.errors import (
 )
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.db import sql_money
-from yibao.enrollment.models import Enrollment
 from yibao.errors import InvalidInput, NotFound
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
@@ -61,6 +64,28 @@ PAYMENT_CHANNELS: dict[str, str] = {
 BILL_STATUS = {"unpaid": "待缴费", "paid": "已缴费", "waived": "全额资助", "refunded": "已退费", "void": "已作废"}
 
 
+class BillOwner(Protocol):
+    """What a payment's rules need of the enrollment a bill belongs to."""
+
+    @property
+    def psn_no(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def year(self) -> int: ...
+
+    @property
+    def personal_amount(self) -> Decimal: ...
+
+    @property
+    def registration_date(self) -> dt.date: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
 def _bill_row(enrollment: dict[str, Any], bill_no: str, moment: dt.datetime) -> dict[str, Any]:
     due = enrollment["personal_amount"]
     return {"psn_no": enrollment["psn_no"], "id": new_id(), "bill_no": bill_no, "enrollment_id": enrollment["id"],
@@ -73,7 +98,7 @@ def _bill_numbers(session: Session, year: int, count: int) -> list[str]:
     return [f"{year}{number:010d}" for number in range(first, first + count)]
 
 
-def open_bills(session: Session, enrollments: Sequence[Enrollment]) -> None:
+def open_bills(session: Session, enrollments: Sequence[BillOwner]) -> None:
     """One bill per enrollment: the personal contribution due, waived when fully subsidised."""
     moment = now()
     for enrollment in enrollments:
@@ -151,7 +176,7 @@ class CheckedPayment:
     agreement_id: str | None
 
 
-def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: Enrollment, person: Person,
+def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: BillOwner, person: Person,
                   agreement: BankAgreement | None, *, today: dt.date) -> CheckedPayment:
     """Every rule a payment must meet, the same for one payment at the window and a line of a bulk file
     (POLICY.md §4, S22 §3): an unpaid bill, the exact amount, dated between registration and today, a reference,
@@ -179,7 +204,7 @@ def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: Enroll
                           _check_channel(request, enrollment, agreement))
 
 
-def _check_channel(request: PaymentRequest, enrollment: Enrollment, agreement: BankAgreement | None) -> str | None:
+def _check_channel(request: PaymentRequest, enrollment: BillOwner, agreement: BankAgreement | None) -> str | None:
     """Channel rules; returns the withholding agreement id where one is used."""
     if request.channel not in PAYMENT_CHANNELS:
         raise UnknownChannel(channel=request.channel, choices="、".join(PAYMENT_CHANNELS))
@@ -202,14 +227,18 @@ def _active_agreement(session: Session, psn_no: str) -> BankAgreement | None:
                                                       BankAgreement.status == "active"))
 
 
-def pay_bill(session: Session, request: PaymentRequest, *, actor: str) -> Payment:
-    """Record a payment; the bill becomes paid and the enrollment active (POLICY.md §4)."""
-    bill = session.scalar(select(Bill).where(Bill.bill_no == request.bill_no))
-    enrollment = session.get(Enrollment, (bill.psn_no, bill.enrollment_id)) if bill else None
+def find_bill(session: Session, bill_no: str) -> Bill | None:
+    return session.scalar(select(Bill).where(Bill.bill_no == bill_no))
+
+
+def pay_bill(session: Session, request: PaymentRequest, *, owner: BillOwner | None, actor: str) -> Payment:
+    """Record a payment of the bill `request` names, whose owner is `owner`; the bill becomes paid (POLICY.md §4;
+    the enrollment domain then activates the enrollment)."""
+    bill = find_bill(session, request.bill_no)
     person = session.get(Person, bill.psn_no) if bill else None
-    if bill is None or enrollment is None or person is None:
+    if bill is None or owner is None or person is None:
         raise BillNotFound(bill_no=request.bill_no)
-    checked = check_payment(request, bill, enrollment, person, _active_agreement(session, bill.psn_no),
+    checked = check_payment(request, bill, owner, person, _active_agreement(session, bill.psn_no),
                             today=now().date())
     payment = Payment(psn_no=bill.psn_no, bill_id=bill.id, channel=request.channel, bank=request.bank,
                       agreement_id=checked.agreement_id,
@@ -218,7 +247,6 @@ def pay_bill(session: Session, request: PaymentRequest, *, actor: str) -> Paymen
                       reference=request.reference.strip(), created_by=actor, created_at=now())
     session.add(payment)
     bill.status, bill.paid_at = "paid", now()
-    enrollment.status = "active"
     try:
         session.flush()
     except IntegrityError:
@@ -229,37 +257,49 @@ def pay_bill(session: Session, request: PaymentRequest, *, actor: str) -> Paymen
 BULK_CHANNELS = frozenset(PAYMENT_CHANNELS) - {"school"}  # a school pays for its students as one batch
 
 
-def collect_bulk(session: Session, requests: Sequence[PaymentRequest], *, actor: str) -> dict[str, int]:
-    """Apply a batch of payments (a bank's daily withholding file, an app's settlement file).
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """A bulk collection's outcome: lines paid and refused by reason, and the bills it paid."""
 
-    Each line is checked by `check_payment`, the rules of a single payment, with the bills, enrollments,
-    persons and agreements of the whole batch read at once; refused lines are counted by reason (the refusal's
-    summary) and nothing of them is written. A reference used twice in the batch, or already used, is refused.
+    counts: dict[str, int]
+    paid: list[Bill]
+
+
+def bills_by_no(session: Session, bill_nos: Sequence[str]) -> dict[str, Bill]:
+    return {b.bill_no: b for chunk in chunks(list(bill_nos))
+            for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
+
+
+def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: dict[str, Bill],
+                 owners: Mapping[tuple[str, str], BillOwner], *, actor: str) -> Collected:
+    """Apply a batch of payments (a bank's daily withholding file, an app's settlement file) to `bills` (by
+    number; `owners` by (psn_no, enrollment id)).
+
+    Each line is checked by `check_payment`, the rules of a single payment, with the persons and agreements of
+    the whole batch read at once; refused lines are counted by reason (the refusal's summary) and nothing of
+    them is written. A reference used twice in the batch, or already used, is refused.
     """
-    bills = {b.bill_no: b for chunk in chunks([r.bill_no for r in requests])
-             for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
-    owners = sorted({b.psn_no for b in bills.values()})
-    agreements = {a.psn_no: a for chunk in chunks(owners)
+    holders = sorted({b.psn_no for b in bills.values()})
+    agreements = {a.psn_no: a for chunk in chunks(holders)
                   for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
                                                                         BankAgreement.status == "active"))}
-    enrollments = {(e.psn_no, e.id): e for chunk in chunks(owners)
-                   for e in session.scalars(select(Enrollment).where(Enrollment.psn_no.in_(chunk)))}
-    persons = {p.psn_no: p for chunk in chunks(owners)
+    persons = {p.psn_no: p for chunk in chunks(holders)
                for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
     used = {r for chunk in chunks(sorted({r.reference.strip() for r in requests}))
             for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
     refused: dict[str, int] = {}
-    payments, bill_updates, enrollment_updates = [], [], []
+    payments, bill_updates, paid = [], [], []
     moment, today = now(), now().date()
     for request in requests:
         bill = bills.get(request.bill_no)
         try:
             if request.channel not in BULK_CHANNELS and request.channel in PAYMENT_CHANNELS:
                 raise SchoolChannelRefused()
-            if bill is None:
+            owner = owners.get((bill.psn_no, bill.enrollment_id)) if bill else None
+            if bill is None or owner is None:
                 raise BillNotFound(bill_no=request.bill_no)
-            checked = check_payment(request, bill, enrollments[bill.psn_no, bill.enrollment_id],
-                                    persons[bill.psn_no], agreements.get(bill.psn_no), today=today)
+            checked = check_payment(request, bill, owner, persons[bill.psn_no], agreements.get(bill.psn_no),
+                                    today=today)
             if request.reference.strip() in used:
                 raise ReferenceUsed(reference=request.reference)
         except PaymentRefusal as refusal:
@@ -269,7 +309,6 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], *, actor:
         except DomainError as refusal:  # the payer's identity (people.other_person_id)
             refused[refusal.message] = refused.get(refusal.message, 0) + 1
             continue
-        assert bill is not None
         used.add(request.reference.strip())
         payments.append({"psn_no": bill.psn_no, "id": new_id(), "bill_id": bill.id, "channel": request.channel,
                          "bank": request.bank, "agreement_id": checked.agreement_id,
@@ -278,18 +317,17 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], *, actor:
                          "paid_on": request.paid_on, "reference": request.reference.strip(),
                          "created_by": actor, "created_at": moment})
         bill_updates.append({"psn_no": bill.psn_no, "id": bill.id, "status": "paid", "paid_at": moment})
-        enrollment_updates.append({"psn_no": bill.psn_no, "id": bill.enrollment_id, "status": "active"})
+        paid.append(bill)
         bill.status = "paid"  # a second line for the same bill in this batch is refused
     for chunk in chunks(payments, 5000):
         session.execute(insert(Payment), chunk)
     if bill_updates:
         session.execute(update(Bill), bill_updates)
-        session.execute(update(Enrollment), enrollment_updates)
     session.flush()
-    return {"paid": len(payments), **refused}
+    return Collected({"paid": len(payments), **refused}, paid)
 
 
-def settle_bill_on_cancel(session: Session, enrollment: Enrollment, *, reason: str, on: dt.date, actor: str) -> None:
+def settle_bill_on_cancel(session: Session, enrollment: BillOwner, *, reason: str, on: dt.date, actor: str) -> None:
     """An unpaid or waived bill is voided; a paid one is refunded in full (a new Refund row)."""
     bill = session.scalar(select(Bill).where(Bill.psn_no == enrollment.psn_no,
                                              Bill.enrollment_id == enrollment.id))

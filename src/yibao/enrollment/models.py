@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,8 +57,7 @@ class Enrollment(Base):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class EnrollmentRecord:
+class EnrollmentRecord(NamedTuple):
     """An enrollment as the hot path reads it.
 
     Fields: the columns of `enrollments`."""

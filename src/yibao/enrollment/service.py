@@ -34,7 +34,7 @@ from yibao.policy.eligibility import (
     full_subsidy_class_on,
     require_full_subsidy,
 )
-from yibao.statements import Db, Read
+from yibao.statements import Db, Read, fixed
 
 CHANNELS: dict[str, str] = {
     "zlb_app": "浙里办APP",
@@ -135,7 +135,7 @@ def plan_enrollment(
 
 
 _LIVE_ENROLLMENT = Read(EnrollmentRecord, Enrollment, Enrollment.psn_no == bindparam("psn_no"),
-                        Enrollment.year == bindparam("year"), Enrollment.status != "cancelled")
+                        Enrollment.year == bindparam("year"), Enrollment.status != fixed("cancelled"))
 
 
 def live_enrollment(session: Db, psn_no: str, year: int) -> EnrollmentRecord | None:
@@ -191,7 +191,7 @@ def cancel_enrollment(session: Session, *, psn_no: str, enrollment_id: str, reas
     return enrollment
 
 
-def coverage_on(session: Session, psn_no: str, day: dt.date) -> Enrollment | None:
+def coverage_on(session: Db, psn_no: str, day: dt.date) -> EnrollmentRecord | None:
     """The enrollment under which the person is insured and in the benefit period on `day`, if any."""
     enrollment = live_enrollment(session, psn_no, day.year)
     if enrollment is None or enrollment.status != "active":
@@ -222,7 +222,7 @@ def renew_year(session: Session, editions: Editions, *, year: int, registration_
     edition = edition_for_year(editions, year)
     enrollment_timing(edition, year, registration_date)  # a date outside the year's periods refuses the whole run
     already = set(session.scalars(select(Enrollment.psn_no).where(
-        Enrollment.year == year, Enrollment.status != "cancelled")))
+        Enrollment.year == year, Enrollment.status != fixed("cancelled"))))
     previous = session.execute(
         select(Person, Enrollment.student, Enrollment.category).join(Enrollment, Enrollment.psn_no == Person.psn_no)
         .where(Enrollment.year == year - 1, Enrollment.status == "active")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,8 +43,7 @@ class CrossRegionFiling(Base):
     created_at: Mapped[dt.datetime]
 
 
-@dataclass(frozen=True, slots=True)
-class SpecialDiseaseFilingRecord:
+class SpecialDiseaseFilingRecord(NamedTuple):
     """A special-disease filing.
 
     Fields: the columns of `special_disease_filings`."""
@@ -60,8 +59,7 @@ class SpecialDiseaseFilingRecord:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class CrossRegionFilingRecord:
+class CrossRegionFilingRecord(NamedTuple):
     """A cross-region filing.
 
     Fields: the columns of `cross_region_filings`."""

@@ -17,7 +17,7 @@ from yibao.filings.models import (
 )
 from yibao.kit.clock import now
 from yibao.people.service import get_person
-from yibao.statements import Db, Read
+from yibao.statements import Db, Read, fixed
 
 REASONS = {"resettled": "异地安置退休人员", "long_term_residence": "异地长期居住人员",
            "stationed_worker": "常驻异地工作人员", "referral": "异地转诊人员"}
@@ -72,10 +72,10 @@ def _valid_on(day: dt.date, begndate: dt.date, enddate: dt.date | None) -> bool:
 
 _SPECIAL_DISEASE_ACTIVE = Read(SpecialDiseaseFilingRecord, SpecialDiseaseFiling,
                                SpecialDiseaseFiling.psn_no == bindparam("psn_no"),
-                               SpecialDiseaseFiling.status == "active",
+                               SpecialDiseaseFiling.status == fixed("active"),
                                order_by=(SpecialDiseaseFiling.begndate, SpecialDiseaseFiling.id))
 _CROSS_REGION_ACTIVE = Read(CrossRegionFilingRecord, CrossRegionFiling, CrossRegionFiling.psn_no == bindparam("psn_no"),
-                            CrossRegionFiling.status == "active",
+                            CrossRegionFiling.status == fixed("active"),
                             order_by=(CrossRegionFiling.begndate, CrossRegionFiling.id))
 
 

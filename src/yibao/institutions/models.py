@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -61,8 +61,7 @@ class CatalogueSelfpay(Base):
     valid_to: Mapped[dt.date | None]
 
 
-@dataclass(frozen=True, slots=True)
-class InstitutionRecord:
+class InstitutionRecord(NamedTuple):
     """An institution as the gateway reads it on every call.
 
     Fields: the columns of `institutions`."""
@@ -80,8 +79,7 @@ class InstitutionRecord:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogueItemRecord:
+class CatalogueItemRecord(NamedTuple):
     """A catalogue item.
 
     Fields: the columns of `catalogue_items`."""
@@ -92,8 +90,7 @@ class CatalogueItemRecord:
     price_ceiling: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class SelfpayRecord:
+class SelfpayRecord(NamedTuple):
     """A 乙 item's first self-pay ratio over a period.
 
     Fields: the columns of `catalogue_selfpay`."""

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
 
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
@@ -22,7 +22,7 @@ from yibao.institutions.models import (
     SelfpayRecord,
 )
 from yibao.kit.clock import now
-from yibao.staff.service import hash_password
+from yibao.kit.passwords import hash_password
 from yibao.statements import Db, Read
 
 KINDS = {"hospital": "医院", "community": "社区卫生服务中心/站", "pharmacy": "零售药店"}
@@ -102,7 +102,7 @@ def set_agreement(session: Session, *, code: str, status: str, until: dt.date | 
     return institution
 
 
-def check_designated(institution: Institution, day: dt.date) -> None:
+def check_designated(institution: InstitutionRecord, day: dt.date) -> None:
     """Settlement is refused at a terminated institution, or a suspended one during its suspension."""
     if institution.agreement_status == "terminated":
         raise InstitutionTerminated(name=institution.name)
@@ -169,5 +169,5 @@ def catalogue_lookup(session: Db, codes: Sequence[str],
 def find_catalogue(session: Session, query: str, *, limit: int = 30) -> Sequence[CatalogueItem]:
     """Catalogue items whose code starts with, or whose name contains, `query` (the desk's item picker)."""
     text = query.strip()
-    condition = CatalogueItem.code.startswith(text) | CatalogueItem.name.contains(text) if text else True
+    condition = CatalogueItem.code.startswith(text) | CatalogueItem.name.contains(text) if text else true()
     return session.scalars(select(CatalogueItem).where(condition).order_by(CatalogueItem.name).limit(limit)).all()

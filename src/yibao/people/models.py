@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,8 +68,7 @@ class ResidentAccount(Base):
     locked_until: Mapped[dt.datetime | None]  # sign-in refused until then (too many wrong passwords)
 
 
-@dataclass(frozen=True, slots=True)
-class PersonRecord:
+class PersonRecord(NamedTuple):
     """A person as the hot path reads it.
 
     Fields: the columns of `persons`."""
@@ -87,8 +86,7 @@ class PersonRecord:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateRecord:
+class CertificateRecord(NamedTuple):
     """A certificate (资助/救助证件) with its validity.
 
     Fields: the columns of `certificates`."""

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
+from yibao.kit.passwords import hash_password, verify_password
 from yibao.people.models import Certificate, CertificateRecord, Person, PersonRecord, ResidentAccount, Sequence
 from yibao.people.towns import TOWN_BY_CODE
 from yibao.policy.eligibility import Certificate as PolicyCertificate
-from yibao.staff.service import check_password, hash_password, verify_password
+from yibao.staff.service import check_password
 from yibao.statements import Db, Read
 
 PSN_PREFIX = "330213"  # 奉化区 division code; psn_no = prefix + 10-digit sequence
@@ -200,7 +201,7 @@ def policy_certificates(certificates: Seq[Certificate]) -> tuple[PolicyCertifica
     return tuple(PolicyCertificate(c.kind, c.valid_from, c.valid_to) for c in certificates)
 
 
-def assistance_class_on(certificates: Seq[Certificate], day: dt.date) -> str | None:
+def assistance_class_on(certificates: Seq[Certificate] | Seq[CertificateRecord], day: dt.date) -> str | None:
     """The medical-assistance class a person holds a valid certificate for on `day` (POLICY.md §7)."""
     held = {c.kind for c in certificates if c.valid_from <= day and (c.valid_to is None or day <= c.valid_to)}
     return next((kind for kind in ASSISTANCE_KINDS if kind in held), None)

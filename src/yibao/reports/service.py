@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -73,7 +74,7 @@ def contributions_collected(session: Session, year: int) -> list[tuple[str, Deci
     return sorted(((channel, sql_money(total or 0)) for channel, total in rows), key=lambda r: -r[1])
 
 
-def _month(column: object) -> object:
+def _month(column: Any) -> Any:
     return func.extract("month", column)
 
 

@@ -35,7 +35,7 @@ def estimate_benefit(
         before = repository.read_accumulators(session, psn_no, day.year)
     else:
         edition = editions.on(day)
-        if category not in edition.categories:
+        if category is None or category not in edition.categories:
             raise CategoryRequired(choices="、".join(f"{c.label}（{code}）" for code, c in edition.categories.items()))
         # someone asking about special-disease care is presumed to hold the filing it needs
         insured, before = Insured(category, benefit is Benefit.SPECIAL_DISEASE), Accumulators()

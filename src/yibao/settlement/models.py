@@ -4,9 +4,9 @@ cancellation is a new settlement row with negated amounts and a new, reversing j
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -194,8 +194,7 @@ class GatewaySignIn(Base):
     expires_at: Mapped[dt.datetime]
 
 
-@dataclass(frozen=True, slots=True)
-class VisitRecord:
+class VisitRecord(NamedTuple):
     """A visit as the hot path reads and writes it (frozen; changes go through the repository).
 
     Fields: the columns of `visits`."""
@@ -220,8 +219,7 @@ class VisitRecord:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class FeeLineRecord:
+class FeeLineRecord(NamedTuple):
     """A fee line as stored, with its split.
 
     Fields: the columns of `fee_details`."""
@@ -253,8 +251,7 @@ class FeeLineRecord:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class SettlementRecord:
+class SettlementRecord(NamedTuple):
     """A settlement row as written (and as pre-settlement computes it, written nowhere).
 
     Fields: the columns of `settlements`."""

@@ -25,7 +25,7 @@ from yibao.institutions.models import Institution
 from yibao.kit.money import fmt
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
-from yibao.settlement.models import Settlement
+from yibao.settlement.models import SettlementRecord
 from yibao.settlement.settle import get_settlement
 
 log = logging.getLogger("yibao.receipt")
@@ -36,7 +36,7 @@ ROWS = tuple((key, AMOUNT_LABELS[key]) for key in (
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    settlement: Settlement
+    settlement: SettlementRecord
     person_name: str
     certno_masked: str
     institution: str

@@ -5,12 +5,10 @@ per dialect (`yibao.statements`); reads return frozen records.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam
 
@@ -22,19 +20,19 @@ from yibao.settlement.models import (
     FeeLineRecord,
     FeeStatus,
     Settlement,
+    SettlementKind,
     SettlementRecord,
     SettlementStatus,
     Visit,
     VisitRecord,
     VisitStatus,
 )
-from yibao.statements import Db, Insert, Read, Update
+from yibao.statements import Db, Insert, Read, Update, fixed
 
 ACCUMULATOR_FIELDS: tuple[str, ...] = Accumulators._fields
 
 
-@dataclass(frozen=True, slots=True)
-class FeeSerial:
+class FeeSerial(NamedTuple):
     """A line the visit has had (deleted ones too): its serial, item and status."""
 
     feedetl_sn: str
@@ -42,8 +40,7 @@ class FeeSerial:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class UnsettledLine:
+class UnsettledLine(NamedTuple):
     """What the chain needs of a line not yet in a settlement."""
 
     feedetl_sn: str
@@ -65,11 +62,11 @@ _SET_VISIT_INFO = Update(Visit, ("med_type", "dise_codg", "dise_name"), ("psn_no
 _OF_VISIT = (FeeDetail.psn_no == bindparam("psn_no"), FeeDetail.mdtrt_id == bindparam("mdtrt_id"))
 _FEE_LINES = Insert(FeeDetail)
 _SERIALS = Read(FeeSerial, FeeDetail, *_OF_VISIT)
-_ACTIVE_LINES = Read(FeeLineRecord, FeeDetail, *_OF_VISIT, FeeDetail.status == FeeStatus.ACTIVE.value,
+_ACTIVE_LINES = Read(FeeLineRecord, FeeDetail, *_OF_VISIT, FeeDetail.status == fixed(FeeStatus.ACTIVE),
                      order_by=(FeeDetail.created_at, FeeDetail.feedetl_sn))
-_UNSETTLED = Read(UnsettledLine, FeeDetail, *_OF_VISIT, FeeDetail.status == FeeStatus.ACTIVE.value,
+_UNSETTLED = Read(UnsettledLine, FeeDetail, *_OF_VISIT, FeeDetail.status == fixed(FeeStatus.ACTIVE),
                   FeeDetail.setl_id.is_(None), order_by=(FeeDetail.created_at, FeeDetail.feedetl_sn))
-_ASSIGN_LINES = Update(FeeDetail, ("setl_id",), ("psn_no", "mdtrt_id"), FeeDetail.status == FeeStatus.ACTIVE.value,
+_ASSIGN_LINES = Update(FeeDetail, ("setl_id",), ("psn_no", "mdtrt_id"), FeeDetail.status == fixed(FeeStatus.ACTIVE),
                        FeeDetail.setl_id.is_(None))
 _RELEASE_LINES = Update(FeeDetail, ("setl_id",), ("setl_id",))
 _SET_LINE_STATUS = Update(FeeDetail, ("status",), ("psn_no", "mdtrt_id", "feedetl_sn"))
@@ -77,6 +74,11 @@ _SET_LINE_STATUS = Update(FeeDetail, ("status",), ("psn_no", "mdtrt_id", "feedet
 _SETTLEMENTS = Insert(Settlement)
 _SETTLEMENT = Read(SettlementRecord, Settlement, Settlement.setl_id == bindparam("setl_id"))
 _SET_SETTLEMENT_STATUS = Update(Settlement, ("status",), ("psn_no", "setl_id"))
+_SETTLEMENTS_OF = Read(SettlementRecord, Settlement, Settlement.psn_no == bindparam("psn_no"),
+                       order_by=(Settlement.setl_time.desc(),))
+_STANDING_OF_VISIT = Read(SettlementRecord, Settlement, Settlement.mdtrt_id == bindparam("mdtrt_id"),
+                          Settlement.kind == fixed(SettlementKind.SETTLE),
+                          Settlement.status == fixed(SettlementStatus.VALID))
 
 _ACCUMULATOR_KEY = (Accumulator.psn_no == bindparam("psn_no"), Accumulator.year == bindparam("year"))
 _ACCUMULATOR = Read(Accumulators, Accumulator, *_ACCUMULATOR_KEY)
@@ -102,7 +104,7 @@ def visit(db: Db, mdtrt_id: str, *, lock: bool = False) -> VisitRecord | None:
 
 def set_visit_status(db: Db, visit: VisitRecord, status: VisitStatus) -> VisitRecord:
     _SET_VISIT_STATUS.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, status=status.value)
-    return dataclasses.replace(visit, status=status.value)
+    return visit._replace(status=status.value)
 
 
 def set_discharge(db: Db, visit: VisitRecord, endtime: dt.datetime | None, dscg_way: str | None) -> VisitRecord:
@@ -110,14 +112,14 @@ def set_discharge(db: Db, visit: VisitRecord, endtime: dt.datetime | None, dscg_
     status = (VisitStatus.DISCHARGED if endtime else VisitStatus.OPEN).value
     _SET_DISCHARGE.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, status=status, endtime=endtime,
                        dscg_way=dscg_way)
-    return dataclasses.replace(visit, status=status, endtime=endtime, dscg_way=dscg_way)
+    return visit._replace(status=status, endtime=endtime, dscg_way=dscg_way)
 
 
 def set_visit_info(db: Db, visit: VisitRecord, *, med_type: str, dise_codg: str | None,
                    dise_name: str | None) -> VisitRecord:
     _SET_VISIT_INFO.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, med_type=med_type,
                         dise_codg=dise_codg, dise_name=dise_name)
-    return dataclasses.replace(visit, med_type=med_type, dise_codg=dise_codg, dise_name=dise_name)
+    return visit._replace(med_type=med_type, dise_codg=dise_codg, dise_name=dise_name)
 
 
 # --- fee lines
@@ -170,6 +172,16 @@ def add_settlement(db: Db, row: SettlementRecord) -> None:
 
 def settlement(db: Db, setl_id: str) -> SettlementRecord | None:
     return _SETTLEMENT.first(db, setl_id=setl_id)
+
+
+def settlements_of(db: Db, psn_no: str) -> list[SettlementRecord]:
+    """The person's settlements, cancellations and manual reimbursements, newest first."""
+    return _SETTLEMENTS_OF.all(db, psn_no=psn_no)
+
+
+def standing_settlement(db: Db, mdtrt_id: str) -> SettlementRecord | None:
+    """The visit's settlement that stands (not cancelled), if it is settled."""
+    return _STANDING_OF_VISIT.first(db, mdtrt_id=mdtrt_id)
 
 
 def set_settlement_status(db: Db, row: SettlementRecord, status: SettlementStatus) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -281,17 +280,13 @@ def read_accumulators(session: Db, psn_no: str, year: int) -> Accumulators:
     return repository.read_accumulators(session, psn_no, year)
 
 
-def visit_settlement(session: Session, visit: VisitRecord) -> Settlement | None:
+def visit_settlement(session: Db, visit: VisitRecord) -> SettlementRecord | None:
     """The visit's standing settlement, if it is settled."""
-    return session.scalar(select(Settlement).where(Settlement.mdtrt_id == visit.mdtrt_id,
-                                                   Settlement.kind == SettlementKind.SETTLE.value,
-                                                   Settlement.status == SettlementStatus.VALID.value))
+    return repository.standing_settlement(session, visit.mdtrt_id)
 
 
-def settlements_of(session: Session, psn_no: str) -> Sequence[Settlement]:
-    return session.scalars(
-        select(Settlement).where(Settlement.psn_no == psn_no).order_by(Settlement.setl_time.desc())
-    ).all()
+def settlements_of(session: Db, psn_no: str) -> list[SettlementRecord]:
+    return repository.settlements_of(session, psn_no)
 
 
 def institution_totals(

@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from yibao.enrollment.models import Enrollment
+from yibao.enrollment.models import EnrollmentRecord
 from yibao.enrollment.service import coverage_on, live_enrollment
 from yibao.errors import Refused
 from yibao.filings.service import cross_region_filing_on, special_disease_filings_on
-from yibao.institutions.models import Institution
+from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import REGIONS, check_designated
-from yibao.people.models import Person
+from yibao.people.models import PersonRecord
 from yibao.people.service import assistance_class_on, certificates_of, person_record
 from yibao.policy.chain import Insured
 from yibao.policy.editions import Benefit, Edition, Editions
@@ -30,17 +28,18 @@ from yibao.settlement.errors import (
     NotInsured,
     OutsideBenefitPeriod,
 )
+from yibao.statements import Db
 
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    person: Person
-    enrollment: Enrollment
+    person: PersonRecord
+    enrollment: EnrollmentRecord
     insured: Insured
     edition: Edition
 
 
-def not_covered(session: Session, person: Person, day: dt.date) -> Refused:
+def not_covered(session: Db, person: PersonRecord, day: dt.date) -> Refused:
     """Why the person has no cover on `day`: no enrollment, unpaid, or outside the benefit period."""
     enrollment = live_enrollment(session, person.psn_no, day.year)
     if enrollment is None:
@@ -50,7 +49,7 @@ def not_covered(session: Session, person: Person, day: dt.date) -> Refused:
     return OutsideBenefitPeriod(name=person.name, day=day, start=enrollment.benefit_start, end=enrollment.benefit_end)
 
 
-def standing_on(session: Session, editions: Editions, psn_no: str, day: dt.date) -> Standing:
+def standing_on(session: Db, editions: Editions, psn_no: str, day: dt.date) -> Standing:
     """The person's standing for care on `day`: insured, in the benefit period, category and classes."""
     person = person_record(session, psn_no)
     enrollment = coverage_on(session, psn_no, day)
@@ -66,7 +65,7 @@ def needs_cross_region_filing(standing: Standing, region: str) -> bool:
     return region in standing.edition.care_elsewhere.filing_required_in.value
 
 
-def check_place(session: Session, standing: Standing, institution: Institution, day: dt.date) -> None:
+def check_place(session: Db, standing: Standing, institution: InstitutionRecord, day: dt.date) -> None:
     """Where care may be settled (POLICY.md §9): designated and not suspended; care in a region the edition
     lists needs a cross-region filing; across provinces also a cross-province designated institution."""
     check_designated(institution, day)

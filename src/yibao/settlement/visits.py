@@ -76,7 +76,7 @@ def open_visit(
     standing = standing_on(session, editions, psn_no, day)
     check_place(session, standing, institution, day)
     check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
-    fields = dict.fromkeys(repository.VISIT_COLUMNS) | details
+    fields: dict[str, Any] = dict.fromkeys(repository.VISIT_COLUMNS) | details
     visit = VisitRecord(**fields | {
         "psn_no": psn_no,
         "mdtrt_id": new_mdtrt_id(institution.admdvs),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from enum import StrEnum
 from typing import Protocol
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from yibao.errors import Conflict, InvalidInput, Unauthorized
 from yibao.kit.clock import now
+from yibao.kit.passwords import hash_password, verify_password
 from yibao.staff.models import StaffSession, StaffUser
 
 
@@ -50,27 +50,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                    Permission.PAYMENT_WRITE, Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE}),
     Role.ADMIN: frozenset(Permission),
 }
-
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
-    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                              dklen=len(digest) // 2)
-    return hmac.compare_digest(computed.hex(), digest)
-
 
 def create_staff(session: Session, *, username: str, display_name: str, role: str, password: str) -> StaffUser:
     if role not in Role.__members__.values():

@@ -22,12 +22,12 @@ from yibao.contributions.service import (
     BANKS,
     PAYMENT_CHANNELS,
     PaymentRequest,
-    pay_bill,
     reconcile_day,
     sign_agreement,
 )
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import DEMO_HIS_SECRET, DEMO_RESIDENT_CERTNO, DEMO_RESIDENT_PASSWORD, DEMO_STAFF, generate_demo
+from yibao.enrollment.payments import pay_contribution
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.enrollment.service import EnrollmentRequest, cancel_enrollment, enroll_person, renew_year
 from yibao.kit.errors import DomainError
@@ -339,7 +339,7 @@ def pay(
     request = PaymentRequest(bill_no, channel, amount, _date(paid_on, "--paid-on"), reference, bank or None,
                              card_no or None, payer_name or None, payer_certno or None)
     with unit_of_work() as session:
-        payment = pay_bill(session, request, actor="cli")
+        payment = pay_contribution(session, request, actor="cli")
         typer.echo(f"已缴费 {fmt(payment.amount)} 元（{PAYMENT_CHANNELS[payment.channel]}）。")
 
 

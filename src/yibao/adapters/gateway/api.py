@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -24,12 +23,12 @@ from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, lo
 from yibao.adapters.gateway.transactions import TRANSACTIONS, Context
 from yibao.db import session_scope
 from yibao.errors import Unauthorized
-from yibao.institutions.models import Institution
+from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.settlement.models import GatewayMessage, GatewaySignIn
-from yibao.statements import DriverUnit, Insert, Read
+from yibao.statements import Db, DriverUnit, Insert, Read
 
 log = logging.getLogger("yibao.gateway")
 router = APIRouter(tags=["国家医保接口 gateway"])
@@ -43,7 +42,7 @@ def failure(message: str, admdvs: str) -> str:
 SIGN_INS: dict[str, tuple[str, Any]] = {}  # sign_no → (institution, expiry): a sign-in never changes, only expires
 
 
-def check_sign_no(session: Any, institution: Institution, sign_no: str | None) -> None:
+def check_sign_no(session: Db, institution: InstitutionRecord, sign_no: str | None) -> None:
     if not sign_no:
         raise GatewayInputError("缺少 sign_no，请先签到（9001）", field="sign_no")
     known = SIGN_INS.get(sign_no)
@@ -64,14 +63,12 @@ def check_msgid(msgid: str, code: str) -> None:
         raise GatewayInputError("msgid 应为 30 位：机构编码（12）+ yyyyMMddHHmmss（14）+ 序号（4）", field="msgid")
 
 
-@dataclass(frozen=True, slots=True)
-class StoredAnswer:
+class StoredAnswer(NamedTuple):
     request_hash: str
     response: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SignedIn:
+class SignedIn(NamedTuple):
     fixmedins_code: str
     expires_at: dt.datetime
 
@@ -100,7 +97,7 @@ def parse(body: bytes) -> Any:
         return None
 
 
-Units = Callable[[bool, bool], Callable[[], Any]]  # (write?, repository only?) → a unit-of-work factory
+Units = Callable[[bool, bool], Callable[[], Db]]  # (write?, repository only?) → a unit-of-work factory
 
 
 def pooled(app: FastAPI) -> Units:
@@ -113,9 +110,10 @@ def in_loop(app: FastAPI) -> Units:
     repository statements runs without a Session (statements.DriverUnit)."""
     loop = app.state.gateway_connection
 
-    def units(write: bool, repository_only: bool) -> Callable[[], Any]:
+    def units(write: bool, repository_only: bool) -> Callable[[], Db]:
         if not repository_only:
-            return loop.sessions(write)
+            sessions: Callable[[], Db] = loop.sessions(write)
+            return sessions
         driver, dialect = loop.driver()
         return partial(DriverUnit, driver, dialect, write=write, writer=app.state.writer_lock)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
 from yibao.adapters.gateway.undo import (
     CancelSettlement,
@@ -35,6 +37,7 @@ from yibao.glossary import ACCUMULATOR_LABELS, CHRGITM_LV, FUNDS, INSUTYPE, MedT
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
+from yibao.kit.passwords import verify_password
 from yibao.people.models import PersonRecord
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
@@ -58,8 +61,7 @@ from yibao.settlement.visits import (
     undo_discharge,
     visit_record,
 )
-from yibao.staff.service import verify_password
-from yibao.statements import Db
+from yibao.statements import Db, orm_session
 
 
 @dataclass
@@ -77,6 +79,11 @@ class Context:
     @property
     def actor(self) -> str:
         return f"{self.institution.fixmedins_code}:{self.opter}"
+
+    @property
+    def orm(self) -> Session:
+        """The Session of a transaction that uses the ORM (every one not marked `repository_only`)."""
+        return orm_session(self.session)
 
 
 Handler = Callable[[Context], tuple[Any, Undo | None]]
@@ -122,7 +129,7 @@ def sign_in(ctx: Context) -> tuple[Any, None]:
         raise Unauthorized("机构签到失败：cainfo 中的机构密钥不正确", field="cainfo")
     moment = now()
     sign_no = f"{moment:%Y%m%d%H%M%S}{secrets.token_hex(8)}"
-    ctx.session.add(
+    ctx.orm.add(
         GatewaySignIn(
             sign_no=sign_no,
             fixmedins_code=ctx.institution.fixmedins_code,
@@ -515,7 +522,7 @@ for _infno, _name, _handler, _writes in (
 def special_disease_filing(ctx: Context) -> tuple[Any, Undo]:
     data = ctx.input.child("data")
     filing = file_special_disease(
-        ctx.session,
+        ctx.orm,
         psn_no=data.req("psn_no", max_len=20),
         disease_code=data.req("opsp_dise_code", max_len=30),
         disease_name=data.req("opsp_dise_name", max_len=100),
@@ -531,7 +538,7 @@ def special_disease_filing(ctx: Context) -> tuple[Any, Undo]:
 def accumulated(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     psn_no = data.req("psn_no", max_len=20)
-    get_person(ctx.session, psn_no)
+    get_person(ctx.orm, psn_no)
     month = data.text("cum_ym", required=False)
     year = int(month[:4]) if month and month[:4].isdigit() else now().year
     totals = read_accumulators(ctx.session, psn_no, year).as_dict()
@@ -553,7 +560,7 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
 def reconcile(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     begin, end = data.req_date("stmt_begndate"), data.req_date("stmt_enddate")
-    count, medfee, fund, acct = institution_totals(ctx.session, ctx.institution.fixmedins_code, begin, end)
+    count, medfee, fund, acct = institution_totals(ctx.orm, ctx.institution.fixmedins_code, begin, end)
     theirs = (
         int(data.number("fixmedins_setl_cnt", places=0) or 0),
         data.money("medfee_sumamt"),
@@ -584,7 +591,7 @@ def reversal(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     omsgid, oinfno = data.req("omsgid", max_len=40), data.req("oinfno", max_len=4)
     psn_no = data.req("psn_no", max_len=20)
-    original = ctx.session.get(GatewayMessage, omsgid)
+    original = ctx.orm.get(GatewayMessage, omsgid)
     if original is None or original.fixmedins_code != ctx.institution.fixmedins_code:
         return {"result": {"omsgid": omsgid, "rslt": "原交易未生效，无需冲正"}}, None
     if original.infno != oinfno:
@@ -598,6 +605,6 @@ def reversal(ctx: Context) -> tuple[Any, None]:
     undo = undo_from_json(original.undo)
     if undo is not None:
         undo.apply(Reverser(ctx.session, ctx.editions, ctx.institution.fixmedins_code, psn_no, ctx.msgid, ctx.actor))
-        ctx.session.flush()
+        ctx.orm.flush()
     original.reversed_by = ctx.msgid
     return {"result": {"omsgid": omsgid, "rslt": "冲正成功"}}, None

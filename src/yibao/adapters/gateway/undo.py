@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from yibao.adapters.gateway.envelope import GatewayInputError
@@ -17,7 +17,7 @@ from yibao.settlement.fees import restore_fee_lines
 from yibao.settlement.models import FeeStatus, SettlementStatus, VisitStatus
 from yibao.settlement.settle import cancel_settlement, get_settlement, reinstate_settlement
 from yibao.settlement.visits import restore_discharge, restore_visit_info, restore_visit_status, visit_record
-from yibao.statements import Db
+from yibao.statements import Db, orm_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class Undo:
         raise NotImplementedError
 
     def to_json(self) -> str:
-        values = list(astuple(self))  # type: ignore[call-overload]
+        values = [getattr(self, field.name) for field in fields(self)]  # type: ignore[arg-type]
         return json.dumps({self.tag: values[0] if len(values) == 1 else values}, ensure_ascii=False)
 
 
@@ -134,7 +134,7 @@ class RevokeFiling(Undo):
     tag: ClassVar[str] = "revoke_filing"
 
     def apply(self, r: Reverser) -> None:
-        revoke_special_disease(r.session, self.psn_no, self.filing_id)
+        revoke_special_disease(orm_session(r.session), self.psn_no, self.filing_id)
 
 
 KINDS: dict[str, type[Undo]] = {kind.tag: kind for kind in (

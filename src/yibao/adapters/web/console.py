@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.adapters.rest.deps import DbSession, EditionsDep, check_permission
 from yibao.adapters.web.common import (
     STAFF_COOKIE,
     Form,
@@ -23,8 +24,8 @@ from yibao.adapters.web.common import (
     signed_out,
 )
 from yibao.contributions import service as contributions
-from yibao.deps import DbSession, EditionsDep, check_permission
 from yibao.enrollment import service as enrollment
+from yibao.enrollment.payments import pay_contribution
 from yibao.errors import Forbidden, Unauthorized
 from yibao.filings.service import REASONS, filings_of
 from yibao.glossary import MED_TYPE_LABELS
@@ -101,7 +102,7 @@ def home(request: Request, user: ConsoleUser) -> Response:
 @router.get("/people", response_class=HTMLResponse)
 def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -> Response:
     need(user, Permission.PERSON_READ)
-    form, found = Form({"q": q}, {}), []
+    form, found = Form({"q": q}, {}), list[Any]()
     if q.strip():
         found = attempt(session, form, lambda: list(people.find_persons(session, q))) or []
     return page_or_part(request, "console/people.html", "console/_people_rows.html", user=user, form=form, q=q,
@@ -198,7 +199,7 @@ def _pay(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Fo
         form.date("paid_on", "缴费日期"), form.required("reference", "缴费流水号"), bank=form.get("bank") or None,
         card_no=form.get("card_no") or None, payer_name=form.get("payer_name") or None,
         payer_certno=form.get("payer_certno") or None)
-    return contributions.pay_bill(session, request, actor=user.username)
+    return pay_contribution(session, request, actor=user.username)
 
 
 def _certificate(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     DESK_COOKIE,
     DESK_HOURS,
@@ -23,19 +24,19 @@ from yibao.adapters.web.common import (
     signed_out,
     signed_payload,
 )
-from yibao.deps import DbSession, EditionsDep
 from yibao.errors import InvalidInput, Unauthorized
 from yibao.glossary import MED_TYPE_LABELS
 from yibao.institutions import service as institutions
-from yibao.institutions.models import Institution
+from yibao.institutions.errors import InstitutionNotFound
+from yibao.institutions.models import Institution, InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.money import round_money
+from yibao.kit.passwords import verify_password
 from yibao.people import service as people
 from yibao.settlement import fees, visits
 from yibao.settlement import settle as settling
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
-from yibao.staff.service import verify_password
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 # What a desk may open: outpatient care at a clinic, a purchase at a pharmacy (inpatient stays need an HIS)
@@ -44,13 +45,16 @@ CERT_TYPES = {"02": "居民身份证", "03": "社会保障卡"}
 
 
 class Desk(NamedTuple):
-    institution: Institution
+    institution: InstitutionRecord
     opter: str
 
 
 def desk(request: Request, session: DbSession) -> Desk:
     payload = signed_payload(request, DESK_COOKIE, "/desk/login")
-    return Desk(institutions.get_institution(session, payload["code"]), payload["opter"])
+    institution = institutions.institution_record(session, payload["code"])
+    if institution is None:
+        raise InstitutionNotFound(code=payload["code"])
+    return Desk(institution, payload["opter"])
 
 
 DeskUser = Annotated[Desk, Depends(desk)]
@@ -104,8 +108,8 @@ async def open_visit(request: Request, session: DbSession, editions: EditionsDep
         if med_type not in DESK_MED_TYPES[d.institution.kind]:
             raise InvalidInput("本窗口不能办理该医疗类别", field="med_type")
         return visits.open_visit(session, editions, institution=d.institution, psn_no=person.psn_no,
-                                     med_type=med_type, begntime=now().replace(microsecond=0), cert_type=cert_type,
-                                     cert_no=person.certno)
+                                 med_type=med_type, begntime=now().replace(microsecond=0), cert_type=cert_type,
+                                 cert_no=person.certno)
 
     visit = attempt(session, form, act, "certno")
     if visit is None:

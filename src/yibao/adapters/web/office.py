@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     CLASS_LABELS,
     Form,
@@ -28,7 +29,6 @@ from yibao.adapters.web.common import (
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.contributions.service import PAYMENT_CHANNELS
 from yibao.db import session_scope
-from yibao.deps import DbSession, EditionsDep
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.errors import InvalidInput
 from yibao.filings import service as filings

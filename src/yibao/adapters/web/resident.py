@@ -12,6 +12,7 @@ import yaml
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     CLASS_LABELS,
     HERE,
@@ -28,7 +29,6 @@ from yibao.adapters.web.common import (
     signed_out,
     signed_payload,
 )
-from yibao.deps import DbSession, EditionsDep
 from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
 from yibao.errors import InvalidInput, NotFound
 from yibao.glossary import MED_TYPE_LABELS
@@ -123,13 +123,14 @@ def password_page(request: Request, person: Resident) -> Response:
 async def change_password(request: Request, session: DbSession, person: Resident) -> Response:
     form = await Form.read(request)
 
-    def act() -> None:
+    def act() -> bool:
         if form.get("new") != form.get("confirm"):
             raise InvalidInput("两次输入的新密码不一致", field="confirm")
         people.change_resident_password(session, psn_no=person.psn_no, current=form.get("current"),
                                         new=form.get("new"))
+        return True
 
-    if attempt(session, form, lambda: act() or True) is None:
+    if attempt(session, form, act) is None:
         return page(request, "me/password.html", status=400, person=person, form=form)
     return page(request, "me/password.html", person=person, notice="密码已修改，下次请用新密码登录。")
 

@@ -11,11 +11,12 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
-from yibao.deps import DbSession, EditionsDep, SettlementRead, SettlementWrite
+from yibao.adapters.rest.deps import DbSession, EditionsDep, SettlementRead, SettlementWrite
 from yibao.kit.schema import In, MoneyIn, MoneyOut, Out
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import Benefit, Level
 from yibao.settlement.manual import manual_reimbursement
+from yibao.settlement.models import SettlementRecord
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 from yibao.settlement.settle import get_settlement, settlements_of
 
@@ -68,7 +69,7 @@ class ManualIn(In):
     lines: list[LineIn] = Field(min_length=1)
 
 
-def _read(row: object) -> dict[str, object]:
+def _read(row: SettlementRecord) -> dict[str, object]:
     values = {name: getattr(row, name) for name in SettlementOut.model_fields if name != "trace"}
     values["trace"] = json.loads(row.trace)
     return values

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from yibao.deps import DbSession, PersonRead, PersonWrite
+from yibao.adapters.rest.deps import DbSession, PersonRead, PersonWrite
 from yibao.people import schemas, service
 from yibao.people.towns import TOWNS
 

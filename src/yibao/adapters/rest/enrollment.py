@@ -7,8 +7,11 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from yibao.deps import BatchWrite, DbSession, EditionsDep, EnrollmentRead, EnrollmentWrite
+from yibao.adapters.rest.deps import BatchWrite, DbSession, EditionsDep, EnrollmentRead, EnrollmentWrite, PaymentWrite
+from yibao.contributions.schemas import PaymentCreate, PaymentRead
+from yibao.contributions.service import PaymentRequest
 from yibao.enrollment import schemas, service
+from yibao.enrollment.payments import pay_contribution
 from yibao.enrollment.school import Mode, import_school_batch, read_school_file
 from yibao.people.service import get_person
 from yibao.policy.eligibility import NonlocalChild
@@ -54,3 +57,11 @@ def school_import(session: DbSession, editions: EditionsDep, user: BatchWrite, f
     report = import_school_batch(session, editions, rows, year=year, registration_date=registration_date, mode=mode,
                                  actor=user.username)
     return asdict(report)
+
+
+payments = APIRouter(prefix="/api/contributions", tags=["缴费 contributions"])
+
+
+@payments.post("/payments", response_model=PaymentRead, status_code=201, summary="登记缴费（缴费单缴清后参保登记生效）")
+def pay(body: PaymentCreate, session: DbSession, user: PaymentWrite) -> object:
+    return pay_contribution(session, PaymentRequest(**body.model_dump()), actor=user.username)

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter
 from pydantic import Field
 
-from yibao.deps import DbSession, SettlementRead, SettlementWrite
+from yibao.adapters.rest.deps import DbSession, SettlementRead, SettlementWrite
 from yibao.filings import service
 from yibao.kit.schema import In
 

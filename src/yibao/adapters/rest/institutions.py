@@ -8,7 +8,7 @@ from decimal import Decimal
 from fastapi import APIRouter
 from pydantic import Field
 
-from yibao.deps import DbSession, InstitutionWrite, SettlementRead
+from yibao.adapters.rest.deps import DbSession, InstitutionWrite, SettlementRead
 from yibao.institutions import service
 from yibao.kit.schema import In, Out
 

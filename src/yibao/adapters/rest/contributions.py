@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from yibao.adapters.rest.deps import DbSession, EnrollmentRead, PaymentWrite, ReportRead
 from yibao.contributions import schemas, service
-from yibao.deps import DbSession, EnrollmentRead, PaymentWrite, ReportRead
 
 router = APIRouter(prefix="/api/contributions", tags=["缴费 contributions"])
 
@@ -13,11 +13,6 @@ router = APIRouter(prefix="/api/contributions", tags=["缴费 contributions"])
 @router.get("/bills", response_model=list[schemas.BillRead], summary="某人的缴费单")
 def bills(psn_no: str, session: DbSession, user: EnrollmentRead) -> object:
     return service.bills_of(session, psn_no)
-
-
-@router.post("/payments", response_model=schemas.PaymentRead, status_code=201, summary="登记缴费")
-def pay(body: schemas.PaymentCreate, session: DbSession, user: PaymentWrite) -> object:
-    return service.pay_bill(session, service.PaymentRequest(**body.model_dump()), actor=user.username)
 
 
 @router.post("/agreements", response_model=schemas.AgreementRead, status_code=201, summary="签订银行卡代扣协议")

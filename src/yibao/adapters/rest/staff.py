@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
-from yibao.deps import DbSession, StaffAdmin, bearer, current_staff
+from yibao.adapters.rest.deps import DbSession, StaffAdmin, bearer, current_staff
 from yibao.errors import Unauthorized
 from yibao.kit.schema import In, Out
 from yibao.staff import service

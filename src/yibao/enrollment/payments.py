@@ -1,0 +1,41 @@
+"""Paying an enrollment's contribution (POLICY.md §4, S22 §3): the bill is paid through the contributions
+domain's one payment check, and the enrollment activates itself once its bill is paid. Every door that takes a
+payment (the window, the REST API, the CLI, bank and app files) comes here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from yibao.contributions import service as contributions
+from yibao.contributions.models import Payment
+from yibao.contributions.service import PaymentRequest
+from yibao.enrollment.models import Enrollment
+from yibao.kit.batches import chunks
+
+
+def pay_contribution(session: Session, request: PaymentRequest, *, actor: str) -> Payment:
+    """One payment of a bill; its enrollment is then in force (待遇 from its benefit start)."""
+    bill = contributions.find_bill(session, request.bill_no)
+    enrollment = session.get(Enrollment, (bill.psn_no, bill.enrollment_id)) if bill else None
+    payment = contributions.pay_bill(session, request, owner=enrollment, actor=actor)
+    assert enrollment is not None  # pay_bill refused a bill without one
+    enrollment.status = "active"
+    session.flush()
+    return payment
+
+
+def collect_contributions(session: Session, requests: Sequence[PaymentRequest], *, actor: str) -> dict[str, int]:
+    """A file of payments (bank withholding, WeChat/Alipay, bank counters): each line checked as a single payment
+    is; the enrollments of the bills paid are activated together. Refused lines are counted by reason."""
+    bills = contributions.bills_by_no(session, [r.bill_no for r in requests])
+    owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({b.psn_no for b in bills.values()}))
+              for e in session.scalars(select(Enrollment).where(Enrollment.psn_no.in_(chunk)))}
+    collected = contributions.collect_bulk(session, requests, bills, owners, actor=actor)
+    if collected.paid:
+        session.execute(update(Enrollment), [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"}
+                                             for b in collected.paid])
+        session.flush()
+    return collected.counts
