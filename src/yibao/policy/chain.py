@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import NamedTuple
 
 from yibao.kit.money import ZERO, round_money
@@ -114,19 +115,17 @@ class LineSplit(NamedTuple):
     inscp_scp_amt: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(NamedTuple):
     medfee_sumamt: Decimal
     fulamt_ownpay_amt: Decimal
     overlmt_selfpay: Decimal
     preselfpay_amt: Decimal
     inscp_scp_amt: Decimal
-    lines: tuple[LineSplit, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    """The result of one claim, in the national interface's `setlinfo` names (POLICY.md §7a, §15)."""
+class Settlement(NamedTuple):
+    """The result of one claim, in the national interface's `setlinfo` names (POLICY.md §7a, §15). Immutable (a
+    NamedTuple: the chain builds one per claim, and a frozen dataclass's field-by-field init cost 10 % of it)."""
 
     claim_id: str
     year: int
@@ -143,9 +142,15 @@ class Settlement:
     maf_pay: Decimal
     fund_pay_sumamt: Decimal
     psn_part_amt: Decimal
-    lines: tuple[LineSplit, ...]
+    fee_lines: tuple[FeeLine, ...]
+    default_selfpay_prop: Decimal
     added: Accumulators
     trace: tuple[Step, ...]
+
+    @property
+    def lines(self) -> tuple[LineSplit, ...]:
+        """How each fee line divided (computed when asked: the totals above are what settlement needs)."""
+        return tuple(split_line(line, self.default_selfpay_prop) for line in self.fee_lines)
 
 
 AMOUNT_FIELDS = (
@@ -178,9 +183,9 @@ def column_for(edition: Edition, insured: Insured) -> Column:
     return edition.columns[category.column]
 
 
-def check_claim(edition: Edition, insured: Insured, claim: Claim) -> None:
-    """Refuse what the chain cannot settle as given, naming the claim and the problem."""
-    column_for(edition, insured)
+def check_claim(edition: Edition, insured: Insured, claim: Claim) -> Column:
+    """Refuse what the chain cannot settle as given, naming the claim and the problem; the person's column."""
+    column = column_for(edition, insured)
     where = f"费用 {claim.id}："
     if claim.benefit is Benefit.SPECIAL_DISEASE and not insured.special_disease_patient:
         raise InvalidClaim(where + "门诊特殊病种待遇仅限已备案的门诊特病人员（POLICY.md §5）", field="benefit")
@@ -190,6 +195,7 @@ def check_claim(edition: Edition, insured: Insured, claim: Claim) -> None:
         raise InvalidClaim(f"未知的医疗救助对象类别 {insured.assistance_class!r}", field="assistance_class")
     if not claim.lines:
         raise InvalidClaim(where + "没有费用明细", field="lines")
+    return column
 
 
 def line_problem(claim_id: str, number: int, line: FeeLine) -> InvalidClaim | None:
@@ -225,25 +231,33 @@ def split_line(line: FeeLine, default_prop: Decimal) -> LineSplit:
 
 
 def split_lines(claim: Claim, edition: Edition) -> tuple[Scope, Step]:
-    """Split every line, checking each (one pass: this runs for every line of every claim)."""
+    """The claim's totals by the split of `split_line`, every line checked, in one pass (this runs for every line
+    of every claim, so the split is written out here for the totals; `Settlement.lines` has each line's)."""
     default_prop = edition.first_selfpay_default.value
-    splits: list[LineSplit] = []
     total = ownpay = overlimit = preselfpay = inscp = ZERO
     uses_default = False
+    class_b, class_c = ItemClass.B, ItemClass.C
     for line in claim.lines:
-        if line.amount < 0 or line.overlimit or line.selfpay_prop is not None:
-            problem = line_problem(claim.id, len(splits) + 1, line)
-            if problem is not None:
-                raise problem
-        split = split_line(line, default_prop)
-        splits.append(split)
-        total += split.amount
-        ownpay += split.fulamt_ownpay_amt
-        overlimit += split.overlmt_selfpay
-        preselfpay += split.preselfpay_amt
-        inscp += split.inscp_scp_amt
-        uses_default = uses_default or (line.item_class is ItemClass.B and line.selfpay_prop is None)
-    scope = Scope(total, ownpay, overlimit, preselfpay, inscp, tuple(splits))
+        amount, over, prop, item_class = line.amount, line.overlimit, line.selfpay_prop, line.item_class
+        if amount < 0 or (over and not 0 < over <= amount) or (
+                prop is not None and (item_class is not class_b or not 0 <= prop <= 1)):
+            problem = line_problem(claim.id, claim.lines.index(line) + 1, line)
+            assert problem is not None, "the condition above is line_problem's"
+            raise problem
+        total += amount
+        if item_class is class_c:
+            ownpay += amount
+            continue
+        within = amount - over if over else amount
+        overlimit += over
+        if item_class is class_b:
+            if prop is None:
+                prop, uses_default = default_prop, True
+            share = round_money(within * prop)
+            preselfpay += share
+            within -= share
+        inscp += within
+    scope = Scope(total, ownpay, overlimit, preselfpay, inscp)
     cited = edition.first_selfpay_default
     step = Step(
         "scope",
@@ -276,11 +290,17 @@ def deductible_for(edition: Edition, insured: Insured, claim: Claim) -> tuple[De
     return amount, Citation(f"inpatient_deductible.{claim.level}", yuan(amount), rules.source)
 
 
+@cache
+def _basic_piece_key(column: str, benefit: Benefit) -> str:
+    """Where the basic fund's band pieces are cited from (cached: the chain cites them on every claim)."""
+    return f"columns.{column}.{benefit}"
+
+
 def basic_fund(
-    edition: Edition, insured: Insured, claim: Claim, inscp: Decimal, before: Accumulators
+    edition: Edition, insured: Insured, claim: Claim, inscp: Decimal, before: Accumulators, column: Column
 ) -> tuple[Decimal, Decimal, tuple[Step, ...]]:
-    """(act_pay_dedc, hifp_pay, steps): deductible first, then the bands on the annual cumulative amount."""
-    column = column_for(edition, insured)
+    """(act_pay_dedc, hifp_pay, steps): deductible first, then the bands on the annual cumulative amount of the
+    person's benefit column."""
     deductible, deductible_cite = deductible_for(edition, insured, claim)
     paid_deductible = min(deductible, inscp)
     cumulative = before.expense(claim.benefit)
@@ -305,7 +325,7 @@ def basic_fund(
         "{6}；合计四舍五入 {7:,.2f} 元。",
         (column.label, BENEFIT_LABELS[claim.benefit], LEVEL_LABELS[claim.level], cumulative, end, start,
          Pieces(pieces), hifp),
-        piece_key=f"columns.{edition.categories[insured.category].column}.{claim.benefit}",
+        piece_key=_basic_piece_key(edition.categories[insured.category].column, claim.benefit),
         pieces=pieces,
     ))
     return paid_deductible, hifp, tuple(steps)
@@ -387,10 +407,10 @@ def medical_assistance(
 
 def settle(edition: Edition, insured: Insured, claim: Claim, before: Accumulators) -> Settlement:
     """Settle one claim against the year's accumulators `before` (POLICY.md §7a steps 1–6)."""
-    check_claim(edition, insured, claim)
+    column = check_claim(edition, insured, claim)
     scope, scope_step = split_lines(claim, edition)
     inscp = scope.inscp_scp_amt
-    deductible, hifp, basic_steps = basic_fund(edition, insured, claim, inscp, before)
+    deductible, hifp, basic_steps = basic_fund(edition, insured, claim, inscp, before, column)
     hifmi, burden, serious_step = serious_illness(edition, insured, claim, inscp - hifp, before)
     maf, remaining, assistance_steps = medical_assistance(edition, insured, claim, inscp - hifp - hifmi, before)
     fund = hifp + hifmi + maf
@@ -404,8 +424,7 @@ def settle(edition: Edition, insured: Insured, claim: Claim, before: Accumulator
         (fund, hifp, hifmi, maf, person, scope.medfee_sumamt),
         (Citation("edition", edition.code, edition.title),),
     )
-    added = Accumulators(**{claim.benefit.value: inscp}, serious_illness_burden=burden,
-                         assistance_selfpay=remaining)
+    added = _ADDED[claim.benefit](inscp, burden, remaining)
     steps = (scope_step, *basic_steps, *((serious_step,) if serious_step else ()), *assistance_steps, total_step)
     return Settlement(
         claim_id=claim.id,
@@ -423,7 +442,8 @@ def settle(edition: Edition, insured: Insured, claim: Claim, before: Accumulator
         maf_pay=maf,
         fund_pay_sumamt=fund,
         psn_part_amt=person,
-        lines=scope.lines,
+        fee_lines=claim.lines,
+        default_selfpay_prop=edition.first_selfpay_default.value,
         added=added,
         trace=steps,
     )
@@ -450,3 +470,11 @@ def settle_in_order(
 
 
 EMPTY = Accumulators()
+
+# what a claim adds to the year's accumulators: its in-scope amount under its benefit, the burden serious-illness
+# insurance counted, and the self-pay left after assistance (POLICY.md §7a step 6)
+_ADDED = {
+    Benefit.OUTPATIENT: lambda inscp, burden, left: Accumulators(inscp, ZERO, ZERO, burden, left),
+    Benefit.INPATIENT: lambda inscp, burden, left: Accumulators(ZERO, inscp, ZERO, burden, left),
+    Benefit.SPECIAL_DISEASE: lambda inscp, burden, left: Accumulators(ZERO, ZERO, inscp, burden, left),
+}

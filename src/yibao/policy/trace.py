@@ -7,7 +7,6 @@ settling at counter speed keeps the full explanation of every yuan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -15,9 +14,8 @@ from yibao.kit.money import fmt
 from yibao.policy.bands import Piece
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """A parameter value a step used, and where it came from."""
+class Citation(NamedTuple):
+    """A parameter value a step used, and where it came from (immutable; a NamedTuple, cheap to build)."""
 
     key: str
     value: str
