@@ -92,7 +92,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # no ping per checkout (a round trip per transaction); a connection found lost is invalidated where it is
+    # found (SQLAlchemy for its own statements, yibao.statements for its) and the gateway retries once
+    return create_engine(url, **kwargs)
 
 
 _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, WriterLock | None] = weakref.WeakKeyDictionary()

@@ -15,7 +15,9 @@ ORM at all. An `Update` keyed by a table's primary key expires the ORM copy a Se
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Column, ColumnElement, Table, and_, bindparam, event, insert, literal_column, select, update
@@ -109,7 +111,19 @@ def driver_of(db: Db) -> tuple[Any, Dialect]:
     if found is None:
         connection = db.connection()
         found = db.info[_DRIVER] = (connection.connection.driver_connection, connection.dialect)
+        if len(_LOST) > 1000:  # forget the connections that are gone
+            for key in [key for key, method in _LOST.items() if method() is None]:
+                del _LOST[key]
+        _LOST[id(found[0])] = weakref.WeakMethod(connection.invalidate)
     return found
+
+
+# the Session connection each driver connection belongs to: a statement that finds the connection lost
+# invalidates it, so that the pool opens a new one instead of handing the dead one out again (there is no
+# ping per checkout on PostgreSQL: it cost a round trip per transaction)
+# (by id: sqlite3 connections take no weak references; an id is reused only after its connection is gone, and
+# then its entry's method is dead)
+_LOST: dict[int, weakref.WeakMethod[Callable[[], None]]] = {}
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -130,9 +144,30 @@ def _execute(cur: Any, dialect: Dialect, sql: str, params: Any, *, many: bool = 
             cur.execute(sql, params)
     except Exception as exc:
         if isinstance(exc, dialect.loaded_dbapi.Error):
-            raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+            lost = dialect.is_disconnect(exc, cur.connection, cur)
+            invalidate = _LOST.pop(id(cur.connection), None) if lost else None
+            if invalidate is not None and (method := invalidate()) is not None:
+                method()
+            raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect,
+                                      connection_invalidated=lost) from exc
         raise
     return cur
+
+
+@contextmanager
+def batch(db: Db) -> Iterator[None]:
+    """The writes inside go to the database together (PostgreSQL: psycopg's pipeline mode, one round trip
+    instead of one per statement; an error of any of them is raised at the end of the block). SQLite runs
+    in-process, so there nothing changes."""
+    driver, dialect = driver_of(db)
+    if dialect.name != "postgresql":
+        yield
+        return
+    try:
+        with driver.pipeline():
+            yield
+    except dialect.loaded_dbapi.Error as exc:  # a statement of the batch failed (IntegrityError, …)
+        raise DBAPIError.instance("(batch)", None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
 _GIVEN = object()  # a parameter the call must give

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 from sqlalchemy import event, func, select
@@ -33,7 +34,7 @@ from yibao.app import create_app
 from yibao.config import Settings
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import ensure_demo_institutions
-from yibao.settlement.models import Settlement
+from yibao.settlement.models import Settlement, Visit
 from yibao.settlement.settle import read_accumulators
 
 CLINIC = "H33021300003"
@@ -239,3 +240,24 @@ def test_postgresql_connections_stay_open_under_load(tmp_path: Path) -> None:
         with ThreadPoolExecutor(max_workers=16) as pool:
             assert sum(pool.map(visits, range(32))) == 192
         assert len(opened) <= running.app.state.settings.resolved_gateway_threads()
+
+
+def test_a_lost_postgresql_connection_is_replaced_without_a_failed_call(tmp_path: Path) -> None:
+    """There is no ping per checkout (a round trip per transaction): when the server has closed the pooled
+    connections (a restart, an idle timeout), the call that finds one dead is retried once on a new connection,
+    writes and reads alike, and a write is still applied once."""
+    url = backend_url("postgresql", tmp_path, "yibao_concurrency")
+    with Server(url) as running:
+        with running.session() as session:
+            ensure_demo_institutions(session)
+            psn_no = insured(session).psn_no
+        his = HIS(client_for(running), CLINIC)
+        first = his.register(psn_no, D)  # the pool holds open connections now
+        with psycopg.connect(url, autocommit=True) as admin:  # as a server restart would
+            killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+        assert killed is not None and killed[0] >= 1
+        mdtrt_ids = [first] + [his.register(psn_no, D) for _ in range(4)]  # writes on the dead connections
+        his.fees("2204", psn_no, mdtrt_ids[-1], D, [("XJ01CAA040A001010101445", "1", "100")])
+        with running.session() as session:
+            assert count(session, Visit) == 5 == len(set(mdtrt_ids))

@@ -50,7 +50,7 @@ from yibao.settlement.models import (
 from yibao.settlement.repository import ACCUMULATOR_FIELDS
 from yibao.settlement.standing import Standing, check_benefit, check_place, standing_on
 from yibao.settlement.visits import check_unsettled, service_date
-from yibao.statements import Db
+from yibao.statements import Db, batch
 
 # setlinfo's money fields: the chain's amounts, then what the person's accounts and cash paid
 SETLINFO_MONEY = (*AMOUNT_FIELDS, "acct_pay", "acct_mulaid_pay", "psn_cash_pay")
@@ -163,9 +163,10 @@ def settle_visit(
         raise TotalMismatch(sent=expected_total, total=prepared.computed.medfee_sumamt)
     row = settlement_row(prepared, setl_id=new_setl_id(), kind=SettlementKind.SETTLE, msgid=msgid, actor=actor,
                          med_type=current.med_type, mdtrt_id=current.mdtrt_id)
-    record_settlement(session, row, prepared.before)
-    repository.assign_lines(session, current, row.setl_id)
-    repository.set_visit_status(session, current, VisitStatus.SETTLED)
+    with batch(session):  # the settlement's six writes in one round trip (PostgreSQL)
+        record_settlement(session, row, prepared.before)
+        repository.assign_lines(session, current, row.setl_id)
+        repository.set_visit_status(session, current, VisitStatus.SETTLED)
     return row
 
 

@@ -175,6 +175,9 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             return dispatch(app, body, envelope=envelope, retry=False, units=units)
         return twin or failure("并发冲突，本次交易未生效，请重试", admdvs)
     except OperationalError as exc:
+        if exc.connection_invalidated and retry:  # a pooled connection found dead: nothing was written, again
+            log.warning("gateway: database connection lost, retrying once")
+            return dispatch(app, body, envelope=envelope, retry=False, units=units)
         log.error("gateway database error: %s", exc)
         return failure("数据库繁忙，本次交易未生效，请稍后重试（写交易请先冲正 2601 原报文）", admdvs)
     except Exception:  # the gateway never answers with HTTP 500
