@@ -43,6 +43,7 @@ bench: setup postgres
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/enroll.py
 	$(BIN)/python bench/settle.py
+	$(BIN)/python bench/roundtrips.py
 	$(BIN)/python bench/pages.py
 
 clean:
