@@ -9,8 +9,9 @@
 - `estimate.py`  the residents' calculator (待遇测算)
 - `repository.py` the only code that writes the hot tables (visits, fee lines, settlements, accumulators)
 - `errors.py`    the named errors with their stable codes
-- `receipt.py`   the receipt (结算单), HTML and PDF; `api.py` the REST door
+- `receipt.py`   the receipt (结算单), HTML and PDF
 
 The policy chain itself is `yibao.policy.chain`; the ledger `yibao.accounts.ledger`; codes and labels
-`yibao.glossary`.
+`yibao.glossary`; the doors that call these: `yibao.adapters.gateway` (the national interface, with reversal's
+undo records), `yibao.adapters.rest.settlement`, the pages in `yibao.adapters.web`.
 """
