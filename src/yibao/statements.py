@@ -170,57 +170,58 @@ def batch(db: Db) -> Iterator[None]:
         raise DBAPIError.instance("(batch)", None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
-_GIVEN = object()  # a parameter the call must give
-
-
 class _Compiled:
     """A statement compiled for one dialect: its SQL, and how keyword values become DBAPI parameters (in the
-    dialect's paramstyle, each through its type's bind processor)."""
+    dialect's paramstyle, each through its type's bind processor). `call_names`: the keyword a call gives for a
+    bound parameter, where it is not the parameter's own name."""
 
     __slots__ = ("binder", "in_order", "order", "sql")
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect, call_names: Mapping[str, str]) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         by_name = {name: param for param, name in compiled.bind_names.items()}
         names = list(compiled.positiontup or ()) if compiled.positional else list(by_name)
         self.order = tuple(names)
-        # (name, literal value or _GIVEN, processor or None) per parameter, in the order the SQL wants them
-        plan = [(name, _GIVEN if by_name[name].required else by_name[name].effective_value,
-                 by_name[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+        literals = {name: by_name[name].effective_value for name in names if not by_name[name].required}
+        keys = [call_names.get(name, name) for name in names]
+        processors = [by_name[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        processed = [(index, process) for index, process in enumerate(processors) if process is not None]
 
         def bind(given: Mapping[str, Any]) -> list[Any]:
-            out = []
-            for name, fixed, process in plan:
-                value = given[name] if fixed is _GIVEN else fixed
-                out.append(value if process is None or value is None else process(value))
-            return out
+            values = [given[key] for key in keys] if not literals else [
+                literals[name] if name in literals else given[key] for name, key in zip(names, keys, strict=True)]
+            for index, process in processed:
+                if values[index] is not None:
+                    values[index] = process(values[index])
+            return values
 
-        processors = [process for _, _, process in plan]
-
-        def bind_in_order(values: Sequence[Any]) -> list[Any]:
-            return [value if process is None or value is None else process(value)
-                    for value, process in zip(values, processors, strict=True)]
+        def bind_in_order(row: Sequence[Any]) -> list[Any]:
+            values = list(row)
+            for index, process in processed:
+                if values[index] is not None:
+                    values[index] = process(values[index])
+            return values
 
         if compiled.positional:
             self.binder: Callable[[Mapping[str, Any]], Any] = bind
             self.in_order: Callable[[Sequence[Any]], Any] = bind_in_order
         else:
             self.binder = lambda given: dict(zip(names, bind(given), strict=True))
-            self.in_order = lambda values: dict(zip(names, bind_in_order(values), strict=True))
+            self.in_order = lambda row: dict(zip(names, bind_in_order(row), strict=True))
 
 
 class _Statement:
     """A Core statement, compiled lazily once per dialect."""
 
-    def __init__(self, build: Callable[[Dialect], ClauseElement]) -> None:
-        self._build = build
+    def __init__(self, build: Callable[[Dialect], ClauseElement], call_names: Mapping[str, str] | None = None) -> None:
+        self._build, self._call_names = build, call_names or {}
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _Compiled(self._build(dialect), dialect)
+            found = self._compiled[dialect.name] = _Compiled(self._build(dialect), dialect, self._call_names)
         return found
 
     def run(self, db: Db, values: Mapping[str, Any]) -> Any:
@@ -272,6 +273,7 @@ class Read(Generic[R]):
         self._columns = columns_of(record, table)
         self._where, self._order_by, self._lock, self._among = where, order_by, lock, among
         self._statements: dict[int, _Statement] = {}
+        self._plain: _Statement | None = None  # the statement when there is no `among` list
         self._results: dict[str, list[tuple[int, Processor]]] = {}
 
     def _statement(self, count: int) -> _Statement:
@@ -285,12 +287,15 @@ class Read(Generic[R]):
                 return query.with_for_update() if self._lock else query
 
             found = self._statements[count] = _Statement(build)
+            if self._among is None:
+                self._plain = found
         return found
 
     def all(self, db: Db, /, *, values: Sequence[Any] = (), **params: Any) -> list[R]:
-        among = self._among is not None
-        statement = self._statement(len(values) if among else 0)
-        if among:
+        if self._among is None:
+            statement = self._plain or self._statement(0)
+        else:
+            statement = self._statement(len(values))
             params |= {f"among_{i}": value for i, value in enumerate(values)}
         driver, dialect = driver_of(db)
         compiled = statement.compiled(dialect)
@@ -334,10 +339,15 @@ class Insert:
             return dialect_insert(table).values(values).on_conflict_do_nothing()
 
         self._statement = _Statement(build)
+        self._in_order: dict[type, bool] = {}
 
     def _params(self, compiled: _Compiled, row: Any) -> Any:
         """A row's parameters: a record of the whole table (a NamedTuple in column order) binds as it is."""
-        if getattr(row, "_fields", None) == self.names == compiled.order:
+        kind = type(row)
+        in_order = self._in_order.get(kind)
+        if in_order is None:
+            in_order = self._in_order[kind] = getattr(kind, "_fields", None) == self.names == compiled.order
+        if in_order:
             return compiled.in_order(row)
         if not isinstance(row, Mapping):
             row = {name: getattr(row, name) for name in self.names}
@@ -371,10 +381,10 @@ class Update:
         self._primary = primary
         condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in key), *where)
         statement = update(table).where(condition).values({name: bindparam(f"set_{name}") for name in changes})
-        self._statement = _Statement(lambda _dialect: statement)
+        self._statement = _Statement(lambda _dialect: statement, {f"set_{name}": name for name in changes})
 
     def run(self, db: Db, /, **values: Any) -> int:
-        count = int(self._statement.run(db, self._params(values)).rowcount)
+        count = int(self._statement.run(db, values).rowcount)
         if self._expires and isinstance(db, Session):
             found = db.identity_map.get(identity_key(self._model, tuple(values[f"key_{n}"] for n in self._primary)))
             if found is not None:
@@ -382,14 +392,10 @@ class Update:
         return count
 
     def run_many(self, db: Db, rows: Sequence[Mapping[str, Any]]) -> int:
-        count = self._statement.run_many(db, (self._params(row) for row in rows))
+        count = self._statement.run_many(db, rows)
         if self._expires and isinstance(db, Session):
             for row in rows:
                 found = db.identity_map.get(identity_key(self._model, tuple(row[f"key_{n}"] for n in self._primary)))
                 if found is not None:
                     db.expire(found)
         return count
-
-    @staticmethod
-    def _params(values: Mapping[str, Any]) -> dict[str, Any]:
-        return {name if name.startswith("key_") else f"set_{name}": value for name, value in values.items()}

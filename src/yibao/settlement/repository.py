@@ -102,9 +102,8 @@ def visit(db: Db, mdtrt_id: str, *, lock: bool = False) -> VisitRecord | None:
     return (_VISIT_LOCKED if lock else _VISIT).first(db, mdtrt_id=mdtrt_id)
 
 
-def set_visit_status(db: Db, visit: VisitRecord, status: VisitStatus) -> VisitRecord:
+def set_visit_status(db: Db, visit: VisitRecord, status: VisitStatus) -> None:
     _SET_VISIT_STATUS.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, status=status.value)
-    return visit._replace(status=status.value)
 
 
 def set_discharge(db: Db, visit: VisitRecord, endtime: dt.datetime | None, dscg_way: str | None) -> VisitRecord:
