@@ -291,7 +291,8 @@ class Read(Generic[R]):
                 self._plain = found
         return found
 
-    def all(self, db: Db, /, *, values: Sequence[Any] = (), **params: Any) -> list[R]:
+    def _run(self, db: Db, values: Sequence[Any], params: dict[str, Any]) -> tuple[Any, list[tuple[int, Processor]]]:
+        """The cursor after running the query, and the result processors of the columns that have one."""
         if self._among is None:
             statement = self._plain or self._statement(0)
         else:
@@ -306,21 +307,26 @@ class Read(Generic[R]):
                 (index, processor) for index, (column, described) in enumerate(
                     zip(self._columns, cur.description, strict=True))
                 if (processor := column.type.dialect_impl(dialect).result_processor(dialect, described[1]))]
-        make, rows = self.record, cur.fetchall()
+        return cur, processors
+
+    def _record(self, row: Sequence[Any], processors: list[tuple[int, Processor]]) -> R:
         if not processors:
-            return [make(*row) for row in rows]
-        out = []
-        for row in rows:
-            values = list(row)
-            for index, process in processors:
-                if values[index] is not None:
-                    values[index] = process(values[index])
-            out.append(make(*values))
-        return out
+            return self.record(*row)
+        values = list(row)
+        for index, process in processors:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return self.record(*values)
+
+    def all(self, db: Db, /, *, values: Sequence[Any] = (), **params: Any) -> list[R]:
+        cur, processors = self._run(db, values, params)
+        return [self._record(row, processors) for row in cur.fetchall()]
 
     def first(self, db: Db, /, **params: Any) -> R | None:
-        rows = self.all(db, **params)
-        return rows[0] if rows else None
+        """The first row (the key names at most one row, or the order says which comes first)."""
+        cur, processors = self._run(db, (), params)
+        row = cur.fetchone()
+        return None if row is None else self._record(row, processors)
 
 
 class Insert:
