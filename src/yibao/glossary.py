@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from yibao.policy.chain import ITEM_CLASS_LABELS as POLICY_ITEM_CLASS_LABELS
 from yibao.policy.editions import Benefit
 
 INSUTYPE = "390"  # 城乡居民基本医疗保险 (INTERFACE.md insutype)
-INSUTYPE_LABEL = "城乡居民基本医疗保险"
 
 
 class MedType(StrEnum):
@@ -105,7 +105,8 @@ ACCUMULATOR_LABELS: MappingProxyType[str, str] = MappingProxyType({
 })
 
 # 甲/乙/丙 → chrgitm_lv
-ITEM_CLASS_LABELS: MappingProxyType[str, str] = MappingProxyType({"A": "甲类", "B": "乙类", "C": "丙类"})
+ITEM_CLASS_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {item_class.value: label for item_class, label in POLICY_ITEM_CLASS_LABELS.items()})
 CHRGITM_LV: MappingProxyType[str, str] = MappingProxyType({"A": "01", "B": "02", "C": "03"})
 
 # 就诊凭证类型 mdtrt_cert_type

@@ -1,7 +1,7 @@
 """The hot path's statements: SQLAlchemy Core constructs over the mapped tables, compiled once per dialect and run
 on the DBAPI connection of the unit of work's own transaction (and savepoint), values bound and read through the
-dialect's own type processors, exactly as the ORM binds and reads them. Reads return frozen records (slotted
-dataclasses whose fields name the columns they read).
+dialect's own type processors, exactly as the ORM binds and reads them. Reads return frozen records (NamedTuples
+whose fields name the columns they read).
 
 Why not the ORM or `Session.execute` here: the settlement gateway's busiest transactions spent most of their
 time building statements, loading identities and flushing units of work rather than in the database. A
@@ -14,7 +14,6 @@ ORM at all. An `Update` keyed by a table's primary key expires the ORM copy a Se
 
 from __future__ import annotations
 
-import dataclasses
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -224,15 +223,18 @@ class _Statement:
             found = self._compiled[dialect.name] = _Compiled(self._build(dialect), dialect, self._call_names)
         return found
 
-    def run(self, db: Db, values: Mapping[str, Any]) -> Any:
+    def run(self, db: Db, values: Any, bind: Callable[[_Compiled, Any], Any] | None = None) -> Any:
+        """The cursor after running with `values` (keywords; `bind` turns other values into parameters)."""
         driver, dialect = driver_of(db)
         compiled = self.compiled(dialect)
-        return _execute(driver.cursor(), dialect, compiled.sql, compiled.binder(values))
+        params = compiled.binder(values) if bind is None else bind(compiled, values)
+        return _execute(driver.cursor(), dialect, compiled.sql, params)
 
-    def run_many(self, db: Db, rows: Iterable[Mapping[str, Any]]) -> int:
+    def run_many(self, db: Db, rows: Iterable[Any], bind: Callable[[_Compiled, Any], Any] | None = None) -> int:
+        """Run once per row (executemany); the rows changed."""
         driver, dialect = driver_of(db)
         compiled = self.compiled(dialect)
-        params = [compiled.binder(row) for row in rows]
+        params = [compiled.binder(row) if bind is None else bind(compiled, row) for row in rows]
         if not params:
             return 0
         return int(_execute(driver.cursor(), dialect, compiled.sql, params, many=True).rowcount)
@@ -249,16 +251,10 @@ def _table(model: Any) -> Table:
     return table
 
 
-def record_fields(record: type[Any]) -> tuple[str, ...]:
-    """The fields of a record type: a frozen dataclass, or a NamedTuple (the policy core's Accumulators)."""
-    named: tuple[str, ...] | None = getattr(record, "_fields", None)
-    return named if named is not None else tuple(field.name for field in dataclasses.fields(record))
-
-
 def columns_of(record: type[Any], table: Table) -> list[Column[Any]]:
-    """The table's columns a record reads, in the record's field order (a field that is no column fails here,
-    at import)."""
-    return [table.c[name] for name in record_fields(record)]
+    """The table's columns a record (a NamedTuple) reads, in its field order (a field that is no column fails
+    here, at import)."""
+    return [table.c[name] for name in record._fields]
 
 
 class Read(Generic[R]):
@@ -360,17 +356,10 @@ class Insert:
         return compiled.binder(row)
 
     def row(self, db: Db, row: Any) -> int:
-        driver, dialect = driver_of(db)
-        compiled = self._statement.compiled(dialect)
-        return int(_execute(driver.cursor(), dialect, compiled.sql, self._params(compiled, row)).rowcount)
+        return int(self._statement.run(db, row, self._params).rowcount)
 
     def rows(self, db: Db, rows: Iterable[Any]) -> int:
-        driver, dialect = driver_of(db)
-        compiled = self._statement.compiled(dialect)
-        params = [self._params(compiled, row) for row in rows]
-        if not params:
-            return 0
-        return int(_execute(driver.cursor(), dialect, compiled.sql, params, many=True).rowcount)
+        return self._statement.run_many(db, rows, self._params)
 
 
 class Update:
@@ -381,7 +370,7 @@ class Update:
     def __init__(self, model: Any, changes: Sequence[str], key: Sequence[str],
                  *where: ColumnElement[bool]) -> None:
         table = _table(model)
-        self._model, self._key = model, tuple(key)
+        self._model = model
         primary = tuple(column.key for column in table.primary_key.columns)
         self._expires = set(key) == set(primary) and hasattr(model, "__mapper__")
         self._primary = primary
@@ -391,17 +380,19 @@ class Update:
 
     def run(self, db: Db, /, **values: Any) -> int:
         count = int(self._statement.run(db, values).rowcount)
-        if self._expires and isinstance(db, Session):
-            found = db.identity_map.get(identity_key(self._model, tuple(values[f"key_{n}"] for n in self._primary)))
-            if found is not None:
-                db.expire(found)
+        self._expire(db, (values,))
         return count
 
     def run_many(self, db: Db, rows: Sequence[Mapping[str, Any]]) -> int:
         count = self._statement.run_many(db, rows)
-        if self._expires and isinstance(db, Session):
-            for row in rows:
-                found = db.identity_map.get(identity_key(self._model, tuple(row[f"key_{n}"] for n in self._primary)))
-                if found is not None:
-                    db.expire(found)
+        self._expire(db, rows)
         return count
+
+    def _expire(self, db: Db, rows: Iterable[Mapping[str, Any]]) -> None:
+        """The ORM copies a Session holds of the rows just updated are out of date: expire them."""
+        if not (self._expires and isinstance(db, Session)):
+            return
+        for row in rows:
+            found = db.identity_map.get(identity_key(self._model, tuple(row[f"key_{n}"] for n in self._primary)))
+            if found is not None:
+                db.expire(found)

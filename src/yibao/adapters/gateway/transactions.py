@@ -33,7 +33,7 @@ from yibao.adapters.gateway.undo import (
 from yibao.enrollment.service import enrollments_of
 from yibao.errors import Conflict, NotFound, Refused, Unauthorized
 from yibao.filings.service import file_special_disease
-from yibao.glossary import ACCUMULATOR_LABELS, CHRGITM_LV, FUNDS, INSUTYPE, MedType
+from yibao.glossary import ACCUMULATOR_LABELS, CERT_TYPE_LABELS, CHRGITM_LV, FUNDS, INSUTYPE, MedType
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
@@ -114,7 +114,7 @@ def transaction(infno: str, name: str, *, writes: bool, repository_only: bool = 
     return register
 
 
-CERT_TYPES = ("01", "02", "03")
+CERT_TYPES = tuple(CERT_TYPE_LABELS)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from yibao.errors import InvalidInput
-from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, MED_TYPE_LABELS
+from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, ITEM_CLASS_LABELS, MED_TYPE_LABELS
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.money import fmt, money
@@ -219,7 +219,7 @@ def attempt(session: Session, form: Form, action: Callable[[], Any], fallback_fi
         return None
 
 
-CLASS_LABELS = {"A": "甲类", "B": "乙类", "C": "丙类"}
+CLASS_LABELS = ITEM_CLASS_LABELS
 
 
 def fee_lines(form: Form, rows: int) -> tuple[FeeLine, ...]:

@@ -25,7 +25,7 @@ from yibao.adapters.web.common import (
     signed_payload,
 )
 from yibao.errors import InvalidInput, Unauthorized
-from yibao.glossary import MED_TYPE_LABELS
+from yibao.glossary import CERT_TYPE_LABELS, MED_TYPE_LABELS
 from yibao.institutions import service as institutions
 from yibao.institutions.errors import InstitutionNotFound
 from yibao.institutions.models import Institution, InstitutionRecord
@@ -41,7 +41,7 @@ from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 router = APIRouter(prefix="/desk", include_in_schema=False)
 # What a desk may open: outpatient care at a clinic, a purchase at a pharmacy (inpatient stays need an HIS)
 DESK_MED_TYPES = {"pharmacy": ("41",), "community": ("11", "13"), "hospital": ("11", "13")}
-CERT_TYPES = {"02": "居民身份证", "03": "社会保障卡"}
+CERT_TYPES = {code: CERT_TYPE_LABELS[code] for code in ("02", "03")}  # the e-credential (01) is not taken here
 
 
 class Desk(NamedTuple):
