@@ -21,6 +21,7 @@ from yibao.adapters import web
 from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.adapters.rest.contributions import router as contributions_router
+from yibao.adapters.rest.credential import router as credential_router
 from yibao.adapters.rest.enrollment import payments as payments_router
 from yibao.adapters.rest.enrollment import router as enrollment_router
 from yibao.adapters.rest.filings import router as filings_router
@@ -29,8 +30,11 @@ from yibao.adapters.rest.people import router as people_router
 from yibao.adapters.rest.settlement import router as settlement_router
 from yibao.adapters.rest.staff import router as staff_router
 from yibao.config import Settings
+from yibao.credential.keys import KeyRing
+from yibao.credential.rules import PARAMETERS
 from yibao.db import LoopConnection, make_engine, make_sessionmaker, migrate, read_only, writer_lock
 from yibao.errors import Conflict, InvalidInput
+from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.policy.editions import packaged_editions
 
@@ -126,6 +130,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(read_only(engine))
     app.state.editions = packaged_editions()
+    app.state.ec_keys = KeyRing.in_directory(settings.data_dir, now())  # created at first start (mode 0600)
+    app.state.ec_params = PARAMETERS
     threads = settings.resolved_gateway_threads()
     app.state.gateway_limiter = anyio.CapacityLimiter(threads) if threads else None
     app.state.gateway_writer = anyio.Lock()  # SQLite in the event loop: this worker's writes take turns
@@ -141,7 +147,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         return {"status": "ok", "version": __version__}
 
     for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
-                   contributions_router, institutions_router, filings_router, settlement_router):
+                   contributions_router, institutions_router, filings_router, settlement_router, credential_router):
         app.include_router(router)
     web.install(app)
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # pages and the API. Fewer than the threads that use them at once and the pool opens and closes a
     # connection (a new server process) for almost every transaction.
     db_pool_size: int | None = Field(default=None, ge=1)
+    # the e-credential's demonstration channel (credential/demo_channel.py): residents activate on the resident
+    # page with a confirmation step instead of a partner app's face check. Turn it off in production.
+    ec_demo_channel: bool = True
     secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
 
     def on_sqlite(self) -> bool:

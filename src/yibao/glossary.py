@@ -110,6 +110,7 @@ ITEM_CLASS_LABELS: MappingProxyType[str, str] = MappingProxyType(
 CHRGITM_LV: MappingProxyType[str, str] = MappingProxyType({"A": "01", "B": "02", "C": "03"})
 
 # 就诊凭证类型 mdtrt_cert_type
+E_CREDENTIAL = "01"  # mdtrt_cert_type of the medical-insurance e-credential (its ecToken as mdtrt_cert_no)
 CERT_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
     "01": "医保电子凭证",
     "02": "居民身份证",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from yibao.accounts.models import JournalEntry, Posting
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
+from yibao.credential.models import Binding, Channel, Credential, DecodedCode, EcToken
 from yibao.db import Base
 from yibao.enrollment.models import Enrollment
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
@@ -21,7 +22,36 @@ from yibao.staff.models import StaffSession, StaffUser
 
 metadata = Base.metadata
 
-__all__ = ["Accumulator", "BankAgreement", "Bill", "CatalogueItem", "CatalogueSelfpay", "Certificate",
-           "CrossRegionFiling", "Doctor", "Enrollment", "FeeDetail", "GatewayMessage", "GatewaySignIn",
-           "Institution", "JournalEntry", "Payment", "Person", "Posting", "Refund", "ResidentAccount", "Sequence",
-           "Settlement", "SpecialDiseaseFiling", "StaffSession", "StaffUser", "Visit", "metadata"]
+__all__ = [
+    "Accumulator",
+    "BankAgreement",
+    "Bill",
+    "Binding",
+    "CatalogueItem",
+    "CatalogueSelfpay",
+    "Certificate",
+    "Channel",
+    "Credential",
+    "CrossRegionFiling",
+    "DecodedCode",
+    "Doctor",
+    "EcToken",
+    "Enrollment",
+    "FeeDetail",
+    "GatewayMessage",
+    "GatewaySignIn",
+    "Institution",
+    "JournalEntry",
+    "Payment",
+    "Person",
+    "Posting",
+    "Refund",
+    "ResidentAccount",
+    "Sequence",
+    "Settlement",
+    "SpecialDiseaseFiling",
+    "StaffSession",
+    "StaffUser",
+    "Visit",
+    "metadata",
+]

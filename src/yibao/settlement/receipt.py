@@ -20,11 +20,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from yibao.glossary import AMOUNT_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS
+from yibao.glossary import AMOUNT_LABELS, CERT_TYPE_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS
 from yibao.institutions.models import Institution
 from yibao.kit.money import fmt
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
+from yibao.settlement import repository
 from yibao.settlement.models import SettlementRecord
 from yibao.settlement.settle import get_settlement
 
@@ -44,6 +45,7 @@ class Receipt:
     steps: list[dict[str, Any]]
     title: str
     subtitle: str
+    credential: str  # what the person showed: 医保电子凭证, 居民身份证, 社会保障卡 (— for a manual claim)
 
 
 def mask(certno: str) -> str:
@@ -58,8 +60,11 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
     title = f"奉化区城乡居民基本医疗保险{SETTLEMENT_KIND_LABELS.get(row.kind, '结算')}单"
     subtitle = (f"{MED_TYPE_LABELS.get(row.med_type, row.med_type)} · {BENEFIT_LABELS[Benefit(row.benefit)]} · "
                 f"{LEVEL_LABELS[Level(row.level)]} · {row.edition} 年度政策")
+    visit = repository.visit(session, row.mdtrt_id) if row.mdtrt_id else None
+    shown = CERT_TYPE_LABELS.get(visit.mdtrt_cert_type, "—") if visit else "—"
     return Receipt(row, person.name, mask(person.certno), place.name if place else "（零星报销）",
-                   [(label, fmt(getattr(row, key))) for key, label in ROWS], json.loads(row.trace), title, subtitle)
+                   [(label, fmt(getattr(row, key))) for key, label in ROWS], json.loads(row.trace), title, subtitle,
+                   shown)
 
 
 FONT_CANDIDATES = (
@@ -115,7 +120,8 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     facts = [["结算编号", s.setl_id, "就诊编号", s.mdtrt_id or "—"],
              ["姓名", receipt.person_name, "人员编号", s.psn_no],
              ["身份证号", receipt.certno_masked, "结算时间", s.setl_time.strftime("%Y-%m-%d %H:%M")],
-             ["医疗机构", receipt.institution, "医疗日期", s.service_date.isoformat()]]
+             ["医疗机构", receipt.institution, "医疗日期", s.service_date.isoformat()],
+             ["就诊凭证", receipt.credential, "", ""]]
     grid = TableStyle([("FONT", (0, 0), (-1, -1), font, 9.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
     amounts = Table([["项目", "金额（元）"], *receipt.rows], colWidths=[80 * mm, 50 * mm])

@@ -58,6 +58,7 @@ _VISIT_LOCKED = Read(VisitRecord, Visit, _VISIT_KEY, lock=True)  # PostgreSQL: F
 _SET_VISIT_STATUS = Update(Visit, ("status",), ("psn_no", "mdtrt_id"))
 _SET_DISCHARGE = Update(Visit, ("status", "endtime", "dscg_way"), ("psn_no", "mdtrt_id"))
 _SET_VISIT_INFO = Update(Visit, ("med_type", "dise_codg", "dise_name"), ("psn_no", "mdtrt_id"))
+_SET_VISIT_CERTIFICATE = Update(Visit, ("mdtrt_cert_type", "mdtrt_cert_no"), ("psn_no", "mdtrt_id"))
 
 _OF_VISIT = (FeeDetail.psn_no == bindparam("psn_no"), FeeDetail.mdtrt_id == bindparam("mdtrt_id"))
 _FEE_LINES = Insert(FeeDetail)
@@ -119,6 +120,12 @@ def set_visit_info(db: Db, visit: VisitRecord, *, med_type: str, dise_codg: str 
     _SET_VISIT_INFO.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, med_type=med_type,
                         dise_codg=dise_codg, dise_name=dise_name)
     return visit._replace(med_type=med_type, dise_codg=dise_codg, dise_name=dise_name)
+
+
+def set_visit_certificate(db: Db, visit: VisitRecord, cert_type: str, cert_no: str | None) -> VisitRecord:
+    _SET_VISIT_CERTIFICATE.run(db, key_psn_no=visit.psn_no, key_mdtrt_id=visit.mdtrt_id, mdtrt_cert_type=cert_type,
+                               mdtrt_cert_no=cert_no)
+    return visit._replace(mdtrt_cert_type=cert_type, mdtrt_cert_no=cert_no)
 
 
 # --- fee lines

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from yibao.glossary import BENEFIT_OF_MED_TYPE, INSUTYPE, MedType
+from yibao.credential.rules import PARAMETERS
+from yibao.credential.service import token_for_visit
+from yibao.glossary import BENEFIT_OF_MED_TYPE, E_CREDENTIAL, INSUTYPE, MedType
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.ids import random_digits
@@ -72,6 +74,11 @@ def open_visit(
     """Register an outpatient visit (2201) or an admission (2401) after the eligibility checks."""
     if med_type not in BENEFIT_OF_MED_TYPE:
         raise UnknownMedType(med_type=med_type, choices="、".join(BENEFIT_OF_MED_TYPE))
+    mdtrt_id = new_mdtrt_id(institution.admdvs)
+    if cert_type == E_CREDENTIAL:  # the ecToken of a decode: this person's, this institution's, for this visit
+        token = token_for_visit(session, cert_no or "", fixmedins_code=institution.fixmedins_code, psn_no=psn_no,
+                                mdtrt_id=mdtrt_id, params=PARAMETERS, bind=True)
+        cert_no = token.ec_index_no  # the visit keeps the credential's index, never the token
     day = begntime.date()
     standing = standing_on(session, editions, psn_no, day)
     check_place(session, standing, institution, day)
@@ -79,7 +86,7 @@ def open_visit(
     fields: dict[str, Any] = dict.fromkeys(repository.VISIT_COLUMNS) | details
     visit = VisitRecord(**fields | {
         "psn_no": psn_no,
-        "mdtrt_id": new_mdtrt_id(institution.admdvs),
+        "mdtrt_id": mdtrt_id,
         "fixmedins_code": institution.fixmedins_code,
         "med_type": med_type,
         "insutype": INSUTYPE,
@@ -90,6 +97,20 @@ def open_visit(
         "created_at": now(),
     })
     repository.add_visit(session, visit)
+    return visit
+
+
+def present_credential(session: Db, visit: VisitRecord, cert_type: str | None, cert_no: str | None, *,
+                       record: bool) -> VisitRecord:
+    """The credential shown at pre-settlement or settlement: an e-credential's ecToken (01) must be this visit's
+    person's, decoded at this institution and unexpired; with `record`, the visit notes it was settled by
+    e-credential. Other credentials are the registration's business (the card, the ID number)."""
+    if cert_type != E_CREDENTIAL:
+        return visit
+    token = token_for_visit(session, cert_no or "", fixmedins_code=visit.fixmedins_code, psn_no=visit.psn_no,
+                            mdtrt_id=visit.mdtrt_id, params=PARAMETERS, bind=record)
+    if record and (visit.mdtrt_cert_type, visit.mdtrt_cert_no) != (E_CREDENTIAL, token.ec_index_no):
+        return repository.set_visit_certificate(session, visit, E_CREDENTIAL, token.ec_index_no)
     return visit
 
 

@@ -30,10 +30,12 @@ from yibao.adapters.gateway.undo import (
     Undo,
     undo_from_json,
 )
+from yibao.credential.rules import PARAMETERS
+from yibao.credential.service import token_holder
 from yibao.enrollment.service import enrollments_of
 from yibao.errors import Conflict, NotFound, Refused, Unauthorized
 from yibao.filings.service import file_special_disease
-from yibao.glossary import ACCUMULATOR_LABELS, CERT_TYPE_LABELS, CHRGITM_LV, FUNDS, INSUTYPE, MedType
+from yibao.glossary import ACCUMULATOR_LABELS, CERT_TYPE_LABELS, CHRGITM_LV, E_CREDENTIAL, FUNDS, INSUTYPE, MedType
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
@@ -58,6 +60,7 @@ from yibao.settlement.visits import (
     discharge_visit,
     is_inpatient,
     open_visit,
+    present_credential,
     undo_discharge,
     visit_record,
 )
@@ -141,13 +144,13 @@ def sign_in(ctx: Context) -> tuple[Any, None]:
     return {"signinoutb": {"sign_time": moment.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}, None
 
 
-def find_person(session: Db, data: Fields) -> PersonRecord:
+def find_person(session: Db, data: Fields, fixmedins_code: str) -> PersonRecord:
     cert_type = data.req("mdtrt_cert_type", choices=CERT_TYPES)
-    if cert_type == "01":
-        raise Refused(
-            "医保电子凭证（01）将随电子凭证模块受理，请暂用身份证（02）或社保卡（03）", field="mdtrt_cert_type"
-        )
-    if cert_type == "02":
+    if cert_type == E_CREDENTIAL:  # the ecToken the institution got from decoding the person's code (ec.query)
+        token = token_holder(session, data.req("mdtrt_cert_no", max_len=64), fixmedins_code=fixmedins_code,
+                             params=PARAMETERS)
+        person = person_record(session, token.psn_no)
+    elif cert_type == "02":
         person = person_by_certno(session, data.req("mdtrt_cert_no", max_len=18))
     else:  # 03 social security card: ASSUMPTION — identified by the certno the HIS reads off the card
         data.req("card_sn", max_len=40)
@@ -173,7 +176,7 @@ def person_base(person: PersonRecord, day: dt.date) -> dict[str, Any]:
 
 @transaction("1101", "人员信息获取", writes=False, repository_only=True)
 def person_info(ctx: Context) -> tuple[Any, None]:
-    person = find_person(ctx.session, ctx.input.child("data"))
+    person = find_person(ctx.session, ctx.input.child("data"), ctx.institution.fixmedins_code)
     today = now().date()
     insuinfo = []
     for enrollment in enrollments_of(ctx.session, person.psn_no):
@@ -232,7 +235,7 @@ def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> VisitRe
         med_type=med_type,
         begntime=data.req_time("begntime"),
         cert_type=data.req("mdtrt_cert_type", choices=CERT_TYPES),
-        cert_no=data.text("mdtrt_cert_no", required=False),
+        cert_no=data.text("mdtrt_cert_no", required=False, max_len=64),
         ipt_otp_no=data.text(number_key, required=False),
         atddr_no=data.text("atddr_no", required=False),
         dr_name=data.text("dr_name", required=False),
@@ -447,9 +450,11 @@ def setldetail(row: SettlementRecord) -> list[dict[str, Any]]:
     return detail
 
 
-def _settle_input(ctx: Context) -> tuple[Fields, VisitRecord]:
+def _settle_input(ctx: Context, *, record_credential: bool) -> tuple[Fields, VisitRecord]:
     data = ctx.input.child("data")
-    visit = own_visit(ctx, data)
+    visit = present_credential(ctx.session, own_visit(ctx, data),
+                               data.text("mdtrt_cert_type", required=False, choices=CERT_TYPES),
+                               data.text("mdtrt_cert_no", required=False, max_len=64), record=record_credential)
     med_type = data.text("med_type", required=False)
     if med_type is not None and med_type != visit.med_type:
         raise GatewayInputError(
@@ -471,7 +476,7 @@ def _check_echo(data: Fields, row: SettlementRecord) -> None:
 
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
-    data, visit = _settle_input(ctx)
+    data, visit = _settle_input(ctx, record_credential=False)
     row = presettle(ctx.session, ctx.editions, visit, institution=ctx.institution)
     sent = data.money("medfee_sumamt", required=False)
     if sent is not None and sent != row.medfee_sumamt:
@@ -482,7 +487,7 @@ def _presettle(ctx: Context) -> tuple[Any, None]:
 
 
 def _settle(ctx: Context) -> tuple[Any, Undo]:
-    data, visit = _settle_input(ctx)
+    data, visit = _settle_input(ctx, record_credential=True)
     row = settle_visit(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"), msgid=ctx.msgid,
                        actor=ctx.actor, institution=ctx.institution)
     _check_echo(data, row)

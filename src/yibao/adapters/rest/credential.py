@@ -1,0 +1,217 @@
+"""The e-credential's machine doors (POLICY.md §10), in the platform's answer format
+`{"code": 0, "message": "成功", "data": {…}}`; a refusal is HTTP 200 with its non-zero `code`, a Chinese
+`message` and the stable `error` name, and writes nothing.
+
+    POST /ec/api/activate   a channel's signed activation (credential/channels.py)
+    POST /ec/api/query      ec.query: an institution, signed in (9001), decodes a scanned code
+    GET  /api/me/ecard      a resident's current dynamic code (?for=<psn_no> of a bound relative)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, NamedTuple
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from yibao.adapters.gateway.api import check_sign_no
+from yibao.adapters.gateway.envelope import GatewayInputError, loads
+from yibao.adapters.rest.deps import DbSession
+from yibao.adapters.web.common import RESIDENT_COOKIE, unsign_value
+from yibao.credential.errors import CodeAlreadyDecoded, CredentialError
+from yibao.credential.rules import BINDING_STATUS_LABELS, RELATIONSHIPS
+from yibao.credential.service import (
+    BoundPerson,
+    DecodeRequest,
+    activate,
+    bind_relative,
+    bindings_of,
+    bound_by,
+    confirm_binding,
+    decode_code,
+    end_binding,
+    show_code,
+)
+from yibao.db import session_scope
+from yibao.errors import Unauthorized
+from yibao.institutions.service import institution_record
+from yibao.kit.errors import DomainError
+from yibao.kit.schema import In
+
+log = logging.getLogger("yibao.credential")
+router = APIRouter(tags=["医保电子凭证 e-credential"])
+GENERIC_CODE = 1000  # a refusal that is not the e-credential's own (a missing field, an unknown institution …)
+ID_TYPE = "01"  # 居民身份证 in the decode answer's idType
+NATIONALITY = "CHN"
+
+
+def answer(code: int, message: str, data: Any = None, error: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        body["data"] = data
+    if error is not None:
+        body["error"] = error
+    return JSONResponse(body)
+
+
+class Refusal(NamedTuple):
+    response: JSONResponse
+
+
+def unit(request: Request, action: Callable[[Session], Any]) -> Any:
+    """One unit of work: its result, committed; or a Refusal (its answer), with everything rolled back."""
+    try:
+        with session_scope(request.app.state.sessions) as session:
+            return action(session)
+    except DomainError as exc:
+        code = exc.ec_code if isinstance(exc, CredentialError) else GENERIC_CODE
+        return Refusal(answer(code, exc.message, error=exc.code))
+    except IntegrityError:  # a twin request won the race (the same code decoded at two counters)
+        return Refusal(answer(CodeAlreadyDecoded.ec_code, CodeAlreadyDecoded().message, error=CodeAlreadyDecoded.code))
+    except OperationalError:
+        log.exception("e-credential: database error")
+        return Refusal(answer(-1, "数据库繁忙，请稍后重试", error="database_busy"))
+
+
+def run(request: Request, action: Callable[[Session], Any]) -> JSONResponse:
+    result = unit(request, action)
+    return result.response if isinstance(result, Refusal) else answer(0, "成功", result)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@router.post("/ec/api/activate", summary="渠道激活医保电子凭证（渠道 SM2 签名）")
+async def activate_credential(request: Request) -> Response:
+    message = await _body(request)
+
+    def act(session: Session) -> dict[str, Any]:
+        credential = activate(session, request.app.state.ec_params, message)
+        return {"ecIndexNo": credential.ec_index_no, "activatedAt": f"{credential.activated_at:%Y-%m-%d %H:%M:%S}",
+                "channel": credential.channel}
+
+    return run(request, act)
+
+
+def _text(node: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str | None:
+    value = node.get(key)
+    if value is None or value == "":
+        if required:
+            raise GatewayInputError(f"缺少 data.{key}", field=key)
+        return None
+    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        raise GatewayInputError(f"data.{key} 应为不超过 {limit} 个字符的字符串", field=key)
+    return value
+
+
+@router.post("/ec/api/query", summary="ec.query 电子凭证解码（机构先签到 9001）")
+async def query(request: Request) -> Response:
+    body = await _body(request)
+
+    def act(session: Session) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            raise GatewayInputError("请求体应为 {\"data\": {…}}", field="data")
+        data = body["data"]
+        code = request.headers.get("fixmedins_code") or body.get("fixmedins_code") or data.get("orgId")
+        sign_no = request.headers.get("sign_no") or body.get("sign_no")
+        institution = institution_record(session, str(code)) if isinstance(code, str) and len(code) <= 20 else None
+        if institution is None:
+            raise Unauthorized("机构编码不是本统筹区登记的定点医药机构", field="orgId")
+        check_sign_no(session, institution, sign_no if isinstance(sign_no, str) else None)
+        decoded = decode_code(session, request.app.state.ec_keys, request.app.state.ec_params,
+                              fixmedins_code=institution.fixmedins_code, request=DecodeRequest(
+                                  org_id=str(_text(data, "orgId", 20)),
+                                  business_type=str(_text(data, "businessType", 5)),
+                                  operator_id=str(_text(data, "operatorId", 30)),
+                                  operator_name=str(_text(data, "operatorName", 50)),
+                                  office_id=_text(data, "officeId", 30, required=False),
+                                  office_name=_text(data, "officeName", 50, required=False),
+                                  qr_code=str(_text(data, "qrCode", 1000))))
+        person = decoded.person
+        return {"idNo": person.certno, "idType": ID_TYPE, "userName": person.name, "ecToken": decoded.ec_token,
+                "insuOrg": request.app.state.settings.insuplc_admdvs, "ecIndexNo": decoded.credential.ec_index_no,
+                "gender": person.sex, "birthday": person.birth_date.isoformat(), "nationality": NATIONALITY,
+                "tokenExpireTime": f"{decoded.expires_at:%Y-%m-%d %H:%M:%S}"}
+
+    return run(request, act)
+
+
+def signed_in_resident(request: Request) -> str:
+    """The psn_no of the resident signed in on the pages (their cookie); 401 otherwise."""
+    signed = unsign_value(request, request.cookies.get(RESIDENT_COOKIE))
+    if signed is None:
+        raise Unauthorized("请先登录我的医保（/me/login）")
+    psn_no: str = signed["psn_no"]
+    return psn_no
+
+
+signed_in_resident.__yibao_resident__ = True  # type: ignore[attr-defined]  # a guard the route test recognises
+ResidentPsnNo = Annotated[str, Depends(signed_in_resident)]
+
+
+@router.get("/api/me/ecard", summary="我的医保码（居民登录后；for=绑定的亲属）")
+def my_code(request: Request, psn_no: ResidentPsnNo) -> Response:
+    relative = request.query_params.get("for") or None
+
+    def act(session: Session) -> dict[str, Any]:
+        issued = show_code(session, request.app.state.ec_keys, request.app.state.ec_params,
+                           viewer=psn_no, for_psn_no=relative)
+        return {"qrcode": issued.text, "expires_at": f"{issued.expires_at:%Y-%m-%d %H:%M:%S}",
+                "ec_index_no": issued.ec_index_no}
+
+    result = unit(request, act)  # the contract of this door: the code's fields at the top level
+    return result.response if isinstance(result, Refusal) else JSONResponse(result,
+                                                                            headers={"Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# 亲情账户 over the API (the resident page offers the same)
+
+
+class BindingIn(In):
+    certno: str = Field(min_length=15, max_length=18, description="亲属的身份证号")
+    name: str = Field(min_length=1, max_length=50, description="亲属的姓名")
+    relationship: str = Field(min_length=2, max_length=2, description="与本人的关系（GB/T 4761 代码）")
+
+
+def binding_out(bound: BoundPerson, *, side: str) -> dict[str, Any]:
+    b, person = bound.binding, bound.person
+    return {"binding_id": b.id, "psn_no": person.psn_no, "name": person.name, "relationship": b.relationship,
+            "relationship_name": RELATIONSHIPS[b.relationship][0], "status": b.status,
+            "status_name": BINDING_STATUS_LABELS[b.status], "proof": b.proof, "side": side,
+            "credential": bound.credential.status if bound.credential else None}
+
+
+@router.get("/api/me/bindings", summary="我的亲情账户：我绑定的亲属、绑定我的人")
+def my_bindings(session: DbSession, psn_no: ResidentPsnNo) -> dict[str, Any]:
+    return {"bound": [binding_out(b, side="holder") for b in bindings_of(session, psn_no)],
+            "bound_by": [binding_out(b, side="relative") for b in bound_by(session, psn_no)]}
+
+
+@router.post("/api/me/bindings", summary="绑定亲属（未成年人凭同一户籍；老人须本人确认）")
+def bind(body: BindingIn, request: Request, session: DbSession, psn_no: ResidentPsnNo) -> dict[str, Any]:
+    binding = bind_relative(session, request.app.state.ec_params, holder=psn_no, certno=body.certno,
+                            name=body.name, relationship=body.relationship, actor=f"resident:{psn_no}")
+    return {"binding_id": binding.id, "status": binding.status, "proof": binding.proof}
+
+
+@router.post("/api/me/bindings/{binding_id}/confirm", summary="亲属确认绑定")
+def confirm(binding_id: str, session: DbSession, psn_no: ResidentPsnNo) -> dict[str, Any]:
+    binding = confirm_binding(session, relative=psn_no, binding_id=binding_id, actor=f"resident:{psn_no}")
+    return {"binding_id": binding.id, "status": binding.status}
+
+
+@router.post("/api/me/bindings/{binding_id}/remove", summary="解绑（绑定人或被绑定人均可）")
+def remove(binding_id: str, session: DbSession, psn_no: ResidentPsnNo) -> dict[str, Any]:
+    binding = end_binding(session, binding_id=binding_id, by_psn_no=psn_no, actor=f"resident:{psn_no}")
+    return {"binding_id": binding.id, "status": binding.status}

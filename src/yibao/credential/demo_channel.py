@@ -1,0 +1,60 @@
+"""yibao's demonstration channel: what a partner app does, done by yibao itself for the demo and the resident
+page. Its "face check" is a confirmation step the resident clicks — clearly labelled as a demo; a real centre
+turns it off (YIBAO_EC_DEMO_CHANNEL=false) and residents activate through the guide's channels.
+
+Its SM2 key pair lives in the data directory (`ecard-demo-channel.json`, mode 0600); the channel is registered
+with the public half like any partner, and its activations pass the same signature check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yibao.credential.channels import TIME_FORMAT, sign_activation
+from yibao.credential.models import Channel
+from yibao.credential.rules import DEMO_CHANNEL, DEMO_CHANNEL_NAME
+from yibao.credential.service import register_channel
+from yibao.kit.gm import KeyPair, generate_keypair
+
+KEY_FILE = "ecard-demo-channel.json"
+
+
+def demo_key(data_dir: Path) -> KeyPair:
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        pair = generate_keypair()
+        draft = path.with_name(f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            json.dump({"private": pair.private, "public": pair.public}, out)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: use that one
+        finally:
+            draft.unlink()
+    stored = json.loads(path.read_text())
+    return KeyPair(stored["private"], stored["public"])
+
+
+def ensure_demo_channel(session: Session, data_dir: Path) -> KeyPair:
+    """The demo channel registered with the key in the data directory; its key pair."""
+    pair = demo_key(data_dir)
+    channel = session.get(Channel, DEMO_CHANNEL)
+    if channel is None or channel.public_key != pair.public or channel.status != "active":
+        register_channel(session, code=DEMO_CHANNEL, name=DEMO_CHANNEL_NAME, public_key=pair.public, demo=True)
+    return pair
+
+
+def demo_activation(pair: KeyPair, *, certno: str, name: str, moment: dt.datetime,
+                    device_id: str = "demo-browser") -> dict[str, Any]:
+    """The signed message the demo channel sends once the resident confirmed the (demo) face check."""
+    return sign_activation(pair, {"channel": DEMO_CHANNEL, "request_id": f"demo-{secrets.token_hex(12)}",
+                                  "timestamp": moment.strftime(TIME_FORMAT), "certno": certno, "name": name,
+                                  "face_verified": True, "device_id": device_id})
