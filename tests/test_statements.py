@@ -20,6 +20,16 @@ from sqlalchemy.orm import Session
 
 from tests.registry.helpers import person
 from yibao.accounts.models import JournalEntry, JournalEntryRecord, Posting
+from yibao.credential.models import (
+    Binding,
+    BindingRecord,
+    Channel,
+    ChannelRecord,
+    Credential,
+    CredentialRecord,
+    EcToken,
+    EcTokenRecord,
+)
 from yibao.enrollment.models import Enrollment, EnrollmentRecord
 from yibao.filings.models import (
     CrossRegionFiling,
@@ -141,7 +151,8 @@ RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, 
            (PersonRecord, Person), (CertificateRecord, Certificate), (EnrollmentRecord, Enrollment),
            (InstitutionRecord, Institution), (CatalogueItemRecord, CatalogueItem), (SelfpayRecord, CatalogueSelfpay),
            (SpecialDiseaseFilingRecord, SpecialDiseaseFiling), (CrossRegionFilingRecord, CrossRegionFiling),
-           (JournalEntryRecord, JournalEntry)]
+           (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
+           (BindingRecord, Binding), (EcTokenRecord, EcToken)]
 
 
 @pytest.mark.parametrize(("record", "model"), RECORDS, ids=[r.__name__ for r, _ in RECORDS])

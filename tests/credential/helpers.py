@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from tests.gateway.his import HIS
 
+from tests.gateway.his import HIS
 from yibao.credential.channels import TIME_FORMAT, sign_activation
 from yibao.credential.service import register_channel
 from yibao.kit.clock import now

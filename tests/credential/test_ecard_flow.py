@@ -12,10 +12,10 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from tests.credential.helpers import activate, channel, decode, my_code, sign_in_resident, token_of
 from tests.gateway.conftest import COMMUNITY, PEOPLES
 from tests.gateway.his import HIS, insured
-
 from yibao.credential.models import Credential, DecodedCode, EcToken
 from yibao.kit.clock import now
 from yibao.people.models import Person

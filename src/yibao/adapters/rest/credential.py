@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from yibao.adapters.gateway.api import check_sign_no
 from yibao.adapters.gateway.envelope import GatewayInputError, loads
-from yibao.adapters.rest.deps import DbSession
+from yibao.adapters.rest.deps import DbSession, InstitutionWrite, PersonRead, PersonWrite
 from yibao.adapters.web.common import RESIDENT_COOKIE, unsign_value
 from yibao.credential.errors import CodeAlreadyDecoded, CredentialError
-from yibao.credential.rules import BINDING_STATUS_LABELS, RELATIONSHIPS
+from yibao.credential.models import CredentialRecord
+from yibao.credential.rules import BINDING_STATUS_LABELS, CREDENTIAL_STATUS_LABELS, RELATIONSHIPS
 from yibao.credential.service import (
     BoundPerson,
     DecodeRequest,
@@ -32,9 +33,13 @@ from yibao.credential.service import (
     bind_relative,
     bindings_of,
     bound_by,
+    change_credential,
+    channels,
     confirm_binding,
+    credentials_history,
     decode_code,
     end_binding,
+    register_channel,
     show_code,
 )
 from yibao.db import session_scope
@@ -42,6 +47,7 @@ from yibao.errors import Unauthorized
 from yibao.institutions.service import institution_record
 from yibao.kit.errors import DomainError
 from yibao.kit.schema import In
+from yibao.people.service import person_record
 
 log = logging.getLogger("yibao.credential")
 router = APIRouter(tags=["医保电子凭证 e-credential"])
@@ -215,3 +221,69 @@ def confirm(binding_id: str, session: DbSession, psn_no: ResidentPsnNo) -> dict[
 def remove(binding_id: str, session: DbSession, psn_no: ResidentPsnNo) -> dict[str, Any]:
     binding = end_binding(session, binding_id=binding_id, by_psn_no=psn_no, actor=f"resident:{psn_no}")
     return {"binding_id": binding.id, "status": binding.status}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Staff: a person's credential and bindings, suspension and revocation, bindings at the window, channels
+
+
+def credential_out(record: CredentialRecord) -> dict[str, Any]:
+    return {"ec_index_no": record.ec_index_no, "status": record.status,
+            "status_name": CREDENTIAL_STATUS_LABELS[record.status], "channel": record.channel,
+            "device_id": record.device_id, "activated_at": record.activated_at, "activated_by": record.activated_by,
+            "changed_at": record.changed_at, "changed_by": record.changed_by, "change_reason": record.change_reason}
+
+
+@router.get("/api/persons/{psn_no}/ecard", summary="人员的医保电子凭证（历次激活）与亲情账户绑定")
+def person_ecard(psn_no: str, session: DbSession, _: PersonRead) -> dict[str, Any]:
+    person_record(session, psn_no)
+    return {"credentials": [credential_out(c) for c in credentials_history(session, psn_no)],
+            "bound": [binding_out(b, side="holder") for b in bindings_of(session, psn_no, include_removed=True)],
+            "bound_by": [binding_out(b, side="relative") for b in bound_by(session, psn_no, include_removed=True)]}
+
+
+class ReasonIn(In):
+    reason: str = Field(min_length=1, max_length=200, description="原因（记录在案）")
+
+
+@router.post("/api/persons/{psn_no}/ecard/{action}", summary="暂停、恢复或注销电子凭证")
+def change_ecard(psn_no: str, action: Literal["suspend", "reinstate", "revoke"], body: ReasonIn,
+                 session: DbSession, user: PersonWrite) -> dict[str, Any]:
+    return credential_out(change_credential(session, psn_no, action, reason=body.reason, actor=user.username))
+
+
+class WindowBindingIn(BindingIn):
+    proof_no: str | None = Field(default=None, max_length=50, description="出生医学证明编号（未成年人不同户籍时）")
+
+
+@router.post("/api/persons/{psn_no}/bindings", summary="窗口办理亲情账户绑定（亲属本人到场或凭出生医学证明）")
+def bind_at_window(psn_no: str, body: WindowBindingIn, request: Request, session: DbSession,
+                   user: PersonWrite) -> dict[str, Any]:
+    binding = bind_relative(session, request.app.state.ec_params, holder=psn_no, certno=body.certno, name=body.name,
+                            relationship=body.relationship, actor=user.username, proof_no=body.proof_no,
+                            at_window=True)
+    return {"binding_id": binding.id, "status": binding.status, "proof": binding.proof}
+
+
+@router.post("/api/bindings/{binding_id}/remove", summary="窗口解除亲情账户绑定")
+def remove_at_window(binding_id: str, session: DbSession, user: PersonWrite) -> dict[str, Any]:
+    binding = end_binding(session, binding_id=binding_id, by_psn_no=None, actor=user.username)
+    return {"binding_id": binding.id, "status": binding.status}
+
+
+class ChannelIn(In):
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=50)
+    public_key: str = Field(min_length=128, max_length=130, description="SM2 公钥，04 开头的 130 位十六进制")
+
+
+@router.get("/api/ec/channels", summary="电子凭证激活渠道")
+def list_channels(session: DbSession, _: InstitutionWrite) -> list[dict[str, Any]]:
+    return [{"code": c.code, "name": c.name, "status": c.status, "demo": c.demo, "public_key": c.public_key}
+            for c in channels(session)]
+
+
+@router.post("/api/ec/channels", summary="登记（或更换密钥）电子凭证激活渠道")
+def add_channel(body: ChannelIn, session: DbSession, _: InstitutionWrite) -> dict[str, Any]:
+    channel = register_channel(session, code=body.code, name=body.name, public_key=body.public_key)
+    return {"code": channel.code, "status": channel.status}
