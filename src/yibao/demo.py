@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
+from yibao.credential import service as credentials
+from yibao.credential.demo_channel import demo_activation, ensure_demo_channel
+from yibao.credential.rules import PARAMETERS
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_contributions, pay_contribution
@@ -265,7 +269,7 @@ def populate(session: Session, editions: Editions, *, persons: int, year: int, s
 
 
 def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000, year: int, seed: int = 2022,
-                  progress: Progress | None = None) -> DemoResult:
+                  progress: Progress | None = None, data_dir: Path | None = None) -> DemoResult:
     """Populate an empty database: persons, last year's enrollment and payments, renewal, this year's payments."""
     tell = progress or (lambda _stage, _done, _total: None)
     enrolled = populate(session, editions, persons=persons, year=year, seed=seed, progress=progress)
@@ -273,7 +277,7 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
                                     actor="demo", progress=lambda done, total: tell("年度续保", done, total))
     paid = _pay(session, random.Random(seed + 1), year, 0.93)
     tell("本年度缴费", paid, renewal.renewed)
-    demo_resident(session, editions, year)
+    demo_resident(session, editions, year, data_dir)
     settled = demo_settlements(session, editions, random.Random(seed + 2), year, count=max(persons // 40, 20))
     tell("本年度就医结算", settled, settled)
     session.flush()
@@ -286,6 +290,9 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
 DEMO_RESIDENT_NAME = "王丽华"
 DEMO_RESIDENT_CERTNO = make_id_number("330283", dt.date(1968, 5, 12), 88, "2")  # 330283196805121762
 DEMO_RESIDENT_PASSWORD = "yibao-resident"
+DEMO_HOUSEHOLD = "FH-DEMO-0001"
+DEMO_MOTHER_NAME = "李秀英"  # 王丽华's mother, bound in her 亲情账户, with an e-credential
+DEMO_MOTHER_CERTNO = make_id_number("330283", dt.date(1941, 3, 15), 89, "2")
 OUTPATIENT_FEES = (("001101000010000", 1, "10"), ("XJ01CAA040A001010101445", 2, "18.50"),
                    ("002301000010000", 1, "25"), ("XC10AAA014A001010101234", 1, "46.80"),
                    ("XQ00000001", 1, "120"))
@@ -296,10 +303,7 @@ OUTPATIENT_PLACES = ("H33021300003", "H33021300004", "H33021300001", "H330213000
 INPATIENT_PLACES = ("H33021300001", "H33021300002", "H33020000001", "H33021300004")
 
 
-def demo_resident(session: Session, editions: Editions, year: int) -> Person:
-    """王丽华, enrolled and paid for `year`, with an online account (README: her ID number and password)."""
-    person = register_person(session, certno=DEMO_RESIDENT_CERTNO, name=DEMO_RESIDENT_NAME, local=True,
-                             town="yuelin", phone="13805741234")
+def _insured_this_year(session: Session, editions: Editions, year: int, person: Person) -> None:
     enrolled = enrollment.enroll_person(session, editions, enrollment.EnrollmentRequest(
         psn_no=person.psn_no, year=year, registration_date=dt.date(year - 1, 10, 20), channel="window"),
         actor="demo")
@@ -307,7 +311,25 @@ def demo_resident(session: Session, editions: Editions, year: int) -> Person:
     pay_contribution(session, contributions.PaymentRequest(
         bill.bill_no, "wechat", enrolled.personal_amount, dt.date(year - 1, 10, 21), f"DEMO-WX-{person.psn_no}"),
         actor="demo")
+
+
+def demo_resident(session: Session, editions: Editions, year: int, data_dir: Path | None = None) -> Person:
+    """王丽华, enrolled and paid for `year`, with an online account (README: her ID number and password); and
+    her mother 李秀英, bound in her 亲情账户 with an e-credential activated through the demo channel (when
+    `data_dir`, where that channel's key lives, is given)."""
+    person = register_person(session, certno=DEMO_RESIDENT_CERTNO, name=DEMO_RESIDENT_NAME, local=True,
+                             town="yuelin", phone="13805741234", household_no=DEMO_HOUSEHOLD)
+    _insured_this_year(session, editions, year, person)
     open_resident_account(session, psn_no=person.psn_no, password=DEMO_RESIDENT_PASSWORD, actor="demo")
+    mother = register_person(session, certno=DEMO_MOTHER_CERTNO, name=DEMO_MOTHER_NAME, local=True, town="yuelin",
+                             household_no=DEMO_HOUSEHOLD)
+    _insured_this_year(session, editions, year, mother)
+    if data_dir is not None:
+        key = ensure_demo_channel(session, data_dir)
+        credentials.activate(session, PARAMETERS, demo_activation(key, certno=mother.certno, name=mother.name,
+                                                                 moment=now()), activated_by=person.psn_no)
+        credentials.bind_relative(session, PARAMETERS, holder=person.psn_no, certno=mother.certno,
+                                  name=mother.name, relationship="50", actor="demo", at_window=True)
     return person
 
 

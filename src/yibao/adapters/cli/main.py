@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from yibao.adapters.cli import credential
 from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, fail, run_calc
-from yibao.config import Settings
+from yibao.adapters.cli.units import _settings, unit_of_work
 from yibao.contributions.service import (
     BANKS,
     PAYMENT_CHANNELS,
@@ -25,12 +22,10 @@ from yibao.contributions.service import (
     reconcile_day,
     sign_agreement,
 )
-from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import DEMO_HIS_SECRET, DEMO_RESIDENT_CERTNO, DEMO_RESIDENT_PASSWORD, DEMO_STAFF, generate_demo
 from yibao.enrollment.payments import pay_contribution
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.enrollment.service import EnrollmentRequest, cancel_enrollment, enroll_person, renew_year
-from yibao.kit.errors import DomainError
 from yibao.kit.money import fmt
 from yibao.people.models import Person
 from yibao.people.service import add_certificate, register_person
@@ -44,6 +39,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(credential.app)
 
 
 @app.callback()
@@ -67,35 +65,6 @@ def calc(
 PROGRESS = Console(stderr=True)  # progress bars go to stderr; stdout carries only results
 
 
-_SETTING_SHOULD_BE = {"int_parsing": "应为整数", "bool_parsing": "应为 true 或 false", "path_type": "应为路径"}
-
-
-def _settings() -> Settings:
-    """The YIBAO_* settings; a value that cannot be used → one line naming the variable, exit 2."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        name = "YIBAO_" + str(error["loc"][0]).upper()
-        bound = error.get("ctx", {})
-        should = (f"应不小于 {bound['ge']}" if "ge" in bound
-                  else _SETTING_SHOULD_BE.get(error["type"], f"不可用（{error['msg']}）"))
-        fail(f"环境变量 {name} 的值 {error['input']!r} {should}：请改正或删去它（删去则用默认值）后重试")
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction for a command; a domain error → exit 2 with one line, nothing written."""
-    settings = _settings()
-    engine = make_engine(settings.resolved_database_url())
-    migrate(engine)
-    try:
-        with session_scope(make_sessionmaker(engine)) as session:
-            yield session
-    except DomainError as exc:
-        fail(str(exc))
-    finally:
-        engine.dispose()
 
 
 def _date(text: str, name: str) -> dt.date:
@@ -136,7 +105,7 @@ def demo(
                 bar.update(tasks[stage], completed=done, total=total)
 
             result = generate_demo(session, packaged_editions(), persons=persons, year=year, seed=seed,
-                                   progress=tell)
+                                   progress=tell, data_dir=_settings().data_dir)
     typer.echo(f"已生成 {result.persons} 名参保人；{year - 1} 年度参保 {result.enrolled_last_year} 人，"
                f"{year} 年度续保 {result.renewed} 人、已缴费 {result.paid_this_year} 人。")
     typer.echo("演示账号：" + "，".join(f"{u}/{p}（{d}）" for u, d, _, p in DEMO_STAFF))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,9 +24,20 @@ from yibao.adapters.web.common import (
     signed_out,
 )
 from yibao.contributions import service as contributions
+from yibao.credential import service as credentials
+from yibao.credential.rules import (
+    BINDING_STATUS_LABELS,
+    CREDENTIAL_STATUS_LABELS,
+    DEMO_CHANNEL,
+    DEMO_CHANNEL_NAME,
+    GUIDE_CHANNELS,
+    PARAMETERS,
+    PROOF_LABELS,
+    RELATIONSHIPS,
+)
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.payments import pay_contribution
-from yibao.errors import Forbidden, Unauthorized
+from yibao.errors import Forbidden, InvalidInput, Unauthorized
 from yibao.filings.service import REASONS, filings_of
 from yibao.glossary import MED_TYPE_LABELS
 from yibao.kit.clock import now
@@ -111,7 +122,29 @@ def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -
 
 # the person page's forms, each with its own field ids
 FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-", "certificate": "cert-",
-                 "cancel": "cancel-"}
+                 "cancel": "cancel-", "ecard": "ec-", "binding": "ec-", "unbind": "ec-"}
+EC_ACTIONS = {"suspend": "暂停使用", "reinstate": "恢复使用", "revoke": "注销"}
+
+
+class BindingRow(NamedTuple):
+    binding: Any
+    holder: str
+    relative: str
+
+
+def ecard_context(session: Session, psn_no: str) -> dict[str, Any]:
+    """The person page's e-credential part: the credentials, their state, the family bindings either way."""
+    history = credentials.credentials_history(session, psn_no)
+    me = people.person_record(session, psn_no).name
+    rows = [BindingRow(b.binding, me, b.person.name)
+            for b in credentials.bindings_of(session, psn_no, include_removed=True)]
+    rows += [BindingRow(b.binding, b.person.name, me)
+             for b in credentials.bound_by(session, psn_no, include_removed=True)]
+    return {"ecard": history, "ec_live": any(c.status in credentials.LIVE for c in history),
+            "ec_status": CREDENTIAL_STATUS_LABELS, "ec_channels": {**GUIDE_CHANNELS, DEMO_CHANNEL: DEMO_CHANNEL_NAME},
+            "ec_actions": EC_ACTIONS, "bindings": rows, "relationships": RELATIONSHIPS,
+            "relationship_options": {code: label for code, (label, _) in RELATIONSHIPS.items()},
+            "proofs": PROOF_LABELS, "binding_status": BINDING_STATUS_LABELS}
 
 
 def person_page(request: Request, session: Session, editions: Any, user: StaffUser, psn_no: str, *,
@@ -131,6 +164,7 @@ def person_page(request: Request, session: Session, editions: Any, user: StaffUs
         channels=enrollment.CHANNELS, pay_channels=contributions.PAYMENT_CHANNELS, banks=contributions.BANKS,
         bill_status=contributions.BILL_STATUS, editions=editions,
         **{f"blank_{action}": Form({}, {}, prefix) for action, prefix in FORM_PREFIXES.items()},
+        **ecard_context(session, psn_no),
     )
 
 
@@ -156,7 +190,8 @@ async def new_person(request: Request, session: DbSession, user: ConsoleUser) ->
 NOTICES = {"registered": "已登记参保人。", "enrolled": "已办理参保登记，请收取个人缴费。",
            "paid": "已缴费，参保登记生效。", "certificate": "已登记证件；资助资格以参保登记日为准。",
            "cancelled": "已注销参保登记（已缴费的已办理退费）。",
-           "account": "已开通网上服务，请将初始密码交给参保人并提醒其登录后妥善保管。"}
+           "account": "已开通网上服务，请将初始密码交给参保人并提醒其登录后妥善保管。",
+           "ecard": "已变更医保电子凭证或亲情账户，原因已记录。", "binding": "已办理亲情账户绑定。"}
 
 
 @router.get("/people/{psn_no}", response_class=HTMLResponse)
@@ -215,6 +250,23 @@ def _cancel(session: Session, editions: Any, user: StaffUser, psn_no: str, form:
                                         on=now().date(), actor=user.username)
 
 
+def _ecard(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    if form.get("action") == "unbind":
+        return credentials.end_binding(session, binding_id=form.required("binding_id", "绑定"), by_psn_no=None,
+                                       actor=user.username)
+    change = form.required("change", "操作")
+    if change not in EC_ACTIONS:
+        raise InvalidInput("请选择暂停、恢复或注销", field="change")
+    return credentials.change_credential(session, psn_no, change, reason=form.get("reason"), actor=user.username)
+
+
+def _binding(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    return credentials.bind_relative(session, PARAMETERS, holder=psn_no, certno=form.required("certno", "亲属身份证号"),
+                                     name=form.required("name", "亲属姓名"),
+                                     relationship=form.required("relationship", "与参保人关系"), actor=user.username,
+                                     proof_no=form.get("proof_no") or None, at_window=True)
+
+
 def _account(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
     return people.open_resident_account(session, psn_no=psn_no, password=form.get("password"), actor=user.username)
 
@@ -227,6 +279,10 @@ router.add_api_route("/people/{psn_no}/certificates",
                      person_action(Permission.PERSON_WRITE, _certificate, "certificate"), methods=["POST"],
                      response_class=HTMLResponse)
 router.add_api_route("/people/{psn_no}/cancel", person_action(Permission.ENROLLMENT_WRITE, _cancel, "cancelled"),
+                     methods=["POST"], response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/ecard", person_action(Permission.PERSON_WRITE, _ecard, "ecard"),
+                     methods=["POST"], response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/bindings", person_action(Permission.PERSON_WRITE, _binding, "binding"),
                      methods=["POST"], response_class=HTMLResponse)
 router.add_api_route("/people/{psn_no}/account", person_action(Permission.PERSON_WRITE, _account, "account"),
                      methods=["POST"], response_class=HTMLResponse)

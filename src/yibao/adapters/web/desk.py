@@ -24,8 +24,9 @@ from yibao.adapters.web.common import (
     signed_out,
     signed_payload,
 )
+from yibao.credential import service as credentials
 from yibao.errors import InvalidInput, Unauthorized
-from yibao.glossary import CERT_TYPE_LABELS, MED_TYPE_LABELS
+from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS
 from yibao.institutions import service as institutions
 from yibao.institutions.errors import InstitutionNotFound
 from yibao.institutions.models import Institution, InstitutionRecord
@@ -41,7 +42,9 @@ from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 router = APIRouter(prefix="/desk", include_in_schema=False)
 # What a desk may open: outpatient care at a clinic, a purchase at a pharmacy (inpatient stays need an HIS)
 DESK_MED_TYPES = {"pharmacy": ("41",), "community": ("11", "13"), "hospital": ("11", "13")}
-CERT_TYPES = {code: CERT_TYPE_LABELS[code] for code in ("02", "03")}  # the e-credential (01) is not taken here
+CERT_TYPES = {code: CERT_TYPE_LABELS[code] for code in ("02", "03")}  # typed numbers; the e-credential is scanned
+# the national business type of a decode at the desk: a pharmacy sells drugs, a clinic registers a visit
+DECODE_BUSINESS = {"pharmacy": "02121", "community": "01101", "hospital": "01101"}
 
 
 class Desk(NamedTuple):
@@ -100,21 +103,37 @@ async def open_visit(request: Request, session: DbSession, editions: EditionsDep
     form = await Form.read(request)
 
     def act() -> Any:
-        cert_type = form.get("cert_type", "02")
-        if cert_type not in CERT_TYPES:
-            raise InvalidInput("证件类型只能是居民身份证或社会保障卡", field="cert_type")
-        person = people.person_by_certno(session, form.required("certno", "身份证号（社保卡上的公民身份号码）"))
         med_type = form.get("med_type") or DESK_MED_TYPES[d.institution.kind][0]
         if med_type not in DESK_MED_TYPES[d.institution.kind]:
             raise InvalidInput("本窗口不能办理该医疗类别", field="med_type")
-        return visits.open_visit(session, editions, institution=d.institution, psn_no=person.psn_no,
+        psn_no, cert_type, cert_no = _patient(request, session, d, form)
+        return visits.open_visit(session, editions, institution=d.institution, psn_no=psn_no,
                                  med_type=med_type, begntime=now().replace(microsecond=0), cert_type=cert_type,
-                                 cert_no=person.certno)
+                                 cert_no=cert_no)
 
-    visit = attempt(session, form, act, "certno")
+    visit = attempt(session, form, act, "qrCode" if form.get("qrCode") else "certno")
     if visit is None:
         return _home(request, d, form, 400)
     return redirect(f"/desk/visits/{visit.mdtrt_id}")
+
+
+def _patient(request: Request, session: Session, d: Desk, form: Form) -> tuple[str, str, str]:
+    """(psn_no, cert type, cert no) of the patient at the window: the scanned e-credential code (the scanner types
+    its text into the field) decoded as ec.query does, else the ID number typed or read off the card."""
+    scanned = form.get("qrCode")
+    if scanned:
+        code = d.institution.fixmedins_code
+        decoded = credentials.decode_code(session, request.app.state.ec_keys, request.app.state.ec_params,
+                                          fixmedins_code=code, request=credentials.DecodeRequest(
+                                              code, DECODE_BUSINESS[d.institution.kind], d.opter, d.opter, None,
+                                              None, scanned))
+        return decoded.person.psn_no, E_CREDENTIAL, decoded.ec_token
+    cert_type = form.get("cert_type", "02")
+    if cert_type not in CERT_TYPES:
+        raise InvalidInput("证件类型只能是居民身份证或社会保障卡；医保电子凭证请扫码", field="cert_type")
+    typed = form.required("certno", "身份证号（社保卡上的公民身份号码），或扫描医保码")
+    person = people.person_by_certno(session, typed)
+    return person.psn_no, cert_type, person.certno
 
 
 def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt_id: str, *,

@@ -1,0 +1,44 @@
+"""What every command shares: the YIBAO_* settings (a bad value → one line, exit 2) and one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from yibao.adapters.cli.calc import fail
+from yibao.config import Settings
+from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
+from yibao.kit.errors import DomainError
+
+_SETTING_SHOULD_BE = {"int_parsing": "应为整数", "bool_parsing": "应为 true 或 false", "path_type": "应为路径"}
+
+
+def _settings() -> Settings:
+    """The YIBAO_* settings; a value that cannot be used → one line naming the variable, exit 2."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "YIBAO_" + str(error["loc"][0]).upper()
+        bound = error.get("ctx", {})
+        should = (f"应不小于 {bound['ge']}" if "ge" in bound
+                  else _SETTING_SHOULD_BE.get(error["type"], f"不可用（{error['msg']}）"))
+        fail(f"环境变量 {name} 的值 {error['input']!r} {should}：请改正或删去它（删去则用默认值）后重试")
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a command; a domain error → exit 2 with one line, nothing written."""
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url())
+    migrate(engine)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            yield session
+    except DomainError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
