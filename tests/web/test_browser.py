@@ -281,3 +281,71 @@ def test_every_page_labels_its_controls_and_has_one_heading(page: Any) -> None:
     expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
+
+
+def _desk_sign_in(page: Any) -> None:
+    page.goto("/desk")
+    page.get_by_label("定点机构编码").fill("H33021300003")
+    page.get_by_label("接口密钥").fill(DEMO_HIS_SECRET)
+    page.get_by_label("收费员姓名或工号").fill("收费员甲")
+    page.get_by_role("button", name="签到").click()
+    expect(page.get_by_role("banner")).to_contain_text("锦屏街道社区卫生服务中心")
+
+
+def _scan(page: Any, code: str) -> None:
+    """A scanner types the code's text into the focused field and presses Enter."""
+    page.goto("/desk")
+    field = page.get_by_label("扫描医保码（医保电子凭证）")
+    expect(field).to_be_focused()
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Enter")
+
+
+def test_resident_activates_shows_the_code_and_the_desk_settles_it(phone: Any, page: Any) -> None:
+    """Issue 13: activation on the demo channel → the dynamic code with its countdown → scanned at the desk →
+    settled and printed as by e-credential; then the mother's code shown by her bound daughter, settled too."""
+    phone.goto("/me/login")
+    phone.get_by_label("身份证号").fill(DEMO_RESIDENT_CERTNO)
+    phone.get_by_label("密码").fill(DEMO_RESIDENT_PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.get_by_role("link", name="我的医保码").click()
+    expect(phone.get_by_test_id("demo-activate")).to_contain_text("演示渠道")
+    phone.get_by_role("button", name="激活（演示）").click()
+    expect(phone.locator(".error-summary")).to_contain_text("请勾选确认已完成人脸核验")
+    phone.get_by_label("我确认本人已完成人脸核验（演示）").check()
+    phone.get_by_role("button", name="激活（演示）").click()
+    expect(phone.get_by_role("status")).to_contain_text("医保电子凭证已激活")
+    expect(phone.locator("[data-testid=ecard-code] svg")).to_be_visible()
+    seconds = phone.get_by_test_id("ecard-seconds")
+    first = int(seconds.inner_text())
+    expect(seconds).not_to_have_text(str(first))  # it counts down
+    shown = phone.get_by_test_id("ecard-text").input_value()
+    # close to expiry, the page fetches a fresh code by itself
+    phone.evaluate("""() => { document.querySelector('[data-testid=ecard-code]').dataset.seconds = '11';
+                              document.dispatchEvent(new Event('DOMContentLoaded')); }""")
+    expect(phone.get_by_test_id("ecard-text")).not_to_have_value(shown)
+    code = phone.get_by_test_id("ecard-text").input_value()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+    _desk_sign_in(page)
+    _scan(page, code)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{DEMO_RESIDENT_NAME} · 普通门诊")
+    page.get_by_label("收费项目（输入名称或编码选择）").fill("001101000010000 普通门诊诊查费")
+    page.get_by_label("数量").fill("1")
+    page.get_by_label("单价（元）").fill("10")
+    page.get_by_role("button", name="添加").click()
+    page.get_by_role("button", name="预结算").click()
+    page.get_by_role("button", name="确认结算").click()
+    expect(page.get_by_test_id("visit-status")).to_have_text("已结算")
+    with page.context.expect_page() as printed:
+        page.get_by_role("link", name="打印结算单").click()
+    expect(printed.value.get_by_test_id("credential")).to_have_text("医保电子凭证")
+    _scan(page, code)  # the same code again: a screenshot is useless
+    expect(page.locator(".error-summary")).to_contain_text("已被扫码使用过")
+
+    phone.goto("/me/ecard")
+    phone.get_by_role("link", name="出示医保码").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("李秀英的医保码")
+    mothers = phone.get_by_test_id("ecard-text").input_value()
+    _scan(page, mothers)
+    expect(page.get_by_role("heading", level=1)).to_have_text("李秀英 · 普通门诊")
