@@ -45,6 +45,7 @@ bench: setup postgres
 	$(BIN)/python bench/settle.py
 	$(BIN)/python bench/roundtrips.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/ecard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

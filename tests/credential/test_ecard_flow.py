@@ -156,3 +156,31 @@ def test_decoded_codes_and_tokens_are_written_only_on_success(client: TestClient
     before = session.scalar(select(func.count()).select_from(DecodedCode))
     assert decode(client, clinic, my_code(client), business_type="99999")["error"] == "ec_unknown_business_type"
     assert session.scalar(select(func.count()).select_from(DecodedCode)) == before
+
+
+def test_an_inpatient_stay_admitted_and_settled_by_e_credential(
+        client: TestClient, session: Session, his: Callable[[str], HIS]) -> None:
+    """2401 by the token of the admission's scan; 2303/2304 at discharge by a fresh scan's token."""
+    person = insured(session, year=TODAY.year)
+    activate(client, channel(session), person)
+    sign_in_resident(client, session, person)
+    hospital = his(PEOPLES)
+    admitted = token_of(client, hospital, my_code(client))
+    begin = now() - dt.timedelta(days=3)
+    info = {"psn_no": person.psn_no, "insutype": "390", "begntime": f"{begin:%Y-%m-%d} 10:00:00",
+            "mdtrt_cert_type": "01", "mdtrt_cert_no": admitted, "med_type": "21", "ipt_no": "ZY-EC-1",
+            "atddr_no": "D1", "adm_dept_codg": "A03", "adm_dept_name": "内科", "dise_codg": "I10",
+            "dise_name": "高血压"}
+    mdtrt_id = hospital.ok("2401", {"mdtrtinfo": info})["data"]["mdtrt_id"]
+    hospital.fees("2301", person.psn_no, mdtrt_id, f"{begin:%Y-%m-%d}", [("XJ01CAA040A001010101445", "1", "3000")])
+    hospital.ok("2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": person.psn_no,
+                                      "endtime": f"{TODAY} 09:00:00", "dscg_way": "1"}})
+    at_discharge = token_of(client, hospital, my_code(client))
+    data = hospital.settle_data(person.psn_no, mdtrt_id, Decimal("3000"), "21")
+    data["data"] |= {"mdtrt_cert_type": "01", "mdtrt_cert_no": at_discharge}
+    assert hospital.ok("2303", data)["setlinfo"]["medfee_sumamt"] == Decimal("3000.00")
+    settled = hospital.ok("2304", data)["setlinfo"]
+    assert settled["mdtrt_cert_type"] == "01" and settled["hifp_pay"] > 0
+    other = his(COMMUNITY)  # the admission's token at another institution: refused
+    answer = other.call("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": admitted}})
+    assert "ec_token_other_institution" in answer["err_msg"]

@@ -244,6 +244,11 @@ def test_activation_that_is_not_a_message_is_refused(client: TestClient, body: b
 # --- family binding
 
 
+def child_born(session: Session, birth: dt.date, serial: int, sex: str, name: str) -> Person:
+    return register_person(session, certno=make_id_number("330283", birth, serial, sex), name=name, local=True,
+                           town="yuelin")
+
+
 def _household(session: Session, *people: Person, number: str) -> None:
     for person in people:
         person.household_no = number
@@ -252,7 +257,7 @@ def _household(session: Session, *people: Person, number: str) -> None:
 
 def test_binding_oneself_or_a_stranger_is_refused(client: TestClient, session: Session, active: Person,
                                                   unchanged: Callable[[], None]) -> None:
-    child = register_person(session, certno=make_id_number("330283", dt.date(2015, 4, 4), 1, "1"), name="邬小孩", local=True, town="yuelin")
+    child = child_born(session, dt.date(2015, 4, 4), 1, "1", "邬小孩")
     adult = insured(session, year=TODAY.year, birth="1985-01-01")
     session.commit()
     unchanged()
@@ -274,7 +279,7 @@ def test_binding_oneself_or_a_stranger_is_refused(client: TestClient, session: S
 
 def test_a_minor_of_the_household_is_bound_at_once_and_unbound(client: TestClient, session: Session,
                                                                active: Person) -> None:
-    child = register_person(session, certno=make_id_number("330283", dt.date(2016, 4, 4), 2, "1"), name="邬小宝", local=True, town="yuelin")
+    child = child_born(session, dt.date(2016, 4, 4), 2, "1", "邬小宝")
     _household(session, child, active, number="HH-1")
     bound = client.post("/api/me/bindings", json={"certno": child.certno, "name": child.name, "relationship": "20"})
     assert bound.json()["status"] == "active" and bound.json()["proof"] == "household"
@@ -286,7 +291,7 @@ def test_a_minor_of_the_household_is_bound_at_once_and_unbound(client: TestClien
 
 def test_the_window_binds_a_minor_on_a_birth_certificate(client: TestClient, session: Session,
                                                          active: Person) -> None:
-    child = register_person(session, certno=make_id_number("330283", dt.date(2017, 4, 4), 3, "2"), name="邬小贝", local=True, town="yuelin")
+    child = child_born(session, dt.date(2017, 4, 4), 3, "2", "邬小贝")
     session.commit()
     clerk = sign_in(client, session, "clerk")
     bound = client.post(f"/api/persons/{active.psn_no}/bindings", headers=clerk,
