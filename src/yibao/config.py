@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from yibao.kit.files import private_text
 
 
 class Settings(BaseSettings):
@@ -49,19 +50,7 @@ class Settings(BaseSettings):
         every worker process and every restart signs cookies alike."""
         if self.secret_key:
             return self.secret_key.encode()
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            draft = path.with_name(f"secret.key.{os.getpid()}")
-            with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-                out.write(secrets.token_hex(32))
-            try:
-                os.link(draft, path)  # atomic: a complete key or none
-            except FileExistsError:
-                pass  # another worker's key stands
-            finally:
-                draft.unlink()
-        return path.read_text().strip().encode()
+        return private_text(self.data_dir / "secret.key", secrets.token_hex(32)).strip().encode()
 
     def resolved_database_url(self) -> str:
         if self.database_url:

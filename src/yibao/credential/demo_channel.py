@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -20,26 +19,16 @@ from yibao.credential.channels import TIME_FORMAT, sign_activation
 from yibao.credential.models import Channel
 from yibao.credential.rules import DEMO_CHANNEL, DEMO_CHANNEL_NAME
 from yibao.credential.service import register_channel
+from yibao.kit.files import private_text
 from yibao.kit.gm import KeyPair, generate_keypair
 
 KEY_FILE = "ecard-demo-channel.json"
 
 
 def demo_key(data_dir: Path) -> KeyPair:
-    path = data_dir / KEY_FILE
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        pair = generate_keypair()
-        draft = path.with_name(f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            json.dump({"private": pair.private, "public": pair.public}, out)
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass  # another process made it first: use that one
-        finally:
-            draft.unlink()
-    stored = json.loads(path.read_text())
+    pair = generate_keypair()
+    made = json.dumps({"private": pair.private, "public": pair.public})
+    stored = json.loads(private_text(data_dir / KEY_FILE, made))  # another process's pair stands
     return KeyPair(stored["private"], stored["public"])
 
 

@@ -7,14 +7,13 @@ same file and notices a rotation by its modification time."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from yibao.kit.files import write_private
 from yibao.kit.gm import KeyPair, generate_keypair
 
 KEY_FILE = "ecard-keys.json"
@@ -51,20 +50,8 @@ def new_key(moment: dt.datetime) -> SigningKey:
                       moment)
 
 
-def _write_private(path: Path, keys: list[SigningKey], *, exclusive: bool) -> None:
-    """Write the key file atomically, readable by its owner only; with `exclusive`, only if none exists yet."""
-    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-        json.dump([key.to_json() for key in keys], out, indent=1)
-    try:
-        if exclusive:
-            with contextlib.suppress(FileExistsError):  # another process's first key stands
-                os.link(draft, path)  # a complete file or none
-        else:
-            os.replace(draft, path)
-    finally:
-        if draft.exists():
-            draft.unlink()
+def _write(path: Path, keys: list[SigningKey], *, replace: bool) -> None:
+    write_private(path, json.dumps([key.to_json() for key in keys], indent=1), replace=replace)
 
 
 class KeyRing:
@@ -73,8 +60,7 @@ class KeyRing:
     def __init__(self, path: Path, moment: dt.datetime) -> None:
         self.path = path
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_private(path, [new_key(moment)], exclusive=True)
+            _write(path, [new_key(moment)], replace=False)
         self._stamp = -1
         self._keys: dict[str, SigningKey] = {}
         self.refresh()
@@ -116,6 +102,6 @@ class KeyRing:
         kept = [key if key.retired_at else replace(key, retired_at=moment) for key in self._keys.values()
                 if key.retired_at is None or key.retired_at + validity >= moment]
         fresh = new_key(moment)
-        _write_private(self.path, [*kept, fresh], exclusive=False)
+        _write(self.path, [*kept, fresh], replace=True)
         self.refresh()
         return fresh

@@ -4,13 +4,13 @@ bindings, suspension and revocation, the activation channels and their keys, yib
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
 
+from yibao.adapters.cli.calc import fail
 from yibao.adapters.cli.units import _settings, unit_of_work
 from yibao.credential import service as credentials
 from yibao.credential.keys import KeyRing
@@ -22,6 +22,7 @@ from yibao.credential.rules import (
     RELATIONSHIPS,
 )
 from yibao.kit.clock import now
+from yibao.kit.files import write_private
 from yibao.kit.gm import generate_keypair
 
 app = typer.Typer(name="credential", help="医保电子凭证：查询、暂停、恢复、注销；激活渠道与密钥。",
@@ -119,6 +120,7 @@ def channel_disable(code: str) -> None:
 def channel_keygen(out: Annotated[Path, typer.Option(help="私钥写入的文件（权限 0600）")]) -> None:
     """为合作渠道生成一对 SM2 密钥：私钥交渠道保管，公钥用 `channel add` 登记。"""
     pair = generate_keypair()
-    with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as target:
-        json.dump({"private": pair.private, "public": pair.public}, target)
+    if out.exists():
+        fail(f"{out} 已存在：请换一个文件名，以免覆盖已有的私钥")
+    write_private(out, json.dumps({"private": pair.private, "public": pair.public}))
     typer.echo(f"私钥已写入 {out}；公钥 {pair.public}")
