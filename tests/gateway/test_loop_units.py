@@ -21,9 +21,12 @@ from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 from yibao.accounts.models import JournalEntry
 from yibao.adapters.gateway import api
 from yibao.demo import ensure_demo_institutions
+from yibao.kit.clock import now
 from yibao.settlement.models import FeeDetail, GatewayMessage, Settlement, Visit
 from yibao.settlement.settle import read_accumulators
 from yibao.statements import DriverUnit
+
+TODAY = now().date()
 
 
 @pytest.fixture
@@ -110,3 +113,39 @@ def test_a_driver_unit_has_no_orm_to_offer(tmp_path: Path) -> None:
     with pytest.raises(AttributeError, match="scalar"):
         unit.scalar(select(Visit))  # type: ignore[attr-defined]
     unit.close()
+
+
+def test_the_e_credential_flow_runs_on_the_loops_own_units(server: Server) -> None:
+    """1101, 2201 and 2207 by ecToken without a Session (DriverUnit): the token is read, bound to the visit and
+    checked at settlement through the repository statements; a token of someone else writes nothing."""
+    from tests.credential.helpers import activation, channel
+    from yibao.credential.codes import issue_code
+    from yibao.credential.service import credential_of
+
+    with server.session() as session:
+        holder = insured(session, year=TODAY.year)
+        other = insured(session, year=TODAY.year).psn_no
+        key = channel(session)
+    client = client_for(server)
+    assert client.post("/ec/api/activate", json=activation(key, holder)).json()["code"] == 0
+    his = HIS(client, CLINIC)
+    with server.session() as session:
+        credential = credential_of(session, holder.psn_no)
+    assert credential is not None
+    code = issue_code(server.app.state.ec_keys, credential.ec_index_no, now(), server.app.state.ec_params)
+    decoded = client.post("/ec/api/query", headers={"fixmedins_code": CLINIC, "sign_no": his.sign_no or ""},
+                          json={"data": {"orgId": CLINIC, "businessType": "01101", "operatorId": "T1",
+                                         "operatorName": "甲", "qrCode": code.text}}).json()
+    token = decoded["data"]["ecToken"]
+    assert his.ok("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}})["baseinfo"]["psn_no"] == (
+        holder.psn_no)
+    before = counts(server)
+    data = {"psn_no": other, "insutype": "390", "begntime": f"{TODAY} 08:00:00", "mdtrt_cert_type": "01",
+            "mdtrt_cert_no": token}
+    assert error_code(his.call("2201", {"data": data})) == "ec_token_other_person"
+    assert counts(server) == before
+    mdtrt_id = his.ok("2201", {"data": data | {"psn_no": holder.psn_no}})["data"]["mdtrt_id"]
+    his.fees("2204", holder.psn_no, mdtrt_id, str(TODAY), [("XJ01CAA040A001010101445", "1", "20")])
+    settle = his.settle_data(holder.psn_no, mdtrt_id, Decimal("20"), "11")
+    settle["data"] |= {"mdtrt_cert_type": "01", "mdtrt_cert_no": token}
+    assert his.ok("2207", settle)["setlinfo"]["mdtrt_cert_type"] == "01"
