@@ -175,7 +175,8 @@ def ensure_demo_institutions(session: Session) -> None:
         return
     for code, name, kind, hosp_lv, region, admdvs, designated in DEMO_INSTITUTIONS:
         register_institution(session, fixmedins_code=code, name=name, kind=kind, hosp_lv=hosp_lv, region=region,
-                             admdvs=admdvs, cross_province_designated=designated, secret=DEMO_HIS_SECRET)
+                             admdvs=admdvs, cross_province_designated=designated, secret=DEMO_HIS_SECRET,
+                             auth_schemes="sm2,tif,apikey,secret")  # the demo takes its secret every way
         add_doctor(session, dr_code=f"D{code}01", name=f"{name[-4:]}医师", fixmedins_code=code)
     for code, name, cls, category, ceiling, prop in DEMO_CATALOGUE:
         add_catalogue_item(session, code=code, name=name, item_class=cls, category=category,

@@ -28,11 +28,18 @@ _serial = itertools.count(1)
 
 
 class HIS:
-    def __init__(self, client: Any, code: str, secret: str = DEMO_HIS_SECRET) -> None:
+    """Signs in with the `apikey` header (INTERFACE.md: one of the schemes every institution may use; the demo
+    secret is also the token); `legacy=True` puts the plain secret in cainfo instead (demo/legacy mode)."""
+
+    def __init__(self, client: Any, code: str, secret: str = DEMO_HIS_SECRET, *, legacy: bool = False) -> None:
         self.client, self.code = client, code
         self.sign_no: str | None = None
-        answer = self.call("9001", {"signIn": {"opter_no": "T001", "mac": "00:00", "ip": "127.0.0.1"}},
-                           cainfo=secret)
+        self.headers: dict[str, str] = {}
+        sign_in = {"signIn": {"opter_no": "T001", "mac": "00:00", "ip": "127.0.0.1"}}
+        if legacy:
+            answer = self.call("9001", sign_in, cainfo=secret)
+        else:
+            answer = self.send(self.envelope("9001", sign_in), headers={"apikey": secret})
         if answer["infcode"] == 0:
             self.sign_no = answer["output"]["signinoutb"]["sign_no"]
 
@@ -43,9 +50,9 @@ class HIS:
                 "inf_time": now().strftime("%Y-%m-%d %H:%M:%S"), "fixmedins_code": self.code,
                 "fixmedins_name": "测试机构", "sign_no": self.sign_no, "input": data, **extra}
 
-    def send(self, body: dict[str, Any]) -> dict[str, Any]:
+    def send(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         answer = self.client.post(PATH, content=simplejson.dumps(body, use_decimal=True),
-                                  headers={"content-type": "application/json"})
+                                  headers={"content-type": "application/json", **self.headers, **(headers or {})})
         assert answer.status_code == 200, answer.text
         result: dict[str, Any] = simplejson.loads(answer.content, use_decimal=True)
         return result

@@ -133,7 +133,7 @@ def person_with_visits(server: Server | Processes, visits: int) -> tuple[str, li
 def till(server: Server | Processes, his: HIS) -> HIS:
     """Another till of the same clinic on its own connection, sharing `his`'s sign-in (no 9001 of its own)."""
     other = HIS.__new__(HIS)
-    other.client, other.code, other.sign_no = client_for(server), his.code, his.sign_no
+    other.client, other.code, other.sign_no, other.headers = client_for(server), his.code, his.sign_no, {}
     return other
 
 

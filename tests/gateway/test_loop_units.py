@@ -19,7 +19,7 @@ from tests.gateway.test_concurrency import CLINIC, D, Server, client_for
 from tests.registry.helpers import person
 from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 from yibao.accounts.models import JournalEntry
-from yibao.adapters.gateway import api
+from yibao.adapters.gateway import signins
 from yibao.demo import ensure_demo_institutions
 from yibao.kit.clock import now
 from yibao.settlement.models import FeeDetail, GatewayMessage, Settlement, Visit
@@ -94,7 +94,7 @@ def test_a_sign_in_known_only_to_the_database_is_honoured(server: Server) -> Non
     with server.session() as session:
         psn_no = insured(session).psn_no
     his = HIS(client_for(server), CLINIC)
-    api.SIGN_INS.clear()  # as in another worker process, or after a restart
+    signins.SIGN_INS.clear()  # as in another worker process, or after a restart
     answer: dict[str, Any] = his.call("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": "x"}})
     assert "没有身份证号" in answer["err_msg"]  # got past the sign-in check to the person lookup
     his.sign_no = "20220101000000ffffffffffffffff"

@@ -120,7 +120,9 @@ def test_an_institution_sees_only_its_own_visits(his: Callable[[str], HIS], sess
 @pytest.mark.parametrize(("mutate", "needle"), [
     (lambda b: b.pop("infno"), "缺少字段 infno"),
     (lambda b: b.update(infno="9999"), "不支持的交易编号"),
-    (lambda b: b.update(msgid="123"), "msgid 应为 30 位"),
+    (lambda b: b.update(msgid="123"), "msgid 应为机构编码"),
+    (lambda b: b.update(infno=2201), "infno 应为字符串"),
+    (lambda b: b.update(infno={"no": "2201"}), "infno 应为字符串"),
     (lambda b: b.update(sign_no=None), "请先签到"),
     (lambda b: b.update(sign_no="stale-sign-no"), "sign_no 无效或已过期"),
     (lambda b: b.update(fixmedins_code="H99999999999", msgid="H99999999999202206150000000001"), "不是本统筹区"),

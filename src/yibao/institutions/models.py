@@ -28,6 +28,11 @@ class Institution(Base):
     suspended_until: Mapped[dt.date | None]
     secret_hash: Mapped[str] = mapped_column(String(200))  # gateway sign-in credential (scrypt)
     created_at: Mapped[dt.datetime]
+    # how its system may prove who it is at the gateway (adapters/gateway/auth.py): sm2, tif, apikey, secret
+    auth_schemes: Mapped[str] = mapped_column(String(40), server_default="sm2,tif,apikey,secret")
+    public_key: Mapped[str | None] = mapped_column(String(130))  # SM2, for the envelope's cainfo signature
+    gateway_token: Mapped[str | None] = mapped_column(String(64))  # the x-tif token and the apikey
+    paas_id: Mapped[str | None] = mapped_column(String(40))  # x-tif-paasid, when the gateway in front uses its own
 
 
 class Doctor(Base):
@@ -77,6 +82,10 @@ class InstitutionRecord(NamedTuple):
     suspended_until: dt.date | None
     secret_hash: str
     created_at: dt.datetime
+    auth_schemes: str
+    public_key: str | None
+    gateway_token: str | None
+    paas_id: str | None
 
 
 class CatalogueItemRecord(NamedTuple):

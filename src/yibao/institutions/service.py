@@ -22,9 +22,14 @@ from yibao.institutions.models import (
     SelfpayRecord,
 )
 from yibao.kit.clock import now
+from yibao.kit.gm import check_public_key
 from yibao.kit.passwords import hash_password
 from yibao.statements import Db, Read
 
+# How an institution's system may prove itself at the gateway (adapters/gateway/auth.py says what each is);
+# new institutions get the three of the spec and of provincial gateways, the plain secret only where enabled
+AUTH_SCHEMES = ("sm2", "tif", "apikey", "secret")
+DEFAULT_AUTH_SCHEMES = "sm2,tif,apikey"
 KINDS = {"hospital": "医院", "community": "社区卫生服务中心/站", "pharmacy": "零售药店"}
 REGIONS = {"ningbo": "宁波市", "zhejiang": "浙江省内其他城市", "other_province": "外省"}
 HOSP_LV = {"01": "三级特等", "02": "三甲", "03": "三乙", "04": "三丙", "05": "二甲", "06": "二乙", "07": "二丙",
@@ -45,8 +50,10 @@ def tier_for(kind: str, hosp_lv: str) -> str:
 def register_institution(
     session: Session, *, fixmedins_code: str, name: str, kind: str, hosp_lv: str, region: str = "ningbo",
     admdvs: str = "330213", cross_province_designated: bool = False, secret: str | None = None,
+    auth_schemes: str = DEFAULT_AUTH_SCHEMES, public_key: str | None = None,
 ) -> tuple[Institution, str]:
-    """A designated institution and its gateway secret (returned once, stored hashed)."""
+    """A designated institution and its gateway secret (returned once): stored hashed for the desk's sign-in and
+    the legacy cainfo, and as the token of the x-tif and apikey schemes (which need it to check a call)."""
     if kind not in KINDS:
         raise InvalidInput(f"机构类型只能是：{'、'.join(KINDS)}", field="kind")
     if hosp_lv not in HOSP_LV:
@@ -62,7 +69,9 @@ def register_institution(
     institution = Institution(
         fixmedins_code=code, name=name.strip(), kind=kind, hosp_lv=hosp_lv, level=tier_for(kind, hosp_lv),
         region=region, admdvs=admdvs, cross_province_designated=cross_province_designated,
-        agreement_status="active", suspended_until=None, secret_hash=hash_password(secret), created_at=now())
+        agreement_status="active", suspended_until=None, secret_hash=hash_password(secret), created_at=now(),
+        auth_schemes=check_auth_schemes(auth_schemes), public_key=check_gateway_key(public_key), gateway_token=secret,
+        paas_id=None)
     session.add(institution)
     session.flush()
     return institution, secret
@@ -76,6 +85,38 @@ def get_institution(session: Session, code: str) -> Institution:
 
 
 _INSTITUTION = Read(InstitutionRecord, Institution, Institution.fixmedins_code == bindparam("code"))
+
+
+def check_auth_schemes(text: str) -> str:
+    chosen = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in AUTH_SCHEMES]
+    if not chosen or unknown:
+        raise InvalidInput(f"接入方式只能是 {'、'.join(AUTH_SCHEMES)} 中的一种或几种（逗号分隔）", field="auth_schemes")
+    return ",".join(dict.fromkeys(chosen))
+
+
+def check_gateway_key(public_key: str | None) -> str | None:
+    if not public_key:
+        return None
+    try:
+        check_public_key(public_key)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="public_key") from exc
+    return public_key.strip().lower()
+
+
+def set_gateway_access(session: Session, code: str, *, auth_schemes: str | None = None,
+                       public_key: str | None = None, paas_id: str | None = None) -> Institution:
+    """How the institution's system proves itself at the gateway: its schemes, SM2 public key, x-tif paas id."""
+    institution = get_institution(session, code)
+    if auth_schemes is not None:
+        institution.auth_schemes = check_auth_schemes(auth_schemes)
+    if public_key is not None:
+        institution.public_key = check_gateway_key(public_key)
+    if paas_id is not None:
+        institution.paas_id = paas_id.strip() or None
+    session.flush()
+    return institution
 
 
 def institution_record(session: Db, code: str) -> InstitutionRecord | None:

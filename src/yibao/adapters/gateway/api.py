@@ -8,7 +8,6 @@ with a used msgid is refused.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -19,18 +18,19 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from yibao.adapters.gateway.auth import Headers, check_headers, headers_of
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
-from yibao.adapters.gateway.transactions import TRANSACTIONS, Context
+from yibao.adapters.gateway.signins import check_sign_no
+from yibao.adapters.gateway.transactions import TRANSACTIONS, Context, SignInProof
 from yibao.db import session_scope
-from yibao.errors import Unauthorized
-from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
-from yibao.settlement.models import GatewayMessage, GatewaySignIn
+from yibao.settlement.models import GatewayMessage
 from yibao.statements import Db, DriverUnit, Insert, Read
 
 log = logging.getLogger("yibao.gateway")
+NO_HEADERS = Headers()
 router = APIRouter(tags=["国家医保接口 gateway"])
 PATH = "/fsi/api/rsfComIfsService/callService"
 
@@ -39,28 +39,21 @@ def failure(message: str, admdvs: str) -> str:
     return dumps(response({}, admdvs=admdvs, moment=now(), infcode=-1, err_msg=message))
 
 
-SIGN_INS: dict[str, tuple[str, Any]] = {}  # sign_no → (institution, expiry): a sign-in never changes, only expires
-
-
-def check_sign_no(session: Db, institution: InstitutionRecord, sign_no: str | None) -> None:
-    if not sign_no:
-        raise GatewayInputError("缺少 sign_no，请先签到（9001）", field="sign_no")
-    known = SIGN_INS.get(sign_no)
-    if known is None:
-        row = _SIGN_IN.first(session, sign_no=sign_no)
-        if row is not None:
-            if len(SIGN_INS) > 10_000:  # sign-ins last a day: forget the expired ones
-                moment = now()
-                for stale in [key for key, (_, expires) in SIGN_INS.items() if expires < moment]:
-                    del SIGN_INS[stale]
-            known = SIGN_INS[sign_no] = (row.fixmedins_code, row.expires_at)
-    if known is None or known[0] != institution.fixmedins_code or known[1] < now():
-        raise Unauthorized("sign_no 无效或已过期，请重新签到（9001）", field="sign_no")
+MSGID_RULE = ("msgid 应为机构编码（12）+ yyyyMMddHHmmss（14）+ 1–4 位序号，共 27–30 位（接口规范：字符型 30）")
 
 
 def check_msgid(msgid: str, code: str) -> None:
-    if len(msgid) != 30 or not msgid.startswith(code) or not msgid[12:].isdigit():
-        raise GatewayInputError("msgid 应为 30 位：机构编码（12）+ yyyyMMddHHmmss（14）+ 序号（4）", field="msgid")
+    """The spec's msgid (30 characters) and what clients send that is shorter: a sequence of 1–4 digits."""
+    if not (len(code) + 15 <= len(msgid) <= 30 and msgid.startswith(code) and msgid[len(code):].isdigit()):
+        raise GatewayInputError(MSGID_RULE, field="msgid")
+
+
+def national_infno(infno: str) -> str:
+    """A provincial variant of a national transaction (5 characters: the national code and a letter, e.g.
+    2203A) is served as the national one."""
+    if len(infno) == 5 and infno[:4] in TRANSACTIONS and infno[4].isalpha():
+        return infno[:4]
+    return infno
 
 
 class StoredAnswer(NamedTuple):
@@ -68,13 +61,7 @@ class StoredAnswer(NamedTuple):
     response: str | None
 
 
-class SignedIn(NamedTuple):
-    fixmedins_code: str
-    expires_at: dt.datetime
-
-
 _MESSAGE = Read(StoredAnswer, GatewayMessage, GatewayMessage.msgid == bindparam("msgid"))
-_SIGN_IN = Read(SignedIn, GatewaySignIn, GatewaySignIn.sign_no == bindparam("sign_no"))
 _MESSAGES = Insert(GatewayMessage)
 
 
@@ -121,7 +108,7 @@ def in_loop(app: FastAPI) -> Units:
 
 
 def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = True,
-             units: Units | None = None) -> str:
+             units: Units | None = None, headers: Headers = NO_HEADERS) -> str:
     """One call of the interface, all or nothing: the answer's JSON text (stored with the msgid for a write)."""
     units = units or pooled(app)
     admdvs = app.state.settings.insuplc_admdvs
@@ -130,12 +117,14 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
         return failure("请求报文不是有效的 JSON", admdvs)
     try:
         env = Fields(envelope, "")
-        infno = env.req("infno", max_len=4)
+        if envelope.get("infno") is not None and not isinstance(envelope.get("infno"), str):
+            raise GatewayInputError("交易编号 infno 应为字符串，如 \"2207\"", field="infno")
+        infno = national_infno(env.req("infno", max_len=5))
         if infno not in TRANSACTIONS:
             raise GatewayInputError(f"不支持的交易编号 infno={infno}", field="infno")
         tx = TRANSACTIONS[infno]
         code = env.req("fixmedins_code", max_len=20)
-        msgid = env.req("msgid", max_len=40)
+        msgid = env.req("msgid", max_len=30)
         check_msgid(msgid, code)
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))
@@ -143,6 +132,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             institution = institution_record(session, code)
             if institution is None:
                 raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
+            proven = check_headers(institution, headers, now(), app.state.gateway_seen)
             if infno != "9001":
                 check_sign_no(session, institution, env.text("sign_no", required=False, max_len=40))
             if tx.writes:
@@ -150,8 +140,9 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                 if stored is not None:
                     return stored
             ctx = Context(session, app.state.editions, institution, msgid, infno, data,
-                          env.text("opter", required=False) or "", env.text("cainfo", required=False, max_len=200),
-                          admdvs)
+                          env.text("opter", required=False) or "", env.text("cainfo", required=False, max_len=1024),
+                          admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),
+                                              env.text("inf_time", required=False, max_len=30), app.state.gateway_seen))
             output, undo = tx.handler(ctx)
             answer = dumps(response(output, admdvs=admdvs, moment=now()))
             if tx.writes:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
@@ -162,7 +153,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             session.flush()
             return answer
     except DomainError as exc:
-        called = TRANSACTIONS.get(str(envelope.get("infno"))) if isinstance(envelope, dict) else None
+        called = TRANSACTIONS.get(national_infno(str(envelope.get("infno")))) if isinstance(envelope, dict) else None
         if called is not None and called.writes:
             twin = concurrent_twin(units, envelope)  # an identical request committed meanwhile?
             if twin is not None:
@@ -188,7 +179,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
 def concurrent_twin(units: Units, envelope: dict[str, Any]) -> str | None:
     """A write whose msgid was claimed meanwhile by an identical request: that request's answer (None if
     the msgid was not the clash)."""
-    digest = request_hash(str(envelope.get("infno")), envelope.get("input"))
+    digest = request_hash(national_infno(str(envelope.get("infno"))), envelope.get("input"))
     with session_scope(units(False, True)) as session:
         try:
             return replay(session, str(envelope.get("msgid")), digest)
@@ -196,27 +187,27 @@ def concurrent_twin(units: Units, envelope: dict[str, Any]) -> str | None:
             return None
 
 
-async def answer(app: FastAPI, body: bytes) -> str:
+async def answer(app: FastAPI, body: bytes, headers: Headers = NO_HEADERS) -> str:
     """The answer to one call, its transaction run where the database wants it."""
     limiter = app.state.gateway_limiter
     if limiter is not None:  # PostgreSQL: transactions in threads, as many at once as the limiter lets in
-        text: str = await anyio.to_thread.run_sync(dispatch, app, body, limiter=limiter)
+        text: str = await anyio.to_thread.run_sync(partial(dispatch, app, body, headers=headers), limiter=limiter)
         return text
     # SQLite: one writer at a time anyway, so each transaction runs in the event loop itself, short and
     # uninterrupted; a write first waits for the database's writer lock without blocking the loop.
     envelope = parse(body)
-    called = TRANSACTIONS.get(str(envelope.get("infno"))) if isinstance(envelope, dict) else None
+    called = TRANSACTIONS.get(national_infno(str(envelope.get("infno")))) if isinstance(envelope, dict) else None
     writes = called is not None and called.takes_writer
     writer = app.state.writer_lock
     if writer is None:  # sessions given from outside (the tests' one transaction)
-        return dispatch(app, body, envelope=envelope)
+        return dispatch(app, body, envelope=envelope, headers=headers)
     units = in_loop(app)
     if not writes:
-        return dispatch(app, body, envelope=envelope, units=units)
+        return dispatch(app, body, envelope=envelope, units=units, headers=headers)
     async with app.state.gateway_writer:
         await writer.acquire_for_this_thread()
         try:
-            return dispatch(app, body, envelope=envelope, units=units)
+            return dispatch(app, body, envelope=envelope, units=units, headers=headers)
         finally:
             writer.forget_for_this_thread()
 
@@ -249,7 +240,7 @@ class GatewayDoor:
                 break
         else:
             try:
-                text = await answer(app, bytes(body))
+                text = await answer(app, bytes(body), headers_of(scope["headers"]))
             except Exception:  # the gateway never answers with HTTP 500
                 log.exception("gateway failure")
                 text = failure("系统内部错误，本次交易未生效，请稍后重试", app.state.settings.insuplc_admdvs)
@@ -263,4 +254,5 @@ class GatewayDoor:
 async def call_service(request: Request) -> Response:
     """The interface's one endpoint, as the API documentation shows it (in the running app GatewayDoor
     answers it before routing)."""
-    return Response(await answer(request.app, await request.body()), media_type="application/json")
+    return Response(await answer(request.app, await request.body(), headers_of(request.scope["headers"])),
+                    media_type="application/json")

@@ -94,15 +94,15 @@ class Fields:
         return self.number(key, places=2, required=required, signed=signed)
 
     def time(self, key: str, *, required: bool = True) -> dt.datetime | None:
-        value = self.text(key, required=required, max_len=19)
+        """A date-time as clients' serializers write it: `yyyy-MM-dd HH:mm:ss`, `yyyy-MM-ddTHH:mm:ss`, either with
+        up to 7 fractional digits (dropped), or a date alone (midnight)."""
+        value = self.text(key, required=required, max_len=32)
         if value is None:
             return None
-        if len(value) in (10, 19) and value[4] == value[7] == "-" and (len(value) == 10 or value[10] == " "):
-            try:  # yyyy-MM-dd HH:mm:ss or yyyy-MM-dd (the shape checked above; fromisoformat is 10× strptime)
-                return dt.datetime.fromisoformat(value)
-            except ValueError:
-                pass
-        raise GatewayInputError(f"字段 {self._name(key)} 应为 yyyy-MM-dd HH:mm:ss", field=self._name(key))
+        moment = parse_time(value)
+        if moment is None:
+            raise GatewayInputError(f"字段 {self._name(key)} 应为 yyyy-MM-dd HH:mm:ss", field=self._name(key))
+        return moment
 
     def date(self, key: str, *, required: bool = True) -> dt.date | None:
         value = self.time(key, required=required)
@@ -129,10 +129,30 @@ class Fields:
         return Fields(self.node.get(key), self._name(key))
 
     def items(self, key: str) -> list[Fields]:
+        """A list node (e.g. feedetail); a single object sent where a one-element list is meant is taken as one."""
         value = self.node.get(key)
+        if isinstance(value, dict):
+            value = [value]
         if not isinstance(value, list) or not value:
             raise GatewayInputError(f"{self._name(key)} 应为非空数组", field=self._name(key))
         return [Fields(item, f"{self._name(key)}[{index}]") for index, item in enumerate(value)]
+
+
+def parse_time(value: str) -> dt.datetime | None:
+    """Checked by shape first (fromisoformat is 10× strptime, and takes forms the interface does not)."""
+    if len(value) < 10 or value[4] != "-" or value[7] != "-":
+        return None
+    if len(value) > 10:
+        if value[10] not in " T" or len(value) < 19 or value[13] != ":" or value[16] != ":":
+            return None
+        if len(value) > 19 and not (value[19] == "." and value[20:].isdigit() and len(value) <= 27):  # ≤ 7 (.NET)
+            return None
+        value = value[:19]
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("T", " "))
+    except ValueError:
+        return None
+    return moment.replace(microsecond=0)
 
 
 def now_stamp(moment: dt.datetime) -> str:

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from yibao.adapters.gateway.auth import Seen, check_sign_in
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
+from yibao.adapters.gateway.signins import forget_sign_in
 from yibao.adapters.gateway.undo import (
     CancelSettlement,
     ReinstateSettlement,
@@ -39,7 +41,6 @@ from yibao.glossary import ACCUMULATOR_LABELS, CERT_TYPE_LABELS, CHRGITM_LV, E_C
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
-from yibao.kit.passwords import verify_password
 from yibao.people.models import PersonRecord
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
@@ -67,6 +68,17 @@ from yibao.settlement.visits import (
 from yibao.statements import Db, orm_session
 
 
+@dataclass(frozen=True, slots=True)
+class SignInProof:
+    """What 9001 needs to judge the sign-in: the scheme gateway headers already proved (None: none), and the
+    envelope's signtype and inf_time for a cainfo signature (adapters/gateway/auth.py)."""
+
+    headers: str | None
+    signtype: str | None
+    inf_time: str | None
+    seen: Seen
+
+
 @dataclass
 class Context:
     session: Db  # a Session, or for repository-only transactions on SQLite a DriverUnit
@@ -78,6 +90,7 @@ class Context:
     opter: str
     cainfo: str | None
     admdvs: str
+    proof: SignInProof
 
     @property
     def actor(self) -> str:
@@ -102,8 +115,8 @@ class Transaction:
 
     @property
     def takes_writer(self) -> bool:
-        """Writes, or signs in (9001 records its sign-in): needs the database's writer."""
-        return self.writes or self.infno == "9001"
+        """Writes, or signs in or out (9001/9002 record it): needs the database's writer."""
+        return self.writes or self.infno in ("9001", "9002")
 
 
 TRANSACTIONS: dict[str, Transaction] = {}
@@ -128,9 +141,10 @@ CERT_TYPES = tuple(CERT_TYPE_LABELS)
 def sign_in(ctx: Context) -> tuple[Any, None]:
     node = ctx.input.child("signIn")
     opter_no = node.req("opter_no", max_len=30)
-    if not ctx.cainfo or not verify_password(ctx.cainfo, ctx.institution.secret_hash):
-        raise Unauthorized("机构签到失败：cainfo 中的机构密钥不正确", field="cainfo")
     moment = now()
+    if ctx.proof.headers is None:
+        check_sign_in(ctx.institution, cainfo=ctx.cainfo, signtype=ctx.proof.signtype, msgid=ctx.msgid,
+                      infno=ctx.infno, inf_time=ctx.proof.inf_time, moment=moment, seen=ctx.proof.seen)
     sign_no = f"{moment:%Y%m%d%H%M%S}{secrets.token_hex(8)}"
     ctx.orm.add(
         GatewaySignIn(
@@ -142,6 +156,21 @@ def sign_in(ctx: Context) -> tuple[Any, None]:
         )
     )
     return {"signinoutb": {"sign_time": moment.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}, None
+
+
+@transaction("9002", "签退", writes=False)
+def sign_out(ctx: Context) -> tuple[Any, None]:
+    node = ctx.input.child("signOut")
+    sign_no, opter_no = node.req("sign_no", max_len=30), node.req("opter_no", max_len=30)
+    row = ctx.orm.get(GatewaySignIn, sign_no)
+    moment = now()
+    if row is None or row.fixmedins_code != ctx.institution.fixmedins_code or row.expires_at < moment:
+        raise Unauthorized("签退失败：sign_no 不是本机构有效的签到编号", field="input.signOut.sign_no")
+    if row.opter_no != opter_no:
+        raise GatewayInputError(f"签退失败：sign_no 是操作员 {row.opter_no} 的签到", field="input.signOut.opter_no")
+    row.expires_at = moment
+    forget_sign_in(sign_no)
+    return {"signoutoutb": {"sign_time": moment.strftime("%Y-%m-%d %H:%M:%S")}}, None
 
 
 def find_person(session: Db, data: Fields, fixmedins_code: str) -> PersonRecord:

@@ -19,8 +19,8 @@ from pydantic import Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from yibao.adapters.gateway.api import check_sign_no
 from yibao.adapters.gateway.envelope import GatewayInputError, loads
+from yibao.adapters.gateway.signins import check_sign_no
 from yibao.adapters.rest.deps import DbSession, InstitutionWrite, PersonRead, PersonWrite
 from yibao.adapters.web.common import RESIDENT_COOKIE, unsign_value
 from yibao.credential.errors import CodeAlreadyDecoded, CredentialError
