@@ -124,7 +124,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             raise GatewayInputError(f"不支持的交易编号 infno={infno}", field="infno")
         tx = TRANSACTIONS[infno]
         code = env.req("fixmedins_code", max_len=20)
-        msgid = env.req("msgid", max_len=30)
+        msgid = env.req("msgid", max_len=64)  # check_msgid says the rule
         check_msgid(msgid, code)
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))

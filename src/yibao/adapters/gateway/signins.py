@@ -42,7 +42,7 @@ def check_sign_no(session: Db, institution: InstitutionRecord, sign_no: str | No
                 for stale in [key for key, (_, expires, _) in SIGN_INS.items() if expires < moment]:
                     del SIGN_INS[stale]
             known = SIGN_INS[sign_no] = (row.fixmedins_code, row.expires_at, moment)
-    if known is None or known[0] != institution.fixmedins_code or known[1] < moment:
+    if known is None or known[0] != institution.fixmedins_code or known[1] <= moment:
         raise Unauthorized("sign_no 无效或已过期，请重新签到（9001）", field="sign_no")
 
 
