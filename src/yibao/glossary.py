@@ -123,3 +123,23 @@ SETTLEMENT_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType({
     "cancel": "结算撤销（冲减）",
     "manual": "零星报销",
 })
+
+
+# med_chrgitm_type (医疗收费项目类别) of a catalogue code, where the catalogue itself gives none. ASSUMPTION: read off
+# the national code's form — drugs X… 西药, Z… 中成药, T… 中药饮片; materials C…; services by the chapter of their
+# number (0011 01–02 诊察, 0011 03–04 床位, 0023–0026 化验, 0027 检查, 0031–0033 手术, 0012 护理; else 治疗/其他).
+CHARGE_ITEM_TYPES: MappingProxyType[str, str] = MappingProxyType({
+    "01": "床位费", "02": "诊察费", "03": "检查费", "04": "化验费", "05": "治疗费", "06": "手术费", "07": "护理费",
+    "08": "卫生材料费", "09": "西药费", "10": "中药饮片费", "11": "中成药费", "12": "一般诊疗费", "13": "挂号费",
+    "14": "其他费",
+})
+_SERVICE_CHAPTERS = (("001101", "02"), ("001102", "02"), ("001103", "01"), ("001104", "01"), ("0012", "07"),
+                     ("0023", "04"), ("0024", "04"), ("0025", "04"), ("0026", "04"), ("0027", "03"), ("0031", "06"),
+                     ("0032", "06"), ("0033", "06"), ("00", "05"))
+_PREFIX_TYPES = {"X": "09", "Z": "11", "T": "10", "C": "08"}
+
+
+def charge_item_type(code: str) -> str:
+    if code[:1] in _PREFIX_TYPES:
+        return _PREFIX_TYPES[code[:1]]
+    return next((kind for prefix, kind in _SERVICE_CHAPTERS if code.startswith(prefix)), "14")

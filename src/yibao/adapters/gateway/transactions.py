@@ -37,7 +37,16 @@ from yibao.credential.service import token_holder
 from yibao.enrollment.service import enrollments_of
 from yibao.errors import Conflict, NotFound, Refused, Unauthorized
 from yibao.filings.service import file_special_disease
-from yibao.glossary import ACCUMULATOR_LABELS, CERT_TYPE_LABELS, CHRGITM_LV, E_CREDENTIAL, FUNDS, INSUTYPE, MedType
+from yibao.glossary import (
+    ACCUMULATOR_LABELS,
+    CERT_TYPE_LABELS,
+    CHRGITM_LV,
+    E_CREDENTIAL,
+    FUNDS,
+    INSUTYPE,
+    MedType,
+    charge_item_type,
+)
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
@@ -131,6 +140,8 @@ def transaction(infno: str, name: str, *, writes: bool, repository_only: bool = 
 
 
 CERT_TYPES = tuple(CERT_TYPE_LABELS)
+CVLSERV_FLAG = "0"  # 公务员标志: residents' insurance has no civil-servant subsidy
+NO_CEILING = Decimal("999999")  # pric_uplmt_amt of an item without a price ceiling, as the platform sends it
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -220,6 +231,7 @@ def person_info(ctx: Context) -> tuple[Any, None]:
                 "psn_insu_stas": "1" if enrollment.status == "active" else "0",
                 "psn_insu_date": enrollment.benefit_start.isoformat(),
                 "paus_insu_date": enrollment.benefit_end.isoformat(),
+                "cvlserv_flag": CVLSERV_FLAG,
                 "insuplc_admdvs": ctx.admdvs,
                 "year": enrollment.year,
             }
@@ -228,8 +240,8 @@ def person_info(ctx: Context) -> tuple[Any, None]:
     idetinfo = [
         {
             "psn_idet_type": c.kind,
-            "begntime": c.valid_from.isoformat(),
-            "endtime": c.valid_to.isoformat() if c.valid_to else None,
+            "begntime": f"{c.valid_from} 00:00:00",  # 日期时间型 in the spec
+            "endtime": f"{c.valid_to} 23:59:59" if c.valid_to else None,
         }
         for c in certificates
         if c.valid_to is None or c.valid_to >= today
@@ -291,7 +303,8 @@ def admission(ctx: Context) -> tuple[Any, Undo]:
     if med_type != MedType.INPATIENT:
         raise GatewayInputError("入院办理的医疗类别 med_type 应为 21（普通住院）", field="input.mdtrtinfo.med_type")
     visit = _open(ctx, data, MedType.INPATIENT, "ipt_no")
-    return ({"data": {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_no": visit.ipt_otp_no}},
+    answer = {"mdtrt_id": visit.mdtrt_id, "psn_no": visit.psn_no, "ipt_no": visit.ipt_otp_no}
+    return ({"result": answer, "data": answer},  # the spec's node is result; data as yibao answered before
             RestoreVisitStatus(visit.mdtrt_id, VisitStatus.CANCELLED))
 
 
@@ -380,14 +393,14 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, Undo]:
             "det_item_fee_sumamt": money_out(r.det_item_fee_sumamt),
             "cnt": r.cnt,
             "pric": r.pric,
-            "pric_uplmt_amt": r.pric_uplmt_amt,
+            "pric_uplmt_amt": r.pric_uplmt_amt if r.pric_uplmt_amt is not None else NO_CEILING,
             "selfpay_prop": r.selfpay_prop,
             "fulamt_ownpay_amt": money_out(r.fulamt_ownpay_amt),
             "overlmt_amt": money_out(r.overlmt_amt),
             "preselfpay_amt": money_out(r.preselfpay_amt),
             "inscp_scp_amt": money_out(r.inscp_scp_amt),
             "chrgitm_lv": CHRGITM_LV[r.item_class],
-            "med_chrgitm_type": None,
+            "med_chrgitm_type": charge_item_type(r.med_list_codg),
             "lmt_used_flag": "0",
         }
         for r in rows
@@ -435,8 +448,10 @@ def inpatient_fees_delete(ctx: Context) -> tuple[Any, Undo]:
 # Settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient
 
 
-def setlinfo(session: Db, row: SettlementRecord, visit: VisitRecord | None, admdvs: str) -> dict[str, Any]:
-    person = person_record(session, row.psn_no)
+def setlinfo(ctx: Context, row: SettlementRecord, visit: VisitRecord | None) -> dict[str, Any]:
+    """The spec's setlinfo, every required field present: psn_type of the category settled, cvlserv_flag 0
+    (residents are not civil servants), medins_setl_id the msgid of this call (pre-settlement too)."""
+    person = person_record(ctx.session, row.psn_no)
     denominator = row.inscp_scp_amt - row.act_pay_dedc
     pool_prop = (
         ((denominator - row.hifp_pay) / denominator).quantize(Decimal("0.0001")) if denominator else Decimal("0.0000")
@@ -446,7 +461,8 @@ def setlinfo(session: Db, row: SettlementRecord, visit: VisitRecord | None, admd
         "setl_id": row.setl_id or None,
         **person_base(person, row.service_date),
         "insutype": INSUTYPE,
-        "psn_type": None,
+        "psn_type": ctx.editions.get(row.edition).categories[row.category].psn_type,
+        "cvlserv_flag": CVLSERV_FLAG,
         "setl_time": row.setl_time.strftime("%Y-%m-%d %H:%M:%S"),
         "mdtrt_cert_type": visit.mdtrt_cert_type if visit else None,
         "med_type": row.med_type,
@@ -457,8 +473,8 @@ def setlinfo(session: Db, row: SettlementRecord, visit: VisitRecord | None, admd
         "oth_pay": Decimal("0.00"),
         "hosp_part_amt": Decimal("0.00"),
         "balc": Decimal("0.00"),
-        "medins_setl_id": row.msgid,
-        "clr_optins": admdvs,
+        "medins_setl_id": row.msgid or ctx.msgid,
+        "clr_optins": ctx.admdvs,
         "clr_way": "1",
         "clr_type": "21" if row.med_type == MedType.INPATIENT else "11",
     }
@@ -473,8 +489,11 @@ def setldetail(row: SettlementRecord) -> list[dict[str, Any]]:
     detail = []
     for fund in FUNDS:
         explained = "；".join(steps[stage]["explanation"] for stage in fund.stages if stage in steps)
+        paid = money_out(getattr(row, fund.amount_field))
+        # crt_payb_lmt_amt (本次可支付限额, required): ASSUMPTION — what the fund's bands and caps let it pay this
+        # time, which is what it paid (the chain pays up to the limit); the spec gives no formula
         detail.append({"fund_pay_type": fund.code, "inscp_scp_amt": money_out(row.inscp_scp_amt),
-                       "crt_payb_lmt_amt": None, "fund_payamt": money_out(getattr(row, fund.amount_field)),
+                       "crt_payb_lmt_amt": paid, "fund_payamt": paid,
                        "fund_pay_type_name": fund.name, "setl_proc_info": explained or "本次不适用"})
     return detail
 
@@ -512,7 +531,7 @@ def _presettle(ctx: Context) -> tuple[Any, None]:
         raise GatewayInputError(
             f"input.data.medfee_sumamt {sent} 与费用明细合计 {row.medfee_sumamt} 不符", field="input.data.medfee_sumamt"
         )
-    return {"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)}, None
+    return {"setlinfo": setlinfo(ctx, row, visit), "setldetail": setldetail(row)}, None
 
 
 def _settle(ctx: Context) -> tuple[Any, Undo]:
@@ -520,7 +539,7 @@ def _settle(ctx: Context) -> tuple[Any, Undo]:
     row = settle_visit(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"), msgid=ctx.msgid,
                        actor=ctx.actor, institution=ctx.institution)
     _check_echo(data, row)
-    return ({"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
+    return ({"setlinfo": setlinfo(ctx, row, visit), "setldetail": setldetail(row)},
             CancelSettlement(row.setl_id))
 
 
@@ -533,7 +552,7 @@ def _cancel(ctx: Context) -> tuple[Any, Undo]:
         raise GatewayInputError(f"结算 {setl_id} 不属于就诊 {visit.mdtrt_id}", field="input.data.setl_id")
     row = cancel_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code, msgid=ctx.msgid,
                             actor=ctx.actor)
-    return ({"setlinfo": setlinfo(ctx.session, row, visit, ctx.admdvs), "setldetail": setldetail(row)},
+    return ({"setlinfo": setlinfo(ctx, row, visit), "setldetail": setldetail(row)},
             ReinstateSettlement(setl_id))
 
 
@@ -573,14 +592,19 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     psn_no = data.req("psn_no", max_len=20)
     get_person(ctx.orm, psn_no)
-    month = data.text("cum_ym", required=False)
-    year = int(month[:4]) if month and month[:4].isdigit() else now().year
+    month = data.text("cum_ym", required=False, max_len=6)
+    if month is not None and not (len(month) == 6 and month.isdigit() and 1 <= int(month[4:]) <= 12):
+        raise GatewayInputError("input.data.cum_ym 应为 yyyyMM", field="input.data.cum_ym")
+    today = now().date()
+    year = int(month[:4]) if month else today.year
+    cum_ym = month or (f"{today:%Y%m}" if year == today.year else f"{year}12")
     totals = read_accumulators(ctx.session, psn_no, year).as_dict()
     return {
         "cuminfo": [
             {
                 "insutype": INSUTYPE,
-                "year": year,
+                "year": str(year),
+                "cum_ym": cum_ym,
                 "cum_type_code": code,
                 "cum_type_name": ACCUMULATOR_LABELS[code],
                 "cum": money_out(value),
