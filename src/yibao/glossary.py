@@ -111,6 +111,8 @@ CHRGITM_LV: MappingProxyType[str, str] = MappingProxyType({"A": "01", "B": "02",
 
 # 就诊凭证类型 mdtrt_cert_type
 E_CREDENTIAL = "01"  # mdtrt_cert_type of the medical-insurance e-credential (its ecToken as mdtrt_cert_no)
+ID_CARD = "02"  # the ID number as mdtrt_cert_no
+SS_CARD = "03"  # the social-security card's number as mdtrt_cert_no (card_sn its chip identifier)
 CERT_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
     "01": "医保电子凭证",
     "02": "居民身份证",

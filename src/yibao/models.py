@@ -9,7 +9,7 @@ from yibao.db import Base
 from yibao.enrollment.models import Enrollment
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
 from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
-from yibao.people.models import Certificate, Person, ResidentAccount, Sequence
+from yibao.people.models import Certificate, Person, ResidentAccount, Sequence, SocialSecurityCard
 from yibao.settlement.models import (
     Accumulator,
     FeeDetail,
@@ -49,6 +49,7 @@ __all__ = [
     "ResidentAccount",
     "Sequence",
     "Settlement",
+    "SocialSecurityCard",
     "SpecialDiseaseFiling",
     "StaffSession",
     "StaffUser",

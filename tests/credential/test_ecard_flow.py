@@ -18,6 +18,7 @@ from tests.gateway.conftest import COMMUNITY, PEOPLES
 from tests.gateway.his import HIS, insured
 from yibao.credential.models import Credential, DecodedCode, EcToken
 from yibao.kit.clock import now
+from yibao.people.cards import issue_card
 from yibao.people.models import Person
 from yibao.settlement.models import Visit
 
@@ -84,8 +85,11 @@ def test_the_social_security_card_keeps_working_beside_it(client: TestClient, se
                                                           his: Callable[[str], HIS]) -> None:
     person = insured(session, year=TODAY.year)
     activate(client, channel(session), person)
-    info = his(COMMUNITY).ok("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": "C1", "card_sn": "C1",
-                                               "certno": person.certno}})
+    issue_card(session, psn_no=person.psn_no, card_no="A12345678", card_sn="330200D15600000500A1B2C3D4E5F6A7",
+               issued_on=TODAY, actor="t")
+    session.commit()
+    info = his(COMMUNITY).ok("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": "A12345678",
+                                               "card_sn": "330200D15600000500A1B2C3D4E5F6A7"}})
     assert info["baseinfo"]["psn_no"] == person.psn_no
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import simplejson
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from yibao.contributions.service import PaymentRequest, bills_of
@@ -24,6 +25,12 @@ from yibao.people.service import register_person
 from yibao.policy.editions import packaged_editions
 
 PATH = "/fsi/api/rsfComIfsService/callService"
+CERTNOS: dict[str, str] = {}  # psn_no → ID number of every person the tests register: the HIS's mdtrt_cert_no (02)
+
+
+@event.listens_for(Person, "after_insert")
+def _remember_certno(_mapper: Any, _connection: Any, person: Person) -> None:
+    CERTNOS[person.psn_no] = person.certno
 _serial = itertools.count(1)
 
 
@@ -69,13 +76,15 @@ class HIS:
     # conveniences for the canonical flows
     def register(self, psn_no: str, day: str) -> str:
         data = {"psn_no": psn_no, "insutype": "390", "begntime": f"{day} 08:30:00", "mdtrt_cert_type": "02",
-                "mdtrt_cert_no": "x", "ipt_otp_no": f"MZ{next(_serial)}", "atddr_no": "D1", "dr_name": "王医生",
+                "mdtrt_cert_no": CERTNOS.get(psn_no, "x"), "ipt_otp_no": f"MZ{next(_serial)}", "atddr_no": "D1",
+                "dr_name": "王医生",
                 "dept_code": "A01", "dept_name": "内科", "caty": "A03"}
         return str(self.ok("2201", {"data": data})["data"]["mdtrt_id"])
 
     def admit(self, psn_no: str, day: str) -> str:
         info = {"psn_no": psn_no, "insutype": "390", "begntime": f"{day} 10:00:00", "mdtrt_cert_type": "02",
-                "mdtrt_cert_no": "x", "med_type": "21", "ipt_no": f"ZY{next(_serial)}", "atddr_no": "D1",
+                "mdtrt_cert_no": CERTNOS.get(psn_no, "x"), "med_type": "21", "ipt_no": f"ZY{next(_serial)}",
+                "atddr_no": "D1",
                 "adm_dept_codg": "A03", "adm_dept_name": "内科", "dise_codg": "I10", "dise_name": "高血压"}
         return str(self.ok("2401", {"mdtrtinfo": info})["data"]["mdtrt_id"])
 
@@ -93,7 +102,8 @@ class HIS:
         return result
 
     def settle_data(self, psn_no: str, mdtrt_id: str, total: Decimal, med_type: str) -> dict[str, Any]:
-        return {"data": {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": "x", "med_type": med_type,
+        return {"data": {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": CERTNOS.get(psn_no, "x"),
+                         "med_type": med_type,
                          "medfee_sumamt": total, "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "B1",
                          "insutype": "390", "acct_used_flag": "0", "mid_setl_flag": "0"}}
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.dbfixtures import backend_url
-from tests.gateway.his import HIS, error_code, insured
+from tests.gateway.his import CERTNOS, HIS, error_code, insured
 from tests.gateway.test_concurrency import CLINIC, D, Server, client_for
 from tests.registry.helpers import person
 from yibao.accounts.ledger import ledger_balances, unbalanced_entries
@@ -51,7 +51,7 @@ def test_refusals_write_nothing_and_let_the_lock_go(server: Server) -> None:
     his = HIS(client_for(server), CLINIC)
     before = counts(server)
     refused = his.call("2201", {"data": {"psn_no": stranger, "insutype": "390", "begntime": f"{D} 08:00:00",
-                                         "mdtrt_cert_type": "02", "mdtrt_cert_no": "x"}})
+                                         "mdtrt_cert_type": "02", "mdtrt_cert_no": CERTNOS[stranger]}})
     assert refused["infcode"] == -1 and "不能享受医保待遇" in refused["err_msg"]
     assert counts(server) == before
     mdtrt_id = his.register(psn_no, D)

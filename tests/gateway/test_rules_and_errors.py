@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import COMMUNITY, HUASHAN, PEOPLES, ZHEJIANG
-from tests.gateway.his import HIS, PATH, error_code, insured
+from tests.gateway.his import CERTNOS, HIS, PATH, error_code, insured
 from yibao.contributions.models import Bill
 from yibao.filings.service import file_cross_region
 from yibao.institutions.service import register_institution, set_agreement
@@ -30,7 +30,7 @@ def counts(session: Session) -> tuple[int, ...]:
 
 def registration(his: HIS, psn_no: str) -> dict[str, Any]:
     return his.call("2201", {"data": {"psn_no": psn_no, "insutype": "390", "begntime": f"{D} 08:00:00",
-                                      "mdtrt_cert_type": "02", "mdtrt_cert_no": "x"}})
+                                      "mdtrt_cert_type": "02", "mdtrt_cert_no": CERTNOS.get(psn_no, "x")}})
 
 
 def test_unpaid_enrollment_is_not_insured(his: Callable[[str], HIS], session: Session) -> None:
@@ -49,7 +49,7 @@ def test_unpaid_enrollment_is_not_insured(his: Callable[[str], HIS], session: Se
 def test_outside_the_benefit_period(his: Callable[[str], HIS], session: Session) -> None:
     person = insured(session)
     answer = his(COMMUNITY).call("2201", {"data": {"psn_no": person.psn_no, "begntime": "2023-02-01 08:00:00",
-                                                   "mdtrt_cert_type": "02"}})
+                                                   "mdtrt_cert_type": "02", "mdtrt_cert_no": person.certno}})
     assert answer["infcode"] == -1 and "2023 年度未参保" in answer["err_msg"]
     assert error_code(answer) == "not_insured"
 
@@ -137,7 +137,7 @@ def test_bad_envelopes_name_the_field_and_write_nothing(his: Callable[[str], HIS
     person = insured(session)
     clinic = his(COMMUNITY)
     body = clinic.envelope("2201", {"data": {"psn_no": person.psn_no, "insutype": "390", "begntime": f"{D} 08:00:00",
-                                             "mdtrt_cert_type": "02", "mdtrt_cert_no": "x"}})
+                                             "mdtrt_cert_type": "02", "mdtrt_cert_no": person.certno}})
     mutate(body)
     before = counts(session)
     answer = clinic.send(body)
@@ -215,7 +215,7 @@ def test_the_door_refuses_an_oversized_body_and_lets_other_methods_through(clien
 def test_times_must_have_the_interface_shape(his: Callable[[str], HIS], session: Session, begntime: str) -> None:
     person = insured(session)
     answer = his(COMMUNITY).call("2201", {"data": {"psn_no": person.psn_no, "insutype": "390", "begntime": begntime,
-                                                   "mdtrt_cert_type": "02", "mdtrt_cert_no": "x"}})
+                                                   "mdtrt_cert_type": "02", "mdtrt_cert_no": person.certno}})
     assert answer["infcode"] == -1 and "input.data.begntime 应为 yyyy-MM-dd HH:mm:ss" in answer["err_msg"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yibao.db import Base
@@ -66,6 +66,40 @@ class ResidentAccount(Base):
     last_sign_in: Mapped[dt.datetime | None]
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")  # since the last success
     locked_until: Mapped[dt.datetime | None]  # sign-in refused until then (too many wrong passwords)
+
+
+class SocialSecurityCard(Base):
+    """A social-security card (社会保障卡) issued to a person: its number (mdtrt_cert_no of type 03) and chip
+    identifier (card_sn); reported lost or replaced, it no longer identifies anyone."""
+
+    __tablename__ = "ss_cards"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    card_no: Mapped[str] = mapped_column(String(20), primary_key=True)
+    card_sn: Mapped[str] = mapped_column(String(32))
+    issued_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(10))  # active / lost / replaced
+    changed_at: Mapped[dt.datetime | None]
+    changed_by: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("uq_ss_cards_number", "card_no", unique=True),
+        Index("uq_ss_cards_active", "psn_no", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+
+class CardRecord(NamedTuple):
+    """Fields: the columns of `ss_cards`."""
+    psn_no: str
+    card_no: str
+    card_sn: str
+    issued_on: dt.date
+    status: str
+    changed_at: dt.datetime | None
+    changed_by: str | None
+    created_at: dt.datetime
 
 
 class PersonRecord(NamedTuple):

@@ -34,6 +34,18 @@ class OutsideBenefitPeriod(Named, Refused):
     template = "{name} 不能享受医保待遇：{day} 不在待遇享受期（{start} 至 {end}）"
 
 
+class CredentialMissing(Named, InvalidInput):
+    code = "credential_missing"
+    default_field = "mdtrt_cert_no"
+    template = "缺少就诊凭证编号 mdtrt_cert_no（凭证类型 {cert_type}：01 电子凭证令牌、02 身份证号、03 社会保障卡卡号）"
+
+
+class CredentialOfAnotherPerson(Named, Refused):
+    code = "credential_other_person"
+    default_field = "mdtrt_cert_no"
+    template = "就诊凭证（{cert_type}）不是人员 {psn_no} 本人的，请核对后重试"
+
+
 class NoCrossRegionFiling(Named, Refused):
     code = "no_cross_region_filing"
     default_field = "fixmedins_code"

@@ -14,13 +14,17 @@ from typing import Any
 
 from yibao.credential.rules import PARAMETERS
 from yibao.credential.service import token_for_visit
-from yibao.glossary import BENEFIT_OF_MED_TYPE, E_CREDENTIAL, INSUTYPE, MedType
+from yibao.glossary import BENEFIT_OF_MED_TYPE, E_CREDENTIAL, ID_CARD, INSUTYPE, MedType
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.ids import random_digits
+from yibao.people.cards import card_holder
+from yibao.people.service import person_record
 from yibao.policy.editions import Editions
 from yibao.settlement import repository
 from yibao.settlement.errors import (
+    CredentialMissing,
+    CredentialOfAnotherPerson,
     DischargeBeforeAdmission,
     NotAnInpatientStay,
     NotDischarged,
@@ -75,10 +79,8 @@ def open_visit(
     if med_type not in BENEFIT_OF_MED_TYPE:
         raise UnknownMedType(med_type=med_type, choices="、".join(BENEFIT_OF_MED_TYPE))
     mdtrt_id = new_mdtrt_id(institution.admdvs)
-    if cert_type == E_CREDENTIAL:  # the ecToken of a decode: this person's, this institution's, for this visit
-        token = token_for_visit(session, cert_no or "", fixmedins_code=institution.fixmedins_code, psn_no=psn_no,
-                                mdtrt_id=mdtrt_id, params=PARAMETERS, bind=True)
-        cert_no = token.ec_index_no  # the visit keeps the credential's index, never the token
+    cert_no = identify(session, psn_no, cert_type, cert_no, fixmedins_code=institution.fixmedins_code,
+                       mdtrt_id=mdtrt_id, record=True)
     day = begntime.date()
     standing = standing_on(session, editions, psn_no, day)
     check_place(session, standing, institution, day)
@@ -100,17 +102,37 @@ def open_visit(
     return visit
 
 
+def identify(session: Db, psn_no: str, cert_type: str, cert_no: str | None, *, fixmedins_code: str,
+             mdtrt_id: str | None, record: bool) -> str:
+    """The credential shown must be `psn_no`'s (issue 18: mdtrt_cert_type/mdtrt_cert_no name the same person):
+    01 an ecToken decoded at this institution for this person and visit, unexpired (with `record`, bound to the
+    visit); 02 the person's ID number; 03 the person's active social-security card. What the visit keeps: the
+    credential's index (never the token), the ID number, the card number."""
+    if not cert_no:
+        raise CredentialMissing(cert_type=cert_type)
+    if cert_type == E_CREDENTIAL:
+        token = token_for_visit(session, cert_no, fixmedins_code=fixmedins_code, psn_no=psn_no, mdtrt_id=mdtrt_id,
+                                params=PARAMETERS, bind=record)
+        return token.ec_index_no
+    if cert_type == ID_CARD:
+        if cert_no.strip().upper() != person_record(session, psn_no).certno:
+            raise CredentialOfAnotherPerson(cert_type="身份证号", psn_no=psn_no)
+        return cert_no.strip().upper()
+    if card_holder(session, card_no=cert_no, card_sn=None, check_sn=False).psn_no != psn_no:
+        raise CredentialOfAnotherPerson(cert_type="社会保障卡", psn_no=psn_no)
+    return cert_no.strip().upper()
+
+
 def present_credential(session: Db, visit: VisitRecord, cert_type: str | None, cert_no: str | None, *,
                        record: bool) -> VisitRecord:
-    """The credential shown at pre-settlement or settlement: an e-credential's ecToken (01) must be this visit's
-    person's, decoded at this institution and unexpired; with `record`, the visit notes it was settled by
-    e-credential. Other credentials are the registration's business (the card, the ID number)."""
-    if cert_type != E_CREDENTIAL:
+    """The credential shown at pre-settlement or settlement, when the HIS sends one: the visit's person's (as
+    `identify`); with `record`, a settlement by e-credential is noted on the visit."""
+    if cert_type is None:
         return visit
-    token = token_for_visit(session, cert_no or "", fixmedins_code=visit.fixmedins_code, psn_no=visit.psn_no,
-                            mdtrt_id=visit.mdtrt_id, params=PARAMETERS, bind=record)
-    if record and (visit.mdtrt_cert_type, visit.mdtrt_cert_no) != (E_CREDENTIAL, token.ec_index_no):
-        return repository.set_visit_certificate(session, visit, E_CREDENTIAL, token.ec_index_no)
+    shown = identify(session, visit.psn_no, cert_type, cert_no, fixmedins_code=visit.fixmedins_code,
+                     mdtrt_id=visit.mdtrt_id, record=record)
+    if record and cert_type == E_CREDENTIAL and (visit.mdtrt_cert_type, visit.mdtrt_cert_no) != (cert_type, shown):
+        return repository.set_visit_certificate(session, visit, E_CREDENTIAL, shown)
     return visit
 
 

@@ -43,6 +43,7 @@ from yibao.glossary import (
     CHRGITM_LV,
     E_CREDENTIAL,
     FUNDS,
+    ID_CARD,
     INSUTYPE,
     MedType,
     charge_item_type,
@@ -50,6 +51,7 @@ from yibao.glossary import (
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
+from yibao.people.cards import card_holder
 from yibao.people.models import PersonRecord
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
@@ -190,11 +192,11 @@ def find_person(session: Db, data: Fields, fixmedins_code: str) -> PersonRecord:
         token = token_holder(session, data.req("mdtrt_cert_no", max_len=64), fixmedins_code=fixmedins_code,
                              params=PARAMETERS)
         person = person_record(session, token.psn_no)
-    elif cert_type == "02":
+    elif cert_type == ID_CARD:
         person = person_by_certno(session, data.req("mdtrt_cert_no", max_len=18))
-    else:  # 03 social security card: ASSUMPTION — identified by the certno the HIS reads off the card
-        data.req("card_sn", max_len=40)
-        person = person_by_certno(session, data.req("certno", max_len=18))
+    else:  # 03: the card read at the counter, its number and chip identifier (the card register)
+        person = card_holder(session, card_no=data.req("mdtrt_cert_no", max_len=20),
+                             card_sn=data.req("card_sn", max_len=32))
     name = data.text("psn_name", required=False)
     if name is not None and name != person.name:
         raise GatewayInputError("input.data.psn_name 与参保人姓名不一致", field="input.data.psn_name")

@@ -26,7 +26,7 @@ from yibao.adapters.web.common import (
 )
 from yibao.credential import service as credentials
 from yibao.errors import InvalidInput, Unauthorized
-from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS
+from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS, SS_CARD
 from yibao.institutions import service as institutions
 from yibao.institutions.errors import InstitutionNotFound
 from yibao.institutions.models import Institution, InstitutionRecord
@@ -35,6 +35,7 @@ from yibao.kit.errors import DomainError
 from yibao.kit.money import round_money
 from yibao.kit.passwords import verify_password
 from yibao.people import service as people
+from yibao.people.cards import card_holder
 from yibao.settlement import fees, visits
 from yibao.settlement import settle as settling
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
@@ -131,7 +132,9 @@ def _patient(request: Request, session: Session, d: Desk, form: Form) -> tuple[s
     cert_type = form.get("cert_type", "02")
     if cert_type not in CERT_TYPES:
         raise InvalidInput("证件类型只能是居民身份证或社会保障卡；医保电子凭证请扫码", field="cert_type")
-    typed = form.required("certno", "身份证号（社保卡上的公民身份号码），或扫描医保码")
+    typed = form.required("certno", "证件号码（身份证号；社会保障卡填卡号），或扫描医保码")
+    if cert_type == SS_CARD:
+        return card_holder(session, card_no=typed, card_sn=None, check_sn=False).psn_no, cert_type, typed
     person = people.person_by_certno(session, typed)
     return person.psn_no, cert_type, person.certno
 
