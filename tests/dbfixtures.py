@@ -11,13 +11,16 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from yibao.adapters.gateway.calllog import CallLog
 from yibao.app import create_app
 from yibao.config import Settings
 from yibao.db import make_engine, migrate
 from yibao.policy.editions import packaged_editions
+from yibao.settlement.models import GatewayCall
 from yibao.staff.service import create_staff
 
 PG_SERVER = os.environ.get("YIBAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -73,6 +76,9 @@ def client(connection: object, engine: Engine) -> Iterator[TestClient]:
                                       expire_on_commit=False)
     app.state.read_sessions = app.state.sessions
     app.state.writer_lock = None  # the test's outer transaction already holds SQLite's writer lock
+    app.state.call_log.close()  # the interface log written at once, inside the test's transaction
+    app.state.call_log = CallLog(lambda rows: connection.execute(insert(GatewayCall), list(rows)),  # type: ignore[attr-defined]
+                                 background=False)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -21,6 +21,7 @@ from yibao.adapters import web
 from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.adapters.gateway.auth import Seen
+from yibao.adapters.gateway.calllog import CallLog, engine_sink
 from yibao.adapters.rest.contributions import router as contributions_router
 from yibao.adapters.rest.credential import router as credential_router
 from yibao.adapters.rest.enrollment import payments as payments_router
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.ec_keys = KeyRing.in_directory(settings.data_dir, now())  # created at first start (mode 0600)
     app.state.ec_params = PARAMETERS
     app.state.gateway_seen = Seen()  # x-tif nonces and signed sign-ins within the window (gateway/auth.py)
+    app.state.call_log = CallLog(engine_sink(engine))  # the interface log, written in batches
+    app.router.on_shutdown.append(app.state.call_log.close)
     threads = settings.resolved_gateway_threads()
     app.state.gateway_limiter = anyio.CapacityLimiter(threads) if threads else None
     app.state.gateway_writer = anyio.Lock()  # SQLite in the event loop: this worker's writes take turns

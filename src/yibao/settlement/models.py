@@ -182,6 +182,25 @@ class GatewayMessage(Base):
     created_at: Mapped[dt.datetime]
 
 
+class GatewayCall(Base):
+    """The interface log (issue 18 item 6): every call of the gateway, its institution, transaction, msgid,
+    outcome and time; messages masked (no ID or phone number); envelope fields yibao does not read, kept."""
+
+    __tablename__ = "gateway_calls"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    called_at: Mapped[dt.datetime] = mapped_column(index=True)
+    fixmedins_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    infno: Mapped[str | None] = mapped_column(String(5))
+    msgid: Mapped[str | None] = mapped_column(String(64))
+    psn_no: Mapped[str | None] = mapped_column(String(20))
+    infcode: Mapped[int]
+    err_code: Mapped[str | None] = mapped_column(String(40))
+    err_msg: Mapped[str | None] = mapped_column(String(300))
+    elapsed_ms: Mapped[int]
+    extras: Mapped[str | None] = mapped_column(Text)  # JSON of the envelope's fields yibao does not read
+
+
 class GatewaySignIn(Base):
     """9001 sign-in: later calls carry the sign_no; it lasts until the end of the day."""
 

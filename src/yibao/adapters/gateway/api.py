@@ -9,6 +9,7 @@ with a used msgid is refused.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
@@ -19,6 +20,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yibao.adapters.gateway.auth import Headers, check_headers, headers_of
+from yibao.adapters.gateway.calllog import entry
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
 from yibao.adapters.gateway.signins import check_sign_no
 from yibao.adapters.gateway.transactions import TRANSACTIONS, Context, SignInProof
@@ -187,15 +189,33 @@ def concurrent_twin(units: Units, envelope: dict[str, Any]) -> str | None:
             return None
 
 
+def note_call(app: FastAPI, envelope: Any, text: str, started: float) -> None:
+    """The interface log's line of this call (written later, in a batch, by calllog's thread)."""
+    outcome = SUCCESS if text.startswith(SUCCESS_PREFIX) else loads(text.encode())
+    app.state.call_log.note(entry(envelope, outcome, time.perf_counter() - started))
+
+
+SUCCESS_PREFIX = '{"infcode": 0,'  # how dumps(response(...)) begins for a success (infcode is its first key)
+SUCCESS = {"infcode": 0, "err_msg": ""}
+
+
 async def answer(app: FastAPI, body: bytes, headers: Headers = NO_HEADERS) -> str:
-    """The answer to one call, its transaction run where the database wants it."""
+    """The answer to one call, its transaction run where the database wants it; noted in the interface log."""
+    started = time.perf_counter()
+    envelope = parse(body)
+    text = await _answer(app, body, envelope, headers)
+    note_call(app, envelope, text, started)
+    return text
+
+
+async def _answer(app: FastAPI, body: bytes, envelope: Any, headers: Headers) -> str:
     limiter = app.state.gateway_limiter
     if limiter is not None:  # PostgreSQL: transactions in threads, as many at once as the limiter lets in
-        text: str = await anyio.to_thread.run_sync(partial(dispatch, app, body, headers=headers), limiter=limiter)
+        text: str = await anyio.to_thread.run_sync(partial(dispatch, app, body, envelope=envelope, headers=headers),
+                                                   limiter=limiter)
         return text
     # SQLite: one writer at a time anyway, so each transaction runs in the event loop itself, short and
     # uninterrupted; a write first waits for the database's writer lock without blocking the loop.
-    envelope = parse(body)
     called = TRANSACTIONS.get(national_infno(str(envelope.get("infno")))) if isinstance(envelope, dict) else None
     writes = called is not None and called.takes_writer
     writer = app.state.writer_lock

@@ -10,11 +10,13 @@ import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from yibao.adapters.gateway.transactions import TRANSACTIONS
 from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     CLASS_LABELS,
@@ -40,6 +42,7 @@ from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.reports import service as reports
 from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
+from yibao.settlement.calls import PAGE, CallQuery, find_calls
 from yibao.settlement.manual import manual_reimbursement
 from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
 from yibao.settlement.settle import cancel_settlement, get_settlement
@@ -161,6 +164,27 @@ async def agreement(request: Request, code: str, session: DbSession, user: Conso
     if attempt(session, form, act, "status") is None:
         return _institutions_page(request, session, user, form, 400)
     return redirect("/console/institutions")
+
+
+@router.get("/gateway-log", response_class=HTMLResponse)
+def gateway_log(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    """The interface log (every HIS call; messages masked): by institution, transaction, outcome, msgid, day."""
+    need(user, Permission.SETTLEMENT_READ)
+    values = {k: v.strip() for k, v in request.query_params.items() if isinstance(v, str)}
+    form = Form(values, {})
+    day = None
+    if values.get("day"):
+        try:
+            day = dt.date.fromisoformat(values["day"])
+        except ValueError:
+            form.errors["day"] = "日期格式应为 YYYY-MM-DD"
+    page_no = int(values["page"]) if values.get("page", "").isdigit() else 1
+    rows, total = find_calls(session, CallQuery(values.get("fixmedins_code") or None, values.get("infno") or None,
+                                                values.get("outcome") or None, values.get("msgid") or None,
+                                                values.get("psn_no") or None, day, page_no))
+    query = urlencode({k: v for k, v in values.items() if k != "page" and v})
+    return page(request, "console/gateway_log.html", user=user, form=form, rows=rows, total=total, page=page_no,
+                per_page=PAGE, query=query, names={infno: tx.name for infno, tx in TRANSACTIONS.items()})
 
 
 # ---------------------------------------------------------------------------------------------------

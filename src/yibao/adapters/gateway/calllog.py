@@ -1,0 +1,119 @@
+"""The interface log: every gateway call noted after its answer, written in batches by a background thread with
+its own connection, so a call never waits for its log line (nor, on SQLite, for the writer lock).
+
+What is kept: the institution, infno, msgid, psn_no, outcome (infcode and the refusal's code), the Chinese
+message with ID and phone numbers masked, the time taken, and the envelope fields yibao does not read (JSON,
+masked the same way). Bodies are not kept: they carry personal data the settlement tables already hold."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from yibao.kit.clock import now
+from yibao.kit.ids import new_id
+from yibao.settlement.models import GatewayCall
+
+log = logging.getLogger("yibao.gateway.calllog")
+
+# the envelope's fields of INTERFACE.md and the national InCommon; anything else is kept as an extra
+KNOWN_FIELDS = frozenset({"infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "dev_no",
+                          "dev_safe_info", "cainfo", "signtype", "infver", "opter_type", "opter", "opter_name",
+                          "inf_time", "fixmedins_code", "fixmedins_name", "sign_no", "input"})
+_ID_NUMBER = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+_CODE = re.compile(r"（错误代码：(\w+)）$")
+
+
+def mask(text: str) -> str:
+    """ID numbers as 330283********1762, mobile numbers as 138****1234."""
+    return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def entry(envelope: Any, answer: dict[str, Any], elapsed: float) -> dict[str, Any]:
+    """The log row of one call: what the envelope named, how it ended."""
+    body = envelope if isinstance(envelope, dict) else {}
+    data = body.get("input")
+    node = data.get("data") if isinstance(data, dict) else None
+    node = node if isinstance(node, dict) else (data.get("mdtrtinfo") if isinstance(data, dict) else None)
+    psn_no = node.get("psn_no") if isinstance(node, dict) else None
+    extras = {k: v for k, v in body.items() if k not in KNOWN_FIELDS}
+    message = str(answer.get("err_msg") or "")
+    found = _CODE.search(message)
+    return {"id": new_id(), "called_at": now(), "fixmedins_code": _text(body.get("fixmedins_code"), 20),
+            "infno": _text(body.get("infno"), 5), "msgid": _text(body.get("msgid"), 64),
+            "psn_no": _text(psn_no, 20), "infcode": int(answer.get("infcode", -1)),
+            "err_code": found.group(1)[:40] if found else ("gateway_failure" if message else None),
+            "err_msg": mask(message)[:300] or None, "elapsed_ms": int(elapsed * 1000),
+            "extras": mask(json.dumps(extras, ensure_ascii=False, default=str))[:4000] if extras else None}
+
+
+Sink = Callable[[Sequence[dict[str, Any]]], None]
+
+
+def engine_sink(engine: Engine) -> Sink:
+    def write(rows: Sequence[dict[str, Any]]) -> None:
+        with engine.begin() as connection:
+            connection.execute(insert(GatewayCall), list(rows))
+
+    return write
+
+
+class CallLog:
+    """Notes calls and writes them in batches (at most every `interval` seconds, or `batch` rows)."""
+
+    def __init__(self, sink: Sink, *, interval: float = 0.5, batch: int = 500, background: bool = True) -> None:
+        self.sink, self.interval, self.batch = sink, interval, batch
+        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(target=self._run, name="yibao-calllog", daemon=True)
+            self._thread.start()
+
+    def note(self, row: dict[str, Any]) -> None:
+        if self._thread is None:  # synchronous (the tests' one transaction)
+            self.sink([row])
+        else:
+            self._queue.put(row)
+
+    def _run(self) -> None:
+        while True:
+            rows: list[dict[str, Any]] = []
+            deadline = time.monotonic() + self.interval
+            while len(rows) < self.batch:
+                try:
+                    row = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if row is None:
+                    self._write(rows)
+                    return
+                rows.append(row)
+            self._write(rows)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        try:
+            self.sink(rows)
+        except Exception:  # a lost log batch must not stop the gateway; it is reported
+            log.exception("interface log: %d rows not written", len(rows))
+
+    def close(self) -> None:
+        """Write what is queued and stop (the server's shutdown)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=5)

@@ -1,0 +1,77 @@
+"""The interface log (issue 18 item 6) and what is checked of what is sent (item 4), on both databases: every call
+with its institution, infno, msgid, outcome and time, searchable in the console, personal data masked, unknown
+envelope fields kept; a lost social-security card, a card or ID number of another person refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.gateway.conftest import COMMUNITY
+from tests.gateway.his import HIS, error_code, insured
+from tests.web.test_pages import staff_cookie, text
+from yibao.adapters.gateway.calllog import mask
+from yibao.kit.clock import now
+from yibao.people.cards import issue_card, report_lost
+from yibao.settlement.models import GatewayCall
+
+D = "2022-06-15"
+
+
+def test_every_call_is_logged_masked_and_searchable(client: TestClient, session: Session,
+                                                    his: Callable[[str], HIS]) -> None:
+    person = insured(session)
+    clinic = his(COMMUNITY)
+    clinic.ok("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": person.certno}})
+    unknown = "330283199001011234"
+    body = clinic.envelope("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": unknown}},
+                           hsp_ext_field="省平台扩展", dev_mac="13805741234")
+    assert clinic.send(body)["infcode"] == -1
+    rows = session.scalars(select(GatewayCall).where(GatewayCall.fixmedins_code == COMMUNITY)).all()
+    assert sorted(r.infno or "" for r in rows) == ["1101", "1101", "9001"]
+    last = next(r for r in rows if r.msgid == body["msgid"])
+    assert last.infcode == -1 and last.err_code == "not_found" and unknown not in (last.err_msg or "")
+    assert "330283********1234" in (last.err_msg or "")
+    assert last.extras is not None and "省平台扩展" in last.extras and "13805741234" not in last.extras
+    staff_cookie(client, session, "readonly")
+    page = client.get("/console/gateway-log", params={"fixmedins_code": COMMUNITY, "outcome": "failed"})
+    assert page.status_code == 200
+    shown = text(page.text)
+    assert "共 1 条" in shown and "330283********1234" in shown and unknown not in page.text
+    today = client.get("/console/gateway-log", params={"infno": "9001", "day": str(now().date())})
+    assert "签到" in text(today.text)
+
+
+def test_mask_hides_id_and_phone_numbers() -> None:
+    assert mask("没有身份证号为 33028319900101123X 的参保人，电话 13805741234") == (
+        "没有身份证号为 330283********123X 的参保人，电话 138****1234")
+    assert mask("结算 330213S2612021556542930211") == "结算 330213S2612021556542930211"
+
+
+def test_the_credential_must_name_the_patient(session: Session, his: Callable[[str], HIS]) -> None:
+    person, other = insured(session), insured(session)
+    issue_card(session, psn_no=person.psn_no, card_no="B00000001", card_sn="SN0001", issued_on=now().date(),
+               actor="t")
+    issue_card(session, psn_no=other.psn_no, card_no="B00000002", card_sn="SN0002", issued_on=now().date(),
+               actor="t")
+    session.commit()
+    clinic = his(COMMUNITY)
+
+    def register(cert_type: str, cert_no: str) -> dict[str, object]:
+        return clinic.call("2201", {"data": {"psn_no": person.psn_no, "insutype": "390", "begntime": f"{D} 08:00:00",
+                                             "mdtrt_cert_type": cert_type, "mdtrt_cert_no": cert_no}})
+
+    assert error_code(register("02", other.certno)) == "credential_other_person"
+    assert error_code(register("03", "B00000002")) == "credential_other_person"
+    assert register("03", "B00000001")["infcode"] == 0
+    wrong_chip = clinic.call("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": "B00000001",
+                                               "card_sn": "SN9999"}})
+    assert error_code(wrong_chip) == "card_sn_mismatch"
+    report_lost(session, card_no="B00000001", actor="t")
+    session.commit()
+    lost = clinic.call("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": "B00000001", "card_sn": "SN0001"}})
+    assert error_code(lost) == "card_not_active" and "已挂失" in str(lost["err_msg"])
+    assert error_code(register("03", "B00000001")) == "card_not_active"
