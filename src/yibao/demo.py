@@ -40,6 +40,7 @@ from yibao.kit.errors import DomainError
 from yibao.kit.idcard import make_id_number
 from yibao.kit.ids import new_id
 from yibao.kit.money import round_money
+from yibao.people.cards import issue_card
 from yibao.people.models import Certificate, Person
 from yibao.people.service import PSN_PREFIX, open_resident_account, register_person, reserve_numbers
 from yibao.people.towns import TOWNS
@@ -292,6 +293,7 @@ DEMO_RESIDENT_NAME = "王丽华"
 DEMO_RESIDENT_CERTNO = make_id_number("330283", dt.date(1968, 5, 12), 88, "2")  # 330283196805121762
 DEMO_RESIDENT_PASSWORD = "yibao-resident"
 DEMO_HOUSEHOLD = "FH-DEMO-0001"
+DEMO_CARD_NO, DEMO_CARD_SN = "A03300001", "330200D156000005001A2B3C4D5E6F70"  # 王丽华's social-security card
 DEMO_MOTHER_NAME = "李秀英"  # 王丽华's mother, bound in her 亲情账户, with an e-credential
 DEMO_MOTHER_CERTNO = make_id_number("330283", dt.date(1941, 3, 15), 89, "2")
 OUTPATIENT_FEES = (("001101000010000", 1, "10"), ("XJ01CAA040A001010101445", 2, "18.50"),
@@ -322,6 +324,8 @@ def demo_resident(session: Session, editions: Editions, year: int, data_dir: Pat
                              town="yuelin", phone="13805741234", household_no=DEMO_HOUSEHOLD)
     _insured_this_year(session, editions, year, person)
     open_resident_account(session, psn_no=person.psn_no, password=DEMO_RESIDENT_PASSWORD, actor="demo")
+    issue_card(session, psn_no=person.psn_no, card_no=DEMO_CARD_NO, card_sn=DEMO_CARD_SN,
+               issued_on=dt.date(year - 3, 5, 1), actor="demo")
     mother = register_person(session, certno=DEMO_MOTHER_CERTNO, name=DEMO_MOTHER_NAME, local=True, town="yuelin",
                              household_no=DEMO_HOUSEHOLD)
     _insured_this_year(session, editions, year, mother)
@@ -363,6 +367,8 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
     resident = session.scalar(select(Person.psn_no).where(Person.certno == DEMO_RESIDENT_CERTNO))
     chosen = [resident, resident, resident] if resident else []
     chosen += rng.sample(list(insured), min(count, len(insured)))
+    certnos = {psn_no: certno for psn_no, certno in session.execute(
+        select(Person.psn_no, Person.certno).where(Person.psn_no.in_(set(chosen))))}
     institutions = {code: place for code in OUTPATIENT_PLACES + INPATIENT_PLACES
                     if (place := institution_record(session, code)) is not None}
     settled = 0
@@ -377,7 +383,7 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
         try:
             with session.begin_nested():
                 visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
-                                   begntime=begin, cert_type="02", cert_no=None)
+                                   begntime=begin, cert_type="02", cert_no=certnos[psn_no])
                 upload_fees(session, editions, visit, fees, msgid=None)
                 if end is not None:
                     discharge_visit(session, visit_record(session, visit.mdtrt_id), end)

@@ -33,6 +33,7 @@ from yibao.errors import Conflict, InvalidInput, NotFound, Refused
 from yibao.filings.service import file_cross_region, file_special_disease
 from yibao.institutions.service import get_institution, set_agreement
 from yibao.kit.errors import DomainError
+from yibao.people.service import person_record
 from yibao.policy.chain import FeeLine
 from yibao.policy.editions import Benefit, Editions, Level
 from yibao.settlement import errors
@@ -80,7 +81,7 @@ def visit_at(session: Session, editions: Editions, psn_no: str, *, code: str = C
              med_type: str = "11") -> Visit:
     return open_visit(session, editions, institution=get_institution(session, code), psn_no=psn_no,
                       med_type=med_type, begntime=dt.datetime.fromisoformat(f"{day} 09:00"), cert_type="02",
-                      cert_no=None)
+                      cert_no=person_record(session, psn_no).certno)
 
 
 def fee(sn: str, day: str = "2022-06-15", code: str = AMOXICILLIN, count: str = "2", price: str = "40") -> FeeIn:
