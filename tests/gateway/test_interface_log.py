@@ -75,3 +75,41 @@ def test_the_credential_must_name_the_patient(session: Session, his: Callable[[s
     lost = clinic.call("1101", {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": "B00000001", "card_sn": "SN0001"}})
     assert error_code(lost) == "card_not_active" and "已挂失" in str(lost["err_msg"])
     assert error_code(register("03", "B00000001")) == "card_not_active"
+
+
+def test_settlement_codes_are_checked(session: Session, his: Callable[[str], HIS]) -> None:
+    from decimal import Decimal
+
+    person = insured(session)
+    clinic = his(COMMUNITY)
+    mdtrt_id = clinic.register(person.psn_no, D)
+    clinic.fees("2204", person.psn_no, mdtrt_id, D, [("XJ01CAA040A001010101445", "1", "10")])
+
+    def presettle(**changes: str) -> str | None:
+        data = clinic.settle_data(person.psn_no, mdtrt_id, Decimal("10"), "11")
+        data["data"] |= changes
+        return error_code(clinic.call("2206", data))
+
+    assert presettle() is None
+    assert presettle(insutype="310") == "gateway_input"
+    assert presettle(psn_setlway="02") == "refused"
+    assert presettle(psn_setlway="09") == "gateway_input"
+    assert presettle(acct_used_flag="2") == "gateway_input"
+    assert presettle(acct_used_flag="1") is None  # no personal account: nothing from it
+    assert presettle(chrg_bchno="B9") == "gateway_input"
+    assert presettle(chrg_bchno="0000") is None
+
+
+def test_2302_takes_the_spec_s_list_of_lines(session: Session, his: Callable[[str], HIS]) -> None:
+    person = insured(session)
+    hospital = his("H33021300001")
+    mdtrt_id = hospital.admit(person.psn_no, "2022-03-01")
+    lines = hospital.fees("2301", person.psn_no, mdtrt_id, "2022-03-02", [("XJ01CAA040A001010101445", "1", "10"),
+                                                                         ("C14010000001", "1", "3")])
+    first = lines[0]["feedetl_sn"]
+    assert hospital.call("2302", {"data": [{"feedetl_sn": first, "mdtrt_id": mdtrt_id, "psn_no": person.psn_no}]}
+                         )["infcode"] == 0
+    again = hospital.call("2302", {"data": [{"feedetl_sn": "0000", "mdtrt_id": mdtrt_id, "psn_no": person.psn_no}]})
+    assert again["infcode"] == 0
+    other = hospital.call("2302", {"data": [{"feedetl_sn": "0000", "mdtrt_id": "X", "psn_no": person.psn_no}]})
+    assert other["infcode"] == -1

@@ -157,6 +157,11 @@ def lines_of_batch(session: Db, visit: VisitRecord, chrg_bchno: str) -> list[str
     return [line.feedetl_sn for line in repository.active_lines(session, visit) if line.chrg_bchno == chrg_bchno]
 
 
+def batches_of(session: Db, visit: VisitRecord) -> set[str | None]:
+    """The charge batches (chrg_bchno) of the visit's active lines."""
+    return {line.chrg_bchno for line in repository.active_lines(session, visit)}
+
+
 def delete_fees(session: Db, visit: VisitRecord, feedetl_sns: Sequence[str] | None) -> list[str]:
     """Delete unsettled fee lines (2205/2302): the given ones, or all when none is given."""
     check_not_settled(visit, "删除费用")

@@ -55,7 +55,7 @@ from yibao.people.cards import card_holder
 from yibao.people.models import PersonRecord
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
-from yibao.settlement.fees import FeeIn, delete_fees, lines_of_batch, upload_fees
+from yibao.settlement.fees import FeeIn, batches_of, delete_fees, lines_of_batch, upload_fees
 from yibao.settlement.models import FeeStatus, GatewayMessage, GatewaySignIn, SettlementRecord, VisitRecord, VisitStatus
 from yibao.settlement.settle import (
     SETLINFO_MONEY,
@@ -421,6 +421,8 @@ def inpatient_fees(ctx: Context) -> tuple[Any, Undo]:
 
 
 def _delete(ctx: Context, selector: str) -> tuple[Any, Undo]:
+    if isinstance(ctx.input.raw("data"), list):  # 2302 as the spec gives it: a list of lines to delete
+        return _delete_listed(ctx, selector)
     data = ctx.input.child("data")
     visit = own_visit(ctx, data)
     chosen = data.text(selector, required=False)
@@ -432,6 +434,19 @@ def _delete(ctx: Context, selector: str) -> tuple[Any, Undo]:
                 raise NotFound(f"收费批次 {chosen} 没有未结算的费用明细", field="input.data.chrg_bchno")
         else:
             wanted = [chosen]
+    deleted = delete_fees(ctx.session, visit, wanted)
+    return {}, RestoreFees(visit.psn_no, visit.mdtrt_id, deleted, FeeStatus.ACTIVE)
+
+
+def _delete_listed(ctx: Context, selector: str) -> tuple[Any, Undo]:
+    items = ctx.input.items("data")
+    visit = own_visit(ctx, items[0])
+    chosen = []
+    for item in items:
+        if (item.req("mdtrt_id", max_len=30), item.req("psn_no", max_len=20)) != (visit.mdtrt_id, visit.psn_no):
+            raise GatewayInputError("一次撤销的费用明细应属于同一次就诊", field=f"{item.path}.mdtrt_id")
+        chosen.append(item.req(selector, max_len=30))
+    wanted = None if "0000" in chosen else chosen
     deleted = delete_fees(ctx.session, visit, wanted)
     return {}, RestoreFees(visit.psn_no, visit.mdtrt_id, deleted, FeeStatus.ACTIVE)
 
@@ -512,7 +527,25 @@ def _settle_input(ctx: Context, *, record_credential: bool) -> tuple[Fields, Vis
         )
     if data.text("mid_setl_flag", required=False) not in (None, "0"):
         raise Refused("暂不支持中途结算（mid_setl_flag=1），请出院后结算", field="input.data.mid_setl_flag")
+    check_settlement_codes(ctx, data, visit)
     return data, visit
+
+
+def check_settlement_codes(ctx: Context, data: Fields, visit: VisitRecord) -> None:
+    """What a settlement call names besides the visit, checked against the code tables and the visit (issue 18
+    item 4): insutype 390; psn_setlway 01 (按项目; 02 按定额 is not how Fenghua settles residents); acct_used_flag
+    0/1 (residents have no personal account: 1 pays nothing from one until family accounts land); chrg_bchno a
+    batch of the visit's unsettled lines ("0000": all)."""
+    if (data.text("insutype", required=False, max_len=6) or INSUTYPE) != INSUTYPE:
+        raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field="input.data.insutype")
+    if data.text("psn_setlway", required=False, choices=("01", "02")) == "02":
+        raise Refused("本统筹区城乡居民医保按项目结算：psn_setlway 应为 01", field="input.data.psn_setlway")
+    data.text("acct_used_flag", required=False, choices=("0", "1"))
+    batch = data.text("chrg_bchno", required=False, max_len=30)
+    batches = batches_of(ctx.session, visit) if batch and batch != "0000" else set()
+    if batches and batch not in batches:  # (no lines at all is the settlement's own refusal)
+        raise GatewayInputError(f"收费批次 chrg_bchno {batch} 没有本次就诊未结算的费用明细",
+                                field="input.data.chrg_bchno")
 
 
 def _check_echo(data: Fields, row: SettlementRecord) -> None:
