@@ -22,6 +22,7 @@ from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.adapters.gateway.auth import Seen
 from yibao.adapters.gateway.calllog import CallLog, engine_sink
+from yibao.adapters.rest.cards import router as cards_router
 from yibao.adapters.rest.contributions import router as contributions_router
 from yibao.adapters.rest.credential import router as credential_router
 from yibao.adapters.rest.enrollment import payments as payments_router
@@ -152,7 +153,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         return {"status": "ok", "version": __version__}
 
     for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
-                   contributions_router, institutions_router, filings_router, settlement_router, credential_router):
+                   contributions_router, institutions_router, filings_router, settlement_router, credential_router,
+                   cards_router):
         app.include_router(router)
     web.install(app)
 

@@ -49,3 +49,17 @@ def test_channels_keys_and_a_credentials_life(tmp_path: Path) -> None:
     keys = json.loads((tmp_path / "ecard-keys.json").read_text())
     assert [k["retired_at"] is None for k in keys][-1] and sum(k["retired_at"] is None for k in keys) == 1
     assert stat.S_IMODE((tmp_path / "ecard-keys.json").stat().st_mode) == 0o600
+
+
+def test_gateway_access_and_cards_on_the_command_line(tmp_path: Path) -> None:
+    assert run(tmp_path, "demo", "--persons", "30").returncode == 0
+    access = run(tmp_path, "institution-access", "H33021300003", "--schemes", "sm2,tif")
+    assert access.returncode == 0 and "接入方式 sm2,tif" in access.stdout
+    bad = run(tmp_path, "institution-access", "H33021300003", "--schemes", "password")
+    assert bad.returncode == 2 and "接入方式只能是" in bad.stderr
+    mother = _psn_no(tmp_path, DEMO_MOTHER_CERTNO)
+    issued = run(tmp_path, "card-issue", mother, "B12345678", "SNMOTHER01", "--issued-on", "2024-05-01")
+    assert issued.returncode == 0 and "已登记社会保障卡 B12345678" in issued.stdout
+    assert run(tmp_path, "card-lost", "B12345678").returncode == 0
+    again = run(tmp_path, "card-lost", "B12345678")
+    assert again.returncode == 2 and "已挂失" in again.stderr

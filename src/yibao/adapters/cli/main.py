@@ -312,5 +312,45 @@ def pay(
         typer.echo(f"已缴费 {fmt(payment.amount)} 元（{PAYMENT_CHANNELS[payment.channel]}）。")
 
 
+
+@app.command("institution-access")
+def institution_access(
+    code: str,
+    schemes: Annotated[str, typer.Option(help="sm2,tif,apikey,secret 中的一种或几种")] = "",
+    public_key: Annotated[str, typer.Option(help="cainfo 验签用的 SM2 公钥（04 开头）")] = "",
+    paas_id: Annotated[str, typer.Option(help="省级网关的 x-tif-paasid")] = "",
+) -> None:
+    """设定定点机构的接口接入方式（数字签名、网关请求头、apikey；明文密钥仅演示/旧接入）。"""
+    from yibao.institutions.service import set_gateway_access
+
+    with unit_of_work() as session:
+        done = set_gateway_access(session, code, auth_schemes=schemes or None, public_key=public_key or None,
+                                  paas_id=paas_id or None)
+        key = "已登记" if done.public_key else "未登记"
+        typer.echo(f"{done.fixmedins_code}：接入方式 {done.auth_schemes}；签名公钥{key}")
+
+
+@app.command("card-issue")
+def card_issue(psn_no: str, card_no: str, card_sn: str,
+               issued_on: Annotated[str, typer.Option(help="发卡日期 YYYY-MM-DD")] = "") -> None:
+    """登记发放给参保人的社会保障卡（原卡视为补换）。"""
+    from yibao.people.cards import issue_card
+
+    day = _date(issued_on, "--issued-on") if issued_on else dt.date.today()
+    with unit_of_work() as session:
+        card = issue_card(session, psn_no=psn_no, card_no=card_no, card_sn=card_sn, issued_on=day, actor="cli")
+        typer.echo(f"已登记社会保障卡 {card.card_no}（{psn_no}）。")
+
+
+@app.command("card-lost")
+def card_lost(card_no: str) -> None:
+    """社会保障卡挂失：此后该卡不能用于就医结算。"""
+    from yibao.people.cards import report_lost
+
+    with unit_of_work() as session:
+        report_lost(session, card_no=card_no, actor="cli")
+        typer.echo(f"社会保障卡 {card_no} 已挂失。")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -98,3 +99,22 @@ def catalogue(body: CatalogueCreate, session: DbSession, user: InstitutionWrite)
 def selfpay(code: str, body: SelfpayCreate, session: DbSession, user: InstitutionWrite) -> dict[str, object]:
     row = service.set_selfpay(session, code=code, **body.model_dump())
     return {"code": row.code, "selfpay_prop": str(row.selfpay_prop), "valid_from": row.valid_from}
+
+
+class GatewayAccessIn(In):
+    auth_schemes: str | None = Field(None, max_length=40, description="sm2,tif,apikey,secret 中的一种或几种")
+    public_key: str | None = Field(None, max_length=130, description="SM2 公钥（cainfo 验签），04 开头 130 位十六进制")
+    paas_id: str | None = Field(None, max_length=40, description="省级网关的 x-tif-paasid（与机构编码不同时）")
+
+
+class GatewayAccessRead(Out):
+    fixmedins_code: str
+    auth_schemes: str
+    public_key: str | None
+    paas_id: str | None
+
+
+@router.put("/{code}/gateway", response_model=GatewayAccessRead, summary="接口接入方式：签名公钥、网关请求头、apikey")
+def set_gateway_access(code: str, body: GatewayAccessIn, session: DbSession, _: InstitutionWrite) -> Any:
+    return service.set_gateway_access(session, code, auth_schemes=body.auth_schemes, public_key=body.public_key,
+                                      paas_id=body.paas_id)
