@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.db import Base
@@ -52,6 +52,8 @@ class CatalogueItem(Base):
     item_class: Mapped[str] = mapped_column(String(1))  # A 甲 / B 乙 / C 丙
     category: Mapped[str] = mapped_column(String(20))  # drug / service / material
     price_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(16, 6))
+    # when the item (or its first self-pay ratios) last changed: the catalogue queries (1312/1318/1319) page by it
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), index=True)
 
 
 class CatalogueSelfpay(Base):
@@ -97,6 +99,7 @@ class CatalogueItemRecord(NamedTuple):
     item_class: str
     category: str
     price_ceiling: Decimal | None
+    updated_at: dt.datetime
 
 
 class SelfpayRecord(NamedTuple):

@@ -168,7 +168,8 @@ def add_catalogue_item(session: Session, *, code: str, name: str, item_class: st
         raise InvalidInput("目录类别只能是 A（甲）、B（乙）、C（丙）", field="item_class")
     if session.get(CatalogueItem, code) is not None:
         raise Conflict(f"目录编码 {code} 已存在", field="code")
-    item = CatalogueItem(code=code, name=name, item_class=item_class, category=category, price_ceiling=price_ceiling)
+    item = CatalogueItem(code=code, name=name, item_class=item_class, category=category, price_ceiling=price_ceiling,
+                         updated_at=now())
     session.add(item)
     session.flush()
     return item
@@ -184,6 +185,7 @@ def set_selfpay(session: Session, *, code: str, selfpay_prop: Decimal, valid_fro
     if not 0 <= selfpay_prop <= 1:
         raise InvalidInput("先行自付比例须在 0 到 1 之间", field="selfpay_prop")
     row = CatalogueSelfpay(code=code, selfpay_prop=selfpay_prop, valid_from=valid_from, valid_to=valid_to)
+    item.updated_at = now()
     session.add(row)
     session.flush()
     return row

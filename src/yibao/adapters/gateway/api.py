@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from yibao.adapters.gateway import lookups  # noqa: F401  (registers 1201, 1901, 1312, 1318, 1319, 2001)
 from yibao.adapters.gateway.auth import Headers, check_headers, headers_of
 from yibao.adapters.gateway.calllog import entry
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
