@@ -125,9 +125,10 @@ def identify(session: Db, psn_no: str, cert_type: str, cert_no: str | None, *, f
 
 def present_credential(session: Db, visit: VisitRecord, cert_type: str | None, cert_no: str | None, *,
                        record: bool) -> VisitRecord:
-    """The credential shown at pre-settlement or settlement, when the HIS sends one: the visit's person's (as
-    `identify`); with `record`, a settlement by e-credential is noted on the visit."""
-    if cert_type is None:
+    """The credential shown at pre-settlement or settlement, when the HIS sends one (the spec makes mdtrt_cert_no
+    optional there, except that an e-credential settles by its token): the visit's person's (as `identify`); with
+    `record`, a settlement by e-credential is noted on the visit."""
+    if cert_type is None or (not cert_no and cert_type != E_CREDENTIAL):
         return visit
     shown = identify(session, visit.psn_no, cert_type, cert_no, fixmedins_code=visit.fixmedins_code,
                      mdtrt_id=visit.mdtrt_id, record=record)
