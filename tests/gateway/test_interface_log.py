@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from tests.gateway.conftest import COMMUNITY
 from tests.gateway.his import HIS, error_code, insured
 from tests.web.test_pages import staff_cookie, text
-from yibao.adapters.gateway.calllog import mask
 from yibao.kit.clock import now
+from yibao.kit.masks import mask_text as mask
 from yibao.people.cards import issue_card, report_lost
 from yibao.settlement.models import GatewayCall
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from yibao.glossary import AMOUNT_LABELS, CERT_TYPE_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS
 from yibao.institutions.models import Institution
+from yibao.kit.masks import mask_id
 from yibao.kit.money import fmt
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
@@ -48,10 +49,6 @@ class Receipt:
     credential: str  # what the person showed: 医保电子凭证, 居民身份证, 社会保障卡 (— for a manual claim)
 
 
-def mask(certno: str) -> str:
-    return certno[:6] + "********" + certno[-4:]
-
-
 def build_receipt(session: Session, setl_id: str, *, institution: str | None = None) -> Receipt:
     row = get_settlement(session, setl_id, institution=institution)
     person = session.get(Person, row.psn_no)
@@ -62,7 +59,7 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
                 f"{LEVEL_LABELS[Level(row.level)]} · {row.edition} 年度政策")
     visit = repository.visit(session, row.mdtrt_id) if row.mdtrt_id else None
     shown = CERT_TYPE_LABELS.get(visit.mdtrt_cert_type, "—") if visit else "—"
-    return Receipt(row, person.name, mask(person.certno), place.name if place else "（零星报销）",
+    return Receipt(row, person.name, mask_id(person.certno), place.name if place else "（零星报销）",
                    [(label, fmt(getattr(row, key))) for key, label in ROWS], json.loads(row.trace), title, subtitle,
                    shown)
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
+from yibao.kit.masks import mask_text
 from yibao.settlement.models import GatewayCall
 
 log = logging.getLogger("yibao.gateway.calllog")
@@ -29,14 +30,7 @@ log = logging.getLogger("yibao.gateway.calllog")
 KNOWN_FIELDS = frozenset({"infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "dev_no",
                           "dev_safe_info", "cainfo", "signtype", "infver", "opter_type", "opter", "opter_name",
                           "inf_time", "fixmedins_code", "fixmedins_name", "sign_no", "input"})
-_ID_NUMBER = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
-_PHONE = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
 _CODE = re.compile(r"（错误代码：(\w+)）$")
-
-
-def mask(text: str) -> str:
-    """ID numbers as 330283********1762, mobile numbers as 138****1234."""
-    return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -57,8 +51,8 @@ def entry(envelope: Any, answer: dict[str, Any], elapsed: float) -> dict[str, An
             "infno": _text(body.get("infno"), 5), "msgid": _text(body.get("msgid"), 64),
             "psn_no": _text(psn_no, 20), "infcode": int(answer.get("infcode", -1)),
             "err_code": found.group(1)[:40] if found else ("gateway_failure" if message else None),
-            "err_msg": mask(message)[:300] or None, "elapsed_ms": int(elapsed * 1000),
-            "extras": mask(json.dumps(extras, ensure_ascii=False, default=str))[:4000] if extras else None}
+            "err_msg": mask_text(message)[:300] or None, "elapsed_ms": int(elapsed * 1000),
+            "extras": mask_text(json.dumps(extras, ensure_ascii=False, default=str))[:4000] if extras else None}
 
 
 Sink = Callable[[Sequence[dict[str, Any]]], None]

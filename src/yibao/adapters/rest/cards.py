@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, PersonRead, PersonWrite
+from yibao.kit.masks import mask_card
 from yibao.kit.schema import In
 from yibao.people import cards
 from yibao.people.models import SocialSecurityCard
@@ -27,7 +28,7 @@ class CardIn(In):
 
 def card_out(card: SocialSecurityCard, user: StaffUser) -> dict[str, Any]:
     full = has_permission(user, Permission.PERSON_IDENTITY)
-    number = card.card_no if full else card.card_no[:2] + "*" * max(len(card.card_no) - 4, 0) + card.card_no[-2:]
+    number = card.card_no if full else mask_card(card.card_no)
     return {"card_no": number, "issued_on": card.issued_on, "status": card.status,
             "status_name": cards.CARD_STATUS_LABELS[card.status], "changed_at": card.changed_at}
 

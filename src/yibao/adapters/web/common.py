@@ -30,10 +30,10 @@ from yibao.errors import InvalidInput
 from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, ITEM_CLASS_LABELS, MED_TYPE_LABELS
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
+from yibao.kit.masks import mask_id as mask
 from yibao.kit.money import fmt, money
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS
-from yibao.settlement.receipt import mask
 from yibao.staff.models import StaffUser
 from yibao.staff.service import ROLE_LABELS, Permission, has_permission
 
