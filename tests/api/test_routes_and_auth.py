@@ -15,7 +15,8 @@ from yibao.adapters.rest.staff import PUBLIC_ROUTES
 from yibao.app import create_app
 from yibao.config import Settings
 
-PUBLIC = PUBLIC_ROUTES | {"/api/health", "/fsi/api/rsfComIfsService/callService"}  # the gateway signs in by 9001
+PUBLIC = PUBLIC_ROUTES | {"/api/health", "/fsi/api/rsfComIfsService/callService", "/fsi/api/fileupload/upload",
+                          "/fsi/api/fileupload/download"}  # the gateway signs in by 9001
 
 
 def api_routes(routes: list[Any]) -> list[APIRoute]:

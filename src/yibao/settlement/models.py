@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.db import Base
@@ -199,6 +199,21 @@ class GatewayCall(Base):
     err_msg: Mapped[str | None] = mapped_column(String(300))
     elapsed_ms: Mapped[int]
     extras: Mapped[str | None] = mapped_column(Text)  # JSON of the envelope's fields yibao does not read
+
+
+class GatewayFile(Base):
+    """A file of the interface's file transfer: uploaded by an institution (9101) or made for it (catalogue
+    downloads 1301–1306, 3202's result); fetched with 9102 by its file_qury_no until it expires."""
+
+    __tablename__ = "gateway_files"
+
+    file_qury_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(20), index=True)
+    filename: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    made_by: Mapped[str] = mapped_column(String(5))  # the infno that made it (9101 for an upload)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
 
 
 class GatewaySignIn(Base):

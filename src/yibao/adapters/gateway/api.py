@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from yibao.adapters.gateway import lookups  # noqa: F401  (registers 1201, 1901, 1312, 1318, 1319, 2001)
+from yibao.adapters.gateway import files, lookups  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3202)
 from yibao.adapters.gateway.auth import Headers, check_headers, headers_of
 from yibao.adapters.gateway.calllog import entry
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
@@ -277,3 +277,37 @@ async def call_service(request: Request) -> Response:
     answers it before routing)."""
     return Response(await answer(request.app, await request.body(), headers_of(request.scope["headers"])),
                     media_type="application/json")
+
+
+UPLOAD_PATH, DOWNLOAD_PATH = "/fsi/api/fileupload/upload", "/fsi/api/fileupload/download"
+
+
+@router.post(UPLOAD_PATH, summary="9101 文件上传（同 callService）")
+async def file_upload(request: Request) -> Response:
+    return Response(await answer(request.app, await request.body(), headers_of(request.scope["headers"])),
+                    media_type="application/json")
+
+
+@router.post(DOWNLOAD_PATH, summary="9102 文件下载：返回文件本身（zip）；出错时为 JSON 报文")
+async def file_download(request: Request) -> Response:
+    body = await request.body()
+    app = request.app
+    admdvs = app.state.settings.insuplc_admdvs
+    envelope = parse(body)
+    try:
+        env = Fields(envelope, "")
+        code = env.req("fixmedins_code", max_len=20)
+        node = Fields(envelope.get("input"), "input").child("fsDownloadIn")
+        with session_scope(app.state.read_sessions) as session:
+            institution = institution_record(session, code)
+            if institution is None:
+                raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
+            check_headers(institution, headers_of(request.scope["headers"]), now(), app.state.gateway_seen)
+            check_sign_no(session, institution, env.text("sign_no", required=False, max_len=40))
+            row = files.own_file(session, code, node.req("file_qury_no", max_len=40))
+            content, filename = row.content, row.filename
+    except DomainError as exc:
+        return Response(failure(f"文件下载失败：{exc.message}（错误代码：{exc.code}）", admdvs),
+                        media_type="application/json")
+    return Response(content, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
