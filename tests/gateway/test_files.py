@@ -86,3 +86,28 @@ def test_detail_reconciliation_lists_each_difference(session: Session, his: Call
     refused = clinic.call("3202", {"data": {"file_qury_no": broken["file_qury_no"], "stmt_begndate": day,
                                             "stmt_enddate": day}})
     assert error_code(refused) == "gateway_input" and "zip" in str(refused["err_msg"])
+
+
+def test_2501_files_a_referral_that_opens_care_elsewhere_and_2601_undoes_it(session: Session,
+                                                                             his: Callable[[str], HIS]) -> None:
+    from tests.gateway.conftest import HUASHAN
+
+    person = insured(session)
+    refused = his(HUASHAN).call("2201", {"data": {"psn_no": person.psn_no, "insutype": "390",
+                                                  "begntime": "2022-06-20 08:00:00", "mdtrt_cert_type": "02",
+                                                  "mdtrt_cert_no": person.certno}})
+    assert refused["infcode"] == -1  # no filing for Shanghai yet
+    hospital = his(PEOPLES)
+    body = hospital.envelope("2501", {"refmedin": {"psn_no": person.psn_no, "insutype": "390", "diag_code": "C34.9",
+                                                  "diag_name": "肺恶性肿瘤", "reflin_medins_no": HUASHAN,
+                                                  "reflin_medins_name": "华山医院", "refl_type": "1",
+                                                  "refl_date": "2022-06-18", "refl_rea": "本院无条件诊治",
+                                                  "begndate": "2022-06-18", "enddate": "2022-12-31"}})
+    filed = hospital.send(body)
+    assert filed["infcode"] == 0 and filed["output"]["result"]["trt_dcla_detl_sn"], filed["err_msg"]
+    accepted = his(HUASHAN).call("2201", {"data": {"psn_no": person.psn_no, "insutype": "390",
+                                                   "begntime": "2022-06-20 08:00:00", "mdtrt_cert_type": "02",
+                                                   "mdtrt_cert_no": person.certno}})
+    assert accepted["infcode"] == 0, accepted["err_msg"]
+    undone = hospital.ok("2601", {"data": {"psn_no": person.psn_no, "omsgid": body["msgid"], "oinfno": "2501"}})
+    assert undone["result"]["rslt"] == "冲正成功"

@@ -66,6 +66,14 @@ def revoke_special_disease(session: Session, psn_no: str, filing_id: str) -> Non
     session.flush()
 
 
+def revoke_cross_region(session: Session, psn_no: str, filing_id: str) -> None:
+    filing = session.get(CrossRegionFiling, (psn_no, filing_id))
+    if filing is None:
+        raise NotFound(f"没有备案 {filing_id}", field="filing_id")
+    filing.status = "revoked"
+    session.flush()
+
+
 def _valid_on(day: dt.date, begndate: dt.date, enddate: dt.date | None) -> bool:
     return begndate <= day and (enddate is None or day <= enddate)
 

@@ -28,6 +28,7 @@ from yibao.adapters.gateway.undo import (
     RestoreVisitInfo,
     RestoreVisitStatus,
     Reverser,
+    RevokeCrossRegionFiling,
     RevokeFiling,
     Undo,
     undo_from_json,
@@ -36,7 +37,7 @@ from yibao.credential.rules import PARAMETERS
 from yibao.credential.service import token_holder
 from yibao.enrollment.service import enrollments_of
 from yibao.errors import Conflict, NotFound, Refused, Unauthorized
-from yibao.filings.service import file_special_disease
+from yibao.filings.service import file_cross_region, file_special_disease
 from yibao.glossary import (
     ACCUMULATOR_LABELS,
     CERT_TYPE_LABELS,
@@ -49,6 +50,7 @@ from yibao.glossary import (
     charge_item_type,
 )
 from yibao.institutions.models import InstitutionRecord
+from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.dates import age_on
 from yibao.people.cards import card_holder
@@ -620,6 +622,22 @@ def special_disease_filing(ctx: Context) -> tuple[Any, Undo]:
         diag_dr_code=data.text("diag_dr_codg", required=False),
     )
     return {"result": {"trt_dcla_detl_sn": filing.id}}, RevokeFiling(filing.psn_no, filing.id)
+
+
+@transaction("2501", "转院备案", writes=True)
+def referral_filing(ctx: Context) -> tuple[Any, Undo]:
+    """A referral to an institution elsewhere (异地转诊): a cross-region filing with reason referral for the
+    place of the institution referred to, valid from begndate (the filing that care there needs, POLICY.md §9)."""
+    data = ctx.input.child("refmedin")
+    data.req("diag_code" if data.raw("diag_code") else "dise_codg", max_len=30)  # the diagnosis referred for
+    target_code = data.req("reflin_medins_no", max_len=20)
+    target = institution_record(ctx.session, target_code)
+    place = target.name if target else data.req("reflin_medins_name", max_len=100)
+    filing = file_cross_region(ctx.orm, psn_no=data.req("psn_no", max_len=20), reason="referral", place=place,
+                               begndate=data.req_date("begndate"), enddate=data.date("enddate", required=False),
+                               admdvs=target.admdvs if target else data.text("mdtrtarea_admdvs", required=False,
+                                                                             max_len=6))
+    return {"result": {"trt_dcla_detl_sn": filing.id}}, RevokeCrossRegionFiling(filing.psn_no, filing.id)
 
 
 @transaction("5206", "人员累计信息查询", writes=False)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from yibao.adapters.gateway.envelope import GatewayInputError
-from yibao.filings.service import revoke_special_disease
+from yibao.filings.service import revoke_cross_region, revoke_special_disease
 from yibao.policy.editions import Editions
 from yibao.settlement.fees import restore_fee_lines
 from yibao.settlement.models import FeeStatus, SettlementStatus, VisitStatus
@@ -137,9 +137,21 @@ class RevokeFiling(Undo):
         revoke_special_disease(orm_session(r.session), self.psn_no, self.filing_id)
 
 
+@dataclass(frozen=True, slots=True)
+class RevokeCrossRegionFiling(Undo):
+    """Undo of 2501: the referral's cross-region filing is revoked."""
+
+    psn_no: str
+    filing_id: str
+    tag: ClassVar[str] = "revoke_cross_region"
+
+    def apply(self, r: Reverser) -> None:
+        revoke_cross_region(orm_session(r.session), self.psn_no, self.filing_id)
+
+
 KINDS: dict[str, type[Undo]] = {kind.tag: kind for kind in (
     CancelSettlement, ReinstateSettlement, RestoreFees, RestoreVisitStatus, RestoreVisitInfo, RestoreDischarge,
-    RevokeFiling)}
+    RevokeFiling, RevokeCrossRegionFiling)}
 
 
 def undo_from_json(text: str | None) -> Undo | None:
