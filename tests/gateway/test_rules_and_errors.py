@@ -233,3 +233,52 @@ def test_daily_reconciliation_3201(his: Callable[[str], HIS], session: Session) 
     statement["data"]["medfee_sumamt"] = Decimal("99.00")
     result = clinic.ok("3201", statement)["stmtinfo"]
     assert result["stmt_rslt"] == "1" and "不平" in result["stmt_rslt_dscr"]
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    ({"cnt": Decimal("1E+26")}, "cnt"),
+    ({"pric": "1e309"}, "pric"),
+    ({"pric": "NaN"}, "pric"),
+    ({"det_item_fee_sumamt": "Infinity"}, "det_item_fee_sumamt"),
+    ({"bilg_dr_name": "王" * 51}, "bilg_dr_name"),
+    ({"bilg_dr_name": "王\x00医生"}, "bilg_dr_name"),
+    ({"rxno": "R" * 31}, "rxno"),
+])
+def test_numbers_and_texts_beyond_the_columns_are_field_errors(his: Callable[[str], HIS], session: Session,
+                                                              line: dict[str, Any], field: str) -> None:
+    """Issue 19 item 1 (gateway): each a field error naming the field, nothing written, never 系统内部错误."""
+    person = insured(session)
+    clinic = his(COMMUNITY)
+    mdtrt_id = clinic.register(person.psn_no, D)
+    fee = {"feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": person.psn_no, "fee_ocur_time": f"{D} 09:00:00",
+           "med_list_codg": "XJ01CAA040A001010101445", "cnt": 1, "pric": Decimal("10"),
+           "det_item_fee_sumamt": Decimal("10")} | line
+    before = counts(session)
+    answer = clinic.call("2204", {"feedetail": [fee]})
+    assert answer["infcode"] == -1 and f"input.feedetail[0].{field}" in answer["err_msg"], answer["err_msg"]
+    assert "系统内部错误" not in answer["err_msg"] and counts(session) == before
+
+
+@pytest.mark.parametrize(("data", "envelope"), [
+    ({"dr_name": "王" * 51}, {}),
+    ({"dise_name": "病\x00"}, {}),
+    ({}, {"opter": "O" * 60}),
+])
+def test_visit_texts_and_the_operator_are_held_to_their_columns(his: Callable[[str], HIS], session: Session,
+                                                               data: dict[str, Any], envelope: dict[str, Any]) -> None:
+    person = insured(session)
+    clinic = his(COMMUNITY)
+    before = counts(session)
+    body = clinic.envelope("2201", {"data": {"psn_no": person.psn_no, "insutype": "390", "begntime": f"{D} 08:00:00",
+                                             "mdtrt_cert_type": "02", "mdtrt_cert_no": person.certno} | data},
+                           **envelope)
+    answer = clinic.send(body)
+    assert answer["infcode"] == -1 and error_code(answer) == "gateway_input", answer["err_msg"]
+    assert counts(session) == before
+
+
+def test_a_body_nested_too_deep_is_refused_as_such(client: Any) -> None:
+    deep = b'{"infno": "1101", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    answer = client.post(PATH, content=deep, headers={"content-type": "application/json"})
+    assert answer.status_code == 200
+    assert answer.json()["infcode"] == -1 and "不是有效的 JSON" in answer.json()["err_msg"]

@@ -143,7 +143,8 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                 if stored is not None:
                     return stored
             ctx = Context(session, app.state.editions, institution, msgid, infno, data,
-                          env.text("opter", required=False) or "", env.text("cainfo", required=False, max_len=1024),
+                          env.text("opter", required=False, max_len=30) or "",  # the spec's 30
+                          env.text("cainfo", required=False, max_len=1024),
                           admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),
                                               env.text("inf_time", required=False, max_len=30), app.state.gateway_seen))
             output, undo = tx.handler(ctx)

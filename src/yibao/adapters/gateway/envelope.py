@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,11 @@ class GatewayInputError(DomainError):
 
 
 def loads(body: bytes) -> Any:
-    return simplejson.loads(body, use_decimal=True)
+    """JSON with Decimal numbers; a body nested too deep to read is not JSON we take (ValueError)."""
+    try:
+        return simplejson.loads(body, use_decimal=True)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
 
 
 def dumps(value: Any) -> str:
@@ -32,6 +37,16 @@ def dumps(value: Any) -> str:
 def request_hash(infno: str, data: Any) -> str:
     """What makes two requests "the same": the transaction and its input (not the envelope's times)."""
     return hashlib.sha256(dumps({"infno": infno, "input": data}).encode()).hexdigest()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NUMERIC_DIGITS = 16  # the interface's amounts, quantities and prices are numeric(16, 2/4/6)
+
+
+def column_length(column: Any) -> int:
+    """The length of a mapped String column (the one place gateway limits come from where a value is stored)."""
+    length: int = column.property.columns[0].type.length
+    return length
 
 
 class Fields:
@@ -49,7 +64,11 @@ class Fields:
         return self.node.get(key)
 
     def text(self, key: str, *, required: bool = True, choices: tuple[str, ...] | None = None,
-             max_len: int = 100) -> str | None:
+             max_len: int = 100, column: Any = None) -> str | None:
+        """A text field; `column` (a mapped column the value is stored in) gives the limit, so that the two
+        cannot drift; a NUL or other control character is refused (PostgreSQL cannot store a NUL)."""
+        if column is not None:
+            max_len = column_length(column)
         value = self.node.get(key)
         if value is None or value == "":
             if required:
@@ -60,6 +79,9 @@ class Fields:
         if not isinstance(value, str):
             raise GatewayInputError(f"字段 {self._name(key)} 应为字符串", field=self._name(key))
         value = value.strip()
+        if _CONTROL.search(value):
+            raise GatewayInputError(f"字段 {self._name(key)} 含有控制字符（如 NUL），请去掉后重试",
+                                    field=self._name(key))
         if len(value) > max_len:
             raise GatewayInputError(f"字段 {self._name(key)} 超过 {max_len} 个字符", field=self._name(key))
         if choices is not None and value not in choices:
@@ -84,7 +106,12 @@ class Fields:
             number = Decimal(str(value).strip())
         except ArithmeticError:
             raise GatewayInputError(f"字段 {self._name(key)} 应为数字", field=self._name(key)) from None
-        if not number.is_finite() or (number < 0 and not signed):
+        if not number.is_finite():
+            raise GatewayInputError(f"字段 {self._name(key)} 应为数字", field=self._name(key))
+        if number and number.adjusted() >= NUMERIC_DIGITS - places:  # the spec's numeric(16, places)
+            raise GatewayInputError(f"字段 {self._name(key)} 超出范围（整数部分最多 {NUMERIC_DIGITS - places} 位）",
+                                    field=self._name(key))
+        if number < 0 and not signed:
             raise GatewayInputError(f"字段 {self._name(key)} 不能为负数", field=self._name(key))
         if number != number.quantize(Decimal(1).scaleb(-places)):
             raise GatewayInputError(f"字段 {self._name(key)} 最多 {places} 位小数", field=self._name(key))

@@ -58,7 +58,16 @@ from yibao.people.models import PersonRecord
 from yibao.people.service import certificates_of, get_person, person_by_certno, person_record
 from yibao.policy.editions import Editions
 from yibao.settlement.fees import FeeIn, batches_of, delete_fees, lines_of_batch, upload_fees
-from yibao.settlement.models import FeeStatus, GatewayMessage, GatewaySignIn, SettlementRecord, VisitRecord, VisitStatus
+from yibao.settlement.models import (
+    FeeDetail,
+    FeeStatus,
+    GatewayMessage,
+    GatewaySignIn,
+    SettlementRecord,
+    Visit,
+    VisitRecord,
+    VisitStatus,
+)
 from yibao.settlement.settle import (
     SETLINFO_MONEY,
     cancel_settlement,
@@ -281,13 +290,15 @@ def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> VisitRe
         begntime=data.req_time("begntime"),
         cert_type=data.req("mdtrt_cert_type", choices=CERT_TYPES),
         cert_no=data.text("mdtrt_cert_no", required=False, max_len=64),
-        ipt_otp_no=data.text(number_key, required=False),
-        atddr_no=data.text("atddr_no", required=False),
-        dr_name=data.text("dr_name", required=False),
-        dept_code=data.text("dept_code", required=False) or data.text("adm_dept_codg", required=False),
-        dept_name=data.text("dept_name", required=False) or data.text("adm_dept_name", required=False),
-        dise_codg=data.text("dise_codg", required=False),
-        dise_name=data.text("dise_name", required=False),
+        ipt_otp_no=data.text(number_key, required=False, column=Visit.ipt_otp_no),
+        atddr_no=data.text("atddr_no", required=False, column=Visit.atddr_no),
+        dr_name=data.text("dr_name", required=False, column=Visit.dr_name),
+        dept_code=(data.text("dept_code", required=False, column=Visit.dept_code)
+                   or data.text("adm_dept_codg", required=False, column=Visit.dept_code)),
+        dept_name=(data.text("dept_name", required=False, column=Visit.dept_name)
+                   or data.text("adm_dept_name", required=False, column=Visit.dept_name)),
+        dise_codg=data.text("dise_codg", required=False, column=Visit.dise_codg),
+        dise_name=data.text("dise_name", required=False, column=Visit.dise_name),
     )
 
 
@@ -381,12 +392,12 @@ def _upload(ctx: Context, inpatient: bool) -> tuple[Any, Undo]:
             cnt=item.req_number("cnt", places=4, signed=True),
             pric=item.req_number("pric", places=6),
             det_item_fee_sumamt=item.req_money("det_item_fee_sumamt", signed=True),
-            chrg_bchno=item.text("chrg_bchno", required=False),
-            rxno=item.text("rxno", required=False),
-            medins_list_codg=item.text("medins_list_codg", required=False),
-            bilg_dr_codg=item.text("bilg_dr_codg", required=False),
-            bilg_dr_name=item.text("bilg_dr_name", required=False),
-            init_feedetl_sn=item.text("init_feedetl_sn", required=False),
+            chrg_bchno=item.text("chrg_bchno", required=False, column=FeeDetail.chrg_bchno),
+            rxno=item.text("rxno", required=False, column=FeeDetail.rxno),
+            medins_list_codg=item.text("medins_list_codg", required=False, column=FeeDetail.medins_list_codg),
+            bilg_dr_codg=item.text("bilg_dr_codg", required=False, column=FeeDetail.bilg_dr_codg),
+            bilg_dr_name=item.text("bilg_dr_name", required=False, column=FeeDetail.bilg_dr_name),
+            init_feedetl_sn=item.text("init_feedetl_sn", required=False, column=FeeDetail.init_feedetl_sn),
         )
         for item in items
     ]
