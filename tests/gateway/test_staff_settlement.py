@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from tests.dbfixtures import sign_in
 from tests.gateway.conftest import COMMUNITY
 from tests.gateway.his import HIS, insured
 from yibao.accounts.ledger import ledger_balances, unbalanced_entries
+from yibao.kit.money import MoneyError, money
 from yibao.settlement.settle import read_accumulators
 
 
@@ -77,3 +79,18 @@ def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callabl
     assert pdf.content.startswith(b"%PDF")
     assert b"FontFile2" in pdf.content  # the CJK font is embedded, so any viewer shows the Chinese
     assert client.get("/api/settlements/nope/receipt", headers=viewer).status_code == 404
+
+
+def test_amounts_beyond_numeric_16_2_are_field_errors(client: TestClient, session: Session) -> None:
+    """Issue 19 item 1 (REST amounts): 1e26 and "1e309" as an amount are a 422 naming the field, not a 500."""
+    person = insured(session)
+    clerk = sign_in(client, session, "clerk")
+    for amount in ("1e26", "1e309", "100000000000000.00"):
+        body = {"psn_no": person.psn_no, "benefit": "inpatient", "service_date": "2022-05-20", "level": "tertiary_a",
+                "region": "ningbo", "place": "奉化区人民医院", "lines": [{"amount": amount, "class": "A"}]}
+        answer = client.post("/api/settlements/manual", headers=clerk, json=body)
+        assert answer.status_code == 422, (amount, answer.text)
+        assert "金额超出范围" in answer.text and "amount" in answer.text
+    with pytest.raises(MoneyError, match="超出范围"):
+        money("99999999999999999")
+    assert str(money("99999999999999.99")) == "99999999999999.99"  # the largest numeric(16, 2) holds

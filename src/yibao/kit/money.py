@@ -16,6 +16,9 @@ class MoneyError(ValueError):
     """A value that is not an exact amount of yuan."""
 
 
+MAX_DIGITS = 14  # integer digits of Numeric(16, 2) (ARCHITECTURE.md convention 3)
+
+
 def money(value: str | int | Decimal) -> Decimal:
     """An exact amount in yuan with at most two decimals, as a Decimal.
 
@@ -29,6 +32,8 @@ def money(value: str | int | Decimal) -> Decimal:
         raise MoneyError(f"金额格式不正确：{value!r}，应为数字，最多两位小数") from None
     if not amount.is_finite():
         raise MoneyError(f"金额格式不正确：{value!r}")
+    if amount and amount.adjusted() >= MAX_DIGITS:  # numeric(16, 2): what every money column holds
+        raise MoneyError(f"金额超出范围：{value!r}，整数部分最多 {MAX_DIGITS} 位")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
         raise MoneyError(f"金额最多两位小数：{value!r}")
