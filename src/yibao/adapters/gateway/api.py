@@ -20,13 +20,12 @@ from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yibao.adapters.gateway import files, lookups  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3202)
-from yibao.adapters.gateway.auth import Headers, check_headers, headers_of
+from yibao.adapters.gateway.auth import Headers, headers_of
 from yibao.adapters.gateway.calllog import entry
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
-from yibao.adapters.gateway.signins import check_sign_no
-from yibao.adapters.gateway.transactions import TRANSACTIONS, Context, SignInProof
+from yibao.adapters.gateway.signins import admit
+from yibao.adapters.gateway.transactions import TRANSACTIONS, Context, SignInProof, Transaction
 from yibao.db import session_scope
-from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.settlement.models import GatewayMessage
@@ -49,6 +48,11 @@ def check_msgid(msgid: str, code: str) -> None:
     """The spec's msgid (30 characters) and what clients send that is shorter: a sequence of 1–4 digits."""
     if not (len(code) + 15 <= len(msgid) <= 30 and msgid.startswith(code) and msgid[len(code):].isdigit()):
         raise GatewayInputError(MSGID_RULE, field="msgid")
+
+
+def called(envelope: Any) -> Transaction | None:
+    """The transaction an envelope names, if it names one yibao serves (before anything else is checked)."""
+    return TRANSACTIONS.get(national_infno(str(envelope.get("infno")))) if isinstance(envelope, dict) else None
 
 
 def national_infno(infno: str) -> str:
@@ -132,12 +136,8 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
         data = Fields(envelope.get("input"), "input")
         digest = request_hash(infno, envelope.get("input"))
         with session_scope(units(tx.takes_writer, tx.repository_only)) as session:
-            institution = institution_record(session, code)
-            if institution is None:
-                raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
-            proven = check_headers(institution, headers, now(), app.state.gateway_seen)
-            if infno != "9001":
-                check_sign_no(session, institution, env.text("sign_no", required=False, max_len=40))
+            institution, proven = admit(session, code, sign_no=env.text("sign_no", required=False, max_len=40),
+                                        headers=headers, seen=app.state.gateway_seen, signing_in=infno == "9001")
             if tx.writes:
                 stored = replay(session, msgid, digest)
                 if stored is not None:
@@ -157,12 +157,12 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             session.flush()
             return answer
     except DomainError as exc:
-        called = TRANSACTIONS.get(national_infno(str(envelope.get("infno")))) if isinstance(envelope, dict) else None
-        if called is not None and called.writes:
+        tx_called = called(envelope)
+        if tx_called is not None and tx_called.writes:
             twin = concurrent_twin(units, envelope)  # an identical request committed meanwhile?
             if twin is not None:
                 return twin
-        prefix = f"{called.name}失败：" if called else "交易失败：" if isinstance(envelope, dict) else ""
+        prefix = f"{tx_called.name}失败：" if tx_called else "交易失败：" if isinstance(envelope, dict) else ""
         return failure(f"{prefix}{exc.message}（错误代码：{exc.code}）", admdvs)
     except IntegrityError:
         twin = concurrent_twin(units, envelope)
@@ -218,8 +218,8 @@ async def _answer(app: FastAPI, body: bytes, envelope: Any, headers: Headers) ->
         return text
     # SQLite: one writer at a time anyway, so each transaction runs in the event loop itself, short and
     # uninterrupted; a write first waits for the database's writer lock without blocking the loop.
-    called = TRANSACTIONS.get(national_infno(str(envelope.get("infno")))) if isinstance(envelope, dict) else None
-    writes = called is not None and called.takes_writer
+    tx_called = called(envelope)
+    writes = tx_called is not None and tx_called.takes_writer
     writer = app.state.writer_lock
     if writer is None:  # sessions given from outside (the tests' one transaction)
         return dispatch(app, body, envelope=envelope, headers=headers)
@@ -300,11 +300,8 @@ async def file_download(request: Request) -> Response:
         code = env.req("fixmedins_code", max_len=20)
         node = Fields(envelope.get("input"), "input").child("fsDownloadIn")
         with session_scope(app.state.read_sessions) as session:
-            institution = institution_record(session, code)
-            if institution is None:
-                raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
-            check_headers(institution, headers_of(request.scope["headers"]), now(), app.state.gateway_seen)
-            check_sign_no(session, institution, env.text("sign_no", required=False, max_len=40))
+            admit(session, code, sign_no=env.text("sign_no", required=False, max_len=40),
+                  headers=headers_of(request.scope["headers"]), seen=app.state.gateway_seen)
             row = files.own_file(session, code, node.req("file_qury_no", max_len=40))
             content, filename = row.content, row.filename
     except DomainError as exc:

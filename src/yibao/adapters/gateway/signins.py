@@ -1,4 +1,6 @@
-"""Sign-ins (9001) as the gateway checks them on every later call: by sign_no, held in memory per process."""
+"""Who a call comes from: the institution, its gateway headers (auth.py), and its sign-in (9001) as later calls
+carry it — by sign_no, held in memory per process. One admission for every door an HIS calls (the interface,
+the file download, the e-credential decode)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam
 
+from yibao.adapters.gateway.auth import Headers, Seen, check_headers
 from yibao.adapters.gateway.envelope import GatewayInputError
 from yibao.errors import Unauthorized
 from yibao.institutions.models import InstitutionRecord
+from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.settlement.models import GatewaySignIn
 from yibao.statements import Db, Read
@@ -46,8 +50,19 @@ def check_sign_no(session: Db, institution: InstitutionRecord, sign_no: str | No
         raise Unauthorized("sign_no 无效或已过期，请重新签到（9001）", field="sign_no")
 
 
-
-
 def forget_sign_in(sign_no: str) -> None:
     """A sign-out (9002): this process stops trusting the sign_no at once."""
     SIGN_INS.pop(sign_no, None)
+
+
+def admit(session: Db, code: str, *, sign_no: str | None, headers: Headers, seen: Seen,
+          signing_in: bool = False) -> tuple[InstitutionRecord, str | None]:
+    """The registered institution a call names, its gateway headers verified, and, unless the call is the
+    sign-in itself, its sign_no; with the header scheme the call proved (None: it carried none)."""
+    institution = institution_record(session, code)
+    if institution is None:
+        raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
+    proven = check_headers(institution, headers, now(), seen)
+    if not signing_in:
+        check_sign_no(session, institution, sign_no)
+    return institution, proven

@@ -19,8 +19,9 @@ from pydantic import Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from yibao.adapters.gateway.envelope import GatewayInputError, loads
-from yibao.adapters.gateway.signins import check_sign_no
+from yibao.adapters.gateway.auth import headers_of
+from yibao.adapters.gateway.envelope import Fields, GatewayInputError, loads
+from yibao.adapters.gateway.signins import admit
 from yibao.adapters.rest.deps import DbSession, InstitutionWrite, PersonRead, PersonWrite
 from yibao.adapters.web.common import RESIDENT_COOKIE, unsign_value
 from yibao.credential.errors import CodeAlreadyDecoded, CredentialError
@@ -44,7 +45,6 @@ from yibao.credential.service import (
 )
 from yibao.db import session_scope
 from yibao.errors import Unauthorized
-from yibao.institutions.service import institution_record
 from yibao.kit.errors import DomainError
 from yibao.kit.schema import In
 from yibao.people.service import person_record
@@ -109,40 +109,27 @@ async def activate_credential(request: Request) -> Response:
     return run(request, act)
 
 
-def _text(node: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str | None:
-    value = node.get(key)
-    if value is None or value == "":
-        if required:
-            raise GatewayInputError(f"缺少 data.{key}", field=key)
-        return None
-    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
-        raise GatewayInputError(f"data.{key} 应为不超过 {limit} 个字符的字符串", field=key)
-    return value
-
-
 @router.post("/ec/api/query", summary="ec.query 电子凭证解码（机构先签到 9001）")
 async def query(request: Request) -> Response:
     body = await _body(request)
 
     def act(session: Session) -> dict[str, Any]:
-        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        if not isinstance(body, dict):
             raise GatewayInputError("请求体应为 {\"data\": {…}}", field="data")
-        data = body["data"]
-        code = request.headers.get("fixmedins_code") or body.get("fixmedins_code") or data.get("orgId")
-        sign_no = request.headers.get("sign_no") or body.get("sign_no")
-        institution = institution_record(session, str(code)) if isinstance(code, str) and len(code) <= 20 else None
-        if institution is None:
-            raise Unauthorized("机构编码不是本统筹区登记的定点医药机构", field="orgId")
-        check_sign_no(session, institution, sign_no if isinstance(sign_no, str) else None)
+        data, envelope = Fields(body.get("data"), "data"), Fields(body, "")
+        code = request.headers.get("fixmedins_code") or envelope.text("fixmedins_code", required=False, max_len=20)
+        sign_no = request.headers.get("sign_no") or envelope.text("sign_no", required=False, max_len=40)
+        institution, _ = admit(session, code or data.req("orgId", max_len=20), sign_no=sign_no,
+                               headers=headers_of(request.scope["headers"]), seen=request.app.state.gateway_seen)
         decoded = decode_code(session, request.app.state.ec_keys, request.app.state.ec_params,
                               fixmedins_code=institution.fixmedins_code, request=DecodeRequest(
-                                  org_id=str(_text(data, "orgId", 20)),
-                                  business_type=str(_text(data, "businessType", 5)),
-                                  operator_id=str(_text(data, "operatorId", 30)),
-                                  operator_name=str(_text(data, "operatorName", 50)),
-                                  office_id=_text(data, "officeId", 30, required=False),
-                                  office_name=_text(data, "officeName", 50, required=False),
-                                  qr_code=str(_text(data, "qrCode", 1000))))
+                                  org_id=data.req("orgId", max_len=20),
+                                  business_type=data.req("businessType", max_len=5),
+                                  operator_id=data.req("operatorId", max_len=30),
+                                  operator_name=data.req("operatorName", max_len=50),
+                                  office_id=data.text("officeId", required=False, max_len=30),
+                                  office_name=data.text("officeName", required=False, max_len=50),
+                                  qr_code=data.req("qrCode", max_len=1000)))
         person = decoded.person
         return {"idNo": person.certno, "idType": ID_TYPE, "userName": person.name, "ecToken": decoded.ec_token,
                 "insuOrg": request.app.state.settings.insuplc_admdvs, "ecIndexNo": decoded.credential.ec_index_no,
