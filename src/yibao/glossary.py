@@ -108,6 +108,8 @@ ACCUMULATOR_LABELS: MappingProxyType[str, str] = MappingProxyType({
 ITEM_CLASS_LABELS: MappingProxyType[str, str] = MappingProxyType(
     {item_class.value: label for item_class, label in POLICY_ITEM_CLASS_LABELS.items()})
 CHRGITM_LV: MappingProxyType[str, str] = MappingProxyType({"A": "01", "B": "02", "C": "03"})
+# 目录类别 (list_type) of a catalogue category: 101 西药中成药, 201 医疗服务项目, 301 医用耗材
+LIST_TYPES: MappingProxyType[str, str] = MappingProxyType({"drug": "101", "service": "201", "material": "301"})
 
 # 就诊凭证类型 mdtrt_cert_type
 E_CREDENTIAL = "01"  # mdtrt_cert_type of the medical-insurance e-credential (its ecToken as mdtrt_cert_no)

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from yibao.adapters.gateway.envelope import GatewayInputError
 from yibao.adapters.gateway.transactions import NO_CEILING, Context, transaction
 from yibao.errors import NotFound
-from yibao.glossary import CHRGITM_LV, charge_item_type
-from yibao.institutions.models import CatalogueItem, CatalogueSelfpay
+from yibao.glossary import CHRGITM_LV, LIST_TYPES, charge_item_type
+from yibao.institutions.models import CatalogueItem
+from yibao.institutions.service import catalogue_lookup
 from yibao.kit.clock import now
 from yibao.settlement.models import GatewayFile, Settlement, SettlementKind
 
@@ -126,18 +127,13 @@ def _catalogue_download(ctx: Context) -> tuple[Any, None]:
     elif category == "drug":
         query = query.where(~CatalogueItem.code.startswith("T"))
     today = now().date()
-    ratios = {r.code: r.selfpay_prop for r in ctx.orm.scalars(select(CatalogueSelfpay).where(
-        CatalogueSelfpay.valid_from <= today)) if r.valid_to is None or r.valid_to >= today}
+    newer = [item for item in ctx.orm.scalars(query) if int(f"{item.updated_at:%Y%m%d%H%M%S}") > int(ver)]
     rows = []
-    for item in ctx.orm.scalars(query):
-        version = f"{item.updated_at:%Y%m%d%H%M%S}"
-        if int(version) <= int(ver):
-            continue
+    for item, ratio in catalogue_lookup(ctx.session, [item.code for item in newer], today).values():
         ceiling = item.price_ceiling if item.price_ceiling is not None else NO_CEILING
-        ratio = ratios.get(item.code)
         rows.append([item.code, item.name, CHRGITM_LV[item.item_class], charge_item_type(item.code),
-                     {"drug": "101", "service": "201", "material": "301"}[category], f"{ceiling}",
-                     f"{ratio}" if ratio is not None else "", version])
+                     LIST_TYPES[category], f"{ceiling}", f"{ratio}" if ratio is not None else "",
+                     f"{item.updated_at:%Y%m%d%H%M%S}"])
     name = f"{ctx.infno}_{today:%Y%m%d}_{ver}"
     return _file_out(_store(ctx, f"{name}.zip", _zip(name, rows)), len(rows)), None
 

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError
-from yibao.adapters.gateway.transactions import CERT_TYPES, CVLSERV_FLAG, NO_CEILING, Context, transaction
+from yibao.adapters.gateway.transactions import (
+    CERT_TYPES,
+    CVLSERV_FLAG,
+    NO_CEILING,
+    Context,
+    check_insutype,
+    transaction,
+)
 from yibao.glossary import (
     BENEFIT_OF_MED_TYPE,
     CERT_TYPE_LABELS,
@@ -22,6 +29,8 @@ from yibao.glossary import (
     CHRGITM_LV,
     FUNDS,
     INSUTYPE,
+    ITEM_CLASS_LABELS,
+    LIST_TYPES,
     MED_TYPE_LABELS,
     charge_item_type,
 )
@@ -71,7 +80,7 @@ def _dictionary() -> dict[str, dict[str, str]]:
         "MED_TYPE": dict(MED_TYPE_LABELS),
         "MDTRT_CERT_TYPE": dict(CERT_TYPE_LABELS),
         "INSUTYPE": {INSUTYPE: "城乡居民基本医疗保险"},
-        "CHRGITM_LV": {code: {"A": "甲类", "B": "乙类", "C": "丙类"}[cls] for cls, code in CHRGITM_LV.items()},
+        "CHRGITM_LV": {code: ITEM_CLASS_LABELS[cls] for cls, code in CHRGITM_LV.items()},
         "MED_CHRGITM_TYPE": dict(CHARGE_ITEM_TYPES),
         "FUND_PAY_TYPE": {fund.code: fund.name for fund in FUNDS},
         "HOSP_LV": dict(HOSP_LV),
@@ -138,15 +147,10 @@ def _common(ctx: Context, item: CatalogueItem) -> dict[str, Any]:
 def catalogue_query(ctx: Context) -> tuple[Any, None]:
     rows, total, number, size = _items(ctx, ctx.input.child("data"))
     out = [{**_common(ctx, i), "hilist_name": i.name, "med_chrgitm_type": charge_item_type(i.code),
-            "chrgitm_lv": CHRGITM_LV[i.item_class], "lmt_used_flag": "0", "list_type": _list_type(i.category),
+            "chrgitm_lv": CHRGITM_LV[i.item_class], "lmt_used_flag": "0", "list_type": LIST_TYPES[i.category],
             "med_use_flag": "1", "matn_used_flag": "0", "hilist_use_type": "1", "lmt_cpnd_type": "0",
             "wubi": None, "pinyin": None, "memo": None} for i in rows]
     return _page(out, total, number, size), None
-
-
-def _list_type(category: str) -> str:
-    """目录类别: 101 西药中成药, 201 医疗服务项目, 301 医用耗材 (the national list types)."""
-    return {"drug": "101", "service": "201", "material": "301"}.get(category, "101")
 
 
 @transaction("1318", "医保目录限价信息查询", writes=False)
@@ -181,8 +185,7 @@ def selfpay_query(ctx: Context) -> tuple[Any, None]:
 def treatment_check(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     psn_no = data.req("psn_no", max_len=20)
-    if (data.text("insutype", required=False) or INSUTYPE) != INSUTYPE:
-        raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field="input.data.insutype")
+    check_insutype(data)
     med_type = data.req("med_type", choices=tuple(BENEFIT_OF_MED_TYPE))
     begin = data.req_time("begntime")
     data.text("mdtrt_cert_type", required=False, choices=CERT_TYPES)

@@ -153,6 +153,12 @@ def transaction(infno: str, name: str, *, writes: bool, repository_only: bool = 
 
 
 CERT_TYPES = tuple(CERT_TYPE_LABELS)
+
+
+def check_insutype(data: Fields) -> None:
+    """The insurance a call names, if it names one, is the residents' (390)."""
+    if (data.text("insutype", required=False, max_len=6) or INSUTYPE) != INSUTYPE:
+        raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field=f"{data.path}.insutype")
 CVLSERV_FLAG = "0"  # 公务员标志: residents' insurance has no civil-servant subsidy
 NO_CEILING = Decimal("999999")  # pric_uplmt_amt of an item without a price ceiling, as the platform sends it
 
@@ -278,9 +284,7 @@ def own_visit(ctx: Context, data: Fields) -> VisitRecord:
 
 def _open(ctx: Context, data: Fields, med_type: str, number_key: str) -> VisitRecord:
     psn_no = data.req("psn_no", max_len=20)
-    insutype = data.text("insutype", required=False) or INSUTYPE
-    if insutype != INSUTYPE:
-        raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field="input.data.insutype")
+    check_insutype(data)
     return open_visit(
         ctx.session,
         ctx.editions,
@@ -434,34 +438,34 @@ def inpatient_fees(ctx: Context) -> tuple[Any, Undo]:
 
 
 def _delete(ctx: Context, selector: str) -> tuple[Any, Undo]:
-    if isinstance(ctx.input.raw("data"), list):  # 2302 as the spec gives it: a list of lines to delete
-        return _delete_listed(ctx, selector)
+    visit, wanted = _lines_named(ctx, selector)
+    deleted = delete_fees(ctx.session, visit, wanted)
+    return {}, RestoreFees(visit.psn_no, visit.mdtrt_id, deleted, FeeStatus.ACTIVE)
+
+
+def _lines_named(ctx: Context, selector: str) -> tuple[VisitRecord, list[str] | None]:
+    """The visit and the serials of the lines a deletion names (None: all), from `data` as one object naming a
+    line or a batch ("0000": all), or as the spec's list of lines (2302)."""
+    if isinstance(ctx.input.raw("data"), list):
+        items = ctx.input.items("data")
+        visit = own_visit(ctx, items[0])
+        chosen = []
+        for item in items:
+            if (item.req("mdtrt_id", max_len=30), item.req("psn_no", max_len=20)) != (visit.mdtrt_id, visit.psn_no):
+                raise GatewayInputError("一次撤销的费用明细应属于同一次就诊", field=f"{item.path}.mdtrt_id")
+            chosen.append(item.req(selector, max_len=30))
+        return visit, None if "0000" in chosen else chosen
     data = ctx.input.child("data")
     visit = own_visit(ctx, data)
-    chosen = data.text(selector, required=False)
-    wanted = None
-    if chosen and chosen != "0000":
-        if selector == "chrg_bchno":
-            wanted = lines_of_batch(ctx.session, visit, chosen)
-            if not wanted:
-                raise NotFound(f"收费批次 {chosen} 没有未结算的费用明细", field="input.data.chrg_bchno")
-        else:
-            wanted = [chosen]
-    deleted = delete_fees(ctx.session, visit, wanted)
-    return {}, RestoreFees(visit.psn_no, visit.mdtrt_id, deleted, FeeStatus.ACTIVE)
-
-
-def _delete_listed(ctx: Context, selector: str) -> tuple[Any, Undo]:
-    items = ctx.input.items("data")
-    visit = own_visit(ctx, items[0])
-    chosen = []
-    for item in items:
-        if (item.req("mdtrt_id", max_len=30), item.req("psn_no", max_len=20)) != (visit.mdtrt_id, visit.psn_no):
-            raise GatewayInputError("一次撤销的费用明细应属于同一次就诊", field=f"{item.path}.mdtrt_id")
-        chosen.append(item.req(selector, max_len=30))
-    wanted = None if "0000" in chosen else chosen
-    deleted = delete_fees(ctx.session, visit, wanted)
-    return {}, RestoreFees(visit.psn_no, visit.mdtrt_id, deleted, FeeStatus.ACTIVE)
+    one = data.text(selector, required=False)
+    if not one or one == "0000":
+        return visit, None
+    if selector != "chrg_bchno":
+        return visit, [one]
+    batch = lines_of_batch(ctx.session, visit, one)
+    if not batch:
+        raise NotFound(f"收费批次 {one} 没有未结算的费用明细", field="input.data.chrg_bchno")
+    return visit, batch
 
 
 @transaction("2205", "门诊费用明细撤销", writes=True)
@@ -549,8 +553,7 @@ def check_settlement_codes(ctx: Context, data: Fields, visit: VisitRecord) -> No
     item 4): insutype 390; psn_setlway 01 (按项目; 02 按定额 is not how Fenghua settles residents); acct_used_flag
     0/1 (residents have no personal account: 1 pays nothing from one until family accounts land); chrg_bchno a
     batch of the visit's unsettled lines ("0000": all)."""
-    if (data.text("insutype", required=False, max_len=6) or INSUTYPE) != INSUTYPE:
-        raise GatewayInputError("险种 insutype 应为 390（城乡居民基本医疗保险）", field="input.data.insutype")
+    check_insutype(data)
     if data.text("psn_setlway", required=False, choices=("01", "02")) == "02":
         raise Refused("本统筹区城乡居民医保按项目结算：psn_setlway 应为 01", field="input.data.psn_setlway")
     data.text("acct_used_flag", required=False, choices=("0", "1"))
