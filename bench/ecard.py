@@ -31,12 +31,10 @@ from _databases import fresh_database
 from yibao.adapters.web.common import RESIDENT_COOKIE, sign_value
 from yibao.app import create_app
 from yibao.config import Settings
-from yibao.credential.demo_channel import demo_activation, ensure_demo_channel
-from yibao.credential.service import activate
+from yibao.credential.demo_channel import activate_on_demo_channel
 from yibao.db import session_scope
 from yibao.demo import DEMO_HIS_SECRET, generate_demo
 from yibao.enrollment.models import Enrollment
-from yibao.kit.clock import now
 from yibao.people.models import Person
 from yibao.policy.editions import packaged_editions
 
@@ -61,9 +59,8 @@ def run(backend: str, persons: int) -> None:
             Enrollment, Enrollment.psn_no == Person.psn_no).where(
             Enrollment.year == year, Enrollment.status == "active",
             Enrollment.benefit_start <= dt.date.today())).all()[:persons]
-        key = ensure_demo_channel(session, directory)
         for _, certno, name in people:
-            activate(session, app.state.ec_params, demo_activation(key, certno=certno, name=name, moment=now()))
+            activate_on_demo_channel(session, directory, app.state.ec_params, certno=certno, name=name)
     serial = itertools.count(1)
     signer = SimpleNamespace(app=app)
     with TestClient(app) as client:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
 from yibao.credential import service as credentials
-from yibao.credential.demo_channel import demo_activation, ensure_demo_channel
+from yibao.credential.demo_channel import activate_on_demo_channel
 from yibao.credential.rules import PARAMETERS
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
@@ -330,9 +330,8 @@ def demo_resident(session: Session, editions: Editions, year: int, data_dir: Pat
                              household_no=DEMO_HOUSEHOLD)
     _insured_this_year(session, editions, year, mother)
     if data_dir is not None:
-        key = ensure_demo_channel(session, data_dir)
-        credentials.activate(session, PARAMETERS, demo_activation(key, certno=mother.certno, name=mother.name,
-                                                                 moment=now()), activated_by=person.psn_no)
+        activate_on_demo_channel(session, data_dir, PARAMETERS, certno=mother.certno, name=mother.name,
+                                 activated_by=person.psn_no)
         credentials.bind_relative(session, PARAMETERS, holder=person.psn_no, certno=mother.certno,
                                   name=mother.name, relationship="50", actor="demo", at_window=True)
     return person

@@ -212,13 +212,17 @@ def test_policy_questions_filter_as_one_types_and_the_hotlines_are_listed(page: 
     expect(hotlines.get_by_role("row", name="区医保中心")).to_contain_text("88689400")
 
 
-def test_desk_settles_prints_and_cancels_a_visit(page: Any) -> None:
+def _desk_sign_in(page: Any) -> None:
     page.goto("/desk")
     page.get_by_label("定点机构编码").fill("H33021300003")
     page.get_by_label("接口密钥").fill(DEMO_HIS_SECRET)
     page.get_by_label("收费员姓名或工号").fill("收费员甲")
     page.get_by_role("button", name="签到").click()
     expect(page.get_by_role("banner")).to_contain_text("锦屏街道社区卫生服务中心")
+
+
+def test_desk_settles_prints_and_cancels_a_visit(page: Any) -> None:
+    _desk_sign_in(page)
     page.get_by_label("身份证号（社保卡上的公民身份号码）").fill(DEMO_RESIDENT_CERTNO)
     page.get_by_role("button", name="查询参保并登记就诊").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{DEMO_RESIDENT_NAME} · 普通门诊")
@@ -281,15 +285,6 @@ def test_every_page_labels_its_controls_and_has_one_heading(page: Any) -> None:
     expect(page.get_by_role("link", name="跳到正文")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
-
-
-def _desk_sign_in(page: Any) -> None:
-    page.goto("/desk")
-    page.get_by_label("定点机构编码").fill("H33021300003")
-    page.get_by_label("接口密钥").fill(DEMO_HIS_SECRET)
-    page.get_by_label("收费员姓名或工号").fill("收费员甲")
-    page.get_by_role("button", name="签到").click()
-    expect(page.get_by_role("banner")).to_contain_text("锦屏街道社区卫生服务中心")
 
 
 def _scan(page: Any, code: str) -> None:

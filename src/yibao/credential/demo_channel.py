@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yibao.credential.channels import TIME_FORMAT, sign_activation
-from yibao.credential.models import Channel
-from yibao.credential.rules import DEMO_CHANNEL, DEMO_CHANNEL_NAME
-from yibao.credential.service import register_channel
+from yibao.credential.models import Channel, CredentialRecord
+from yibao.credential.rules import DEMO_CHANNEL, DEMO_CHANNEL_NAME, CredentialParameters
+from yibao.credential.service import activate, register_channel
+from yibao.kit.clock import now
 from yibao.kit.files import private_text
 from yibao.kit.gm import KeyPair, generate_keypair
 
@@ -47,3 +48,10 @@ def demo_activation(pair: KeyPair, *, certno: str, name: str, moment: dt.datetim
     return sign_activation(pair, {"channel": DEMO_CHANNEL, "request_id": f"demo-{secrets.token_hex(12)}",
                                   "timestamp": moment.strftime(TIME_FORMAT), "certno": certno, "name": name,
                                   "face_verified": True, "device_id": device_id})
+
+
+def activate_on_demo_channel(session: Session, data_dir: Path, params: CredentialParameters, *, certno: str,
+                             name: str, activated_by: str | None = None) -> CredentialRecord:
+    """Activate a person's credential as the demo channel would, through the same signed activation."""
+    message = demo_activation(ensure_demo_channel(session, data_dir), certno=certno, name=name, moment=now())
+    return activate(session, params, message, activated_by=activated_by)

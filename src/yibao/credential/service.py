@@ -317,22 +317,22 @@ class BoundPerson(NamedTuple):
 
 def bindings_of(session: Session, holder: str, *, include_removed: bool = False) -> list[BoundPerson]:
     """The relatives `holder` bound (or asked to bind), with their credentials."""
-    query = select(Binding).where(Binding.psn_no == holder)
-    if not include_removed:
-        query = query.where(Binding.status.in_(LIVE_BINDINGS))
-    rows = session.scalars(query.order_by(Binding.created_at))
-    return [BoundPerson(_binding_record(r), person_record(session, r.relative_psn_no),
-                        credential_of(session, r.relative_psn_no)) for r in rows]
+    return _bindings(session, Binding.psn_no == holder, "relative_psn_no", include_removed)
 
 
 def bound_by(session: Session, relative: str, *, include_removed: bool = False) -> list[BoundPerson]:
     """Who bound `relative` (their requests, for the relative to confirm or decline)."""
-    query = select(Binding).where(Binding.relative_psn_no == relative)
+    return _bindings(session, Binding.relative_psn_no == relative, "psn_no", include_removed)
+
+
+def _bindings(session: Session, side: Any, other: str, include_removed: bool) -> list[BoundPerson]:
+    """Bindings on one side, each with the person on the `other` side and that person's credential."""
+    query = select(Binding).where(side)
     if not include_removed:
         query = query.where(Binding.status.in_(LIVE_BINDINGS))
     rows = session.scalars(query.order_by(Binding.created_at))
-    return [BoundPerson(_binding_record(r), person_record(session, r.psn_no), credential_of(session, r.psn_no))
-            for r in rows]
+    return [BoundPerson(_binding_record(r), person_record(session, getattr(r, other)),
+                        credential_of(session, getattr(r, other))) for r in rows]
 
 
 def check_bound(session: Session, holder: str, relative: str) -> None:

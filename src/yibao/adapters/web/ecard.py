@@ -17,7 +17,7 @@ from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.web.common import Form, attempt, page, redirect
 from yibao.adapters.web.resident import Resident
 from yibao.credential import service as credentials
-from yibao.credential.demo_channel import demo_activation, ensure_demo_channel
+from yibao.credential.demo_channel import activate_on_demo_channel
 from yibao.credential.rules import (
     BINDING_STATUS_LABELS,
     CREDENTIAL_STATUS_LABELS,
@@ -84,9 +84,8 @@ def _demo_activate(request: Request, session: Session, form: Form, subject: Any,
                            field="confirm")
     if form.get("confirm") != "1":
         raise InvalidInput("请勾选确认已完成人脸核验（演示）", field="confirm")
-    key = ensure_demo_channel(session, request.app.state.settings.data_dir)
-    message = demo_activation(key, certno=subject.certno, name=subject.name, moment=now())
-    return credentials.activate(session, request.app.state.ec_params, message, activated_by=activated_by)
+    return activate_on_demo_channel(session, request.app.state.settings.data_dir, request.app.state.ec_params,
+                                    certno=subject.certno, name=subject.name, activated_by=activated_by)
 
 
 @router.post("/me/ecard/activate", response_class=HTMLResponse)
