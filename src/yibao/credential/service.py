@@ -73,8 +73,8 @@ from yibao.kit.clock import now
 from yibao.kit.dates import age_on
 from yibao.kit.gm import check_public_key, sm3_hex
 from yibao.kit.ids import new_id
-from yibao.people.models import Person, PersonRecord
-from yibao.people.service import person_record
+from yibao.people.models import PersonRecord
+from yibao.people.service import person_record, person_with_certno
 from yibao.statements import Db, Read, Update, fixed
 
 LIVE = (CredentialStatus.ACTIVE.value, CredentialStatus.SUSPENDED.value)
@@ -85,7 +85,6 @@ _LIVE_CREDENTIAL = Read(CredentialRecord, Credential, Credential.psn_no == bindp
 _CREDENTIAL_BY_INDEX = Read(CredentialRecord, Credential, Credential.ec_index_no == bindparam("ec_index_no"))
 _TOKEN = Read(EcTokenRecord, EcToken, EcToken.token_hash == bindparam("token_hash"))
 _TOKEN_TO_VISIT = Update(EcToken, ["mdtrt_id"], ["token_hash"], EcToken.mdtrt_id.is_(None))
-_PERSON_BY_CERTNO = select(Person).where(Person.certno == bindparam("certno"))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -129,10 +128,6 @@ def channels(session: Session) -> list[ChannelRecord]:
 # Activation and the credential's state
 
 
-def _person_by_certno(session: Session, certno: str) -> Person | None:
-    return session.scalars(_PERSON_BY_CERTNO, {"certno": certno.strip().upper()}).first()
-
-
 def new_ec_index_no() -> str:
     """The credential's identifier: random, never derived from the ID number."""
     return secrets.token_hex(16).upper()
@@ -148,7 +143,7 @@ def activate(session: Session, params: CredentialParameters, message: dict[str, 
 
 def _issue_credential(session: Session, activation: Activation, moment: dt.datetime,
                       activated_by: str | None) -> CredentialRecord:
-    person = _person_by_certno(session, activation.certno)
+    person = person_with_certno(session, activation.certno)
     if person is None:
         raise PersonNotRegistered()
     if activation.name != person.name:
@@ -241,7 +236,7 @@ def bind_relative(session: Session, params: CredentialParameters, *, holder: str
         raise UnknownRelationship(relationship=relationship,
                                   choices="、".join(f"{c} {label}" for c, (label, _) in RELATIONSHIPS.items()))
     me = person_record(session, holder)
-    relative = _person_by_certno(session, certno)
+    relative = person_with_certno(session, certno)
     if relative is None:
         raise PersonNotRegistered()
     if relative.psn_no == holder:
@@ -273,7 +268,7 @@ def bind_relative(session: Session, params: CredentialParameters, *, holder: str
     return _binding_record(row)
 
 
-def _proof(me: PersonRecord, relative: Person, kin: Kin, *, proof_no: str | None,
+def _proof(me: PersonRecord, relative: PersonRecord, kin: Kin, *, proof_no: str | None,
            at_window: bool) -> tuple[str, BindingStatus]:
     if kin == Kin.MINOR:
         if me.household_no and me.household_no == relative.household_no:

@@ -14,27 +14,29 @@ from yibao.people.models import CardRecord, PersonRecord, SocialSecurityCard
 from yibao.people.service import get_person, person_record
 from yibao.statements import Db, Read
 
+# The messages do not repeat the card number: they reach the interface log (ID and phone numbers are masked
+# there; a card number is simply not written). The number stays on the error's facts for its callers.
 CARD_STATUS_LABELS = {"active": "正常", "lost": "已挂失", "replaced": "已补换"}
 
 
 class CardUnknown(Named, NotFound):
     code, default_field = "card_unknown", "mdtrt_cert_no"
-    template = "社会保障卡 {card_no} 未在本统筹区登记，请核对卡号或改用身份证、医保电子凭证"
+    template = "该社会保障卡未在本统筹区登记，请核对卡号或改用身份证、医保电子凭证"
 
 
 class CardNotActive(Named, Refused):
     code, default_field = "card_not_active", "mdtrt_cert_no"
-    template = "社会保障卡 {card_no} {status}，不能使用；请改用医保电子凭证或身份证，或到社保窗口补卡"
+    template = "该社会保障卡{status}，不能使用；请改用医保电子凭证或身份证，或到社保窗口补卡"
 
 
 class CardSnMismatch(Named, Refused):
     code, default_field = "card_sn_mismatch", "card_sn"
-    template = "卡识别码 card_sn 与社会保障卡 {card_no} 不符：请重新读卡"
+    template = "卡识别码 card_sn 与社会保障卡不符：请重新读卡"
 
 
 class CardNumberTaken(Named, Conflict):
     code, default_field = "card_number_taken", "card_no"
-    template = "卡号 {card_no} 已登记给其他人或已使用过"
+    template = "该卡号已登记给其他人或已使用过"
 
 
 _CARD = Read(CardRecord, SocialSecurityCard, SocialSecurityCard.card_no == bindparam("card_no"))

@@ -140,9 +140,14 @@ _CERTIFICATES = Read(CertificateRecord, Certificate, Certificate.psn_no == bindp
                      order_by=(Certificate.valid_from, Certificate.id))
 
 
+def person_with_certno(session: Db, certno: str) -> PersonRecord | None:
+    """The person with this ID number, if registered (a read-only record)."""
+    return _PERSON_BY_CERTNO.first(session, certno=certno.strip().upper())
+
+
 def person_by_certno(session: Db, certno: str) -> PersonRecord:
     """The person with this ID number (a read-only record; the settlement hot path)."""
-    person = _PERSON_BY_CERTNO.first(session, certno=certno.strip().upper())
+    person = person_with_certno(session, certno)
     if person is None:
         raise NotFound(f"没有身份证号为 {certno} 的参保人", field="certno")
     return person

@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import secrets
 import zipfile
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ from yibao.glossary import CHRGITM_LV, LIST_TYPES, charge_item_type
 from yibao.institutions.models import CatalogueItem
 from yibao.institutions.service import catalogue_lookup
 from yibao.kit.clock import now
+from yibao.kit.money import MoneyError, money
 from yibao.settlement.models import GatewayFile, Settlement, SettlementKind
 
 FILE_DAYS = 7  # ASSUMPTION: a file can be fetched for 7 days (dld_end_time)
@@ -149,9 +150,9 @@ for _infno, _name in (("1301", "西药中成药目录下载"), ("1302", "中药�
 
 def _money(text: str, where: str) -> Decimal:
     try:
-        return Decimal(text.strip()).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError) as exc:
-        raise GatewayInputError(f"对账明细{where}的金额 {text!r} 不是数字", field="file_qury_no") from exc
+        return money(text.strip())
+    except MoneyError as exc:
+        raise GatewayInputError(f"对账明细{where}：{exc}", field="file_qury_no") from exc
 
 
 @transaction("3202", "医药机构费用结算对明细账", writes=True)
