@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from yibao.kit.schema import In, MoneyIn, MoneyOut, Out
+from yibao.kit.schema import CardNumber, In, MoneyIn, MoneyOut, Out
 
 
 class BillRead(Out):
@@ -50,7 +50,7 @@ class AgreementRead(Out):
     id: str
     psn_no: str
     bank: str
-    card_no: str
+    card_no: CardNumber
     signed_on: dt.date
     status: str
 

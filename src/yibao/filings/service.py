@@ -15,6 +15,7 @@ from yibao.filings.models import (
     SpecialDiseaseFiling,
     SpecialDiseaseFilingRecord,
 )
+from yibao.institutions.service import get_institution
 from yibao.kit.clock import now
 from yibao.people.service import get_person
 from yibao.statements import Db, Read, fixed
@@ -35,6 +36,7 @@ def file_special_disease(session: Session, *, psn_no: str, disease_code: str, di
     _check_period(begndate, enddate)
     if not disease_code.strip() or not disease_name.strip():
         raise InvalidInput("请填写门诊特殊病种代码和名称", field="disease_code")
+    fixmedins_code = get_institution(session, fixmedins_code.strip().upper()).fixmedins_code  # a registered one
     filing = SpecialDiseaseFiling(psn_no=psn_no, disease_code=disease_code.strip(), disease_name=disease_name.strip(),
                                   fixmedins_code=fixmedins_code, diag_dr_code=diag_dr_code, begndate=begndate,
                                   enddate=enddate, status="active", created_at=now())

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+# The dates any input may name (birth dates, payments, filings, services): outside them a date is a typing
+# error ("9999-12-31", "0001-01-01"), refused at the door rather than stored.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+
 
 def first_of_month(year: int, month: int) -> dt.date:
     """The first day of a month; `month` may run past 12 or below 1 and carries into the year."""

@@ -18,6 +18,12 @@ def mask_card(card_no: str) -> str:
     return card_no[:2] + "*" * max(len(card_no) - 4, 0) + card_no[-2:]
 
 
+def mask_phone(phone: str) -> str:
+    """138****1234: a mobile's first three and last four kept; other numbers their last four."""
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 11 else "****" + digits[-4:]
+
+
 def mask_text(text: str) -> str:
     """Every ID number and mobile number in a text masked (330283********1762, 138****1234)."""
     return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))

@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from yibao.kit.schema import In, Out
+from yibao.kit.schema import CardNumber, IdNumber, In, Out, Phone
 
 
 class PersonCreate(In):
@@ -21,14 +21,14 @@ class PersonCreate(In):
 
 class PersonRead(Out):
     psn_no: str
-    certno: str
+    certno: IdNumber
     name: str
     sex: str
     birth_date: dt.date
     local: bool
     town: str | None
     household_no: str | None
-    phone: str | None
+    phone: Phone | None
     employee_insured: bool
     employee_insurance_end: dt.date | None
 
@@ -43,7 +43,7 @@ class CertificateCreate(In):
 class CertificateRead(Out):
     id: str
     kind: str
-    cert_no: str
+    cert_no: CardNumber
     valid_from: dt.date
     valid_to: dt.date | None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +13,7 @@ import simplejson
 from yibao.kit.errors import DomainError
 from yibao.kit.ids import random_digits
 from yibao.kit.money import fmt
+from yibao.kit.text import column_length, text_problem
 
 
 class GatewayInputError(DomainError):
@@ -39,14 +39,7 @@ def request_hash(infno: str, data: Any) -> str:
     return hashlib.sha256(dumps({"infno": infno, "input": data}).encode()).hexdigest()
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 NUMERIC_DIGITS = 16  # the interface's amounts, quantities and prices are numeric(16, 2/4/6)
-
-
-def column_length(column: Any) -> int:
-    """The length of a mapped String column (the one place gateway limits come from where a value is stored)."""
-    length: int = column.property.columns[0].type.length
-    return length
 
 
 class Fields:
@@ -79,11 +72,9 @@ class Fields:
         if not isinstance(value, str):
             raise GatewayInputError(f"字段 {self._name(key)} 应为字符串", field=self._name(key))
         value = value.strip()
-        if _CONTROL.search(value):
-            raise GatewayInputError(f"字段 {self._name(key)} 含有控制字符（如 NUL），请去掉后重试",
-                                    field=self._name(key))
-        if len(value) > max_len:
-            raise GatewayInputError(f"字段 {self._name(key)} 超过 {max_len} 个字符", field=self._name(key))
+        problem = text_problem(value, max_len, one_line=True)
+        if problem:
+            raise GatewayInputError(f"字段 {self._name(key)} {problem}", field=self._name(key))
         if choices is not None and value not in choices:
             raise GatewayInputError(f"字段 {self._name(key)} 的值 {value!r} 不在代码表中（{'、'.join(choices)}）",
                                     field=self._name(key))

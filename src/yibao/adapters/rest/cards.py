@@ -4,18 +4,15 @@ numbers are masked for roles without `person:identity`, as ID numbers are."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from yibao.adapters.rest.deps import DbSession, PersonRead, PersonWrite
-from yibao.kit.masks import mask_card
-from yibao.kit.schema import In
+from yibao.adapters.rest.deps import DbSession, PersonRead, PersonWrite, shown
+from yibao.kit.schema import CardNumber, In, Out
 from yibao.people import cards
 from yibao.people.models import SocialSecurityCard
 from yibao.staff.models import StaffUser
-from yibao.staff.service import Permission, has_permission
 
 router = APIRouter(tags=["社会保障卡 cards"])
 
@@ -26,25 +23,32 @@ class CardIn(In):
     issued_on: dt.date
 
 
-def card_out(card: SocialSecurityCard, user: StaffUser) -> dict[str, Any]:
-    full = has_permission(user, Permission.PERSON_IDENTITY)
-    number = card.card_no if full else mask_card(card.card_no)
-    return {"card_no": number, "issued_on": card.issued_on, "status": card.status,
-            "status_name": cards.CARD_STATUS_LABELS[card.status], "changed_at": card.changed_at}
+class CardRead(Out):
+    card_no: CardNumber
+    issued_on: dt.date
+    status: str
+    status_name: str
+    changed_at: dt.datetime | None
+
+
+def card_out(card: SocialSecurityCard, user: StaffUser) -> CardRead:
+    return shown(user, CardRead, {"card_no": card.card_no, "issued_on": card.issued_on, "status": card.status,
+                                  "status_name": cards.CARD_STATUS_LABELS[card.status],
+                                  "changed_at": card.changed_at})
 
 
 @router.get("/api/persons/{psn_no}/cards", summary="参保人的社会保障卡")
-def list_cards(psn_no: str, session: DbSession, user: PersonRead) -> list[dict[str, Any]]:
+def list_cards(psn_no: str, session: DbSession, user: PersonRead) -> list[CardRead]:
     return [card_out(c, user) for c in cards.cards_of(session, psn_no)]
 
 
 @router.post("/api/persons/{psn_no}/cards", status_code=201, summary="登记发放的社会保障卡（原卡视为补换）")
-def issue(psn_no: str, body: CardIn, session: DbSession, user: PersonWrite) -> dict[str, Any]:
+def issue(psn_no: str, body: CardIn, session: DbSession, user: PersonWrite) -> CardRead:
     card = cards.issue_card(session, psn_no=psn_no, card_no=body.card_no, card_sn=body.card_sn,
                             issued_on=body.issued_on, actor=user.username)
     return card_out(card, user)
 
 
 @router.post("/api/cards/{card_no}/lost", summary="社会保障卡挂失")
-def lost(card_no: str, session: DbSession, user: PersonWrite) -> dict[str, Any]:
+def lost(card_no: str, session: DbSession, user: PersonWrite) -> CardRead:
     return card_out(cards.report_lost(session, card_no=card_no, actor=user.username), user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yibao.adapters.rest.deps import DbSession, EnrollmentRead, PaymentWrite, ReportRead
+from yibao.adapters.rest.deps import DbSession, EnrollmentRead, PaymentWrite, ReportRead, shown
 from yibao.contributions import schemas, service
 
 router = APIRouter(prefix="/api/contributions", tags=["缴费 contributions"])
@@ -17,7 +17,7 @@ def bills(psn_no: str, session: DbSession, user: EnrollmentRead) -> object:
 
 @router.post("/agreements", response_model=schemas.AgreementRead, status_code=201, summary="签订银行卡代扣协议")
 def sign(body: schemas.AgreementCreate, session: DbSession, user: PaymentWrite) -> object:
-    return service.sign_agreement(session, **body.model_dump())
+    return shown(user, schemas.AgreementRead, service.sign_agreement(session, **body.model_dump()))
 
 
 @router.post("/reconciliations", response_model=list[schemas.ReconciliationRowRead], summary="按渠道、银行日对账")

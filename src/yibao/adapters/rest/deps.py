@@ -7,7 +7,7 @@ permission dependency is marked so that a test can walk the route table and find
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from yibao.db import session_scope
 from yibao.errors import Forbidden, Unauthorized
+from yibao.kit.schema import Out
 from yibao.policy.editions import Editions
 from yibao.staff.models import StaffUser
 from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission, staff_for_token
@@ -63,6 +64,16 @@ def requires(permission: Permission) -> Callable[..., StaffUser]:
 
     check.__yibao_permission__ = permission  # type: ignore[attr-defined]
     return check
+
+
+OutModel = TypeVar("OutModel", bound=Out)
+
+
+def shown(user: StaffUser, model: type[OutModel], record: object) -> OutModel:
+    """`record` as `model`, its personal numbers masked unless the viewer's role has person:identity (the
+    one masking rule of every door: kit/masks, marked on the schema's fields by kit/schema.Personal)."""
+    out = model.model_validate(record)
+    return out if has_permission(user, Permission.PERSON_IDENTITY) else out.masked()
 
 
 PersonRead = Annotated[StaffUser, Depends(requires(Permission.PERSON_READ))]

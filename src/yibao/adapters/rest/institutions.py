@@ -11,7 +11,7 @@ from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, InstitutionWrite, SettlementRead
 from yibao.institutions import service
-from yibao.kit.schema import In, Out
+from yibao.kit.schema import In, MoneyIn, Out
 
 router = APIRouter(prefix="/api/institutions", tags=["定点医药机构 institutions"])
 
@@ -49,16 +49,16 @@ class AgreementUpdate(In):
 
 
 class DoctorCreate(In):
-    dr_code: str
-    name: str
+    dr_code: str = Field(min_length=1, description="医师编码（国家医保医师代码）")
+    name: str = Field(min_length=1)
 
 
 class CatalogueCreate(In):
-    code: str
-    name: str
+    code: str = Field(min_length=1, description="医保目录编码")
+    name: str = Field(min_length=1)
     item_class: str = Field(description="A 甲 / B 乙 / C 丙")
     category: str = "drug"
-    price_ceiling: Decimal | None = None
+    price_ceiling: MoneyIn | None = None
 
 
 class SelfpayCreate(In):

@@ -65,7 +65,7 @@ class ManualIn(In):
     service_date: dt.date
     level: Level
     region: str = Field(description="ningbo / zhejiang / other_province")
-    place: str = Field(min_length=1, description="就医机构名称")
+    place: str = Field(min_length=1, max_length=100, description="就医机构名称")
     lines: list[LineIn] = Field(min_length=1)
 
 
