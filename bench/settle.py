@@ -182,13 +182,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else float("nan")
 
 
-def run(backend: str, args: argparse.Namespace) -> None:
+def run(backend: str, args: argparse.Namespace, synchronous: str = "FULL") -> None:
     workers = args.workers or (1 if backend == "sqlite" else 2)
     with tempfile.TemporaryDirectory() as directory:
         url = fresh_database(backend, Path(directory), "yibao_settle")
         people = prepare(url, max(args.settlements * 12 // 10, 2000))[: args.settlements]
         port = free_port()
-        env = {**os.environ, "YIBAO_DATABASE_URL": url}
+        env = {**os.environ, "YIBAO_DATABASE_URL": url, "YIBAO_SQLITE_SYNCHRONOUS": synchronous}
         server = subprocess.Popen([sys.executable, "-m", "yibao.adapters.cli.main", "serve", "--port", str(port),
                                    "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL)
         try:
@@ -203,7 +203,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
             server.terminate()
             server.wait(timeout=30)
     done = len(result["settle"])
-    print(f"[{backend}] {workers} server worker(s), {args.clients} concurrent clients, loopback")
+    durability = f", synchronous={synchronous}" if backend == "sqlite" else ""
+    print(f"[{backend}{durability}] {workers} server worker(s), {args.clients} concurrent clients, loopback")
     print(f"  settlements      {done:,} in {result['elapsed']:.1f} s = {done / result['elapsed']:,.0f} settlements/s"
           f"   (each 1101 → 2201 → 2204 → 2207; {4 * done / result['elapsed']:,.0f} requests/s)")
     print(f"  2207 latency     p50 {pct(result['settle'], 0.5):.1f} ms   p99 {pct(result['settle'], 0.99):.1f} ms"
@@ -225,9 +226,12 @@ def main() -> None:
     parser.add_argument("--settlements", type=int, default=1500)
     parser.add_argument("--workers", type=int, default=None, help="default: 1 on SQLite, 2 on PostgreSQL")
     parser.add_argument("--seconds", type=float, default=60, help="stop driving after this long")
+    parser.add_argument("--sqlite-synchronous", default="FULL,NORMAL",
+                        help="SQLite durability settings to measure (FULL is the default for serving)")
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        run(backend, args)
+        for synchronous in args.sqlite_synchronous.split(",") if backend == "sqlite" else ["FULL"]:
+            run(backend, args, synchronous)
 
 
 if __name__ == "__main__":

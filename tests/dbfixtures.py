@@ -5,8 +5,10 @@ for real, as savepoints inside it."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -67,6 +69,31 @@ def session(connection: object) -> Iterator[Session]:
         yield db
 
 
+TOKEN = re.compile(r'"X-CSRF-Token": "([0-9a-f]+)"')
+
+
+class BrowserClient(TestClient):
+    """A TestClient that posts the pages' forms as a browser does: with the CSRF token of a page it has
+    open (fetched from "/" with its current cookies). `auto_csrf = False` posts without one (the CSRF
+    tests in tests/web/test_door_guards.py)."""
+
+    auto_csrf = True
+
+    def csrf_token(self) -> str:
+        found = TOKEN.search(super().request("GET", "/").text)
+        assert found is not None
+        return found.group(1)
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        path = str(url)
+        pages = not path.startswith(("/api/", "/fsi/", "/ec/api/")) or path.startswith("/api/me/")
+        if self.auto_csrf and method.upper() not in ("GET", "HEAD", "OPTIONS") and pages:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().request(method, url, **kwargs)
+
+
 @pytest.fixture
 def client(connection: object, engine: Engine) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=str(engine.url.render_as_string(hide_password=False))),
@@ -79,7 +106,7 @@ def client(connection: object, engine: Engine) -> Iterator[TestClient]:
     app.state.call_log.close()  # the interface log written at once, inside the test's transaction
     app.state.call_log = CallLog(lambda rows: connection.execute(insert(GatewayCall), list(rows)),  # type: ignore[attr-defined]
                                  background=False)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with BrowserClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

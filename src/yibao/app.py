@@ -22,6 +22,7 @@ from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
 from yibao.adapters.gateway.auth import Seen
 from yibao.adapters.gateway.calllog import CallLog, engine_sink
+from yibao.adapters.guards import DoorGuards
 from yibao.adapters.rest.cards import router as cards_router
 from yibao.adapters.rest.contributions import router as contributions_router
 from yibao.adapters.rest.credential import router as credential_router
@@ -37,11 +38,13 @@ from yibao.credential.keys import KeyRing
 from yibao.credential.rules import PARAMETERS
 from yibao.db import LoopConnection, make_engine, make_sessionmaker, migrate, read_only, writer_lock
 from yibao.errors import Conflict, InvalidInput
+from yibao.kit import logs
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.policy.editions import packaged_editions
 
 log = logging.getLogger("yibao")
+logs.install()  # ID and phone numbers masked in every log record (kit/logs.py)
 
 VALIDATION_ZH = {
     "missing": "缺少此项",
@@ -79,9 +82,12 @@ class DatabaseUnavailable(DomainError):
 def install_error_handlers(app: FastAPI) -> None:
     def refuse(request: Request, exc: DomainError) -> Response:
         """One refusal, in the door's own form: a Chinese error page for pages, problem JSON for the API."""
-        if web.is_page(request):
-            return web.error_page(request, exc)
-        return problem(exc.http_status, exc.code, exc.message, exc.field)
+        response = web.error_page(request, exc) if web.is_page(request) else problem(
+            exc.http_status, exc.code, exc.message, exc.field)
+        retry_after = getattr(exc, "retry_after", None)  # a throttled sign-in says how long to wait
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -92,6 +98,9 @@ def install_error_handlers(app: FastAPI) -> None:
         error = exc.errors()[0]
         location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form"))
         message = VALIDATION_ZH.get(error.get("type", ""), str(error.get("msg", "")).removeprefix("Value error, "))
+        if error.get("type") in ("string_too_long", "too_long"):
+            unit = "字符" if error["type"] == "string_too_long" else "项"
+            message = f"不能超过 {error.get('ctx', {}).get('max_length', '')} 个{unit}"
         if web.is_page(request):
             return web.error_page(request, InvalidInput(f"{location or '请求'}：{message}", field=location or None))
         return problem(422, "invalid_request", f"{location or '请求'}：{message}", location or None)
@@ -127,6 +136,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         title="yibao 奉化区城乡居民医保",
         version=__version__,
         description="奉化区城乡居民基本医疗保险管理与实时结算系统 API。工作人员先调用 /api/auth/login 取得令牌。",
+        docs_url=None, redoc_url=None,  # served by adapters/web/apidocs.py from vendored assets
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -144,7 +154,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.writer_lock = writer_lock(engine)  # SQLite's one-writer lock (None on PostgreSQL)
     app.state.gateway_connection = LoopConnection(engine)  # SQLite: the event loop's own connection
     install_error_handlers(app)
-    app.add_middleware(GatewayDoor)  # the national interface's hot path, answered before routing
+    app.add_middleware(DoorGuards)  # security headers; no control characters in URLs
+    app.add_middleware(GatewayDoor)  # the national interface's hot path, answered before routing (outermost)
 
     # Starlette tries routes in order: the health probe and the gateway (the hot paths) come before the
     # REST routers and the pages, so they are matched at once.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,7 +29,14 @@ class Settings(BaseSettings):
     # the e-credential's demonstration channel (credential/demo_channel.py): residents activate on the resident
     # page with a confirmation step instead of a partner app's face check. Turn it off in production.
     ec_demo_channel: bool = True
-    secret_key: str | None = None  # signs the pages' resident and desk cookies; default: data_dir/secret.key
+    secret_key: str | None = None  # keys the pages' CSRF tokens; default: data_dir/secret.key
+    # served over HTTPS (directly or behind a TLS-terminating proxy): cookies are marked Secure and HSTS is
+    # sent. A request that itself arrives as https gets both whatever this says.
+    https: bool = False
+    # SQLite's durability (issue 19 item 8): FULL syncs the write-ahead log at every commit, so a power loss
+    # cannot take back an acknowledged settlement; NORMAL (faster, see bench/settle.py) may lose the last
+    # commits on power loss (not on a crash of the process). PostgreSQL is always synchronous.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
     def on_sqlite(self) -> bool:
         return self.resolved_database_url().startswith("sqlite")
@@ -38,10 +46,10 @@ class Settings(BaseSettings):
             return self.gateway_threads
         return 0 if self.on_sqlite() else 16
 
-    def engine_options(self) -> dict[str, int]:
-        """Connection-pool options for make_engine (PostgreSQL; SQLite keeps SQLAlchemy's defaults)."""
+    def engine_options(self) -> dict[str, Any]:
+        """Options for make_engine: SQLite's durability; PostgreSQL's connection pool."""
         if self.on_sqlite():
-            return {}
+            return {"synchronous": self.sqlite_synchronous}
         size = self.db_pool_size if self.db_pool_size is not None else self.resolved_gateway_threads() + 8
         return {"pool_size": size, "max_overflow": 8}
 

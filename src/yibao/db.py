@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from yibao.kit.money import round_money
+from yibao.kit.text import refuse_overlong
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -39,13 +40,15 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {Decimal: Numeric(16, 2)}
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys, a busy timeout and real BEGINs (so SAVEPOINTs work).
+def make_engine(url: str, *, synchronous: str = "FULL", **kwargs: Any) -> Engine:
+    """An engine; SQLite gets WAL, foreign keys, a busy timeout and real BEGINs (so SAVEPOINTs work), and
+    `synchronous` FULL unless told NORMAL (Settings.sqlite_synchronous says what each costs).
 
     SQLite writers serialize: a write transaction takes an OS file lock beside the database before
     BEGIN IMMEDIATE, so concurrent writers (threads or processes) queue on the lock instead of polling
     SQLite's busy handler; read-only transactions (`read_only()`) begin DEFERRED and never wait for writers.
     """
+    kwargs.setdefault("hide_parameters", True)  # no bound value (an ID number …) in an error's text or a log
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         lock_path = None if ":memory:" in url or url.endswith("sqlite://") else url.split("///", 1)[-1] + ".writelock"
@@ -57,7 +60,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             if lock_path is not None:
                 cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute(f"PRAGMA synchronous={'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
                 cursor.execute("PRAGMA mmap_size=268435456")  # reads map the file instead of copying pages
             cursor.close()
 
@@ -201,6 +204,13 @@ class LoopConnection:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+@event.listens_for(Session, "before_flush")
+def _text_fits_its_column(session: Session, _context: Any, _instances: Any) -> None:
+    """Every ORM write of every door: text longer than its column, or with a NUL, is a field error before
+    anything is sent (PostgreSQL would refuse it with a DataError; SQLite would store it). kit/text."""
+    refuse_overlong(list(session.new) + list(session.dirty))
 
 
 def read_only(engine: Engine) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from yibao.access.models import LoginSession, SignInFailure
 from yibao.accounts.models import JournalEntry, Posting
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.credential.models import Binding, Channel, Credential, DecodedCode, EcToken
@@ -20,7 +21,7 @@ from yibao.settlement.models import (
     Settlement,
     Visit,
 )
-from yibao.staff.models import StaffSession, StaffUser
+from yibao.staff.models import StaffUser
 
 metadata = Base.metadata
 
@@ -46,6 +47,7 @@ __all__ = [
     "GatewaySignIn",
     "Institution",
     "JournalEntry",
+    "LoginSession",
     "Payment",
     "Person",
     "Posting",
@@ -53,9 +55,9 @@ __all__ = [
     "ResidentAccount",
     "Sequence",
     "Settlement",
+    "SignInFailure",
     "SocialSecurityCard",
     "SpecialDiseaseFiling",
-    "StaffSession",
     "StaffUser",
     "Visit",
     "metadata",

@@ -175,6 +175,26 @@ def test_apikey_and_the_demo_secret(client: TestClient, clinics: None) -> None:
     assert error_code(not_enabled) == "gateway_auth_failed"
 
 
+def test_wrong_9001_secrets_are_throttled(client: TestClient, clinics: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 19 item 3: 30 wrong secrets were all answered; now, past the free attempts, the caller waits
+    (even with the right secret), and a call from another address is not held up."""
+    from yibao.access import throttle
+    from yibao.access.throttle import LIMITS
+
+    stopped = now()
+    monkeypatch.setattr(throttle, "now", lambda: stopped)  # the clock stopped: no wait runs out mid-test
+
+    free = next(limit.free for limit in LIMITS if limit.scope == "pair")
+    answers = [post(client, envelope(COMMUNITY, "9001", SIGN_IN, cainfo=f"guess-{i}")) for i in range(free + 1)]
+    assert [error_code(a) for a in answers[:free]] == ["gateway_auth_failed"] * free
+    assert error_code(answers[-1]) == "too_many_attempts" and "秒后再试" in answers[-1]["err_msg"]
+    waiting = post(client, envelope(COMMUNITY, "9001", SIGN_IN, cainfo=DEMO_HIS_SECRET))
+    assert error_code(waiting) == "too_many_attempts"
+    with TestClient(client.app, client=("10.1.2.3", 5000)) as other:
+        assert post(other, envelope(COMMUNITY, "9001", SIGN_IN, cainfo=DEMO_HIS_SECRET))["infcode"] == 0
+    assert post(client, envelope(COMMUNITY, "9001", SIGN_IN), {"apikey": DEMO_HIS_SECRET})["infcode"] == 0
+
+
 def test_staff_switch_an_institution_to_signatures(client: TestClient, session: Session, clinics: None) -> None:
     set_gateway_access(session, PEOPLES, auth_schemes="sm2", public_key=KEY.public)
     session.commit()

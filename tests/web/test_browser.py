@@ -344,3 +344,24 @@ def test_resident_activates_shows_the_code_and_the_desk_settles_it(phone: Any, p
     mothers = phone.get_by_test_id("ecard-text").input_value()
     _scan(page, mothers)
     expect(page.get_by_role("heading", level=1)).to_have_text("李秀英 · 普通门诊")
+
+
+def test_no_page_breaks_the_content_security_policy_and_the_api_docs_work_offline(page: Any) -> None:
+    """Issue 19 items 4 and 9: the pages run under a CSP without inline script (htmx, ECharts, the e-code's
+    countdown, the confirmations), and /docs and /redoc draw from the vendored assets (no CDN)."""
+    violations: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    staff_login(page, "auditor", "yibao-audit")
+    page.get_by_role("link", name="统计").first.click()
+    expect(page.locator("#chart-fund canvas")).to_have_count(1)
+    open_demo_resident(page)
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("yibao")
+    expect(page.get_by_text("/api/persons").first).to_be_visible()
+    page.goto("/redoc")
+    expect(page.locator("h1").first).to_contain_text("yibao")
+    assert violations == [] and outside == []

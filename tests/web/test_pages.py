@@ -28,7 +28,7 @@ from yibao.staff.models import StaffUser
 from yibao.staff.service import create_staff
 
 YEAR = now().year
-PUBLIC_PAGES = {"/", "/calc", "/qa", "/console/login", "/me/login", "/desk/login"}
+PUBLIC_PAGES = {"/", "/calc", "/qa", "/console/login", "/me/login", "/desk/login", "/docs", "/redoc"}
 LOGINS = {"/console": "/console/login", "/me": "/me/login", "/desk": "/desk/login"}
 
 
@@ -404,34 +404,6 @@ def test_a_resident_changes_the_initial_password(client: TestClient, session: Se
     client.post("/me/logout")
     assert client.post("/me/login", data={"certno": person.certno, "password": "initial-pass"}).status_code == 401
     assert client.post("/me/login", data={"certno": person.certno, "password": "brand-new-1"}).status_code == 200
-
-
-def test_five_wrong_passwords_lock_a_staff_account_for_a_while(client: TestClient, session: Session) -> None:
-    from yibao.staff.service import SIGN_IN_ATTEMPTS
-
-    create_staff(session, username="p-lock", display_name="锁", role="clerk", password=STAFF_PASSWORD)
-    session.commit()
-    for _ in range(SIGN_IN_ATTEMPTS):
-        assert client.post("/api/auth/login", json={"username": "p-lock", "password": "wrong-guess"}).status_code == 401
-    locked = client.post("/console/login", data={"username": "p-lock", "password": STAFF_PASSWORD, "next": "/"})
-    assert locked.status_code == 401 and "账号已锁定至" in text(locked.text)  # even the right password waits
-    session.expire_all()
-    user = session.get(StaffUser, "p-lock")
-    assert user is not None and user.locked_until is not None
-
-
-def test_a_right_password_clears_the_count_of_wrong_ones(client: TestClient, session: Session) -> None:
-    from yibao.staff.service import SIGN_IN_ATTEMPTS
-
-    person = insured(session, year=YEAR, name="邬计数")
-    open_resident_account(session, psn_no=person.psn_no, password="right-pass-1", actor="t")
-    session.commit()
-    for _ in range(SIGN_IN_ATTEMPTS - 1):
-        assert client.post("/me/login", data={"certno": person.certno, "password": "nope-nope"}).status_code == 401
-    assert client.post("/me/login", data={"certno": person.certno, "password": "right-pass-1"}).status_code == 200
-    for _ in range(SIGN_IN_ATTEMPTS - 1):
-        assert client.post("/me/login", data={"certno": person.certno, "password": "nope-nope"}).status_code == 401
-    assert client.post("/me/login", data={"certno": person.certno, "password": "right-pass-1"}).status_code == 200
 
 
 def test_a_choice_not_in_the_list_is_refused_at_its_field(client: TestClient) -> None:

@@ -10,7 +10,9 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
 
-from yibao.errors import Conflict, InvalidInput, NotFound, Refused
+from yibao.access import throttle
+from yibao.access.sessions import Kind, live_session, open_session
+from yibao.errors import Conflict, InvalidInput, NotFound, Refused, Unauthorized
 from yibao.institutions.errors import InstitutionNotFound, InstitutionSuspended, InstitutionTerminated
 from yibao.institutions.models import (
     CatalogueItem,
@@ -122,6 +124,30 @@ def set_gateway_access(session: Session, code: str, *, auth_schemes: str | None 
 def institution_record(session: Db, code: str) -> InstitutionRecord | None:
     """The institution as a read-only record (the gateway reads it on every call; None if unknown)."""
     return _INSTITUTION.first(session, code=code)
+
+
+DESK_REFUSAL = "机构编码或接口密钥不正确（密钥由区医保中心在机构登记时发放）"
+
+
+def desk_sign_in(session: Session, *, code: str, secret: str, opter: str, address: str = "",
+                 hours: float = 12) -> str:
+    """A hospital desk signs in with the institution's code and interface secret (as a 9001 with the secret
+    does), throttled as every sign-in is; returns the session's token (the cashier's name kept with it)."""
+    code = code.strip().upper()
+    institution = session.get(Institution, code)
+    if not throttle.guarded_check(session, "desk", code, address, secret,
+                                  institution.secret_hash if institution is not None else None):
+        raise Unauthorized(DESK_REFUSAL, field="secret")
+    return open_session(session, Kind.DESK, code, hours=hours, detail=opter.strip())
+
+
+def desk_session(session: Session, token: str | None) -> tuple[InstitutionRecord, str]:
+    """The institution and cashier of a desk's session (401 when signed out or expired)."""
+    row = live_session(session, Kind.DESK, token)
+    institution = institution_record(session, row.subject)
+    if institution is None:
+        raise InstitutionNotFound(code=row.subject)
+    return institution, row.detail or ""
 
 
 def list_institutions(session: Session) -> Sequence[Institution]:

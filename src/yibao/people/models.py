@@ -64,8 +64,6 @@ class ResidentAccount(Base):
     created_by: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[dt.datetime]
     last_sign_in: Mapped[dt.datetime | None]
-    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")  # since the last success
-    locked_until: Mapped[dt.datetime | None]  # sign-in refused until then (too many wrong passwords)
 
 
 class SocialSecurityCard(Base):

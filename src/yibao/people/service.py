@@ -9,6 +9,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from yibao.access import throttle
+from yibao.access.sessions import Kind, close_all, live_session, open_session
 from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
@@ -16,7 +18,6 @@ from yibao.kit.passwords import hash_password, verify_password
 from yibao.people.models import Certificate, CertificateRecord, Person, PersonRecord, ResidentAccount, Sequence
 from yibao.people.towns import TOWN_BY_CODE
 from yibao.policy.eligibility import Certificate as PolicyCertificate
-from yibao.staff.service import check_password
 from yibao.statements import Db, Read
 
 PSN_PREFIX = "330213"  # 奉化区 division code; psn_no = prefix + 10-digit sequence
@@ -229,27 +230,39 @@ def open_resident_account(session: Session, *, psn_no: str, password: str, actor
     _check_new_password(password, "password")
     account = session.get(ResidentAccount, psn_no)
     if account is None:
-        account = ResidentAccount(psn_no=psn_no, created_at=now(), last_sign_in=None, failed_sign_ins=0)
+        account = ResidentAccount(psn_no=psn_no, created_at=now(), last_sign_in=None)
         session.add(account)
     account.password_hash = hash_password(password)
     account.created_by = actor
-    account.locked_until = None  # a reset by the clerk also lifts a lockout
+    close_all(session, Kind.RESIDENT, psn_no)  # a reset ends every session opened with the old password
     session.flush()
     return account
 
 
-def resident_sign_in(session: Session, *, certno: str, password: str) -> Person:
-    """The person whose ID number and password these are; one message for every failure (no account probing)."""
-    refusal = "身份证号或密码不正确；未开通的请到村（社区）或区医保中心窗口开通网上服务"
+RESIDENT_REFUSAL = "身份证号或密码不正确；未开通的请到村（社区）或区医保中心窗口开通网上服务"
+
+
+def resident_sign_in(session: Session, *, certno: str, password: str, address: str = "",
+                     hours: float = 2) -> tuple[str, Person]:
+    """A new session of the person whose ID number and password these are (its token, and the person); one
+    message for every failure (no account probing), throttled as staff sign-in is (access/throttle.py)."""
     person = session.scalar(select(Person).where(Person.certno == certno.strip().upper()))
     account = session.get(ResidentAccount, person.psn_no) if person is not None else None
-    check_password(account, password, account.password_hash if account else None, refusal)
+    if not throttle.guarded_check(session, "resident", certno, address, password,
+                                  account.password_hash if account else None):
+        raise Unauthorized(RESIDENT_REFUSAL, field="password")
     assert person is not None and account is not None
     account.last_sign_in = now()
-    return person
+    return open_session(session, Kind.RESIDENT, person.psn_no, hours=hours), person
 
 
-def change_resident_password(session: Session, *, psn_no: str, current: str, new: str) -> None:
+def resident_session(session: Session, token: str | None) -> Person:
+    """The person a resident's session token belongs to (401 when signed out, expired or revoked)."""
+    return get_person(session, live_session(session, Kind.RESIDENT, token).subject)
+
+
+def change_resident_password(session: Session, *, psn_no: str, current: str, new: str,
+                             keep: str | None = None) -> None:
     """A resident replaces the initial password the clerk handed over (or any later one)."""
     account = session.get(ResidentAccount, psn_no)
     if account is None or not verify_password(current, account.password_hash):
@@ -258,4 +271,5 @@ def change_resident_password(session: Session, *, psn_no: str, current: str, new
     if new == current:
         raise InvalidInput("新密码不能与原密码相同", field="new")
     account.password_hash = hash_password(new)
+    close_all(session, Kind.RESIDENT, psn_no, keep=keep)  # other browsers signed in with the old one are out
     session.flush()

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
 from enum import StrEnum
-from typing import Protocol
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from yibao.access import throttle
+from yibao.access.sessions import Kind, close_session, live_session, open_session
 from yibao.errors import Conflict, InvalidInput, Unauthorized
 from yibao.kit.clock import now
-from yibao.kit.passwords import hash_password, verify_password
-from yibao.staff.models import StaffSession, StaffUser
+from yibao.kit.passwords import hash_password
+from yibao.staff.models import StaffUser
 
 
 class Role(StrEnum):
@@ -67,65 +64,31 @@ def create_staff(session: Session, *, username: str, display_name: str, role: st
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+SIGN_IN_REFUSAL = "用户名或密码错误"  # one message for a wrong password, an unknown or a disabled account
 
 
-# Too many wrong passwords lock an account for a while (staff and residents alike). The door commits the
-# count even though it refuses the sign-in, so that guessing costs the guesser.
-SIGN_IN_ATTEMPTS = 5
-SIGN_IN_LOCK = dt.timedelta(minutes=15)
-
-
-class Guarded(Protocol):
-    failed_sign_ins: int
-    locked_until: dt.datetime | None
-
-
-def check_password(account: Guarded | None, password: str, stored: str | None, refusal: str) -> None:
-    """Refuse a locked account or a wrong password (counting it, and locking after SIGN_IN_ATTEMPTS);
-    a right one clears the count. `account` None (no such user) is refused like a wrong password."""
-    moment = now()
-    if account is not None and account.locked_until is not None and account.locked_until > moment:
-        raise Unauthorized(f"密码连续输错 {SIGN_IN_ATTEMPTS} 次，账号已锁定至 {account.locked_until:%H:%M}，"
-                           "请稍后再试或联系管理员", field="password", code="locked")
-    if account is None or stored is None or not verify_password(password, stored):
-        if account is not None:
-            account.failed_sign_ins += 1
-            if account.failed_sign_ins >= SIGN_IN_ATTEMPTS:
-                account.failed_sign_ins, account.locked_until = 0, moment + SIGN_IN_LOCK
-        raise Unauthorized(refusal, field="password")
-    account.failed_sign_ins, account.locked_until = 0, None
-
-
-def sign_in(session: Session, *, username: str, password: str, hours: int = 12) -> tuple[str, StaffUser]:
-    """Check the password; returns a new bearer token (stored only as its hash) and the user."""
-    user = session.get(StaffUser, username)
-    if user is not None and not user.active:
-        raise Unauthorized("用户名或密码错误", field="password")
-    check_password(user, password, user.password_hash if user else None, "用户名或密码错误")
+def sign_in(session: Session, *, username: str, password: str, address: str = "",
+            hours: float = 12) -> tuple[str, StaffUser]:
+    """Check the password (throttled by address and account, access/throttle.py); returns a new bearer
+    token (stored only as its hash) and the user."""
+    user = session.get(StaffUser, username.strip())
+    stored = user.password_hash if user is not None and user.active else None
+    if not throttle.guarded_check(session, "staff", username, address, password, stored):
+        raise Unauthorized(SIGN_IN_REFUSAL, field="password")
     assert user is not None
-    token = secrets.token_urlsafe(32)
-    moment = now()
-    session.execute(delete(StaffSession).where(StaffSession.expires_at < moment))
-    session.add(StaffSession(token_hash=_token_hash(token), username=user.username,
-                             expires_at=moment + dt.timedelta(hours=hours), created_at=moment))
-    session.flush()
-    return token, user
+    return open_session(session, Kind.STAFF, user.username, hours=hours), user
 
 
 def staff_for_token(session: Session, token: str) -> StaffUser:
-    row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
-    if row is None or row.expires_at < now():
-        raise Unauthorized("登录已失效，请重新登录")
-    user = session.get(StaffUser, row.username)
+    row = live_session(session, Kind.STAFF, token)
+    user = session.get(StaffUser, row.subject)
     if user is None or not user.active:
         raise Unauthorized("账号已停用")
     return user
 
 
 def sign_out(session: Session, token: str) -> None:
-    session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    close_session(session, token)
 
 
 def has_permission(user: StaffUser, permission: Permission) -> bool:

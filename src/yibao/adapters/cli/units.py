@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from yibao.adapters.cli.calc import fail
 from yibao.config import Settings
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
+from yibao.kit import logs
 from yibao.kit.errors import DomainError
 
+logs.install()  # ID and phone numbers masked in every log record of a command (kit/logs.py)
 _SETTING_SHOULD_BE = {"int_parsing": "应为整数", "bool_parsing": "应为 true 或 false", "path_type": "应为路径"}
 
 
@@ -33,7 +35,7 @@ def _settings() -> Settings:
 def unit_of_work() -> Iterator[Session]:
     """One transaction for a command; a domain error → exit 2 with one line, nothing written."""
     settings = _settings()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
     migrate(engine)
     try:
         with session_scope(make_sessionmaker(engine)) as session:

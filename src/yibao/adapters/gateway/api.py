@@ -19,12 +19,13 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from yibao.access import throttle
 from yibao.adapters.gateway import files, lookups  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3202)
-from yibao.adapters.gateway.auth import Headers, headers_of
+from yibao.adapters.gateway.auth import Headers, WrongSecret, headers_of
 from yibao.adapters.gateway.calllog import entry
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
 from yibao.adapters.gateway.signins import admit
-from yibao.adapters.gateway.transactions import TRANSACTIONS, Context, SignInProof, Transaction
+from yibao.adapters.gateway.transactions import GATEWAY_DOOR, TRANSACTIONS, Context, SignInProof, Transaction
 from yibao.db import session_scope
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
@@ -146,7 +147,8 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                           env.text("opter", required=False, max_len=30) or "",  # the spec's 30
                           env.text("cainfo", required=False, max_len=1024),
                           admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),
-                                              env.text("inf_time", required=False, max_len=30), app.state.gateway_seen))
+                                              env.text("inf_time", required=False, max_len=30), app.state.gateway_seen,
+                                              headers.client))
             output, undo = tx.handler(ctx)
             answer = dumps(response(output, admdvs=admdvs, moment=now()))
             if tx.writes:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
@@ -157,6 +159,9 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
             session.flush()
             return answer
     except DomainError as exc:
+        if isinstance(exc, WrongSecret):  # counted in a unit of its own: the call's own is rolled back
+            with session_scope(app.state.sessions) as counting:
+                throttle.failed(counting, GATEWAY_DOOR, str(envelope.get("fixmedins_code")), headers.client)
         tx_called = called(envelope)
         if tx_called is not None and tx_called.writes:
             twin = concurrent_twin(units, envelope)  # an identical request committed meanwhile?
@@ -223,6 +228,9 @@ async def _answer(app: FastAPI, body: bytes, envelope: Any, headers: Headers) ->
     writer = app.state.writer_lock
     if writer is None:  # sessions given from outside (the tests' one transaction)
         return dispatch(app, body, envelope=envelope, headers=headers)
+    if tx_called is not None and tx_called.slow:  # a 9001 secret's scrypt must not stall the loop: a thread
+        slow: str = await anyio.to_thread.run_sync(partial(dispatch, app, body, envelope=envelope, headers=headers))
+        return slow
     units = in_loop(app)
     if not writes:
         return dispatch(app, body, envelope=envelope, units=units, headers=headers)
@@ -262,7 +270,7 @@ class GatewayDoor:
                 break
         else:
             try:
-                text = await answer(app, bytes(body), headers_of(scope["headers"]))
+                text = await answer(app, bytes(body), headers_of(scope))
             except Exception:  # the gateway never answers with HTTP 500
                 log.exception("gateway failure")
                 text = failure("系统内部错误，本次交易未生效，请稍后重试", app.state.settings.insuplc_admdvs)
@@ -276,7 +284,7 @@ class GatewayDoor:
 async def call_service(request: Request) -> Response:
     """The interface's one endpoint, as the API documentation shows it (in the running app GatewayDoor
     answers it before routing)."""
-    return Response(await answer(request.app, await request.body(), headers_of(request.scope["headers"])),
+    return Response(await answer(request.app, await request.body(), headers_of(request.scope)),
                     media_type="application/json")
 
 
@@ -285,7 +293,7 @@ UPLOAD_PATH, DOWNLOAD_PATH = "/fsi/api/fileupload/upload", "/fsi/api/fileupload/
 
 @router.post(UPLOAD_PATH, summary="9101 文件上传（同 callService）")
 async def file_upload(request: Request) -> Response:
-    return Response(await answer(request.app, await request.body(), headers_of(request.scope["headers"])),
+    return Response(await answer(request.app, await request.body(), headers_of(request.scope)),
                     media_type="application/json")
 
 
@@ -301,7 +309,7 @@ async def file_download(request: Request) -> Response:
         node = Fields(envelope.get("input"), "input").child("fsDownloadIn")
         with session_scope(app.state.read_sessions) as session:
             admit(session, code, sign_no=env.text("sign_no", required=False, max_len=40),
-                  headers=headers_of(request.scope["headers"]), seen=app.state.gateway_seen)
+                  headers=headers_of(request.scope), seen=app.state.gateway_seen)
             row = files.own_file(session, code, node.req("file_qury_no", max_len=40))
             content, filename = row.content, row.filename
     except DomainError as exc:

@@ -27,14 +27,14 @@ import datetime as dt
 import hashlib
 import hmac
 import threading
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import MutableMapping
+from typing import Any, NamedTuple
 
+from yibao.access.throttle import check_secret
 from yibao.adapters.gateway.envelope import parse_time
 from yibao.errors import Unauthorized
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.gm import sm2_verify
-from yibao.kit.passwords import verify_password
 
 SKEW_SECONDS = 300  # ASSUMPTION: the clock-skew window of a signed call, either way (INTERFACE.md gives none)
 SCHEME_LABELS = {"sm2": "数字签名（cainfo，SM2）", "tif": "网关请求头（x-tif-*）", "apikey": "apikey 请求头",
@@ -44,25 +44,29 @@ SIGN_TYPES = ("", "SM2", "SM3", "SM2WITHSM3", "SM3WITHSM2")
 
 
 class Headers(NamedTuple):
-    """The authentication headers of one call (absent ones empty)."""
+    """The authentication headers of one call (absent ones empty), and the caller's address (the throttle
+    of 9001 secrets keys on it)."""
 
     tif_paasid: str = ""
     tif_timestamp: str = ""
     tif_nonce: str = ""
     tif_signature: str = ""
     apikey: str = ""
+    client: str = ""
 
 
 HEADER_NAMES = {b"x-tif-paasid": 0, b"x-tif-timestamp": 1, b"x-tif-nonce": 2, b"x-tif-signature": 3, b"apikey": 4}
 
 
-def headers_of(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+def headers_of(scope: MutableMapping[str, Any]) -> Headers:
     """The authentication headers among an ASGI request's headers (names are lower case there)."""
-    found = ["", "", "", "", ""]
-    for name, value in raw:
+    found = ["", "", "", "", "", ""]
+    for name, value in scope["headers"]:
         index = HEADER_NAMES.get(name)
         if index is not None:
             found[index] = value.decode("latin-1").strip()[:200]
+    client = scope.get("client")
+    found[5] = str(client[0]) if client else ""
     return Headers(*found)
 
 
@@ -87,6 +91,12 @@ class Seen:
 
 def schemes(institution: InstitutionRecord) -> set[str]:
     return {s.strip() for s in institution.auth_schemes.split(",") if s.strip()}
+
+
+class WrongSecret(Unauthorized):
+    """A 9001 whose cainfo is not the institution's secret (counted by the sign-in throttle)."""
+
+    code = "gateway_auth_failed"
 
 
 def _refuse(message: str, field: str) -> Unauthorized:
@@ -176,9 +186,12 @@ def check_sign_in(institution: InstitutionRecord, *, cainfo: str | None, signtyp
         if not seen.first_time(institution.fixmedins_code, "msgid:" + msgid, moment):
             raise _refuse("该签到报文已使用过（重放的请求）", "msgid")
         return "sm2"
-    if "secret" in allowed and verify_password(cainfo, institution.secret_hash):
+    if "secret" in allowed and check_secret(cainfo, institution.secret_hash):
         return "secret"
-    raise _refuse("机构签到失败：cainfo 不是本机构的有效签名或接口密钥", "cainfo")
+    message = "机构签到失败：cainfo 不是本机构的有效签名或接口密钥"
+    if "secret" in allowed:  # a wrong secret is a guess: the door counts it (access/throttle)
+        raise WrongSecret(message, field="cainfo")
+    raise _refuse(message, "cainfo")
 
 
 def _inf_time(text: str | None) -> dt.datetime | None:

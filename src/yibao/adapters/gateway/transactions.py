@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from yibao.access import throttle
 from yibao.adapters.gateway.auth import Seen, check_sign_in
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
 from yibao.adapters.gateway.signins import forget_sign_in
@@ -99,6 +100,7 @@ class SignInProof:
     signtype: str | None
     inf_time: str | None
     seen: Seen
+    address: str = ""  # the caller's (the throttle of wrong secrets keys on it)
 
 
 @dataclass
@@ -140,6 +142,11 @@ class Transaction:
         """Writes, or signs in or out (9001/9002 record it): needs the database's writer."""
         return self.writes or self.infno in ("9001", "9002")
 
+    @property
+    def slow(self) -> bool:
+        """May check a password (9001's plain secret, scrypt): run in a thread, not in the event loop."""
+        return self.infno == "9001"
+
 
 TRANSACTIONS: dict[str, Transaction] = {}
 
@@ -167,12 +174,16 @@ NO_CEILING = Decimal("999999")  # pric_uplmt_amt of an item without a price ceil
 # 9001 sign-in, 1101 person information
 
 
+GATEWAY_DOOR = "gateway"  # the sign-in throttle's name for 9001 with the plain secret
+
+
 @transaction("9001", "签到", writes=False)
 def sign_in(ctx: Context) -> tuple[Any, None]:
     node = ctx.input.child("signIn")
     opter_no = node.req("opter_no", max_len=30)
     moment = now()
     if ctx.proof.headers is None:
+        throttle.check(ctx.orm, GATEWAY_DOOR, ctx.institution.fixmedins_code, ctx.proof.address)
         check_sign_in(ctx.institution, cainfo=ctx.cainfo, signtype=ctx.proof.signtype, msgid=ctx.msgid,
                       infno=ctx.infno, inf_time=ctx.proof.inf_time, moment=moment, seen=ctx.proof.seen)
     sign_no = f"{moment:%Y%m%d%H%M%S}{secrets.token_hex(8)}"

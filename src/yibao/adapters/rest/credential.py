@@ -23,7 +23,7 @@ from yibao.adapters.gateway.auth import headers_of
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, loads
 from yibao.adapters.gateway.signins import admit
 from yibao.adapters.rest.deps import DbSession, InstitutionWrite, PersonRead, PersonWrite
-from yibao.adapters.web.common import RESIDENT_COOKIE, unsign_value
+from yibao.adapters.web.common import RESIDENT_COOKIE, check_csrf
 from yibao.credential.errors import CodeAlreadyDecoded, CredentialError
 from yibao.credential.models import CredentialRecord
 from yibao.credential.rules import BINDING_STATUS_LABELS, CREDENTIAL_STATUS_LABELS, RELATIONSHIPS
@@ -47,7 +47,7 @@ from yibao.db import session_scope
 from yibao.errors import Unauthorized
 from yibao.kit.errors import DomainError
 from yibao.kit.schema import In
-from yibao.people.service import person_record
+from yibao.people.service import person_record, resident_session
 
 log = logging.getLogger("yibao.credential")
 router = APIRouter(tags=["医保电子凭证 e-credential"])
@@ -120,7 +120,7 @@ async def query(request: Request) -> Response:
         code = request.headers.get("fixmedins_code") or envelope.text("fixmedins_code", required=False, max_len=20)
         sign_no = request.headers.get("sign_no") or envelope.text("sign_no", required=False, max_len=40)
         institution, _ = admit(session, code or data.req("orgId", max_len=20), sign_no=sign_no,
-                               headers=headers_of(request.scope["headers"]), seen=request.app.state.gateway_seen)
+                               headers=headers_of(request.scope), seen=request.app.state.gateway_seen)
         decoded = decode_code(session, request.app.state.ec_keys, request.app.state.ec_params,
                               fixmedins_code=institution.fixmedins_code, request=DecodeRequest(
                                   org_id=data.req("orgId", max_len=20),
@@ -139,12 +139,14 @@ async def query(request: Request) -> Response:
     return run(request, act)
 
 
-def signed_in_resident(request: Request) -> str:
-    """The psn_no of the resident signed in on the pages (their cookie); 401 otherwise."""
-    signed = unsign_value(request, request.cookies.get(RESIDENT_COOKIE))
-    if signed is None:
-        raise Unauthorized("请先登录我的医保（/me/login）")
-    psn_no: str = signed["psn_no"]
+async def signed_in_resident(request: Request, session: DbSession) -> str:
+    """The psn_no of the resident signed in on the pages (their session cookie; 401 otherwise); a change
+    also carries the pages' CSRF token (403 otherwise)."""
+    try:
+        psn_no = resident_session(session, request.cookies.get(RESIDENT_COOKIE)).psn_no
+    except Unauthorized:
+        raise Unauthorized("请先登录我的医保（/me/login）") from None
+    await check_csrf(request)
     return psn_no
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, StaffAdmin, bearer, current_staff
+from yibao.adapters.web.common import client_address
 from yibao.errors import Unauthorized
 from yibao.kit.schema import In, Out
 from yibao.staff import service
@@ -19,8 +20,8 @@ PUBLIC_ROUTES = {"/api/auth/login"}  # the only route that needs no signed-in st
 
 
 class LoginIn(In):
-    username: str = Field(min_length=1)
-    password: str = Field(min_length=1)
+    username: str = Field(min_length=1, max_length=50)
+    password: str = Field(min_length=1, max_length=200)
 
 
 class StaffRead(Out):
@@ -41,12 +42,15 @@ class StaffCreate(In):
     password: str = Field(min_length=8)
 
 
-@router.post("/login", response_model=LoginOut, summary="工作人员登录")
-def login(body: LoginIn, session: DbSession) -> object:
+@router.post("/login", response_model=LoginOut, summary="工作人员登录",
+             description="密码错误按来源地址和账号计数，超过次数后须等待（HTTP 429，Retry-After 给出秒数）。")
+def login(body: LoginIn, request: Request, session: DbSession) -> object:
     try:
-        token, user = service.sign_in(session, username=body.username, password=body.password)
+        token, user = service.sign_in(session, username=body.username, password=body.password,
+                                      address=client_address(request),
+                                      hours=request.app.state.settings.session_hours)
     except Unauthorized:
-        session.commit()  # the wrong password is counted (lockout) although the sign-in is refused
+        session.commit()  # the wrong password is counted (throttle) although the sign-in is refused
         raise
     return {"token": token, "staff": user}
 

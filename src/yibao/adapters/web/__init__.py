@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from yibao.adapters.web import console, desk, ecard, office, resident
-from yibao.adapters.web.common import HERE, SignInRequired, error_page, is_page, redirect
+from yibao.adapters.web import apidocs, console, desk, ecard, office, resident
+from yibao.adapters.web.common import HERE, SignInRequired, check_csrf, error_page, is_page, redirect
 from yibao.kit.errors import DomainError
 
 
@@ -19,7 +19,8 @@ def install(app: FastAPI) -> None:
     app.state.secret_key = app.state.settings.resolved_secret_key()
     app.state.import_jobs = {}
     for router in (console.router, office.router, desk.router, ecard.router, resident.router):
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(check_csrf)])  # every state-changing form
+    app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(SignInRequired)

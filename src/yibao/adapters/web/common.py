@@ -1,18 +1,17 @@
 """What every page needs: the templates, signed cookies, who is signed in (staff, resident, hospital desk),
 and the form errors shown at their field. Pages hold no rules: they parse a form, call a service, render.
 
-Sign-ins: staff carry their staff token (the same sign-in table as the API) in an HttpOnly cookie;
-residents and hospital desks carry an HMAC-signed cookie (Settings.resolved_secret_key). All cookies are
-SameSite=Strict, so a form posted from another site arrives without them (no cross-site form posts).
+Sign-ins: staff, residents and hospital desks carry a random session token in an HttpOnly, SameSite=Strict
+cookie (Secure over HTTPS); the server keeps the session (access/sessions.py), so signing out or changing the
+password ends it. Every state-changing request carries a CSRF token (`check_csrf`).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,13 +23,14 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from yibao.errors import InvalidInput
 from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, ITEM_CLASS_LABELS, MED_TYPE_LABELS
-from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.masks import mask_id as mask
+from yibao.kit.masks import mask_phone
 from yibao.kit.money import fmt, money
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS
@@ -41,6 +41,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["money"] = lambda value: "—" if value is None else fmt(value)
 templates.env.filters["mask"] = mask
+templates.env.filters["mask_phone"] = mask_phone
 templates.env.filters["num"] = lambda value: f"{value.normalize():f}"  # 2.0000 → 2, 120.000000 → 120
 templates.env.globals.update(BENEFIT_LABELS={b.value: label for b, label in BENEFIT_LABELS.items()},
                              LEVEL_LABELS={lv.value: label for lv, label in LEVEL_LABELS.items()},
@@ -49,7 +50,7 @@ templates.env.globals.update(BENEFIT_LABELS={b.value: label for b, label in BENE
                              MED_TYPE_LABELS=MED_TYPE_LABELS)
 
 E = TypeVar("E", bound=Enum)
-STAFF_COOKIE, RESIDENT_COOKIE, DESK_COOKIE = "yibao_staff", "yibao_resident", "yibao_desk"
+STAFF_COOKIE, RESIDENT_COOKIE, DESK_COOKIE = "yibao_staff", "yibao_resident", "yibao_desk"  # SESSION_COOKIES
 RESIDENT_HOURS, DESK_HOURS = 2, 12
 
 
@@ -61,52 +62,22 @@ class SignInRequired(Exception):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Signed cookies (residents, desks)
+# Session cookies (access/sessions.py keeps the sessions; a cookie holds only the random token)
 
 
-def _secret(request: Request) -> bytes:
-    key: bytes = request.app.state.secret_key
-    return key
+def serves_https(request: Request) -> bool:
+    return bool(request.app.state.settings.https) or request.url.scheme == "https"
 
 
-def sign_value(request: Request, payload: dict[str, Any], hours: int) -> str:
-    body = dict(payload, exp=int((now() + dt.timedelta(hours=hours)).timestamp()))
-    raw = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
-    mac = hmac.new(_secret(request), raw.encode(), hashlib.sha256).hexdigest()
-    return f"{raw}.{mac}"
+def set_cookie(request: Request, response: Response, name: str, value: str, hours: float) -> None:
+    response.set_cookie(name, value, max_age=int(hours * 3600), httponly=True, samesite="strict", path="/",
+                        secure=serves_https(request))
 
 
-def unsign_value(request: Request, value: str | None) -> dict[str, Any] | None:
-    """The payload of a cookie this server signed and that has not expired; else None."""
-    if not value or "." not in value:
-        return None
-    raw, mac = value.rsplit(".", 1)
-    expected = hmac.new(_secret(request), raw.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(mac, expected):
-        return None
-    try:
-        payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(raw.encode()))
-    except ValueError:
-        return None
-    return payload if payload.get("exp", 0) > now().timestamp() else None
-
-
-def set_cookie(response: Response, name: str, value: str, hours: int) -> None:
-    response.set_cookie(name, value, max_age=hours * 3600, httponly=True, samesite="strict", path="/")
-
-
-def signed_payload(request: Request, cookie: str, login_path: str) -> dict[str, Any]:
-    """Who the signed cookie says is signed in; nobody → off to `login_path` (and back here afterwards)."""
-    payload = unsign_value(request, request.cookies.get(cookie))
-    if payload is None:
-        raise SignInRequired(login_path, request.url.path)
-    return payload
-
-
-def signed_in(request: Request, cookie: str, payload: dict[str, Any], hours: int, location: str) -> Response:
-    """Sign in: a redirect to `location` carrying the signed cookie."""
+def signed_in(request: Request, cookie: str, token: str, hours: float, location: str) -> Response:
+    """Sign in: a redirect to `location` carrying the session's token."""
     response = redirect(location)
-    set_cookie(response, cookie, sign_value(request, payload, hours), hours)
+    set_cookie(request, response, cookie, token, hours)
     return response
 
 
@@ -114,6 +85,76 @@ def signed_out(cookie: str, location: str) -> Response:
     response = redirect(location)
     response.delete_cookie(cookie, path="/")
     return response
+
+
+def client_address(request: Request) -> str:
+    """The client's address, as the server sees it (behind a proxy: run uvicorn with --proxy-headers and
+    --forwarded-allow-ips so that this is the browser's, not the proxy's). Throttling keys on it."""
+    return request.client.host if request.client else ""
+
+
+# ---------------------------------------------------------------------------------------------------
+# CSRF (issue 19 item 5): SameSite=Strict does not stop a page on another port of the same host, which is
+# the same site. Every state-changing request of the pages carries a synchronizer token — an HMAC of a
+# random per-browser nonce (cookie yibao_csrf) and of the browser's session cookies, keyed by the server's
+# secret — in the form (`csrf_token`) or, for htmx and scripts, the X-CSRF-Token header; and a request whose
+# Origin is another origin is refused outright.
+
+CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER = "yibao_csrf", "csrf_token", "x-csrf-token"
+SESSION_COOKIES = ("yibao_staff", "yibao_resident", "yibao_desk")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfRefused(DomainError):
+    code = "csrf"
+    http_status = 403
+
+
+def _secret(request: Request) -> bytes:
+    key: bytes = request.app.state.secret_key
+    return key
+
+
+def _csrf_nonce(request: Request) -> str:
+    nonce = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_nonce", None)
+    if not nonce:
+        nonce = secrets.token_urlsafe(24)
+        request.state.csrf_nonce = nonce  # page() sets the cookie on the response
+    return nonce
+
+
+def _csrf_mac(request: Request, nonce: str) -> str:
+    bound = "|".join([nonce, *(request.cookies.get(name, "") for name in SESSION_COOKIES)])
+    return hmac.new(_secret(request), b"csrf|" + bound.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: Request) -> str:
+    """The token this browser's forms carry (templates: {{ csrf_field() }} or the <meta> for htmx)."""
+    return _csrf_mac(request, _csrf_nonce(request))
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:  # not a browser's cross-origin request (browsers send Origin with every POST)
+        return True
+    return origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+async def check_csrf(request: Request) -> None:
+    """A dependency of every page router (and of the residents' cookie-signed API): unsafe methods need a
+    same-origin request with this browser's token; nothing is read or written before this passes."""
+    if request.method in SAFE_METHODS:
+        return
+    if not _same_origin(request):
+        raise CsrfRefused("请求来自其他网站，已拒绝；请在本系统的页面上操作")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not sent or not nonce or not hmac.compare_digest(sent, _csrf_mac(request, nonce)):
+        raise CsrfRefused("页面已过期或不是从本系统打开的，请刷新页面后重新提交")
 
 
 def redirect(location: str) -> RedirectResponse:
@@ -200,7 +241,12 @@ class Form:
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("form", Form({}, {}))
-    return templates.TemplateResponse(request, template, context, status_code=status)
+    response = templates.TemplateResponse(request, template, context, status_code=status)
+    nonce = getattr(request.state, "csrf_nonce", None)
+    if nonce and not request.cookies.get(CSRF_COOKIE):  # a first visit: the nonce its forms' tokens are bound to
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/",
+                            secure=serves_https(request))
+    return response
 
 
 def page_or_part(request: Request, template: str, part: str, **context: Any) -> HTMLResponse:
@@ -246,7 +292,11 @@ def can(user: StaffUser | None, permission: Permission) -> bool:
     return user is not None and has_permission(user, permission)
 
 
-templates.env.globals.update(can=can, Permission=Permission)
+def _csrf_field(request: Request) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
+
+
+templates.env.globals.update(can=can, Permission=Permission, csrf_token=csrf_token, csrf_input=_csrf_field)
 
 
 def error_page(request: Request, exc: DomainError) -> HTMLResponse:

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -16,11 +18,12 @@ from yibao.adapters.web.common import (
     Form,
     SignInRequired,
     attempt,
+    client_address,
     page,
     page_or_part,
     redirect,
     safe_next,
-    set_cookie,
+    signed_in,
     signed_out,
 )
 from yibao.contributions import service as contributions
@@ -83,14 +86,13 @@ async def login(request: Request, session: DbSession) -> Response:
     form = await Form.read(request)
     target = safe_next(form.get("next"), "/console")
     try:
-        token, _user = staff.sign_in(session, username=form.get("username"), password=form.get("password"),
-                                     hours=request.app.state.settings.session_hours)
-    except DomainError as exc:  # not rolled back: a wrong password is counted towards the lockout
+        token, _user = await run_in_threadpool(  # scrypt off the event loop
+            partial(staff.sign_in, session, username=form.get("username"), password=form.get("password"),
+                    address=client_address(request), hours=request.app.state.settings.session_hours))
+    except DomainError as exc:  # not rolled back: a wrong password is counted by the throttle
         form.fail(exc, "password")
-        return page(request, "console/login.html", status=401, form=form, next=target)
-    response = redirect(target)
-    set_cookie(response, STAFF_COOKIE, token, request.app.state.settings.session_hours)
-    return response
+        return page(request, "console/login.html", status=exc.http_status, form=form, next=target)
+    return signed_in(request, STAFF_COOKIE, token, request.app.state.settings.session_hours, target)
 
 
 @router.post("/logout")

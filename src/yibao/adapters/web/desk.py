@@ -5,35 +5,37 @@ gateway; an institution sees and settles only its own visits."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.access.sessions import close_session
 from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     DESK_COOKIE,
     DESK_HOURS,
     Form,
+    SignInRequired,
     attempt,
+    client_address,
     page,
     pdf_response,
     redirect,
     signed_in,
     signed_out,
-    signed_payload,
 )
 from yibao.credential import service as credentials
 from yibao.errors import InvalidInput, Unauthorized
 from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS, SS_CARD
 from yibao.institutions import service as institutions
-from yibao.institutions.errors import InstitutionNotFound
-from yibao.institutions.models import Institution, InstitutionRecord
+from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.money import round_money
-from yibao.kit.passwords import verify_password
 from yibao.people import service as people
 from yibao.people.cards import card_holder
 from yibao.settlement import fees, visits
@@ -54,11 +56,10 @@ class Desk(NamedTuple):
 
 
 def desk(request: Request, session: DbSession) -> Desk:
-    payload = signed_payload(request, DESK_COOKIE, "/desk/login")
-    institution = institutions.institution_record(session, payload["code"])
-    if institution is None:
-        raise InstitutionNotFound(code=payload["code"])
-    return Desk(institution, payload["opter"])
+    try:
+        return Desk(*institutions.desk_session(session, request.cookies.get(DESK_COOKIE)))
+    except Unauthorized:
+        raise SignInRequired("/desk/login", request.url.path) from None
 
 
 DeskUser = Annotated[Desk, Depends(desk)]
@@ -73,18 +74,19 @@ def login_page(request: Request) -> Response:
 async def login(request: Request, session: DbSession) -> Response:
     form = await Form.read(request)
     try:
-        code, opter = form.required("fixmedins_code", "机构编码"), form.required("opter", "收费员")
-        institution = session.get(Institution, code)
-        if institution is None or not verify_password(form.get("secret"), institution.secret_hash):
-            raise Unauthorized("机构编码或接口密钥不正确（密钥由区医保中心在机构登记时发放）", field="secret")
-    except DomainError as exc:
+        token = await run_in_threadpool(  # scrypt off the event loop
+            partial(institutions.desk_sign_in, session, code=form.required("fixmedins_code", "机构编码"),
+                    secret=form.get("secret"), opter=form.required("opter", "收费员"),
+                    address=client_address(request), hours=DESK_HOURS))
+    except DomainError as exc:  # not rolled back: a wrong secret is counted by the throttle
         form.fail(exc)
-        return page(request, "desk/login.html", status=401, form=form)
-    return signed_in(request, DESK_COOKIE, {"code": code, "opter": opter}, DESK_HOURS, "/desk")
+        return page(request, "desk/login.html", status=exc.http_status, form=form)
+    return signed_in(request, DESK_COOKIE, token, DESK_HOURS, "/desk")
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: DbSession) -> Response:
+    close_session(session, request.cookies.get(DESK_COOKIE))
     return signed_out(DESK_COOKIE, "/desk/login")
 
 

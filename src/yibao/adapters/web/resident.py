@@ -5,13 +5,15 @@ its explanation in plain words; the policy Q&A (S22 and S18, searchable) and the
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from yibao.access.sessions import close_session
 from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     CLASS_LABELS,
@@ -21,16 +23,16 @@ from yibao.adapters.web.common import (
     Form,
     SignInRequired,
     attempt,
+    client_address,
     fee_lines,
     page,
     page_or_part,
     pdf_response,
     signed_in,
     signed_out,
-    signed_payload,
 )
 from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
-from yibao.errors import InvalidInput, NotFound
+from yibao.errors import InvalidInput, NotFound, Unauthorized
 from yibao.glossary import MED_TYPE_LABELS
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
@@ -47,7 +49,10 @@ CALC_LINES = 3
 
 
 def resident(request: Request, session: DbSession) -> Person:
-    return people.get_person(session, signed_payload(request, RESIDENT_COOKIE, "/me/login")["psn_no"])
+    try:
+        return people.resident_session(session, request.cookies.get(RESIDENT_COOKIE))
+    except Unauthorized:
+        raise SignInRequired("/me/login", request.url.path) from None
 
 
 Resident = Annotated[Person, Depends(resident)]
@@ -71,16 +76,19 @@ def login_page(request: Request) -> Response:
 async def login(request: Request, session: DbSession) -> Response:
     form = await Form.read(request)
     try:
-        person = people.resident_sign_in(session, certno=form.required("certno", "身份证号"),
-                                         password=form.required("password", "密码"))
-    except DomainError as exc:
+        token, _person = await run_in_threadpool(  # scrypt off the event loop
+            partial(people.resident_sign_in, session, certno=form.required("certno", "身份证号"),
+                    password=form.required("password", "密码"), address=client_address(request),
+                    hours=RESIDENT_HOURS))
+    except DomainError as exc:  # not rolled back: a wrong password is counted by the throttle
         form.fail(exc)
-        return page(request, "me/login.html", status=401, form=form)
-    return signed_in(request, RESIDENT_COOKIE, {"psn_no": person.psn_no}, RESIDENT_HOURS, "/me")
+        return page(request, "me/login.html", status=exc.http_status, form=form)
+    return signed_in(request, RESIDENT_COOKIE, token, RESIDENT_HOURS, "/me")
 
 
 @router.post("/me/logout")
-def logout() -> Response:
+def logout(request: Request, session: DbSession) -> Response:
+    close_session(session, request.cookies.get(RESIDENT_COOKIE))
     return signed_out(RESIDENT_COOKIE, "/me/login")
 
 
@@ -127,7 +135,7 @@ async def change_password(request: Request, session: DbSession, person: Resident
         if form.get("new") != form.get("confirm"):
             raise InvalidInput("两次输入的新密码不一致", field="confirm")
         people.change_resident_password(session, psn_no=person.psn_no, current=form.get("current"),
-                                        new=form.get("new"))
+                                        new=form.get("new"), keep=request.cookies.get(RESIDENT_COOKIE))
         return True
 
     if attempt(session, form, act) is None:

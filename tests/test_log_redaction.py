@@ -1,0 +1,50 @@
+"""Issue 19 item 6 (logs): nothing personal reaches a log. A failed insert on the real databases used to put
+`certno='3302…'` into the log through SQLAlchemy's parameter dump (and PostgreSQL repeats the key in its
+DETAIL); every record of every logger now has ID and mobile numbers masked, tracebacks included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from yibao.kit import logs
+from yibao.kit.clock import now
+from yibao.kit.idcard import make_id_number
+from yibao.people.models import Person
+
+CERTNO = make_id_number("330283", dt.date(1966, 6, 6), 66, "1")
+PHONE = "13905748888"
+
+
+def test_every_logger_masks_id_and_phone_numbers(caplog: pytest.LogCaptureFixture) -> None:
+    logs.install()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("uvicorn.error").info("person %s rang from %s", CERTNO, PHONE)
+        try:
+            raise ValueError(f"bad {CERTNO}")
+        except ValueError:
+            logging.getLogger("some.library").exception("failed for %s", CERTNO)
+    assert CERTNO not in caplog.text and PHONE not in caplog.text
+    assert CERTNO[:6] + "********" + CERTNO[-4:] in caplog.text and "139****8888" in caplog.text
+    assert "ValueError" in caplog.text  # the traceback is kept, masked
+
+
+def test_a_failed_insert_logs_no_parameter_and_no_key(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    logs.install()
+    row = {"psn_no": "3302139999999999", "certno": CERTNO, "name": "邬日志", "sex": "1",
+           "birth_date": dt.date(1966, 6, 6), "local": True, "employee_insured": False, "created_at": now()}
+    with engine.connect() as connection:
+        connection.execute(insert(Person), row)
+        with pytest.raises(IntegrityError) as failed:
+            connection.execute(insert(Person), {**row, "psn_no": "3302139999999998"})
+        connection.rollback()
+    assert CERTNO not in str(failed.value).split("DETAIL")[0]  # no "[parameters: …]" dump
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("yibao").warning("integrity error: %s", failed.value.orig)
+        logging.getLogger("yibao").error("gateway failure", exc_info=failed.value)
+    assert CERTNO not in caplog.text
