@@ -1,13 +1,17 @@
 """Issue 19 item 6 (logs): nothing personal reaches a log. A failed insert on the real databases used to put
 `certno='3302…'` into the log through SQLAlchemy's parameter dump (and PostgreSQL repeats the key in its
-DETAIL); every record of every logger now has ID and mobile numbers masked, tracebacks included."""
+DETAIL); every record of every logger now has ID and mobile numbers masked, tracebacks included. And the
+data directory's files are the owner's alone."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import stat
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -48,3 +52,20 @@ def test_a_failed_insert_logs_no_parameter_and_no_key(engine: Engine, caplog: py
         logging.getLogger("yibao").warning("integrity error: %s", failed.value.orig)
         logging.getLogger("yibao").error("gateway failure", exc_info=failed.value)
     assert CERTNO not in caplog.text
+
+
+def test_the_data_directory_is_private(tmp_path: Path) -> None:
+    """Issue 19 item 6: keys, the secret and the database are readable by their owner only."""
+    from yibao.app import create_app
+    from yibao.config import Settings
+
+    data = tmp_path / "data"
+    app = create_app(Settings(data_dir=data))
+    with TestClient(app) as client:
+        assert client.get("/api/health").status_code == 200
+    app.state.engine.dispose()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("yibao.sqlite3", "secret.key", "ecard-keys.json"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+    for extra in data.glob("yibao.sqlite3-*"):  # SQLite's -wal and -shm take the database's mode
+        assert stat.S_IMODE(extra.stat().st_mode) == 0o600, extra.name

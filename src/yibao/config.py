@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from yibao.kit.files import private_text
+from yibao.kit.files import private_file, private_text
 
 
 class Settings(BaseSettings):
@@ -63,5 +63,5 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.data_dir / 'yibao.sqlite3').resolve()}"
+        database = private_file(self.data_dir / "yibao.sqlite3")  # 0600 in a 0700 directory
+        return f"sqlite:///{database.resolve()}"
