@@ -113,7 +113,8 @@ def main() -> None:
                                             "wrong-secret")):
                 took, answered = asyncio.run(probe(base, args.seconds, signers, secret))
                 print(f"  {label:<44} health p50 {pct(took, 0.5):6.1f} ms  p99 {pct(took, 0.99):6.1f} ms"
-                      f"  mean {statistics.fmean(took) * 1000:6.1f} ms   sign-ins answered {answered / args.seconds:6.1f}/s")
+                      f"  mean {statistics.fmean(took) * 1000:6.1f} ms"
+                      f"   sign-ins answered {answered / args.seconds:6.1f}/s")
         finally:
             server.terminate()
             server.wait(timeout=30)
