@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from yibao.access.trail import TrailWriter, append
 from yibao.adapters.gateway.calllog import CallLog
 from yibao.app import create_app
 from yibao.config import Settings
@@ -106,6 +107,8 @@ def client(connection: object, engine: Engine) -> Iterator[TestClient]:
     app.state.call_log.close()  # the interface log written at once, inside the test's transaction
     app.state.call_log = CallLog(lambda rows: connection.execute(insert(GatewayCall), list(rows)),  # type: ignore[attr-defined]
                                  background=False)
+    app.state.trail.close()  # the access trail's views too
+    app.state.trail = TrailWriter(lambda entries: append(connection, entries), background=False)  # type: ignore[arg-type]
     with BrowserClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

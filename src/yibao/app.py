@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yibao import __version__
+from yibao.access.trail import TrailWriter
 from yibao.adapters import web
 from yibao.adapters.gateway.api import GatewayDoor
 from yibao.adapters.gateway.api import router as gateway_router
@@ -148,6 +149,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.gateway_seen = Seen()  # x-tif nonces and signed sign-ins within the window (gateway/auth.py)
     app.state.call_log = CallLog(engine_sink(engine))  # the interface log, written in batches
     app.router.on_shutdown.append(app.state.call_log.close)
+    app.state.trail = TrailWriter.on(engine)  # the access trail's views, appended in batches (access/trail.py)
+    app.router.on_shutdown.append(app.state.trail.close)
     threads = settings.resolved_gateway_threads()
     app.state.gateway_limiter = anyio.CapacityLimiter(threads) if threads else None
     app.state.gateway_writer = anyio.Lock()  # SQLite in the event loop: this worker's writes take turns

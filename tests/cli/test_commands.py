@@ -88,3 +88,28 @@ def test_a_clerks_day_on_the_command_line(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "未知的补办例外" in unknown.stderr and unknown.stdout == ""
     bad = run(tmp_path, "person-add", corrupted, "坏号", "--town", "xiwu")
     assert bad.returncode == 2 and "校验位" in bad.stderr
+
+
+def test_audit_log_verify_and_show(tmp_path: Path) -> None:
+    """`yibao audit-log`: a command's change is trailed as the command line's; verify passes on a whole chain
+    and fails (exit 1, naming the record) once a record is edited behind the database's back (issue 19 item 7)."""
+    import re
+    import sqlite3
+
+    added = run(tmp_path, "person-add", certno("1966-06-06"), "邬命令", "--town", "yuelin")
+    assert added.returncode == 0, added.stderr
+    psn_no = re.search(r"人员编号 (\S+)，", added.stdout).group(1)  # type: ignore[union-attr]
+    shown = run(tmp_path, "audit-log", "show", psn_no)
+    assert shown.returncode == 0 and "命令行" in shown.stdout and "新增人员信息" in shown.stdout
+    whole = run(tmp_path, "audit-log", "verify")
+    assert whole.returncode == 0 and "访问记录链完整" in whole.stdout, whole.stderr
+    head = whole.stdout.split("链头 ")[1].split("（")[0]
+    assert run(tmp_path, "audit-log", "verify", "--expect-head", head).returncode == 0
+
+    database = sqlite3.connect(tmp_path / "yibao.sqlite3")
+    database.execute("DROP TRIGGER access_trail_no_update")
+    database.execute("UPDATE access_trail SET actor = '别人' WHERE seq = 1")
+    database.commit()
+    database.close()
+    broken = run(tmp_path, "audit-log", "verify")
+    assert broken.returncode == 1 and "第 1 条记录的内容与其哈希不符" in broken.stderr

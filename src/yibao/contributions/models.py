@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yibao.access.trail import trailed
 from yibao.db import Base
 from yibao.kit.ids import new_id
 
@@ -33,6 +34,7 @@ class Bill(Base):
     )
 
 
+@trailed("银行代扣协议")
 class BankAgreement(Base):
     """银行卡代扣协议: one per card; a new card or bank needs a new agreement (S22 §3.1)."""
 
@@ -52,6 +54,7 @@ class BankAgreement(Base):
     )
 
 
+@trailed("缴费记录")
 class Payment(Base):
     __tablename__ = "payments"
 
@@ -76,6 +79,7 @@ class Payment(Base):
     )
 
 
+@trailed("退费记录")
 class Refund(Base):
     __tablename__ = "refunds"
 

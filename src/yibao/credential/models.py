@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yibao.access.trail import trailed
 from yibao.db import Base
 
 
@@ -46,6 +47,7 @@ class Channel(Base):
     created_at: Mapped[dt.datetime]
 
 
+@trailed("医保电子凭证")
 class Credential(Base):
     """A person's e-credential: its index number (ecIndexNo, never the ID number), where and on which device
     it was activated, and its state."""
@@ -72,6 +74,7 @@ class Credential(Base):
     )
 
 
+@trailed("亲情账户绑定")
 class Binding(Base):
     """A family binding (亲情账户): the holder shows and uses the relative's credential."""
 

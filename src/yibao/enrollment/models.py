@@ -9,10 +9,12 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yibao.access.trail import trailed
 from yibao.db import Base
 from yibao.kit.ids import new_id
 
 
+@trailed("参保登记")
 class Enrollment(Base):
     __tablename__ = "enrollments"
 

@@ -6,10 +6,12 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yibao.access.trail import trailed
 from yibao.db import Base
 from yibao.kit.ids import new_id
 
 
+@trailed("门诊慢特病备案")
 class SpecialDiseaseFiling(Base):
     """门诊特殊病种备案 (national 2503)."""
 
@@ -27,6 +29,7 @@ class SpecialDiseaseFiling(Base):
     created_at: Mapped[dt.datetime]
 
 
+@trailed("异地就医备案")
 class CrossRegionFiling(Base):
     """异地就医备案: reason and place (S18 跨省异地就医十问 §4)."""
 

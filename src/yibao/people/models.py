@@ -8,10 +8,12 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from yibao.access.trail import trailed
 from yibao.db import Base
 from yibao.kit.ids import new_id
 
 
+@trailed("人员信息")
 class Person(Base):
     __tablename__ = "persons"
 
@@ -31,6 +33,7 @@ class Person(Base):
     certificates: Mapped[list[Certificate]] = relationship(lazy="raise", order_by="Certificate.valid_from")
 
 
+@trailed("资格证件")
 class Certificate(Base):
     """A certificate for a subsidy or assistance class with its validity (S18 §1: 有效期内证件)."""
 
@@ -54,6 +57,7 @@ class Sequence(Base):
     value: Mapped[int]
 
 
+@trailed("居民自助账号")
 class ResidentAccount(Base):
     """A resident's sign-in for the self-service pages: ID number + password (scrypt), opened by a clerk."""
 
@@ -66,6 +70,7 @@ class ResidentAccount(Base):
     last_sign_in: Mapped[dt.datetime | None]
 
 
+@trailed("社保卡")
 class SocialSecurityCard(Base):
     """A social-security card (社会保障卡) issued to a person: its number (mdtrt_cert_no of type 03) and chip
     identifier (card_sn); reported lost or replaced, it no longer identifies anyone."""

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     PERSON_READ = "person:read"
     PERSON_WRITE = "person:write"
     PERSON_IDENTITY = "person:identity"  # see full ID numbers (others see them masked)
+    PERSON_TRAIL = "person:trail"  # see who looked up or changed a person (the access trail)
     ENROLLMENT_READ = "enrollment:read"
     ENROLLMENT_WRITE = "enrollment:write"
     PAYMENT_WRITE = "payment:write"
@@ -42,7 +43,7 @@ class Permission(StrEnum):
 READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READONLY: frozenset(READS),
-    Role.AUDITOR: frozenset(READS | {Permission.PERSON_IDENTITY}),
+    Role.AUDITOR: frozenset(READS | {Permission.PERSON_IDENTITY, Permission.PERSON_TRAIL}),
     Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.PERSON_IDENTITY, Permission.ENROLLMENT_WRITE,
                                    Permission.PAYMENT_WRITE, Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE}),
     Role.ADMIN: frozenset(Permission),

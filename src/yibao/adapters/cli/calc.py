@@ -17,10 +17,11 @@ from yibao.policy.editions import packaged_editions
 from yibao.policy.scenario import run_scenario
 
 
-def fail(message: str) -> NoReturn:
-    """Bad input: one clear line on stderr, nothing on stdout, exit status 2."""
+def fail(message: str, *, code: int = 2) -> NoReturn:
+    """Bad input (or, with another `code`, a check that failed): one clear line on stderr, nothing on stdout,
+    exit status 2."""
     sys.stderr.write(f"错误：{message}\n")
-    raise SystemExit(2)
+    raise SystemExit(code)
 
 
 def _read_scenario(source: str) -> Any:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from yibao.access.trail import Actor, Door, act_as
 from yibao.adapters.cli.calc import fail
 from yibao.config import Settings
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
@@ -15,6 +16,7 @@ from yibao.kit import logs
 from yibao.kit.errors import DomainError
 
 logs.install()  # ID and phone numbers masked in every log record of a command (kit/logs.py)
+COMMAND_LINE = Actor("system", "命令行", Door.CLI)
 _SETTING_SHOULD_BE = {"int_parsing": "应为整数", "bool_parsing": "应为 true 或 false", "path_type": "应为路径"}
 
 
@@ -39,6 +41,7 @@ def unit_of_work() -> Iterator[Session]:
     migrate(engine)
     try:
         with session_scope(make_sessionmaker(engine)) as session:
+            act_as(session, COMMAND_LINE)  # its changes are the command line's in the access trail
             yield session
     except DomainError as exc:
         fail(str(exc))

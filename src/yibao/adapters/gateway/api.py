@@ -20,6 +20,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yibao.access import throttle
+from yibao.access.trail import Action, Actor, Door, act_as
 from yibao.adapters.gateway import files, lookups  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3202)
 from yibao.adapters.gateway.auth import Headers, WrongSecret, headers_of
 from yibao.adapters.gateway.calllog import entry
@@ -149,6 +150,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                           admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),
                                               env.text("inf_time", required=False, max_len=30), app.state.gateway_seen,
                                               headers.client))
+            act_as(session, Actor("institution", ctx.actor, Door.GATEWAY))
             output, undo = tx.handler(ctx)
             answer = dumps(response(output, admdvs=admdvs, moment=now()))
             if tx.writes:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
@@ -157,7 +159,10 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                                         "undo": undo.to_json() if undo else "{}", "reversed_by": None,
                                         "created_at": now()})
             session.flush()
-            return answer
+        if ctx.viewed:  # committed: the access trail notes whom the answer showed
+            app.state.trail.saw(Actor("institution", ctx.actor, Door.GATEWAY), Action.LOOKUP, ctx.viewed,
+                                f"{infno} {tx.name}")
+        return answer
     except DomainError as exc:
         if isinstance(exc, WrongSecret):  # counted in a unit of its own: the call's own is rolled back
             with session_scope(app.state.sessions) as counting:

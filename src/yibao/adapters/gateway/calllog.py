@@ -8,23 +8,18 @@ masked the same way). Bodies are not kept: they carry personal data the settleme
 from __future__ import annotations
 
 import json
-import logging
-import queue
 import re
-import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from yibao.kit.background import BatchWriter
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.masks import mask_text
 from yibao.settlement.models import GatewayCall
-
-log = logging.getLogger("yibao.gateway.calllog")
 
 # the envelope's fields of INTERFACE.md and the national InCommon; anything else is kept as an extra
 KNOWN_FIELDS = frozenset({"infno", "msgid", "mdtrtarea_admvs", "insuplc_admdvs", "recer_sys_code", "dev_no",
@@ -66,48 +61,8 @@ def engine_sink(engine: Engine) -> Sink:
     return write
 
 
-class CallLog:
+class CallLog(BatchWriter[dict[str, Any]]):
     """Notes calls and writes them in batches (at most every `interval` seconds, or `batch` rows)."""
 
     def __init__(self, sink: Sink, *, interval: float = 0.5, batch: int = 500, background: bool = True) -> None:
-        self.sink, self.interval, self.batch = sink, interval, batch
-        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        if background:
-            self._thread = threading.Thread(target=self._run, name="yibao-calllog", daemon=True)
-            self._thread.start()
-
-    def note(self, row: dict[str, Any]) -> None:
-        if self._thread is None:  # synchronous (the tests' one transaction)
-            self.sink([row])
-        else:
-            self._queue.put(row)
-
-    def _run(self) -> None:
-        while True:
-            rows: list[dict[str, Any]] = []
-            deadline = time.monotonic() + self.interval
-            while len(rows) < self.batch:
-                try:
-                    row = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if row is None:
-                    self._write(rows)
-                    return
-                rows.append(row)
-            self._write(rows)
-
-    def _write(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        try:
-            self.sink(rows)
-        except Exception:  # a lost log batch must not stop the gateway; it is reported
-            log.exception("interface log: %d rows not written", len(rows))
-
-    def close(self) -> None:
-        """Write what is queued and stop (the server's shutdown)."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=5)
+        super().__init__(sink, name="calllog", interval=interval, batch=batch, background=background)

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -115,6 +115,7 @@ class Context:
     cainfo: str | None
     admdvs: str
     proof: SignInProof
+    viewed: list[str] = field(default_factory=list)  # psn_no of persons whose data the answer shows (the trail)
 
     @property
     def actor(self) -> str:
@@ -247,6 +248,7 @@ def person_base(person: PersonRecord, day: dt.date) -> dict[str, Any]:
 @transaction("1101", "人员信息获取", writes=False, repository_only=True)
 def person_info(ctx: Context) -> tuple[Any, None]:
     person = find_person(ctx.session, ctx.input.child("data"), ctx.institution.fixmedins_code)
+    ctx.viewed.append(person.psn_no)
     today = now().date()
     insuinfo = []
     for enrollment in enrollments_of(ctx.session, person.psn_no):
@@ -670,6 +672,7 @@ def accumulated(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     psn_no = data.req("psn_no", max_len=20)
     get_person(ctx.orm, psn_no)
+    ctx.viewed.append(psn_no)
     month = data.text("cum_ym", required=False, max_len=6)
     if month is not None and not (len(month) == 6 and month.isdigit() and 1 <= int(month[4:]) <= 12):
         raise GatewayInputError("input.data.cum_ym 应为 yyyyMM", field="input.data.cum_ym")

@@ -19,6 +19,7 @@ from pydantic import Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from yibao.access.trail import Actor, Door, act_as
 from yibao.adapters.gateway.auth import headers_of
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, loads
 from yibao.adapters.gateway.signins import admit
@@ -146,6 +147,7 @@ async def signed_in_resident(request: Request, session: DbSession) -> str:
         psn_no = resident_session(session, request.cookies.get(RESIDENT_COOKIE)).psn_no
     except Unauthorized:
         raise Unauthorized("请先登录我的医保（/me/login）") from None
+    act_as(session, Actor("resident", psn_no, Door.RESIDENT))
     await check_csrf(request)
     return psn_no
 

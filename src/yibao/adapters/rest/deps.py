@@ -13,6 +13,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from yibao.access.trail import Door
+from yibao.adapters.trailing import staff_acting
 from yibao.db import session_scope
 from yibao.errors import Forbidden, Unauthorized
 from yibao.kit.schema import Out
@@ -45,7 +47,7 @@ def current_staff(session: DbSession,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> StaffUser:
     if credentials is None:
         raise Unauthorized("请先登录（Authorization: Bearer <令牌>）")
-    return staff_for_token(session, credentials.credentials)
+    return staff_acting(session, staff_for_token(session, credentials.credentials), Door.REST)
 
 
 def check_permission(user: StaffUser, permission: Permission) -> None:
@@ -78,6 +80,7 @@ def shown(user: StaffUser, model: type[OutModel], record: object) -> OutModel:
 
 PersonRead = Annotated[StaffUser, Depends(requires(Permission.PERSON_READ))]
 PersonWrite = Annotated[StaffUser, Depends(requires(Permission.PERSON_WRITE))]
+PersonTrail = Annotated[StaffUser, Depends(requires(Permission.PERSON_TRAIL))]
 EnrollmentRead = Annotated[StaffUser, Depends(requires(Permission.ENROLLMENT_READ))]
 EnrollmentWrite = Annotated[StaffUser, Depends(requires(Permission.ENROLLMENT_WRITE))]
 PaymentWrite = Annotated[StaffUser, Depends(requires(Permission.PAYMENT_WRITE))]

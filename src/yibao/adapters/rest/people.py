@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+import datetime as dt
 
-from yibao.adapters.rest.deps import DbSession, PersonRead, PersonWrite, shown
+from fastapi import APIRouter, Query, Request
+
+from yibao.access.trail import Action, history
+from yibao.adapters.rest.deps import DbSession, PersonRead, PersonTrail, PersonWrite, shown
+from yibao.adapters.trailing import saw
+from yibao.kit.schema import Out
 from yibao.people import schemas, service
 from yibao.people.towns import TOWNS
 
 router = APIRouter(prefix="/api/persons", tags=["参保人 persons"])
+
+
+class TrailRead(Out):
+    """One record of the access trail (access/trail.py): no personal number, the subject is the psn_no."""
+
+    seq: int
+    at: dt.datetime
+    actor_kind: str
+    actor: str
+    door: str
+    action: str
+    subject: str | None
+    what: str
+    hash: str
 
 
 @router.post("", response_model=schemas.PersonRead, status_code=201, summary="登记参保人")
@@ -17,8 +36,10 @@ def register_person(body: schemas.PersonCreate, session: DbSession, user: Person
 
 
 @router.get("", response_model=list[schemas.PersonRead], summary="按姓名、身份证号或人员编号查找")
-def find_persons(session: DbSession, user: PersonRead, q: str = Query(min_length=1)) -> object:
-    return [shown(user, schemas.PersonRead, person) for person in service.find_persons(session, q)]
+def find_persons(request: Request, session: DbSession, user: PersonRead, q: str = Query(min_length=1)) -> object:
+    found = service.find_persons(session, q)
+    saw(request, session, Action.SEARCH, (person.psn_no for person in found), "人员查询结果")
+    return [shown(user, schemas.PersonRead, person) for person in found]
 
 
 @router.get("/towns", response_model=list[schemas.TownRead], summary="镇（街道）及咨询电话（S22 §8）")
@@ -27,14 +48,24 @@ def towns(user: PersonRead) -> object:
 
 
 @router.get("/{psn_no}", response_model=schemas.PersonRead, summary="参保人信息")
-def get_person(psn_no: str, session: DbSession, user: PersonRead) -> object:
-    return shown(user, schemas.PersonRead, service.get_person(session, psn_no))
+def get_person(psn_no: str, request: Request, session: DbSession, user: PersonRead) -> object:
+    person = service.get_person(session, psn_no)
+    saw(request, session, Action.VIEW, [psn_no], "参保人信息")
+    return shown(user, schemas.PersonRead, person)
 
 
 @router.get("/{psn_no}/certificates", response_model=list[schemas.CertificateRead], summary="证件")
-def certificates(psn_no: str, session: DbSession, user: PersonRead) -> object:
-    return [shown(user, schemas.CertificateRead, certificate)
-            for certificate in service.get_person(session, psn_no, with_certificates=True).certificates]
+def certificates(psn_no: str, request: Request, session: DbSession, user: PersonRead) -> object:
+    person = service.get_person(session, psn_no, with_certificates=True)
+    saw(request, session, Action.VIEW, [psn_no], "证件")
+    return [shown(user, schemas.CertificateRead, certificate) for certificate in person.certificates]
+
+
+@router.get("/{psn_no}/access-trail", response_model=list[TrailRead], summary="查阅与修改记录（访问留痕）")
+def access_history(psn_no: str, session: DbSession, user: PersonTrail,
+                   limit: int = Query(100, ge=1, le=1000)) -> object:
+    service.get_person(session, psn_no)
+    return [TrailRead.model_validate(record) for record in history(session, psn_no, limit=limit)]
 
 
 @router.post("/{psn_no}/certificates", response_model=schemas.CertificateRead, status_code=201, summary="登记证件")

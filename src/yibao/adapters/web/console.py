@@ -12,7 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.access import trail as access_trail
+from yibao.access.trail import Action, Door
 from yibao.adapters.rest.deps import DbSession, EditionsDep, check_permission
+from yibao.adapters.trailing import saw, staff_acting
 from yibao.adapters.web.common import (
     STAFF_COOKIE,
     Form,
@@ -61,7 +64,7 @@ def console_user(request: Request, session: DbSession) -> StaffUser:
     try:
         if not token:
             raise Unauthorized("请先登录")
-        return staff.staff_for_token(session, token)
+        return staff_acting(session, staff.staff_for_token(session, token), Door.CONSOLE)
     except Unauthorized:
         raise SignInRequired("/console/login", request.url.path) from None
 
@@ -118,6 +121,7 @@ def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -
     form, found = Form({"q": q}, {}), list[Any]()
     if q.strip():
         found = attempt(session, form, lambda: list(people.find_persons(session, q))) or []
+        saw(request, session, Action.SEARCH, (person.psn_no for person in found), "人员查询结果")
     return page_or_part(request, "console/people.html", "console/_people_rows.html", user=user, form=form, q=q,
                         found=found, towns=TOWN_BY_CODE, full_id=has_permission(user, Permission.PERSON_IDENTITY))
 
@@ -125,6 +129,8 @@ def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -
 # the person page's forms, each with its own field ids
 FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-", "certificate": "cert-",
                  "cancel": "cancel-", "ecard": "ec-", "binding": "ec-", "unbind": "ec-"}
+TRAIL_LABELS = {"action": access_trail.ACTION_LABELS, "door": access_trail.DOOR_LABELS,
+                "actor_kind": access_trail.ACTOR_KIND_LABELS}
 EC_ACTIONS = {"suspend": "暂停使用", "reinstate": "恢复使用", "revoke": "注销"}
 
 
@@ -153,8 +159,10 @@ def person_page(request: Request, session: Session, editions: Any, user: StaffUs
                 form: Form | None = None, status: int = 200, notice: str = "") -> Response:
     need(user, Permission.PERSON_READ)
     person = people.get_person(session, psn_no, with_certificates=True)
+    saw(request, session, Action.VIEW, [psn_no], "人员详情页")
     year = now().year
     special, cross = filings_of(session, psn_no)
+    trail = access_trail.history(session, psn_no) if has_permission(user, Permission.PERSON_TRAIL) else None
     return page(
         request, "console/person.html", status=status, user=user, person=person, form=form or Form({}, {}),
         notice=notice, year=year, town=TOWN_BY_CODE.get(person.town or ""),
@@ -166,7 +174,7 @@ def person_page(request: Request, session: Session, editions: Any, user: StaffUs
         channels=enrollment.CHANNELS, pay_channels=contributions.PAYMENT_CHANNELS, banks=contributions.BANKS,
         bill_status=contributions.BILL_STATUS, editions=editions,
         **{f"blank_{action}": Form({}, {}, prefix) for action, prefix in FORM_PREFIXES.items()},
-        **ecard_context(session, psn_no),
+        **ecard_context(session, psn_no), trail=trail, trail_labels=TRAIL_LABELS,
     )
 
 

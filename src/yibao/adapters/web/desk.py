@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from yibao.access.sessions import close_session
+from yibao.access.trail import Action, Actor, Door, act_as
 from yibao.adapters.rest.deps import DbSession, EditionsDep
+from yibao.adapters.trailing import saw
 from yibao.adapters.web.common import (
     DESK_COOKIE,
     DESK_HOURS,
@@ -23,7 +25,7 @@ from yibao.adapters.web.common import (
     attempt,
     client_address,
     page,
-    pdf_response,
+    receipt_response,
     redirect,
     signed_in,
     signed_out,
@@ -40,7 +42,7 @@ from yibao.people import service as people
 from yibao.people.cards import card_holder
 from yibao.settlement import fees, visits
 from yibao.settlement import settle as settling
-from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.receipt import build_receipt
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 # What a desk may open: outpatient care at a clinic, a purchase at a pharmacy (inpatient stays need an HIS)
@@ -57,9 +59,11 @@ class Desk(NamedTuple):
 
 def desk(request: Request, session: DbSession) -> Desk:
     try:
-        return Desk(*institutions.desk_session(session, request.cookies.get(DESK_COOKIE)))
+        signed_in = Desk(*institutions.desk_session(session, request.cookies.get(DESK_COOKIE)))
     except Unauthorized:
         raise SignInRequired("/desk/login", request.url.path) from None
+    act_as(session, Actor("desk", f"{signed_in.institution.fixmedins_code}:{signed_in.opter}", Door.DESK))
+    return signed_in
 
 
 DeskUser = Annotated[Desk, Depends(desk)]
@@ -130,14 +134,18 @@ def _patient(request: Request, session: Session, d: Desk, form: Form) -> tuple[s
                                           fixmedins_code=code, request=credentials.DecodeRequest(
                                               code, DECODE_BUSINESS[d.institution.kind], d.opter, d.opter, None,
                                               None, scanned))
+        saw(request, session, Action.LOOKUP, [decoded.person.psn_no], "窗口扫码识别参保人")
         return decoded.person.psn_no, E_CREDENTIAL, decoded.ec_token
     cert_type = form.get("cert_type", "02")
     if cert_type not in CERT_TYPES:
         raise InvalidInput("证件类型只能是居民身份证或社会保障卡；医保电子凭证请扫码", field="cert_type")
     typed = form.required("certno", "证件号码（身份证号；社会保障卡填卡号），或扫描医保码")
     if cert_type == SS_CARD:
-        return card_holder(session, card_no=typed, card_sn=None, check_sn=False).psn_no, cert_type, typed
+        holder = card_holder(session, card_no=typed, card_sn=None, check_sn=False).psn_no
+        saw(request, session, Action.LOOKUP, [holder], "窗口凭社会保障卡识别参保人")
+        return holder, cert_type, typed
     person = people.person_by_certno(session, typed)
+    saw(request, session, Action.LOOKUP, [person.psn_no], "窗口凭身份证号识别参保人")
     return person.psn_no, cert_type, person.certno
 
 
@@ -238,14 +246,14 @@ async def cancel(request: Request, setl_id: str, session: DbSession, editions: E
 
 
 @router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
-def receipt(setl_id: str, session: DbSession, d: DeskUser) -> Response:
-    return HTMLResponse(receipt_html(build_receipt(session, setl_id, institution=d.institution.fixmedins_code)))
+def receipt(setl_id: str, request: Request, session: DbSession, d: DeskUser) -> Response:
+    return receipt_response(request, session, build_receipt(session, setl_id, institution=d.institution.fixmedins_code))
 
 
 @router.get("/settlements/{setl_id}/receipt.pdf")
-def receipt_file(setl_id: str, session: DbSession, d: DeskUser) -> Response:
-    return pdf_response(receipt_pdf(build_receipt(session, setl_id, institution=d.institution.fixmedins_code)),
-                        setl_id)
+def receipt_file(setl_id: str, request: Request, session: DbSession, d: DeskUser) -> Response:
+    return receipt_response(request, session, build_receipt(session, setl_id, institution=d.institution.fixmedins_code),
+                            pdf=True)
 
 
 @router.get("/catalogue", response_class=HTMLResponse)

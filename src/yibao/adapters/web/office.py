@@ -25,7 +25,7 @@ from yibao.adapters.web.common import (
     fee_lines,
     page,
     page_or_part,
-    pdf_response,
+    receipt_response,
     redirect,
 )
 from yibao.adapters.web.console import ConsoleUser, need
@@ -44,7 +44,7 @@ from yibao.reports import service as reports
 from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
 from yibao.settlement.calls import PAGE, CallQuery, find_calls
 from yibao.settlement.manual import manual_reimbursement
-from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.receipt import build_receipt
 from yibao.settlement.settle import cancel_settlement, get_settlement
 from yibao.staff.service import Permission
 
@@ -302,15 +302,15 @@ def cancel_manual(request: Request, setl_id: str, session: DbSession, user: Cons
 
 
 @router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
-def receipt(setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+def receipt(setl_id: str, request: Request, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_READ)
-    return HTMLResponse(receipt_html(build_receipt(session, setl_id)))
+    return receipt_response(request, session, build_receipt(session, setl_id))
 
 
 @router.get("/settlements/{setl_id}/receipt.pdf")
-def receipt_file(setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+def receipt_file(setl_id: str, request: Request, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_READ)
-    return pdf_response(receipt_pdf(build_receipt(session, setl_id)), setl_id)
+    return receipt_response(request, session, build_receipt(session, setl_id), pdf=True)
 
 
 # ---------------------------------------------------------------------------------------------------

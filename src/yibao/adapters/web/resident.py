@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from yibao.access.sessions import close_session
+from yibao.access.trail import Actor, Door, act_as
 from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import (
     CLASS_LABELS,
@@ -27,7 +28,7 @@ from yibao.adapters.web.common import (
     fee_lines,
     page,
     page_or_part,
-    pdf_response,
+    receipt_response,
     signed_in,
     signed_out,
 )
@@ -41,7 +42,7 @@ from yibao.people.models import Person
 from yibao.people.towns import DISTRICT_CENTRE_HOTLINE, TOWN_BY_CODE, TOWNS
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.settlement.estimate import estimate_benefit
-from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.receipt import build_receipt
 from yibao.settlement.settle import read_accumulators, settlements_of
 
 router = APIRouter(include_in_schema=False)
@@ -50,9 +51,11 @@ CALC_LINES = 3
 
 def resident(request: Request, session: DbSession) -> Person:
     try:
-        return people.resident_session(session, request.cookies.get(RESIDENT_COOKIE))
+        person = people.resident_session(session, request.cookies.get(RESIDENT_COOKIE))
     except Unauthorized:
         raise SignInRequired("/me/login", request.url.path) from None
+    act_as(session, Actor("resident", person.psn_no, Door.RESIDENT))
+    return person
 
 
 Resident = Annotated[Person, Depends(resident)]
@@ -151,13 +154,13 @@ def own_settlement(session: Any, person: Person, setl_id: str) -> Any:
 
 
 @router.get("/me/settlements/{setl_id}", response_class=HTMLResponse)
-def my_receipt(setl_id: str, session: DbSession, person: Resident) -> Response:
-    return HTMLResponse(receipt_html(own_settlement(session, person, setl_id)))
+def my_receipt(setl_id: str, request: Request, session: DbSession, person: Resident) -> Response:
+    return receipt_response(request, session, own_settlement(session, person, setl_id))
 
 
 @router.get("/me/settlements/{setl_id}/receipt.pdf")
-def my_receipt_file(setl_id: str, session: DbSession, person: Resident) -> Response:
-    return pdf_response(receipt_pdf(own_settlement(session, person, setl_id)), setl_id)
+def my_receipt_file(setl_id: str, request: Request, session: DbSession, person: Resident) -> Response:
+    return receipt_response(request, session, own_settlement(session, person, setl_id), pdf=True)
 
 
 # ---------------------------------------------------------------------------------------------------

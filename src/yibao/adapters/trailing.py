@@ -1,0 +1,23 @@
+"""What every door does for the access trail (access/trail.py): say who is acting on the request's session
+(its changes are then trailed as theirs), and note what they saw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from yibao.access.trail import Action, Actor, Door, act_as, actor_of
+from yibao.staff.models import StaffUser
+
+
+def staff_acting(session: Any, user: StaffUser, door: Door) -> StaffUser:
+    act_as(session, Actor("staff", user.username, door))
+    return user
+
+
+def saw(request: Request | FastAPI, session: Any, action: Action, subjects: Iterable[str | None], what: str) -> None:
+    """Note that the session's actor saw these persons' data (appended to the trail by its writer)."""
+    app = request if isinstance(request, FastAPI) else request.app
+    app.state.trail.saw(actor_of(session), action, subjects, what)
