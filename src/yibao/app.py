@@ -130,6 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     settings = settings or Settings()
+    settings.data_keys()  # the keys that seal personal numbers at rest (kit/sealing.py), made at first start
     engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
     if run_migrations:
         migrate(engine)

@@ -9,7 +9,9 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from yibao.kit.files import private_file, private_text
+from yibao.kit import sealing
+from yibao.kit.files import private_dir, private_file, private_text
+from yibao.kit.sealing import DataKeys
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,9 @@ class Settings(BaseSettings):
     # cannot take back an acknowledged settlement; NORMAL (faster, see bench/settle.py) may lose the last
     # commits on power loss (not on a crash of the process). PostgreSQL is always synchronous.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # personal numbers are sealed with SM4 under the keys in data_dir/data-keys.json (kit/sealing.py); with this
+    # set (32 hex digits, e.g. from the host's secret store) that file is itself sealed under it
+    data_key: str | None = None
 
     def on_sqlite(self) -> bool:
         return self.resolved_database_url().startswith("sqlite")
@@ -60,8 +65,13 @@ class Settings(BaseSettings):
             return self.secret_key.encode()
         return private_text(self.data_dir / "secret.key", secrets.token_hex(32)).strip().encode()
 
+    def data_keys(self) -> DataKeys:
+        """The key ring that seals personal numbers (made at first start in the data directory), for this process."""
+        return sealing.use(private_dir(self.data_dir), self.data_key)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         database = private_file(self.data_dir / "yibao.sqlite3")  # 0600 in a 0700 directory
         return f"sqlite:///{database.resolve()}"
+

@@ -16,13 +16,19 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 import anyio
-from sqlalchemy import MetaData, Numeric, create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import MetaData, Numeric, String, create_engine, event, select, text, tuple_
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
+from yibao.config import Settings
+from yibao.kit import sealing
+from yibao.kit.files import private_dir
 from yibao.kit.money import round_money
 from yibao.kit.text import refuse_overlong
 
@@ -38,6 +44,66 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {Decimal: Numeric(16, 2)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Personal numbers at rest (issue 19 item 6): sealed columns and their digests (kit/sealing.py)
+
+def _settings_keys() -> tuple[Path, str | None]:
+    settings = Settings()
+    return private_dir(settings.data_dir), settings.data_key
+
+
+sealing.default_directory(_settings_keys)  # unless the app or a command named its data directory first
+
+
+def normalised(purpose: str, value: str) -> str:
+    """A number as it is looked up: ID and card numbers in capitals without spaces, phone numbers as digits."""
+    text = "".join(value.split())
+    return "".join(ch for ch in text if ch.isdigit()) if purpose == "phone" else text.upper()
+
+
+def digest_of(purpose: str, value: str) -> str:
+    """The blind index of a number: look-ups compare `<column>_digest` with it, never the sealed column."""
+    return sealing.active().digest(purpose, normalised(purpose, value))
+
+
+class Sealed(TypeDecorator[str]):
+    """A personal number stored sealed with SM4 (kit/sealing.py) and read back as plain text. Its `length` is
+    the plain text's (the text check of kit/text and the doors' limits use it); the column is wider. Sealing is
+    randomised, so the column cannot be compared in SQL: a look-up goes through its digest column."""
+
+    impl = String
+    cache_ok = True
+
+    class comparator_factory(String.Comparator[str]):
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+            if getattr(op, "__name__", "") not in ("is_", "is_not", "isnot"):
+                raise TypeError("a sealed column cannot be compared in SQL: compare its digest (db.digest_of)")
+            return super().operate(op, *other, **kwargs)
+
+    def __init__(self, purpose: str, length: int) -> None:
+        super().__init__(24 + (28 + 4 * length + 2) // 3 * 4)  # base64 of nonce, UTF-8 text and tag, the prefix
+        self.purpose, self.length = purpose, length
+
+    @property
+    def python_type(self) -> type[str]:
+        return str
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else sealing.active().seal(self.purpose, value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else sealing.active().open(self.purpose, value)
+
+
+def _set_digests(_mapper: Mapper[Any], _connection: Any, target: Any) -> None:
+    """Before a row is written: each `<column>_digest` follows its sealed column (models declare
+    `__digests__ = {"certno": "certno_digest"}`)."""
+    for column, digest in type(target).__digests__.items():
+        value = getattr(target, column)
+        purpose = type(target).__table__.c[column].type.purpose
+        setattr(target, digest, None if value is None else digest_of(purpose, value))
 
 
 def make_engine(url: str, *, synchronous: str = "FULL", **kwargs: Any) -> Engine:
@@ -211,6 +277,86 @@ def _text_fits_its_column(session: Session, _context: Any, _instances: Any) -> N
     """Every ORM write of every door: text longer than its column, or with a NUL, is a field error before
     anything is sent (PostgreSQL would refuse it with a DataError; SQLite would store it). kit/text."""
     refuse_overlong(list(session.new) + list(session.dirty))
+
+
+class SealedColumns(NamedTuple):
+    """What `reseal` needs of a table: its key, its sealed columns with their purposes, and their digests."""
+
+    table: str
+    key: tuple[str, ...]
+    sealed: dict[str, str]  # column → purpose
+    digests: dict[str, str]  # sealed column → its digest column
+
+
+def sealed_tables() -> list[SealedColumns]:
+    """Every mapped table with a sealed column (`yibao data-key rotate` reseals them all)."""
+    found = []
+    for mapper in sorted(Base.registry.mappers, key=lambda m: str(m.class_.__tablename__)):
+        table: Any = mapper.local_table
+        sealed = {c.name: c.type.purpose for c in table.columns if isinstance(c.type, Sealed)}
+        if sealed:
+            found.append(SealedColumns(str(table.name), tuple(c.name for c in mapper.primary_key), sealed,
+                                       dict(getattr(mapper.class_, "__digests__", {}))))
+    return found
+
+
+def reseal(connection: Connection, spec: SealedColumns, *, batch: int = 500) -> int:
+    """Seal with the current key every value of the table not yet sealed with it (plain text from before
+    sealing, or an older key), and set its digest; returns the rows changed. Each row is updated only if its
+    values are still the ones read (a concurrent change wins and is already sealed with the current key)."""
+    keys = sealing.active()
+    names = [*spec.key, *spec.sealed, *spec.digests.values()]
+    table = sa_table(spec.table, *(sa_column(name, String) for name in dict.fromkeys(names)))
+    key_cols = [table.c[name] for name in spec.key]
+    changed, after = 0, None
+    while True:
+        query = select(table).order_by(*key_cols).limit(batch)
+        if after is not None:
+            query = query.where(tuple_(*key_cols) > tuple_(*after))
+        rows = connection.execute(query).mappings().all()
+        if not rows:
+            return changed
+        for row in rows:
+            values = {column: row[column] for column in spec.sealed}
+            if all(keys.sealed_with_current(value) for value in values.values()) and all(
+                    row[digest] is not None or values[column] is None for column, digest in spec.digests.items()):
+                continue
+            plain = {column: None if value is None else keys.open(spec.sealed[column], value)
+                     for column, value in values.items()}
+            update_to = {column: None if text_ is None else keys.seal(spec.sealed[column], text_)
+                         for column, text_ in plain.items()}
+            update_to |= {digest: None if plain[column] is None else
+                          keys.digest(spec.sealed[column], normalised(spec.sealed[column], plain[column] or ""))
+                          for column, digest in spec.digests.items()}
+            still = [table.c[column].is_not_distinct_from(value) for column, value in values.items()]
+            done = connection.execute(table.update().where(*(c == row[c.name] for c in key_cols), *still)
+                                      .values(update_to))
+            changed += done.rowcount
+        after = [rows[-1][name] for name in spec.key]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_rows_get_digests(state: Any) -> None:
+    """`session.execute(insert(Model), rows)` (the bulk imports) skips the mapper's events: its rows get their
+    digests here."""
+    model: Any = state.bind_mapper.class_ if state.is_insert and state.bind_mapper is not None else None
+    digests = getattr(model, "__digests__", None)
+    if not digests:
+        return
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    table = model.__table__
+    for row in rows:
+        for column, digest in digests.items():
+            if column in row:
+                value = row[column]
+                row[digest] = None if value is None else digest_of(table.c[column].type.purpose, value)
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _digests_follow(mapper: Mapper[Any], cls: Any) -> None:
+    if getattr(cls, "__digests__", None):
+        event.listen(cls, "before_insert", _set_digests)
+        event.listen(cls, "before_update", _set_digests)
 
 
 def read_only(engine: Engine) -> Engine:

@@ -24,6 +24,7 @@ from yibao.contributions.models import BankAgreement, Bill
 from yibao.credential import service as credentials
 from yibao.credential.demo_channel import activate_on_demo_channel
 from yibao.credential.rules import PARAMETERS
+from yibao.db import digest_of
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_contributions, pay_contribution
@@ -363,7 +364,8 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
     elapsed = max((latest - dt.date(year, 1, 1)).days, 0)
     insured = session.scalars(select(Enrollment.psn_no).where(Enrollment.year == year,
                                                               Enrollment.status == "active")).all()
-    resident = session.scalar(select(Person.psn_no).where(Person.certno == DEMO_RESIDENT_CERTNO))
+    resident = session.scalar(select(Person.psn_no).where(Person.certno_digest == digest_of("certno",
+                                                                                             DEMO_RESIDENT_CERTNO)))
     chosen = [resident, resident, resident] if resident else []
     chosen += rng.sample(list(insured), min(count, len(insured)))
     certnos = {psn_no: certno for psn_no, certno in session.execute(

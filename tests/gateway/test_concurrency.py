@@ -34,6 +34,7 @@ from yibao.app import create_app
 from yibao.config import Settings
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import ensure_demo_institutions
+from yibao.kit import sealing
 from yibao.settlement.models import Settlement, Visit
 from yibao.settlement.settle import read_accumulators
 
@@ -81,6 +82,7 @@ class Processes:
         migrate(self.engine)
         self.sessions = make_sessionmaker(self.engine)
         env = {**os.environ, "YIBAO_DATABASE_URL": url, "YIBAO_DATA_DIR": str(data_dir)}
+        sealing.save(data_dir, sealing.active(), env_key=None)  # the servers open what this process sealed
         self.process = subprocess.Popen([YIBAO, "serve", "--port", str(self.port), "--workers", "2"], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

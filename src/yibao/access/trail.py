@@ -258,3 +258,21 @@ def _changes_are_trailed(session: Session, _context: Any, _instances: Any) -> No
     entries = _change_entries(session)
     if entries:
         append(session.connection(), entries)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_changes_are_trailed(state: Any) -> None:
+    """`session.execute(insert(Model), rows)` and ORM UPDATE/DELETE statements skip the flush: trailed here,
+    one record per row given (or one for the statement when it names no rows)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    label = getattr(mapper.class_, "__trail_label__", None) if mapper is not None else None
+    if label is None:
+        return
+    verb = "新增" if state.is_insert else "修改" if state.is_update else "删除"
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    subjects = [row.get("psn_no") for row in rows] or [None]
+    actor, moment = actor_of(state.session), now()
+    append(state.session.connection(), [Entry(actor, Action.CHANGE, subject, f"{verb}{label}", moment)
+                                        for subject in subjects])

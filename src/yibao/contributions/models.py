@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.access.trail import trailed
-from yibao.db import Base
+from yibao.db import Base, Sealed
 from yibao.kit.ids import new_id
 
 
@@ -43,7 +43,7 @@ class BankAgreement(Base):
     psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     bank: Mapped[str] = mapped_column(String(20))
-    card_no: Mapped[str] = mapped_column(String(30))
+    card_no: Mapped[str] = mapped_column(Sealed("bank_card", 30))
     signed_on: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(20))  # active / replaced
     created_at: Mapped[dt.datetime]
@@ -65,7 +65,7 @@ class Payment(Base):
     bank: Mapped[str | None] = mapped_column(String(20))
     agreement_id: Mapped[str | None] = mapped_column(String(32))
     payer_name: Mapped[str | None] = mapped_column(String(50))
-    payer_certno: Mapped[str | None] = mapped_column(String(18))
+    payer_certno: Mapped[str | None] = mapped_column(Sealed("payer_certno", 18))
     amount: Mapped[Decimal]
     paid_on: Mapped[dt.date]
     reference: Mapped[str] = mapped_column(String(64), unique=True)

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.access.trail import trailed
-from yibao.db import Base
+from yibao.db import Base, Sealed
 
 
 class CredentialStatus(StrEnum):
@@ -85,7 +85,7 @@ class Binding(Base):
     relative_psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), index=True)
     relationship: Mapped[str] = mapped_column(String(2))  # credential/rules.py RELATIONSHIPS
     proof: Mapped[str] = mapped_column(String(10))  # household / birth / consent / window
-    proof_no: Mapped[str | None] = mapped_column(String(50))  # e.g. the birth certificate's number
+    proof_no: Mapped[str | None] = mapped_column(Sealed("proof_no", 50))  # e.g. the birth certificate's number
     status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(50))

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.access.trail import trailed
-from yibao.db import Base
+from yibao.db import Base, Sealed
 from yibao.kit.ids import new_id
 
 
@@ -26,7 +26,7 @@ class Enrollment(Base):
     student: Mapped[bool]
     channel: Mapped[str] = mapped_column(String(20))
     proxy_name: Mapped[str | None] = mapped_column(String(50))
-    proxy_certno: Mapped[str | None] = mapped_column(String(18))
+    proxy_certno: Mapped[str | None] = mapped_column(Sealed("proxy_certno", 18))
     registration_date: Mapped[dt.date]
     timing: Mapped[str] = mapped_column(String(10))  # timely / late
     late_exception: Mapped[str | None] = mapped_column(String(30))

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from yibao.db import digest_of
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.service import (
     EnrollmentRequest,
@@ -148,8 +149,9 @@ def import_school_batch(
         else:
             checked.append((row, *outcome))
     certnos = [certno for _, certno, _ in checked]
-    persons = {p.certno: p for chunk in chunks(certnos)
-               for p in session.scalars(select(Person).where(Person.certno.in_(chunk)))}
+    digests = [digest_of("certno", certno) for certno in certnos]
+    persons = {p.certno: p for chunk in chunks(digests)
+               for p in session.scalars(select(Person).where(Person.certno_digest.in_(chunk)))}
     known = [p.psn_no for p in persons.values()]
     enrolled = {psn for chunk in chunks(known) for psn in session.scalars(select(Enrollment.psn_no).where(
         Enrollment.psn_no.in_(chunk), Enrollment.year == year, Enrollment.status != "cancelled"))}

@@ -46,7 +46,7 @@ def refuse_overlong(objects: Any) -> None:
         mapper = inspect(obj).mapper
         for attr in mapper.column_attrs:
             column = attr.columns[0]
-            if not isinstance(column.type, String):
+            if not isinstance(getattr(column.type, "impl", column.type), String):  # a String, or sealed (db.Sealed)
                 continue
             value = obj.__dict__.get(attr.key)
             if isinstance(value, str):

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from yibao.db import digest_of
 from yibao.errors import Conflict, InvalidInput, Named, NotFound, Refused
 from yibao.kit.clock import now
 from yibao.people.models import CardRecord, PersonRecord, SocialSecurityCard
@@ -39,7 +40,7 @@ class CardNumberTaken(Named, Conflict):
     template = "该卡号已登记给其他人或已使用过"
 
 
-_CARD = Read(CardRecord, SocialSecurityCard, SocialSecurityCard.card_no == bindparam("card_no"))
+_CARD = Read(CardRecord, SocialSecurityCard, SocialSecurityCard.card_digest == bindparam("digest"))
 
 
 def _check(card_no: str, card_sn: str) -> tuple[str, str]:
@@ -56,7 +57,8 @@ def issue_card(session: Session, *, psn_no: str, card_no: str, card_sn: str, iss
     """Register a card issued to the person; a card they held before is marked replaced."""
     number, chip = _check(card_no, card_sn)
     get_person(session, psn_no)
-    if session.scalars(select(SocialSecurityCard).where(SocialSecurityCard.card_no == number)).first() is not None:
+    if session.scalars(select(SocialSecurityCard).where(
+            SocialSecurityCard.card_digest == digest_of("card_no", number))).first() is not None:
         raise CardNumberTaken(card_no=number)
     moment = now()
     for old in session.scalars(select(SocialSecurityCard).where(SocialSecurityCard.psn_no == psn_no,
@@ -72,7 +74,7 @@ def issue_card(session: Session, *, psn_no: str, card_no: str, card_sn: str, iss
 
 def report_lost(session: Session, *, card_no: str, actor: str) -> SocialSecurityCard:
     card = session.scalars(select(SocialSecurityCard).where(
-        SocialSecurityCard.card_no == card_no.strip().upper())).first()
+        SocialSecurityCard.card_digest == digest_of("card_no", card_no))).first()
     if card is None:
         raise CardUnknown(card_no=card_no)
     if card.status != "active":
@@ -85,7 +87,7 @@ def report_lost(session: Session, *, card_no: str, actor: str) -> SocialSecurity
 def card_holder(session: Db, *, card_no: str, card_sn: str | None, check_sn: bool = True) -> PersonRecord:
     """Who the card read at the counter belongs to: an active card whose chip identifier matches (1101 reads the
     chip; later transactions carry the card number only, `check_sn=False`)."""
-    card = _CARD.first(session, card_no=card_no.strip().upper())
+    card = _CARD.first(session, digest=digest_of("card_no", card_no))
     if card is None:
         raise CardUnknown(card_no=card_no)
     if card.status != "active":

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yibao.access.trail import trailed
-from yibao.db import Base
+from yibao.db import Base, Sealed
 from yibao.kit.ids import new_id
 
 
@@ -18,19 +18,22 @@ class Person(Base):
     __tablename__ = "persons"
 
     psn_no: Mapped[str] = mapped_column(String(20), primary_key=True)
-    certno: Mapped[str] = mapped_column(String(18), unique=True)
+    certno: Mapped[str] = mapped_column(Sealed("certno", 18))  # sealed at rest; found by certno_digest
+    certno_digest: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
     sex: Mapped[str] = mapped_column(String(1))  # 1 male, 2 female
     birth_date: Mapped[dt.date]
     local: Mapped[bool]  # 本区户籍
     town: Mapped[str | None] = mapped_column(String(20))  # required when local (S22 §8 towns)
     household_no: Mapped[str | None] = mapped_column(String(30))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(Sealed("phone", 20))
+    phone_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     employee_insured: Mapped[bool] = mapped_column(default=False)
     employee_insurance_end: Mapped[dt.date | None]  # when employee insurance stopped, if it did
     created_at: Mapped[dt.datetime]
 
     certificates: Mapped[list[Certificate]] = relationship(lazy="raise", order_by="Certificate.valid_from")
+    __digests__: ClassVar[dict[str, str]] = {"certno": "certno_digest", "phone": "phone_digest"}
 
 
 @trailed("资格证件")
@@ -42,7 +45,7 @@ class Certificate(Base):
     psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(30))
-    cert_no: Mapped[str] = mapped_column(String(50))
+    cert_no: Mapped[str] = mapped_column(Sealed("cert_no", 50))
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime]
@@ -78,7 +81,8 @@ class SocialSecurityCard(Base):
     __tablename__ = "ss_cards"
 
     psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
-    card_no: Mapped[str] = mapped_column(String(20), primary_key=True)
+    card_digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # the card number's digest
+    card_no: Mapped[str] = mapped_column(Sealed("card_no", 20))
     card_sn: Mapped[str] = mapped_column(String(32))
     issued_on: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(10))  # active / lost / replaced
@@ -86,8 +90,9 @@ class SocialSecurityCard(Base):
     changed_by: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[dt.datetime]
 
+    __digests__: ClassVar[dict[str, str]] = {"card_no": "card_digest"}
     __table_args__ = (
-        Index("uq_ss_cards_number", "card_no", unique=True),
+        Index("uq_ss_cards_number", "card_digest", unique=True),
         Index("uq_ss_cards_active", "psn_no", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
     )
@@ -96,6 +101,7 @@ class SocialSecurityCard(Base):
 class CardRecord(NamedTuple):
     """Fields: the columns of `ss_cards`."""
     psn_no: str
+    card_digest: str
     card_no: str
     card_sn: str
     issued_on: dt.date
@@ -111,6 +117,7 @@ class PersonRecord(NamedTuple):
     Fields: the columns of `persons`."""
     psn_no: str
     certno: str
+    certno_digest: str
     name: str
     sex: str
     birth_date: dt.date
@@ -118,6 +125,7 @@ class PersonRecord(NamedTuple):
     town: str | None
     household_no: str | None
     phone: str | None
+    phone_digest: str | None
     employee_insured: bool
     employee_insurance_end: dt.date | None
     created_at: dt.datetime

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from yibao.access import throttle
 from yibao.access.sessions import Kind, close_all, live_session, open_session
+from yibao.db import digest_of
 from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
@@ -111,7 +112,7 @@ def register_person(
     if not name:
         raise InvalidInput("请填写姓名", field="name")
     check_town(local, town)
-    existing = session.scalar(select(Person.psn_no).where(Person.certno == number))
+    existing = session.scalar(select(Person.psn_no).where(Person.certno_digest == digest_of("certno", number)))
     if existing is not None:
         raise Conflict(f"身份证号 {number} 已登记，人员编号 {existing}", field="certno")
     person = Person(psn_no=next_psn_no(session), certno=number, name=name, sex=sex, birth_date=birth, local=local,
@@ -135,7 +136,7 @@ def get_person(session: Session, psn_no: str, *, with_certificates: bool = False
     return person
 
 
-_PERSON_BY_CERTNO = Read(PersonRecord, Person, Person.certno == bindparam("certno"))
+_PERSON_BY_CERTNO = Read(PersonRecord, Person, Person.certno_digest == bindparam("digest"))
 _PERSON_BY_PSN_NO = Read(PersonRecord, Person, Person.psn_no == bindparam("psn_no"))
 _CERTIFICATES = Read(CertificateRecord, Certificate, Certificate.psn_no == bindparam("psn_no"),
                      order_by=(Certificate.valid_from, Certificate.id))
@@ -143,7 +144,7 @@ _CERTIFICATES = Read(CertificateRecord, Certificate, Certificate.psn_no == bindp
 
 def person_with_certno(session: Db, certno: str) -> PersonRecord | None:
     """The person with this ID number, if registered (a read-only record)."""
-    return _PERSON_BY_CERTNO.first(session, certno=certno.strip().upper())
+    return _PERSON_BY_CERTNO.first(session, digest=digest_of("certno", certno))
 
 
 def person_by_certno(session: Db, certno: str) -> PersonRecord:
@@ -168,11 +169,12 @@ def certificates_of(session: Db, psn_no: str) -> list[CertificateRecord]:
 
 
 def find_persons(session: Session, query: str, *, limit: int = 50) -> Seq[Person]:
-    """By psn_no or ID number exactly, or by name prefix."""
+    """By psn_no, ID number or phone number exactly (their digests), or by name prefix."""
     text = query.strip()
     if not text:
         raise InvalidInput("请输入姓名、身份证号或人员编号", field="q")
-    condition = or_(Person.psn_no == text, Person.certno == text.upper(), Person.name.startswith(text))
+    condition = or_(Person.psn_no == text, Person.certno_digest == digest_of("certno", text),
+                    Person.phone_digest == digest_of("phone", text), Person.name.startswith(text))
     return session.scalars(select(Person).where(condition).order_by(Person.name).limit(limit)).all()
 
 
@@ -246,7 +248,7 @@ def resident_sign_in(session: Session, *, certno: str, password: str, address: s
                      hours: float = 2) -> tuple[str, Person]:
     """A new session of the person whose ID number and password these are (its token, and the person); one
     message for every failure (no account probing), throttled as staff sign-in is (access/throttle.py)."""
-    person = session.scalar(select(Person).where(Person.certno == certno.strip().upper()))
+    person = session.scalar(select(Person).where(Person.certno_digest == digest_of("certno", certno)))
     account = session.get(ResidentAccount, person.psn_no) if person is not None else None
     if not throttle.guarded_check(session, "resident", certno, address, password,
                                   account.password_hash if account else None):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.db import Base
+from yibao.db import Base, Sealed
 
 
 class VisitStatus(StrEnum):
@@ -62,7 +62,7 @@ class Visit(Base):
     dise_name: Mapped[str | None] = mapped_column(String(100))
     dscg_way: Mapped[str | None] = mapped_column(String(10))
     mdtrt_cert_type: Mapped[str] = mapped_column(String(2))
-    mdtrt_cert_no: Mapped[str | None] = mapped_column(String(64))
+    mdtrt_cert_no: Mapped[str | None] = mapped_column(Sealed("mdtrt_cert_no", 64))
     created_at: Mapped[dt.datetime]
 
     __table_args__ = (Index("uq_visits_mdtrt_id", "mdtrt_id", unique=True),)

@@ -25,7 +25,8 @@ def verify(
         fail(f"访问记录链已损坏：{verdict.reason}（已校验完好的记录 {verdict.records} 条）", code=1)
     if not known:
         fail(f"访问记录链完整，但没有哈希为 {expect_head} 的记录：上次记下的链头之后的记录被替换过", code=1)
-    typer.echo(f"访问记录链完整：{verdict.records} 条，链头 {verdict.head_hash}（请另行记下链头，下次以 --expect-head 核对）")
+    typer.echo(f"访问记录链完整：{verdict.records} 条，链头 {verdict.head_hash}"
+               "（请另行记下链头，下次以 --expect-head 核对）")
 
 
 @app.command("show")

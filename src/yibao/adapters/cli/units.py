@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from yibao.access.trail import Actor, Door, act_as
@@ -14,6 +15,7 @@ from yibao.config import Settings
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.kit import logs
 from yibao.kit.errors import DomainError
+from yibao.kit.sealing import SealingError
 
 logs.install()  # ID and phone numbers masked in every log record of a command (kit/logs.py)
 COMMAND_LINE = Actor("system", "命令行", Door.CLI)
@@ -34,16 +36,28 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction for a command; a domain error → exit 2 with one line, nothing written."""
+def command_engine() -> Iterator[Engine]:
+    """The database of the settings, migrated, with the data directory's keys (kit/sealing.py) in use."""
     settings = _settings()
-    engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
-    migrate(engine)
     try:
-        with session_scope(make_sessionmaker(engine)) as session:
-            act_as(session, COMMAND_LINE)  # its changes are the command line's in the access trail
-            yield session
-    except DomainError as exc:
+        settings.data_keys()
+    except SealingError as exc:
         fail(str(exc))
+    engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
+    try:
+        migrate(engine)
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a command; a domain error → exit 2 with one line, nothing written."""
+    with command_engine() as engine:
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                act_as(session, COMMAND_LINE)  # its changes are the command line's in the access trail
+                yield session
+        except DomainError as exc:
+            fail(str(exc))
