@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 import anyio
-from sqlalchemy import MetaData, Numeric, String, create_engine, event, select, text, tuple_
+from sqlalchemy import MetaData, Numeric, String, Text, create_engine, event, select, text, tuple_
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -95,6 +95,16 @@ class Sealed(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else sealing.active().open(self.purpose, value)
+
+
+class SealedText(Sealed):
+    """A sealed text without a length limit (a stored gateway answer, which names the person's ID number)."""
+
+    impl = Text
+
+    def __init__(self, purpose: str) -> None:
+        TypeDecorator.__init__(self)
+        self.purpose, self.length = purpose, None  # type: ignore[assignment]
 
 
 def _set_digests(_mapper: Mapper[Any], _connection: Any, target: Any) -> None:

@@ -11,7 +11,6 @@ The limits are ASSUMPTIONS of this system (no source document sets them), stated
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.access.models import SignInFailure
+from yibao.db import digest_of
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.passwords import hash_password, verify_password
@@ -51,8 +51,9 @@ class TooManyAttempts(DomainError):
 
 
 def _keys(door: str, account: str, address: str) -> dict[str, Limit]:
-    """The throttle keys of one attempt. The account name is kept only as a hash (it may be an ID number)."""
-    who = hashlib.sha256(f"{door}|{account.strip().upper()}".encode()).hexdigest()[:32]
+    """The throttle keys of one attempt. The account name is kept only as its keyed digest (it may be an ID
+    number, and a plain hash of an ID number is found by trying them all)."""
+    who = digest_of("throttle", f"{door}|{account}")[:32]
     by_scope = {"pair": f"{door}|pair|{who}|{address}", "address": f"address|{address}",
                 "account": f"{door}|account|{who}"}
     return {by_scope[limit.scope][:200]: limit for limit in LIMITS}

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.db import Base, Sealed
+from yibao.db import Base, Sealed, SealedText
 
 
 class VisitStatus(StrEnum):
@@ -176,7 +176,7 @@ class GatewayMessage(Base):
     fixmedins_code: Mapped[str] = mapped_column(String(20))
     infno: Mapped[str] = mapped_column(String(4))
     request_hash: Mapped[str] = mapped_column(String(64))
-    response: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(SealedText("gateway_response"))  # it names the ID number
     undo: Mapped[str | None] = mapped_column(Text)  # JSON: what reversal (2601) must undo
     reversed_by: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[dt.datetime]

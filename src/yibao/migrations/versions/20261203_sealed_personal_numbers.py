@@ -1,5 +1,5 @@
 """Personal numbers sealed at rest (issue 19 item 6, kit/sealing.py): ID, phone, card, bank-card, payer, proxy and
-certificate numbers and the visit's certificate number widened for SM4 ciphertext and sealed; the digests that
+certificate numbers, the visit's certificate number and the gateway's stored answers widened for SM4 ciphertext and sealed; the digests that
 find ID, phone and card numbers added (persons.certno_digest unique, phone_digest, ss_cards.card_digest in the
 key in place of the card number).
 
@@ -29,7 +29,7 @@ def stored(length: int) -> int:
 
 
 # table, key, sealed column → (purpose, plain length, nullable), digests
-SEALED = [
+SEALED: list[tuple[str, tuple[str, ...], dict[str, tuple[str, int | None, bool]], dict[str, str]]] = [
     ("bank_agreements", ("psn_no", "id"), {"card_no": ("bank_card", 30, False)}, {}),
     ("certificates", ("psn_no", "id"), {"cert_no": ("cert_no", 50, False)}, {}),
     ("ec_bindings", ("psn_no", "id"), {"proof_no": ("proof_no", 50, True)}, {}),
@@ -39,6 +39,7 @@ SEALED = [
      {"certno": "certno_digest", "phone": "phone_digest"}),
     ("ss_cards", ("psn_no", "card_no"), {"card_no": ("card_no", 20, False)}, {"card_no": "card_digest"}),
     ("visits", ("psn_no", "mdtrt_id"), {"mdtrt_cert_no": ("mdtrt_cert_no", 64, True)}, {}),
+    ("gateway_messages", ("msgid",), {"response": ("gateway_response", None, True)}, {}),  # Text: no widening
 ]
 
 
@@ -53,6 +54,8 @@ def upgrade() -> None:
     for table, _key, columns, _digests in SEALED:
         with op.batch_alter_table(table) as batch:
             for name, (_purpose, length, nullable) in columns.items():
+                if length is None:
+                    continue
                 batch.alter_column(name, existing_type=sa.String(length), type_=sa.String(stored(length)),
                                    existing_nullable=nullable)
 
