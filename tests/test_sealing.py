@@ -239,3 +239,18 @@ def test_no_personal_number_is_stored_in_the_clear_after_a_day_at_the_counter(
         for row in session.execute(select(light)):
             for value in row:
                 assert not any(s in str(value) for s in secrets_), (table.name, value)
+
+
+def test_sm3_and_hmac_sm3_agree_with_and_without_openssl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenSSL's SM3 where it has one, gmssl's pure-Python SM3 elsewhere: the same digests either way."""
+    import hashlib
+
+    from yibao.kit import gm
+
+    message, key = b"330283197003031234" * 5, b"k" * 32
+    fast_digest, fast_mac = gm.sm3_hex(message), sealing._hmac_sm3(key, message)
+    monkeypatch.setattr(gm, "_OPENSSL_SM3", False)
+    monkeypatch.setattr(hashlib, "algorithms_available", set())
+    assert gm.sm3_hex(message) == fast_digest
+    assert sealing._hmac_sm3(key, message) == fast_mac
+    assert sealing._hmac_sm3(b"x" * 100, message) != fast_mac  # a long key is hashed first (RFC 2104)

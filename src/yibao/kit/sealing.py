@@ -36,6 +36,7 @@ from yibao.kit.files import write_private
 KEY_FILE = "data-keys.json"
 PREFIX = "sm4g1:"
 _NONCE, _TAG = 12, 16
+OPENED_KEPT = 20_000  # opened values kept in memory per process (cleared when full)
 
 
 class SealingError(Exception):
@@ -79,6 +80,8 @@ class DataKeys:
     keys: dict[str, bytes]
     index: bytes
     created: dict[str, str] = field(default_factory=dict)
+    # values opened lately (the hot path reads one person's row several times a transaction): sealed → plain
+    _opened: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def new(cls, moment: dt.datetime) -> DataKeys:
@@ -101,6 +104,14 @@ class DataKeys:
     def open(self, purpose: str, stored: str) -> str:
         if not stored.startswith(PREFIX):
             return stored  # plain text from before sealing (until it is resealed)
+        plain = self._opened.get((purpose, stored))
+        if plain is None:
+            if len(self._opened) >= OPENED_KEPT:
+                self._opened.clear()
+            plain = self._opened[(purpose, stored)] = self._open(purpose, stored)
+        return plain
+
+    def _open(self, purpose: str, stored: str) -> str:
         kid, _, body = stored[len(PREFIX):].partition(":")
         key = self.keys.get(kid)
         if key is None:
