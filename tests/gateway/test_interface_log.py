@@ -113,3 +113,21 @@ def test_2302_takes_the_spec_s_list_of_lines(session: Session, his: Callable[[st
     assert again["infcode"] == 0
     other = hospital.call("2302", {"data": [{"feedetl_sn": "0000", "mdtrt_id": "X", "psn_no": person.psn_no}]})
     assert other["infcode"] == -1
+
+
+def test_a_nul_in_a_writes_msgid_is_a_field_error_and_its_log_line_is_kept(session: Session,
+                                                                           his: Callable[[str], HIS]) -> None:
+    """Found by the reliability suite's envelope mutator: on PostgreSQL a NUL in a write's msgid became
+    "系统内部错误" (the refusal looked the msgid up as a concurrent twin) and the interface log lost its whole batch
+    (PostgreSQL refuses NUL in text). Both databases."""
+    person = insured(session)
+    clinic = his(COMMUNITY)
+    body = clinic.envelope("2201", {"data": {"psn_no": person.psn_no, "insutype": "390",
+                                             "begntime": "2022-06-15 08:00:00", "mdtrt_cert_type": "02",
+                                             "mdtrt_cert_no": person.certno}})
+    body["msgid"] = "\x00"
+    answer = clinic.send(body)
+    assert answer["infcode"] == -1 and error_code(answer) == "gateway_input", answer["err_msg"]
+    assert "系统内部错误" not in answer["err_msg"] and "msgid" in answer["err_msg"]
+    logged = session.scalars(select(GatewayCall).where(GatewayCall.infno == "2201")).all()
+    assert [row.msgid for row in logged] == ["\ufffd"]

@@ -30,6 +30,7 @@ from yibao.adapters.gateway.transactions import GATEWAY_DOOR, TRANSACTIONS, Cont
 from yibao.db import session_scope
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
+from yibao.kit.text import text_problem
 from yibao.settlement.models import GatewayMessage
 from yibao.statements import Db, DriverUnit, Insert, Read
 
@@ -193,10 +194,13 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
 def concurrent_twin(units: Units, envelope: dict[str, Any]) -> str | None:
     """A write whose msgid was claimed meanwhile by an identical request: that request's answer (None if
     the msgid was not the clash)."""
+    msgid = envelope.get("msgid")
+    if not isinstance(msgid, str) or text_problem(msgid, 64, one_line=True):
+        return None  # a msgid refused as written was never claimed (nor could it be looked up)
     digest = request_hash(national_infno(str(envelope.get("infno"))), envelope.get("input"))
     with session_scope(units(False, True)) as session:
         try:
-            return replay(session, str(envelope.get("msgid")), digest)
+            return replay(session, msgid, digest)
         except DomainError:
             return None
 

@@ -19,6 +19,7 @@ from yibao.kit.background import BatchWriter
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.masks import mask_text
+from yibao.kit.text import CONTROL_STRICT
 from yibao.settlement.models import GatewayCall
 
 # the envelope's fields of INTERFACE.md and the national InCommon; anything else is kept as an extra
@@ -29,7 +30,9 @@ _CODE = re.compile(r"（错误代码：(\w+)）$")
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) else None
+    """An envelope's field as the log keeps it: cut to its column, control characters (a NUL, which PostgreSQL
+    refuses in text and would lose the whole batch with it) shown as U+FFFD."""
+    return CONTROL_STRICT.sub("\ufffd", value[:limit]) if isinstance(value, str) else None
 
 
 def entry(envelope: Any, answer: dict[str, Any], elapsed: float) -> dict[str, Any]:
@@ -46,7 +49,7 @@ def entry(envelope: Any, answer: dict[str, Any], elapsed: float) -> dict[str, An
             "infno": _text(body.get("infno"), 5), "msgid": _text(body.get("msgid"), 64),
             "psn_no": _text(psn_no, 20), "infcode": int(answer.get("infcode", -1)),
             "err_code": found.group(1)[:40] if found else ("gateway_failure" if message else None),
-            "err_msg": mask_text(message)[:300] or None, "elapsed_ms": int(elapsed * 1000),
+            "err_msg": _text(mask_text(message), 300) or None, "elapsed_ms": int(elapsed * 1000),
             "extras": mask_text(json.dumps(extras, ensure_ascii=False, default=str))[:4000] if extras else None}
 
 
