@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 
-.PHONY: setup run calc test lint postgres chromium bench clean
+.PHONY: setup run calc test lint postgres chromium bench reliability clean
 
 setup: $(VENV)/.installed
 
@@ -23,12 +23,18 @@ calc: setup
 	$(BIN)/yibao calc --format table examples/calc-2022-adult.json
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src
+	$(BIN)/ruff check src tests bench reliability
+	$(BIN)/mypy src reliability
 	$(BIN)/lint-imports
 
 test: lint postgres chromium
 	$(BIN)/pytest -q
+	$(BIN)/python -m reliability.run --quick
+
+# The reliability suite in full (fuzzers, duplicates and concurrency, kill -9 ×20, the authorization matrix, on
+# both databases; `make test` runs its reduced form): see reliability/run.py.
+reliability: setup postgres
+	$(BIN)/python -m reliability.run
 
 # The tests use the local PostgreSQL for real: start it if it is not running, fail loudly if it cannot be.
 postgres:

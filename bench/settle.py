@@ -33,13 +33,10 @@ from typing import Any
 import aiohttp
 import httpx
 import simplejson
-from sqlalchemy import select
 
 from _databases import fresh_database
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
-from yibao.demo import DEMO_HIS_SECRET, generate_demo
-from yibao.enrollment.models import Enrollment
-from yibao.people.models import Person
+from yibao.demo import DEMO_HIS_SECRET, generate_demo, insured_today
 from yibao.policy.editions import packaged_editions
 
 PATH = "/fsi/api/rsfComIfsService/callService"
@@ -51,14 +48,11 @@ LINES = (("001101000010000", Decimal("1"), Decimal("10")), ("XC10AAA014A00101010
 def prepare(url: str, persons: int) -> list[tuple[str, str]]:
     engine = make_engine(url)
     migrate(engine)
-    year = dt.date.today().year
     with session_scope(make_sessionmaker(engine)) as session:
-        generate_demo(session, packaged_editions(), persons=persons, year=year)
-        insured = session.execute(select(Person.psn_no, Person.certno).join(
-            Enrollment, Enrollment.psn_no == Person.psn_no).where(
-            Enrollment.year == year, Enrollment.status == "active", Enrollment.benefit_start <= dt.date.today())).all()
+        generate_demo(session, packaged_editions(), persons=persons, year=dt.date.today().year)
+        insured = insured_today(session)
     engine.dispose()
-    return [(psn_no, certno) for psn_no, certno in insured]
+    return insured
 
 
 def cpu_seconds(root: int) -> float:

@@ -115,6 +115,8 @@ def test_receipt_pdfs_are_exports(client: TestClient, session: Session, his: Cal
     assert client.get(f"/console/settlements/{setl_id}/receipt.pdf").status_code == 200
     exports = [r for r in records(session, person.psn_no) if r.action == "export"]
     assert [(r.actor, r.door, r.what) for r in exports] == [("p-clerk", "console", f"结算单 {setl_id} PDF")]
+    written = [r.what for r in records(session, person.psn_no) if r.action == "change" and r.door == "gateway"]
+    assert [w.split()[0] for w in written] == ["2201", "2204", "2207"]  # the institution's writes of the visit
 
 
 def _tamper(connection: Connection, sql: str) -> None:

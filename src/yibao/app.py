@@ -147,7 +147,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.editions = packaged_editions()
     app.state.ec_keys = KeyRing.in_directory(settings.data_dir, now())  # created at first start (mode 0600)
     app.state.ec_params = PARAMETERS
-    app.state.gateway_seen = Seen()  # x-tif nonces and signed sign-ins within the window (gateway/auth.py)
+    # x-tif nonces and signed sign-ins within the window (gateway/auth.py): in the database for PostgreSQL's
+    # several workers, in memory for SQLite's one
+    app.state.gateway_seen = Seen(shared=not settings.on_sqlite())
     app.state.call_log = CallLog(engine_sink(engine))  # the interface log, written in batches
     app.router.on_shutdown.append(app.state.call_log.close)
     app.state.trail = TrailWriter.on(engine)  # the access trail's views, appended in batches (access/trail.py)

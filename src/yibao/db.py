@@ -101,6 +101,7 @@ class SealedText(Sealed):
     """A sealed text without a length limit (a stored gateway answer, which names the person's ID number)."""
 
     impl = Text
+    cache_ok = True
 
     def __init__(self, purpose: str) -> None:
         TypeDecorator.__init__(self)

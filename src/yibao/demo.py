@@ -271,6 +271,15 @@ def populate(session: Session, editions: Editions, *, persons: int, year: int, s
     return len(base)
 
 
+def insured_today(session: Session) -> list[tuple[str, str]]:
+    """(psn_no, ID number) of everyone whose benefits cover today: the benchmarks' and the reliability suite's
+    patients."""
+    today = now().date()
+    return [(psn_no, certno) for psn_no, certno in session.execute(select(Person.psn_no, Person.certno).join(
+        Enrollment, Enrollment.psn_no == Person.psn_no).where(
+        Enrollment.year == today.year, Enrollment.status == "active", Enrollment.benefit_start <= today))]
+
+
 def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000, year: int, seed: int = 2022,
                   progress: Progress | None = None, data_dir: Path | None = None) -> DemoResult:
     """Populate an empty database: persons, last year's enrollment and payments, renewal, this year's payments."""

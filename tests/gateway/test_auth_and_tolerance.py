@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import COMMUNITY, PEOPLES
 from tests.gateway.his import PATH, error_code, insured
-from yibao.adapters.gateway.auth import signing_text, tif_signature
+from yibao.adapters.gateway.auth import Seen, signing_text, tif_signature
 from yibao.demo import DEMO_HIS_SECRET, ensure_demo_institutions
 from yibao.institutions.service import register_institution, set_gateway_access
 from yibao.kit.clock import now
@@ -264,3 +264,17 @@ def test_provincial_variants_and_the_clients_date_times(client: TestClient, sess
         sign_no=sign_no))
     assert one["infcode"] == 0, one["err_msg"]
     assert [r["det_item_fee_sumamt"] for r in one["output"]["result"]] == [37]
+
+
+@pytest.mark.parametrize("via", ["x-tif", "signed 9001"])
+def test_a_replay_to_another_worker_is_refused(client: TestClient, clinics: None, via: str) -> None:
+    """Issue 18: the replay memory was each process's own, so the same x-tif nonce (or signed sign-in) sent to a
+    second `yibao serve` worker was accepted. With the nonces in the database (gateway_nonces) a second worker —
+    here a second memory, as another process has — refuses it. Both databases."""
+    client.app.state.gateway_seen = Seen(shared=True)  # type: ignore[attr-defined]
+    headers = tif(GATEWAYED) if via == "x-tif" else {}
+    body = envelope(GATEWAYED, "9001", SIGN_IN) if via == "x-tif" else signed(envelope(SIGNED_ONLY, "9001", SIGN_IN))
+    assert post(client, body, headers)["infcode"] == 0
+    client.app.state.gateway_seen = Seen(shared=True)  # type: ignore[attr-defined]  # "another worker"
+    again = post(client, body if via != "x-tif" else envelope(GATEWAYED, "9001", SIGN_IN), headers)
+    assert again["infcode"] == -1 and "重放" in again["err_msg"], again

@@ -81,6 +81,28 @@ def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callabl
     assert client.get("/api/settlements/nope/receipt", headers=viewer).status_code == 404
 
 
+def test_a_cancelled_settlements_receipt_says_so(client: TestClient, session: Session,
+                                                 his: Callable[[str], HIS]) -> None:
+    """Issue 20: a cancelled settlement's receipt printed as if valid. It is marked 已撤销 with its cancellation,
+    on the page and in the PDF; a valid one carries no such notice."""
+    person = insured(session, name="竺撤销")
+    clinic = his(COMMUNITY)
+    mdtrt_id = clinic.register(person.psn_no, "2022-06-15")
+    clinic.fees("2204", person.psn_no, mdtrt_id, "2022-06-15", [("XJ01CAA040A001010101445", "2", "40")])
+    setl = clinic.ok("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("80"), "11"))["setlinfo"]
+    viewer = sign_in(client, session, "readonly")
+    valid = client.get(f"/api/settlements/{setl['setl_id']}/receipt", headers=viewer).text
+    valid_pdf = client.get(f"/api/settlements/{setl['setl_id']}/receipt.pdf", headers=viewer).content
+    assert "已撤销" not in valid
+    clinic.ok("2208", {"data": {"setl_id": setl["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": person.psn_no}})
+    page = client.get(f"/api/settlements/{setl['setl_id']}/receipt", headers=viewer)
+    assert page.status_code == 200
+    assert "结算单（已撤销）" in page.text and 'data-testid="cancelled"' in page.text
+    assert "本结算单作废" in page.text and "撤销结算编号" in page.text
+    pdf = client.get(f"/api/settlements/{setl['setl_id']}/receipt.pdf", headers=viewer).content
+    assert pdf.startswith(b"%PDF") and len(pdf) > len(valid_pdf)  # the notice (and its glyphs) added
+
+
 def test_amounts_beyond_numeric_16_2_are_field_errors(client: TestClient, session: Session) -> None:
     """Issue 19 item 1 (REST amounts): 1e26 and "1e309" as an amount are a 422 naming the field, not a 500."""
     person = insured(session)

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 
 from yibao.access.trail import Action, Actor, Door, act_as, actor_of
+from yibao.settlement.receipt import Receipt, receipt_html, receipt_pdf
 from yibao.staff.models import StaffUser
 
 
@@ -21,3 +23,14 @@ def saw(request: Request | FastAPI, session: Any, action: Action, subjects: Iter
     """Note that the session's actor saw these persons' data (appended to the trail by its writer)."""
     app = request if isinstance(request, FastAPI) else request.app
     app.state.trail.saw(actor_of(session), action, subjects, what)
+
+
+def receipt_response(request: Request, session: Any, receipt: Receipt, *, pdf: bool = False) -> Response:
+    """A settlement's receipt as its printable page or its PDF, noted in the access trail (a PDF is an export)."""
+    setl_id = receipt.settlement.setl_id
+    saw(request, session, Action.EXPORT if pdf else Action.VIEW, [receipt.settlement.psn_no],
+        f"结算单 {setl_id}{' PDF' if pdf else ''}")
+    if not pdf:
+        return HTMLResponse(receipt_html(receipt))
+    return Response(receipt_pdf(receipt), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})

@@ -228,6 +228,17 @@ class GatewaySignIn(Base):
     expires_at: Mapped[dt.datetime]
 
 
+class GatewayNonce(Base):
+    """An x-tif nonce or a signed 9001's msgid an institution has used, within the clock-skew window
+    (adapters/gateway/auth.py): shared by every server process, so a replay to another worker is refused too."""
+
+    __tablename__ = "gateway_nonces"
+
+    fixmedins_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class VisitRecord(NamedTuple):
     """A visit as the hot path reads and writes it (frozen; changes go through the repository).
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yibao.glossary import AMOUNT_LABELS, CERT_TYPE_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS
@@ -27,7 +28,7 @@ from yibao.kit.money import fmt
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.settlement import repository
-from yibao.settlement.models import SettlementRecord
+from yibao.settlement.models import Settlement, SettlementKind, SettlementRecord, SettlementStatus
 from yibao.settlement.settle import get_settlement
 
 log = logging.getLogger("yibao.receipt")
@@ -47,6 +48,7 @@ class Receipt:
     title: str
     subtitle: str
     credential: str  # what the person showed: 医保电子凭证, 居民身份证, 社会保障卡 (— for a manual claim)
+    cancelled: str | None = None  # the notice on a cancelled settlement's receipt (it is void)
 
 
 def build_receipt(session: Session, setl_id: str, *, institution: str | None = None) -> Receipt:
@@ -60,8 +62,21 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
     visit = repository.visit(session, row.mdtrt_id) if row.mdtrt_id else None
     shown = CERT_TYPE_LABELS.get(visit.mdtrt_cert_type, "—") if visit else "—"
     return Receipt(row, person.name, mask_id(person.certno), place.name if place else "（零星报销）",
-                   [(label, fmt(getattr(row, key))) for key, label in ROWS], json.loads(row.trace), title, subtitle,
-                   shown)
+                   [(label, fmt(getattr(row, key))) for key, label in ROWS], json.loads(row.trace),
+                   title + ("（已撤销）" if row.status == SettlementStatus.CANCELLED else ""), subtitle, shown,
+                   _cancellation(session, row))
+
+
+def _cancellation(session: Session, row: SettlementRecord) -> str | None:
+    """What a cancelled settlement's receipt says of its cancellation (None: it stands)."""
+    if row.status != SettlementStatus.CANCELLED:
+        return None
+    cancel = session.scalars(select(Settlement).where(Settlement.original_setl_id == row.setl_id,
+                                                      Settlement.kind == SettlementKind.CANCEL)
+                             .order_by(Settlement.setl_time.desc())).first()
+    when = f"于 {cancel.setl_time:%Y-%m-%d %H:%M} " if cancel else ""
+    number = f"（撤销结算编号 {cancel.setl_id}）" if cancel else ""
+    return f"已撤销：本结算已{when}撤销{number}，基金支付已冲回，本结算单作废。"
 
 
 FONT_CANDIDATES = (
@@ -126,8 +141,13 @@ def receipt_pdf(receipt: Receipt) -> bytes:
                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
     info = Table(facts, colWidths=[22 * mm, 55 * mm, 22 * mm, 55 * mm])
     info.setStyle(grid)
-    story: list[Any] = [Paragraph(receipt.title, head), Paragraph(receipt.subtitle, small), Spacer(1, 4 * mm), info,
-                        Spacer(1, 4 * mm), amounts, Spacer(1, 5 * mm), Paragraph("计算过程", base)]
+    story: list[Any] = [Paragraph(receipt.title, head), Paragraph(receipt.subtitle, small)]
+    if receipt.cancelled:
+        story.append(Paragraph(receipt.cancelled, ParagraphStyle("void", parent=base, fontSize=12, leading=18,
+                                                                 textColor=colors.HexColor("#b00020"),
+                                                                 borderColor=colors.HexColor("#b00020"),
+                                                                 borderWidth=1, borderPadding=4, spaceBefore=6)))
+    story += [Spacer(1, 4 * mm), info, Spacer(1, 4 * mm), amounts, Spacer(1, 5 * mm), Paragraph("计算过程", base)]
     for number, step in enumerate(receipt.steps, start=1):
         story.append(Paragraph(f"{number}. {step['title']}：{step['amount']} 元。{step['explanation']}", base))
         for cite in step["citations"]:

@@ -23,7 +23,7 @@ from yibao.access import throttle
 from yibao.access.trail import Action, Actor, Door, act_as
 from yibao.adapters.gateway import files, lookups  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3202)
 from yibao.adapters.gateway.auth import Headers, WrongSecret, headers_of
-from yibao.adapters.gateway.calllog import entry
+from yibao.adapters.gateway.calllog import entry, named_person
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response
 from yibao.adapters.gateway.signins import admit
 from yibao.adapters.gateway.transactions import GATEWAY_DOOR, TRANSACTIONS, Context, SignInProof, Transaction
@@ -160,9 +160,12 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                                         "undo": undo.to_json() if undo else "{}", "reversed_by": None,
                                         "created_at": now()})
             session.flush()
-        if ctx.viewed:  # committed: the access trail notes whom the answer showed
-            app.state.trail.saw(Actor("institution", ctx.actor, Door.GATEWAY), Action.LOOKUP, ctx.viewed,
-                                f"{infno} {tx.name}")
+        # committed: the access trail notes whom the answer showed, and whose visit or settlement was written
+        changed = [named_person(envelope)] if tx.writes and infno not in ("9001", "9002") else []
+        for action, subjects in ((Action.LOOKUP, ctx.viewed), (Action.CHANGE, [p for p in changed if p])):
+            if subjects:
+                app.state.trail.saw(Actor("institution", ctx.actor, Door.GATEWAY), action, subjects,
+                                    f"{infno} {tx.name}")
         return answer
     except DomainError as exc:
         if isinstance(exc, WrongSecret):  # counted in a unit of its own: the call's own is rolled back

@@ -28,13 +28,17 @@ import hashlib
 import hmac
 import threading
 from collections.abc import MutableMapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
+
+from sqlalchemy import delete
 
 from yibao.access.throttle import check_secret
 from yibao.adapters.gateway.envelope import parse_time
 from yibao.errors import Unauthorized
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.gm import sm2_verify
+from yibao.settlement.models import GatewayNonce
+from yibao.statements import Insert, orm_session
 
 SKEW_SECONDS = 300  # ASSUMPTION: the clock-skew window of a signed call, either way (INTERFACE.md gives none)
 SCHEME_LABELS = {"sm2": "数字签名（cainfo，SM2）", "tif": "网关请求头（x-tif-*）", "apikey": "apikey 请求头",
@@ -70,12 +74,23 @@ def headers_of(scope: MutableMapping[str, Any]) -> Headers:
     return Headers(*found)
 
 
-class Seen:
-    """What this process has seen within the window: x-tif nonces and signed 9001 msgids, each once."""
+class Replays(Protocol):
+    def first_time(self, who: str, nonce: str, moment: dt.datetime) -> bool: ...
 
-    def __init__(self) -> None:
+
+class Seen:
+    """x-tif nonces and signed 9001 msgids within the window, each accepted once. In this process's memory (one
+    server process: SQLite's way), or `shared` in the database for every process (PostgreSQL's several workers):
+    `on(unit)` is then the call's own transaction's view."""
+
+    def __init__(self, *, shared: bool = False) -> None:
+        self.shared = shared
         self._seen: dict[tuple[str, str], dt.datetime] = {}
         self._lock = threading.Lock()
+        self._inserted = 0
+
+    def on(self, db: Any) -> Replays:
+        return _SharedSeen(self, db) if self.shared and db is not None else self
 
     def first_time(self, who: str, nonce: str, moment: dt.datetime) -> bool:
         window = dt.timedelta(seconds=SKEW_SECONDS)
@@ -87,6 +102,26 @@ class Seen:
                 return False
             self._seen[(who, nonce)] = moment
             return True
+
+
+_NONCES = Insert(GatewayNonce, on_conflict_do_nothing=True)
+_PRUNE_EVERY = 1000
+
+
+class _SharedSeen:
+    """A nonce is new if this transaction can insert it; a concurrent twin waits on the first one's row and then
+    inserts nothing. A call that fails rolls its nonce back with it (it changed nothing, so it may come again)."""
+
+    def __init__(self, seen: Seen, db: Any) -> None:
+        self.seen, self.db = seen, db
+
+    def first_time(self, who: str, nonce: str, moment: dt.datetime) -> bool:
+        inserted = _NONCES.row(self.db, {"fixmedins_code": who, "nonce": nonce[:80], "seen_at": moment})
+        self.seen._inserted += 1
+        if self.seen._inserted % _PRUNE_EVERY == 0:  # the window is long past for these: forget them
+            orm_session(self.db).execute(delete(GatewayNonce).where(
+                GatewayNonce.seen_at < moment - dt.timedelta(seconds=2 * SKEW_SECONDS)))
+        return inserted == 1
 
 
 def schemes(institution: InstitutionRecord) -> set[str]:
@@ -107,7 +142,7 @@ def _in_window(stamp: dt.datetime, moment: dt.datetime) -> bool:
     return abs((moment - stamp).total_seconds()) <= SKEW_SECONDS
 
 
-def check_headers(institution: InstitutionRecord, headers: Headers, moment: dt.datetime, seen: Seen) -> str | None:
+def check_headers(institution: InstitutionRecord, headers: Headers, moment: dt.datetime, seen: Replays) -> str | None:
     """The header scheme this call proved itself with (None: it carries none); refused if one is wrong, or if
     the institution may use nothing else and the call carries none."""
     allowed = schemes(institution)
@@ -125,7 +160,7 @@ def check_headers(institution: InstitutionRecord, headers: Headers, moment: dt.d
     return None
 
 
-def _check_tif(institution: InstitutionRecord, headers: Headers, moment: dt.datetime, seen: Seen,
+def _check_tif(institution: InstitutionRecord, headers: Headers, moment: dt.datetime, seen: Replays,
                allowed: set[str]) -> None:
     if "tif" not in allowed or not institution.gateway_token:
         raise _refuse("本机构未启用网关请求头（x-tif）接入", "x-tif-signature")
@@ -168,7 +203,7 @@ def _signature_hex(cainfo: str) -> str | None:
 
 
 def check_sign_in(institution: InstitutionRecord, *, cainfo: str | None, signtype: str | None, msgid: str,
-                  infno: str, inf_time: str | None, moment: dt.datetime, seen: Seen) -> str:
+                  infno: str, inf_time: str | None, moment: dt.datetime, seen: Replays) -> str:
     """9001 without gateway headers: the scheme `cainfo` proves (sm2 signature, or the plain secret)."""
     allowed = schemes(institution)
     if not cainfo:

@@ -35,13 +35,23 @@ def _text(value: Any, limit: int) -> str | None:
     return CONTROL_STRICT.sub("\ufffd", value[:limit]) if isinstance(value, str) else None
 
 
+def named_person(envelope: Any) -> str | None:
+    """The psn_no a call names (input.data, input.mdtrtinfo or its first fee line), if it names one."""
+    data = envelope.get("input") if isinstance(envelope, dict) else None
+    if not isinstance(data, dict):
+        return None
+    node = data.get("data") if isinstance(data.get("data"), dict) else data.get("mdtrtinfo")
+    if not isinstance(node, dict):
+        lines = data.get("feedetail")
+        node = lines[0] if isinstance(lines, list) and lines else lines
+    psn_no = node.get("psn_no") if isinstance(node, dict) else None
+    return psn_no if isinstance(psn_no, str) else None
+
+
 def entry(envelope: Any, answer: dict[str, Any], elapsed: float) -> dict[str, Any]:
     """The log row of one call: what the envelope named, how it ended."""
     body = envelope if isinstance(envelope, dict) else {}
-    data = body.get("input")
-    node = data.get("data") if isinstance(data, dict) else None
-    node = node if isinstance(node, dict) else (data.get("mdtrtinfo") if isinstance(data, dict) else None)
-    psn_no = node.get("psn_no") if isinstance(node, dict) else None
+    psn_no = named_person(body)
     extras = {k: v for k, v in body.items() if k not in KNOWN_FIELDS}
     message = str(answer.get("err_msg") or "")
     found = _CODE.search(message)

@@ -62,7 +62,7 @@ def admit(session: Db, code: str, *, sign_no: str | None, headers: Headers, seen
     institution = institution_record(session, code)
     if institution is None:
         raise GatewayInputError(f"机构编码 {code} 不是本统筹区登记的定点医药机构", field="fixmedins_code")
-    proven = check_headers(institution, headers, now(), seen)
+    proven = check_headers(institution, headers, now(), seen.on(session))
     if not signing_in:
         check_sign_no(session, institution, sign_no)
     return institution, proven

@@ -186,7 +186,8 @@ def sign_in(ctx: Context) -> tuple[Any, None]:
     if ctx.proof.headers is None:
         throttle.check(ctx.orm, GATEWAY_DOOR, ctx.institution.fixmedins_code, ctx.proof.address)
         check_sign_in(ctx.institution, cainfo=ctx.cainfo, signtype=ctx.proof.signtype, msgid=ctx.msgid,
-                      infno=ctx.infno, inf_time=ctx.proof.inf_time, moment=moment, seen=ctx.proof.seen)
+                      infno=ctx.infno, inf_time=ctx.proof.inf_time, moment=moment,
+                      seen=ctx.proof.seen.on(ctx.session))
     sign_no = f"{moment:%Y%m%d%H%M%S}{secrets.token_hex(8)}"
     ctx.orm.add(
         GatewaySignIn(

@@ -7,17 +7,18 @@ import json
 from decimal import Decimal
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, EditionsDep, SettlementRead, SettlementWrite
+from yibao.adapters.trailing import receipt_response
 from yibao.kit.schema import In, MoneyIn, MoneyOut, Out
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import Benefit, Level
 from yibao.settlement.manual import manual_reimbursement
 from yibao.settlement.models import SettlementRecord
-from yibao.settlement.receipt import build_receipt, receipt_html, receipt_pdf
+from yibao.settlement.receipt import build_receipt
 from yibao.settlement.settle import get_settlement, settlements_of
 
 router = APIRouter(prefix="/api/settlements", tags=["结算 settlements"])
@@ -96,11 +97,10 @@ def settlement(setl_id: str, session: DbSession, user: SettlementRead) -> object
 
 
 @router.get("/{setl_id}/receipt", response_class=HTMLResponse, summary="结算单（HTML）")
-def receipt(setl_id: str, session: DbSession, user: SettlementRead) -> HTMLResponse:
-    return HTMLResponse(receipt_html(build_receipt(session, setl_id)))
+def receipt(setl_id: str, request: Request, session: DbSession, user: SettlementRead) -> Response:
+    return receipt_response(request, session, build_receipt(session, setl_id))
 
 
 @router.get("/{setl_id}/receipt.pdf", summary="结算单（PDF）")
-def receipt_file(setl_id: str, session: DbSession, user: SettlementRead) -> Response:
-    return Response(receipt_pdf(build_receipt(session, setl_id)), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})
+def receipt_file(setl_id: str, request: Request, session: DbSession, user: SettlementRead) -> Response:
+    return receipt_response(request, session, build_receipt(session, setl_id), pdf=True)

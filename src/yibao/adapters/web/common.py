@@ -26,8 +26,6 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from yibao.access.trail import Action
-from yibao.adapters.trailing import saw
 from yibao.errors import InvalidInput
 from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, ITEM_CLASS_LABELS, MED_TYPE_LABELS
 from yibao.kit.errors import DomainError
@@ -36,7 +34,6 @@ from yibao.kit.masks import mask_phone
 from yibao.kit.money import fmt, money
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS
-from yibao.settlement.receipt import Receipt, receipt_html, receipt_pdf
 from yibao.staff.models import StaffUser
 from yibao.staff.service import ROLE_LABELS, Permission, has_permission
 
@@ -284,17 +281,6 @@ def fee_lines(form: Form, rows: int) -> tuple[FeeLine, ...]:
     if not lines:
         raise InvalidInput("请至少填写一行费用金额", field="amount_0")
     return tuple(lines)
-
-
-def receipt_response(request: Request, session: Any, receipt: Receipt, *, pdf: bool = False) -> Response:
-    """A settlement's receipt as its printable page or its PDF, noted in the access trail (a PDF is an export)."""
-    setl_id = receipt.settlement.setl_id
-    saw(request, session, Action.EXPORT if pdf else Action.VIEW, [receipt.settlement.psn_no],
-        f"结算单 {setl_id}{' PDF' if pdf else ''}")
-    if not pdf:
-        return HTMLResponse(receipt_html(receipt))
-    return Response(receipt_pdf(receipt), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})
 
 
 def can(user: StaffUser | None, permission: Permission) -> bool:

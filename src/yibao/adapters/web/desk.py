@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from yibao.access.sessions import close_session
 from yibao.access.trail import Action, Actor, Door, act_as
 from yibao.adapters.rest.deps import DbSession, EditionsDep
-from yibao.adapters.trailing import saw
+from yibao.adapters.trailing import receipt_response, saw
 from yibao.adapters.web.common import (
     DESK_COOKIE,
     DESK_HOURS,
@@ -25,7 +25,6 @@ from yibao.adapters.web.common import (
     attempt,
     client_address,
     page,
-    receipt_response,
     redirect,
     signed_in,
     signed_out,

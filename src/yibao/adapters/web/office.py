@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from yibao.adapters.gateway.transactions import TRANSACTIONS
 from yibao.adapters.rest.deps import DbSession, EditionsDep
+from yibao.adapters.trailing import receipt_response
 from yibao.adapters.web.common import (
     CLASS_LABELS,
     Form,
@@ -25,7 +26,6 @@ from yibao.adapters.web.common import (
     fee_lines,
     page,
     page_or_part,
-    receipt_response,
     redirect,
 )
 from yibao.adapters.web.console import ConsoleUser, need

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from yibao.access.sessions import close_session
 from yibao.access.trail import Actor, Door, act_as
 from yibao.adapters.rest.deps import DbSession, EditionsDep
+from yibao.adapters.trailing import receipt_response
 from yibao.adapters.web.common import (
     CLASS_LABELS,
     HERE,
@@ -28,7 +29,6 @@ from yibao.adapters.web.common import (
     fee_lines,
     page,
     page_or_part,
-    receipt_response,
     signed_in,
     signed_out,
 )
