@@ -76,7 +76,7 @@ def test_school_import_over_http(client: TestClient, clerk: dict[str, str]) -> N
     form = {"year": "2022", "registration_date": "2021-09-15", "mode": "all_or_nothing"}
     report = client.post("/api/enrollments/school-imports", headers=clerk, files=files, data=form).json()
     assert report["imported"] == 0
-    assert report["errors"] == [{"line": 3, "message": "身份证号：身份证号应为 18 位，实际 3 位"}]
+    assert report["errors"] == [{"line": 3, "name": "坏", "message": "身份证号：身份证号应为 18 位，实际 3 位"}]
     form["mode"] = "valid_only"
     report = client.post("/api/enrollments/school-imports", headers=clerk, files=files, data=form).json()
     assert report["imported"] == 1

@@ -72,7 +72,15 @@ def test_readonly_staff_cannot_write(client: TestClient, session: Session) -> No
     answer = client.post("/api/persons", headers=viewer, json={"certno": "x", "name": "y", "local": True})
     assert answer.status_code == 403
     assert "无权" in answer.json()["message"]
+    # issue 20: the refusal names the permission in words, not its code (`需要 person:write`)
+    assert "“登记和修改参保人”权限" in answer.json()["message"] and "person:write" not in answer.json()["message"]
     assert client.get("/api/persons/towns", headers=viewer).status_code == 200
+
+
+def test_every_permission_has_words_for_a_refusal() -> None:
+    from yibao.staff.service import PERMISSION_LABELS, Permission
+
+    assert set(PERMISSION_LABELS) == set(Permission)
 
 
 def test_only_admins_create_staff(client: TestClient, session: Session, clerk: dict[str, str]) -> None:

@@ -32,7 +32,7 @@ def test_demo_school_import_renewal_and_reconcile(tmp_path: Path) -> None:
     refused = run(tmp_path, "school-import", str(school), "--year", str(year + 1), "--registration-date",
                   f"{year}-10-01")
     assert refused.returncode == 2
-    assert "第 3 行：身份证号" in refused.stderr and "已导入 0 行" in refused.stdout
+    assert "第 3 行（坏）：身份证号" in refused.stderr and "已导入 0 行" in refused.stdout
     partial = run(tmp_path, "school-import", str(school), "--year", str(year + 1), "--registration-date",
                   f"{year}-10-01", "--mode", "valid_only")
     assert partial.returncode == 0 and "已导入 1 行" in partial.stdout

@@ -164,3 +164,16 @@ def test_splitting_an_outpatient_visit_pays_the_same_within_a_cent(
     part2 = settle(edition, insured, Claim("p2", Benefit.OUTPATIENT, day, level, (FeeLine(second),)),
                    before + part1.added)
     assert abs(whole.hifp_pay - (part1.hifp_pay + part2.hifp_pay)) <= Decimal("0.01")
+
+
+@given(st.decimals(min_value=Decimal("-99999999999999.99"), max_value=Decimal("99999999999999.99"), places=2))
+def test_shown_amounts_read_back_to_the_amount(value: Decimal) -> None:
+    """The dashboard's display (issue 20): thousands-separated yuan read back exactly; 万元 to within 0.005 万元."""
+    from yibao.kit.money import fmt_grouped, fmt_yuan
+
+    assert Decimal(fmt_grouped(value).replace(",", "")) == value
+    shown = fmt_yuan(value)
+    if shown.endswith(" 万元"):
+        assert abs(Decimal(shown.removesuffix(" 万元").replace(",", "")) * 10_000 - value) <= 50
+    else:
+        assert Decimal(shown.removesuffix(" 元").replace(",", "")) == value and abs(value) < 10_000

@@ -45,6 +45,7 @@ def school_csv(session: Session) -> bytes:
         f"{known.certno},王小二,锦屏中学,初二(1),,",  # the same ID as line 7 → line 8
         f"{certno('2013-03-03')},邬八,,初二(2),,",  # no school → line 9
         f"{certno('2011-05-05')},邬九,锦屏中学,初二(2),,火星镇",  # unknown town → line 10
+        f"{certno('1963-06-06')},邬家长,锦屏中学,初二(2),,",  # a 58-year-old (a parent's ID number) → line 11
     ]
     return (HEADER + "\n".join(lines) + "\n").encode("utf-8")
 
@@ -55,9 +56,14 @@ def test_every_bad_row_is_reported_with_its_line_number(session: Session) -> Non
     report = import_school_batch(session, EDITIONS, rows, year=2022, registration_date=d("2021-09-10"),
                                  mode="all_or_nothing", actor="t")
     lines = [error["line"] for error in report.errors]
-    assert lines == [3, 5, 6, 7, 8, 9, 10]
+    assert lines == [3, 5, 6, 7, 8, 9, 10, 11]
     assert "重复" in report.errors[4]["message"] and "不一致" in report.errors[3]["message"]
-    assert report.total == 9 and report.valid == 2 and report.imported == 0
+    # issue 20: a parent's ID number was enrolled at the student rate without a word; the report names the
+    # pupil and quotes as people write
+    assert "58 周岁" in report.errors[7]["message"] and "家长" in report.errors[7]["message"]
+    assert report.errors[7]["name"] == "邬家长，初二(2)"
+    assert "“火星镇”" in report.errors[6]["message"] and "'" not in report.errors[6]["message"]
+    assert report.total == 10 and report.valid == 2 and report.imported == 0
     assert counts(session) == before  # all or nothing: nothing written
 
 

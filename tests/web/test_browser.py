@@ -31,7 +31,7 @@ def staff_login(page: Any, username: str, password: str) -> None:
 
 def open_demo_resident(page: Any) -> None:
     page.goto("/console/people")
-    page.get_by_label("姓名、身份证号或人员编号").fill(DEMO_RESIDENT_NAME)
+    page.get_by_label("姓名、身份证号、手机号或人员编号").fill(DEMO_RESIDENT_NAME)
     page.get_by_role("link", name=DEMO_RESIDENT_NAME).click()  # results arrive as one types (htmx)
     expect(page.get_by_role("heading", level=1)).to_contain_text(DEMO_RESIDENT_NAME)
 
@@ -206,7 +206,7 @@ def test_policy_questions_filter_as_one_types_and_the_hotlines_are_listed(page: 
     page.get_by_label("搜索问题").fill("补办")
     expect(page.get_by_test_id("qa-count")).to_have_text("“补办”：找到 1 条")
     expect(page.get_by_text("漏保了怎么办")).to_be_visible()
-    expect(page.get_by_text("来源：S18 §1")).to_be_visible()
+    expect(page.get_by_text("来源：《奉化区城乡居民医疗保险服务指南》第1部分")).to_be_visible()
     hotlines = page.locator("#hotlines")
     expect(hotlines.get_by_role("row", name="溪口镇")).to_contain_text("88873985")
     expect(hotlines.get_by_role("row", name="区医保中心")).to_contain_text("88689400")
@@ -256,7 +256,7 @@ def test_dashboard_draws_its_charts_beside_the_s22_ratio(page: Any) -> None:
     for chart in ("category", "town", "fund", "ratio"):
         expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
     expect(page.get_by_test_id("inpatient-ratio")).to_have_text(re.compile(r"^\d{1,3}\.\d{2}%$"))
-    expect(page.get_by_text("S22 报告：77.89%")).to_be_visible()
+    expect(page.get_by_text("2022年度报道：77.89%")).to_be_visible()
     expect(page.get_by_test_id("insured-total")).not_to_have_text("0")
 
 

@@ -15,12 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.dbfixtures import STAFF_PASSWORD
+from tests.dbfixtures import STAFF_PASSWORD, sign_in
 from tests.gateway.his import insured
 from yibao.demo import DEMO_HIS_SECRET, ensure_demo_institutions
 from yibao.enrollment.models import Enrollment
 from yibao.kit.clock import now
 from yibao.kit.idcard import make_id_number
+from yibao.kit.money import fmt_yuan
 from yibao.people.service import open_resident_account
 from yibao.reports.service import dashboard
 from yibao.settlement.models import Settlement
@@ -65,7 +66,7 @@ def page_routes(client: TestClient) -> list[APIRoute]:
 def test_every_page_sends_strangers_to_its_sign_in(client: TestClient) -> None:
     checked = 0
     for route in page_routes(client):
-        if route.path in PUBLIC_PAGES or route.path.endswith(("/login", "/logout")):
+        if route.path in PUBLIC_PAGES | {"/favicon.ico"} or route.path.endswith(("/login", "/logout")):
             continue
         path = re.sub(r"\{[a-z_]+\}", "x1", route.path)
         for method in route.methods:
@@ -82,6 +83,14 @@ def test_public_pages_answer_in_chinese(client: TestClient) -> None:
         answer = client.get(path)
         assert answer.status_code == 200, path
         assert 'lang="zh-CN"' in answer.text and "奉化" in answer.text
+
+
+def test_the_icon_is_there(client: TestClient) -> None:
+    """Issue 20: favicon.ico was a 404 on every page."""
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("image/svg+xml"), path
+    assert 'rel="icon"' in client.get("/").text
 
 
 def test_console_sign_in_refuses_a_wrong_password_at_the_field(client: TestClient, session: Session) -> None:
@@ -183,6 +192,57 @@ def test_resident_sees_only_their_own_receipts(client: TestClient, session: Sess
     assert refused.status_code == 404 and "没有结算" in text(refused.text)
 
 
+def test_resident_settlements_newest_first_without_reversal_rows_and_a_way_back(
+        client: TestClient, session: Session, his: Any) -> None:
+    """Issue 20: the resident's settlements were unsorted and listed the negative reversal row of a
+    cancellation; the receipt page had no way back (and its print link was a javascript: URL the CSP blocks)."""
+    person = insured(session, year=YEAR, name="邬排序")
+    desk = his("H33021300003")
+    setl_ids = []
+    for day in (dt.date(YEAR, 1, 5), dt.date(YEAR, 1, 9), dt.date(YEAR, 1, 7)):
+        visit = desk.register(person.psn_no, day.isoformat())
+        desk.fees("2204", person.psn_no, visit, day.isoformat(), [("001101000010000", "1", "10")])
+        setl = desk.ok("2207", desk.settle_data(person.psn_no, visit, Decimal("10.00"), "11"))["setlinfo"]
+        setl_ids.append((day, setl["setl_id"], visit))
+    _, cancelled_id, cancelled_visit = setl_ids[0]
+    desk.ok("2208", {"data": {"setl_id": cancelled_id, "mdtrt_id": cancelled_visit, "psn_no": person.psn_no}})
+    open_resident_account(session, psn_no=person.psn_no, password="my-secret-1", actor="t")
+    session.commit()
+    client.post("/me/login", data={"certno": person.certno, "password": "my-secret-1"})
+    home = client.get("/me").text
+    listed = re.findall(r'href="/me/settlements/(\w+)"', home)
+    assert listed == [setl_ids[1][1], setl_ids[2][1], cancelled_id]  # 1-09, 1-07, 1-05: no reversal row
+    assert "（已撤销）" in text(home) and "（撤销）" not in text(home)
+    receipt = client.get(f"/me/settlements/{setl_ids[1][1]}").text
+    assert 'href="/me"' in receipt and f'href="/me/settlements/{setl_ids[1][1]}/receipt.pdf"' in receipt
+    assert "javascript:" not in receipt and "data-print" in receipt
+
+
+def test_search_counts_pages_and_takes_wildcards_as_characters(client: TestClient, session: Session) -> None:
+    """Issue 20: search was cut at 50 rows without a word, and `_` or `%` in it were LIKE wildcards."""
+    from yibao.people.service import register_person
+
+    for n in range(55):
+        register_person(session, certno=make_id_number("330283", dt.date(1990, 1, 1), 200 + n, "1"),
+                        name=f"竺页{n:02d}", local=True, town="xikou")
+    register_person(session, certno=make_id_number("330283", dt.date(1990, 1, 2), 300, "1"), name="竺_甲",
+                    local=True, town="xikou")
+    register_person(session, certno=make_id_number("330283", dt.date(1990, 1, 2), 301, "1"), name="竺乙",
+                    local=True, town="xikou")
+    session.commit()
+    staff_cookie(client, session, "clerk")
+    first = client.get("/console/people", params={"q": "竺页"}).text
+    assert "共 55 人，第 1 / 2 页" in text(first) and first.count('href="/console/people/3302') == 50
+    assert "page_no=2" in first and 'rel="next"' in first
+    second = client.get("/console/people", params={"q": "竺页", "page_no": "2"}).text
+    assert "第 2 / 2 页" in text(second) and second.count('href="/console/people/3302') == 5
+    wild = client.get("/console/people", params={"q": "竺_"}).text
+    assert "竺_甲" in wild and "竺乙" not in wild and "共 1 人" in text(wild)
+    clerk = sign_in(client, session, "clerk")
+    api = client.get("/api/persons", headers=clerk, params={"q": "竺页", "limit": 10, "offset": 50})
+    assert api.headers["X-Total-Count"] == "55" and len(api.json()) == 5
+
+
 def test_calculator_pays_the_s22_adult_inpatient_rate(client: TestClient) -> None:
     """S22 §4: adult, 三乙 deductible 1200, 70% to 40,000 at tertiary: 10,000 of 甲 → 6,160.00 (POLICY.md §5)."""
     answer = client.post("/calc", data={"category": "adult", "benefit": "inpatient", "level": "tertiary_b",
@@ -211,8 +271,11 @@ def test_calculator_refuses_bad_input_at_the_field(client: TestClient, form: dic
 
 def test_policy_questions_are_searchable(client: TestClient) -> None:
     found = text(client.get("/qa", params={"q": "大病"}).text)
-    assert "患大病个人负担很重" in found and "S18 §5" in found
+    assert "患大病个人负担很重" in found and "来源：《奉化区城乡居民医疗保险服务指南》第5部分" in found
+    assert "S18" not in found and "§" not in found  # issue 20: the documents by their titles, not the codes
     assert "如何办理备案" not in found
+    everything = client.get("/qa").text
+    assert re.search(r"[^\x00-\x7f] [^\x00-\x7f]", everything.split("<main")[-1].split("</main>")[0]) is None
     assert "萧王庙街道 88837153" in found  # the hotlines are always there (S22 §8)
     assert "找到 0 条" in text(client.get("/qa", params={"q": "火星"}).text)
 
@@ -278,8 +341,8 @@ def test_dashboard_shows_the_reports_figures_beside_s22(client: TestClient, sess
     figures = dashboard(session, YEAR)
     assert figures.inpatient_ratio is not None
     assert f'data-testid="inpatient-ratio">{figures.inpatient_ratio}%<' in html
-    assert "S22 报告：77.89%" in html
-    assert f"{figures.fund_totals['fund_pay_sumamt']} 元" in html
+    assert "2022年度报道：77.89%" in html and "POLICY.md" not in html  # issue 20: no project codes on screen
+    assert fmt_yuan(figures.fund_totals["fund_pay_sumamt"]) in html
 
 
 def test_a_malformed_query_gets_the_chinese_error_page(client: TestClient, session: Session) -> None:

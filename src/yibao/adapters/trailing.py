@@ -25,12 +25,16 @@ def saw(request: Request | FastAPI, session: Any, action: Action, subjects: Iter
     app.state.trail.saw(actor_of(session), action, subjects, what)
 
 
-def receipt_response(request: Request, session: Any, receipt: Receipt, *, pdf: bool = False) -> Response:
-    """A settlement's receipt as its printable page or its PDF, noted in the access trail (a PDF is an export)."""
+def receipt_response(request: Request, session: Any, receipt: Receipt, *, pdf: bool = False,
+                     back: str | None = None) -> Response:
+    """A settlement's receipt as its printable page (with a way `back`, and its PDF's address beside the page's)
+    or its PDF, noted in the access trail (a PDF is an export)."""
     setl_id = receipt.settlement.setl_id
     saw(request, session, Action.EXPORT if pdf else Action.VIEW, [receipt.settlement.psn_no],
         f"结算单 {setl_id}{' PDF' if pdf else ''}")
     if not pdf:
-        return HTMLResponse(receipt_html(receipt))
+        path = request.url.path
+        return HTMLResponse(receipt_html(receipt, back=back,
+                                         pdf_url=path + ".pdf" if path.endswith("/receipt") else path + "/receipt.pdf"))
     return Response(receipt_pdf(receipt), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})

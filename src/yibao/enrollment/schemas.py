@@ -74,6 +74,7 @@ class RenewalRead(Out):
 
 class ImportErrorRead(Out):
     line: int
+    name: str = ""  # the pupil's name and class as the file gives them
     message: str
 
 

@@ -30,6 +30,7 @@ from yibao.enrollment.service import (
 from yibao.errors import InvalidInput
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
+from yibao.kit.dates import age_on
 from yibao.kit.errors import DomainError
 from yibao.kit.idcard import IdNumberError, parse_id_number
 from yibao.people.models import Certificate, Person
@@ -109,13 +110,23 @@ def read_school_file(filename: str, content: bytes) -> list[SchoolRow]:
     raise InvalidInput("只支持 .csv 或 .xlsx 文件", field="file")
 
 
-def _check_row(row: SchoolRow, seen: dict[str, int]) -> tuple[str, str | None] | str:
+# ASSUMPTION (a plausibility check of the school's list, not a benefit rule): a 中小学生 (S22 §1) is 3 to 25
+# years old on the registration date — kindergarten to the oldest vocational-school pupils. A row outside it is
+# refused with its age, so that a parent's ID number typed for the child's is not enrolled at the student rate.
+STUDENT_AGES = (3, 25)
+
+
+def _check_row(row: SchoolRow, seen: dict[str, int], registered_on: dt.date) -> tuple[str, str | None] | str:
     """(ID number, town code) of a row that passes the file-level checks, or the problem."""
     values = row.values
     try:
-        certno = parse_id_number(values.get("certno", "")).number
+        parsed = parse_id_number(values.get("certno", ""))
     except IdNumberError as exc:
         return f"身份证号：{exc}"
+    certno, age = parsed.number, age_on(parsed.birth_date, registered_on)
+    if not STUDENT_AGES[0] <= age <= STUDENT_AGES[1]:
+        return (f"按身份证号出生于 {parsed.birth_date:%Y年%m月%d日}，登记日 {age} 周岁，不在中小学生的年龄范围"
+                f"（{STUDENT_AGES[0]}–{STUDENT_AGES[1]} 周岁）：请核对是否填成了家长的身份证号，成年人请个人参保")
     if not values.get("name"):
         return "姓名为空"
     if not values.get("school"):
@@ -126,8 +137,14 @@ def _check_row(row: SchoolRow, seen: dict[str, int]) -> tuple[str, str | None] |
     town_text = values.get("town", "")
     town = TOWN_BY_NAME.get(town_text, town_text) or None
     if town is not None and town not in TOWN_BY_CODE:
-        return f"户籍镇街 {town_text!r} 不是奉化区的镇（街道）"
+        return f"户籍镇街“{town_text}”不是奉化区的镇（街道），请填写如“岳林街道”，非本区户籍请留空"
     return certno, town
+
+
+def _error(row: SchoolRow, message: str) -> dict[str, Any]:
+    """A refused row, with whom it names (the school's clerk finds the pupil by name and class, not by line)."""
+    who = "，".join(v for v in (row.values.get("name"), row.values.get("school_class")) if v)
+    return {"line": row.line, "name": who, "message": message}
 
 
 def import_school_batch(
@@ -143,9 +160,9 @@ def import_school_batch(
     seen: dict[str, int] = {}
     checked: list[tuple[SchoolRow, str, str | None]] = []
     for row in rows:
-        outcome = _check_row(row, seen)
+        outcome = _check_row(row, seen, registration_date)
         if isinstance(outcome, str):
-            report.errors.append({"line": row.line, "message": outcome})
+            report.errors.append(_error(row, outcome))
         else:
             checked.append((row, *outcome))
     certnos = [certno for _, certno, _ in checked]
@@ -164,10 +181,10 @@ def import_school_batch(
     for number, (row, certno, town) in enumerate(checked, start=1):
         person = persons.get(certno)
         if person is not None and person.name != row.values["name"]:
-            report.errors.append({"line": row.line, "message": f"姓名与已登记的 {person.name} 不一致"})
+            report.errors.append(_error(row, f"姓名与已登记的“{person.name}”不一致"))
             continue
         if person is not None and person.psn_no in enrolled:
-            report.errors.append({"line": row.line, "message": f"{person.name} 已登记 {year} 年度参保"})
+            report.errors.append(_error(row, f"{person.name} 已登记 {year} 年度参保"))
             continue
         is_new = person is None
         if person is None:
@@ -182,7 +199,7 @@ def import_school_batch(
         try:
             plan = plan_enrollment(edition, person, certificates.get(person.psn_no, ()), request)
         except DomainError as exc:
-            report.errors.append({"line": row.line, "message": exc.message})
+            report.errors.append(_error(row, exc.message))
             continue
         plans.append((person, is_new, plan))
         if progress is not None and number % 500 == 0:

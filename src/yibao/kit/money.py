@@ -48,3 +48,16 @@ def round_money(value: Decimal) -> Decimal:
 def fmt(value: Decimal) -> str:
     """Money as the interface writes it: a string with exactly two decimals."""
     return f"{value.quantize(CENT):f}"
+
+
+def fmt_grouped(value: Decimal) -> str:
+    """Money as a person reads it in a table: thousands separated, two decimals (1,234,567.89)."""
+    return f"{value.quantize(CENT):,f}"
+
+
+def fmt_yuan(value: Decimal) -> str:
+    """A total as a tile shows it: 万元 from ten thousand yuan (123.46 万元, the display rounded half-up to
+    0.01 万元; the amount itself is unchanged), else yuan (9,876.50 元)."""
+    if abs(value) >= 10_000:
+        return f"{(value / 10_000).quantize(CENT, rounding=ROUND_HALF_UP):,f} 万元"
+    return f"{fmt_grouped(value)} 元"

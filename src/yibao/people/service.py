@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence as Seq
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -168,14 +168,24 @@ def certificates_of(session: Db, psn_no: str) -> list[CertificateRecord]:
     return _CERTIFICATES.all(session, psn_no=psn_no)
 
 
-def find_persons(session: Session, query: str, *, limit: int = 50) -> Seq[Person]:
-    """By psn_no, ID number or phone number exactly (their digests), or by name prefix."""
+def _search(query: str) -> ColumnElement[bool]:
     text = query.strip()
     if not text:
-        raise InvalidInput("请输入姓名、身份证号或人员编号", field="q")
-    condition = or_(Person.psn_no == text, Person.certno_digest == digest_of("certno", text),
-                    Person.phone_digest == digest_of("phone", text), Person.name.startswith(text))
-    return session.scalars(select(Person).where(condition).order_by(Person.name).limit(limit)).all()
+        raise InvalidInput("请输入姓名、身份证号、手机号或人员编号", field="q")
+    return or_(Person.psn_no == text, Person.certno_digest == digest_of("certno", text),
+               Person.phone_digest == digest_of("phone", text),
+               Person.name.startswith(text, autoescape=True))  # a % or _ typed is a character, not a wildcard
+
+
+def find_persons(session: Session, query: str, *, limit: int = 50, offset: int = 0) -> Seq[Person]:
+    """By psn_no, ID number or phone number exactly (their digests), or by name prefix; `limit` from `offset`
+    (`count_persons` says how many there are in all)."""
+    return session.scalars(select(Person).where(_search(query)).order_by(Person.name, Person.psn_no)
+                           .offset(offset).limit(limit)).all()
+
+
+def count_persons(session: Session, query: str) -> int:
+    return int(session.scalar(select(func.count()).select_from(Person).where(_search(query))) or 0)
 
 
 def add_certificate(

@@ -24,7 +24,7 @@ from yibao.settlement.models import Settlement
 
 # POLICY.md §14 (S22 news "三重保障"): 政策内住院报销比例 77.89% (2022 to date)
 S22_INPATIENT_RATIO = money("77.89")
-S22_INPATIENT_RATIO_SOURCE = "S22 news「三重保障」：政策内住院报销比例77.89%（POLICY.md §14）"
+S22_INPATIENT_RATIO_SOURCE = "奉化区医保2022年度“三重保障”报道：政策内住院报销比例77.89%"  # shown on the dashboard
 # ASSUMPTION: the in-policy inpatient ratio is basic-fund pay over in-scope inpatient cost (Σ hifp_pay /
 # Σ inscp_scp_amt, cancellations netted), in per cent rounded half-up to 0.01 — the documents give the
 # figure, not its formula.

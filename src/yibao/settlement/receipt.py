@@ -110,8 +110,10 @@ def _templates() -> Environment:
                        autoescape=select_autoescape(["html"]))
 
 
-def receipt_html(receipt: Receipt) -> str:
-    return _templates().get_template("receipt.html").render(r=receipt, s=receipt.settlement)
+def receipt_html(receipt: Receipt, *, pdf_url: str | None = None, back: str | None = None) -> str:
+    """The printable page; `pdf_url` and `back` are the door's links to the PDF and back to where it was opened."""
+    return _templates().get_template("receipt.html").render(r=receipt, s=receipt.settlement, pdf_url=pdf_url,
+                                                            back=back)
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:

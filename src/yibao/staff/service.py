@@ -40,6 +40,15 @@ class Permission(StrEnum):
     STAFF_ADMIN = "staff:admin"
 
 
+PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the code)
+    Permission.PERSON_READ: "查询参保人", Permission.PERSON_WRITE: "登记和修改参保人",
+    Permission.PERSON_IDENTITY: "查看完整身份证号", Permission.PERSON_TRAIL: "查看查阅与修改记录",
+    Permission.ENROLLMENT_READ: "查询参保登记", Permission.ENROLLMENT_WRITE: "办理参保登记",
+    Permission.PAYMENT_WRITE: "登记缴费", Permission.BATCH_WRITE: "批量导入与续保",
+    Permission.REPORT_READ: "查看统计报表", Permission.SETTLEMENT_READ: "查询结算",
+    Permission.SETTLEMENT_WRITE: "办理零星报销、备案和撤销结算",
+    Permission.INSTITUTION_WRITE: "管理定点机构、医师和目录", Permission.STAFF_ADMIN: "管理工作人员账号",
+}
 READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READONLY: frozenset(READS),

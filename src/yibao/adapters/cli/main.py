@@ -170,7 +170,8 @@ def school_import(
                 session, packaged_editions(), rows, year=year, registration_date=day, mode=mode,  # type: ignore[arg-type]
                 actor="cli", progress=lambda done, total: bar.update(task, completed=done, total=total))
     for error in report.errors:
-        typer.echo(f"第 {error['line']} 行：{error['message']}", err=True)
+        who = f"（{error['name']}）" if error.get("name") else ""
+        typer.echo(f"第 {error['line']} 行{who}：{error['message']}", err=True)
     typer.echo(f"共 {report.total} 行，正确 {report.valid} 行，错误 {len(report.errors)} 行，"
                f"已导入 {report.imported} 行。")
     if report.errors and not report.imported:

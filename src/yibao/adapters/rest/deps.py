@@ -20,7 +20,14 @@ from yibao.errors import Forbidden, Unauthorized
 from yibao.kit.schema import Out
 from yibao.policy.editions import Editions
 from yibao.staff.models import StaffUser
-from yibao.staff.service import ROLE_LABELS, Permission, Role, has_permission, staff_for_token
+from yibao.staff.service import (
+    PERMISSION_LABELS,
+    ROLE_LABELS,
+    Permission,
+    Role,
+    has_permission,
+    staff_for_token,
+)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -53,7 +60,8 @@ def current_staff(session: DbSession,
 def check_permission(user: StaffUser, permission: Permission) -> None:
     """Refuse a staff member whose role lacks `permission` (the REST routes and the console pages alike)."""
     if not has_permission(user, permission):
-        raise Forbidden(f"当前角色（{ROLE_LABELS[Role(user.role)]}）无权执行此操作（需要 {permission.value}），"
+        raise Forbidden(f"当前角色（{ROLE_LABELS[Role(user.role)]}）无权执行此操作"
+                        f"（需要“{PERMISSION_LABELS[permission]}”权限），"
                         "请联系管理员")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from yibao.access.trail import Action, history
 from yibao.adapters.rest.deps import DbSession, PersonRead, PersonTrail, PersonWrite, shown
@@ -35,9 +35,13 @@ def register_person(body: schemas.PersonCreate, session: DbSession, user: Person
     return shown(user, schemas.PersonRead, service.register_person(session, **body.model_dump()))
 
 
-@router.get("", response_model=list[schemas.PersonRead], summary="按姓名、身份证号或人员编号查找")
-def find_persons(request: Request, session: DbSession, user: PersonRead, q: str = Query(min_length=1)) -> object:
-    found = service.find_persons(session, q)
+@router.get("", response_model=list[schemas.PersonRead], summary="按姓名、身份证号、手机号或人员编号查找",
+            description="分页：limit、offset；总数在响应头 X-Total-Count。")
+def find_persons(request: Request, response: Response, session: DbSession, user: PersonRead,
+                 q: str = Query(min_length=1, max_length=50), limit: int = Query(50, ge=1, le=500),
+                 offset: int = Query(0, ge=0, le=10_000_000)) -> object:
+    response.headers["X-Total-Count"] = str(service.count_persons(session, q))
+    found = service.find_persons(session, q, limit=limit, offset=offset)
     saw(request, session, Action.SEARCH, (person.psn_no for person in found), "人员查询结果")
     return [shown(user, schemas.PersonRead, person) for person in found]
 

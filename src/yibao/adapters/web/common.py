@@ -31,7 +31,7 @@ from yibao.glossary import ACCUMULATOR_LABELS, AMOUNT_LABELS, ITEM_CLASS_LABELS,
 from yibao.kit.errors import DomainError
 from yibao.kit.masks import mask_id as mask
 from yibao.kit.masks import mask_phone
-from yibao.kit.money import fmt, money
+from yibao.kit.money import fmt, fmt_grouped, fmt_yuan, money
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS
 from yibao.staff.models import StaffUser
@@ -40,6 +40,8 @@ from yibao.staff.service import ROLE_LABELS, Permission, has_permission
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["money"] = lambda value: "—" if value is None else fmt(value)
+templates.env.filters["grouped"] = lambda value: "—" if value is None else fmt_grouped(value)
+templates.env.filters["yuan"] = lambda value: "—" if value is None else fmt_yuan(value)
 templates.env.filters["mask"] = mask
 templates.env.filters["mask_phone"] = mask_phone
 templates.env.filters["num"] = lambda value: f"{value.normalize():f}"  # 2.0000 → 2, 120.000000 → 120

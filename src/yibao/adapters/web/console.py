@@ -116,14 +116,22 @@ def home(request: Request, user: ConsoleUser) -> Response:
 
 
 @router.get("/people", response_class=HTMLResponse)
-def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "") -> Response:
+def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "", page_no: int = 1) -> Response:
     need(user, Permission.PERSON_READ)
-    form, found = Form({"q": q}, {}), list[Any]()
+    form, found, total = Form({"q": q}, {}), list[Any](), 0
+    page_no = max(page_no, 1)
     if q.strip():
-        found = attempt(session, form, lambda: list(people.find_persons(session, q))) or []
+        total = attempt(session, form, lambda: people.count_persons(session, q)) or 0
+        found = attempt(session, form, lambda: list(people.find_persons(
+            session, q, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE))) or []
         saw(request, session, Action.SEARCH, (person.psn_no for person in found), "人员查询结果")
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return page_or_part(request, "console/people.html", "console/_people_rows.html", user=user, form=form, q=q,
-                        found=found, towns=TOWN_BY_CODE, full_id=has_permission(user, Permission.PERSON_IDENTITY))
+                        found=found, total=total, page_no=min(page_no, pages), pages=pages, towns=TOWN_BY_CODE,
+                        full_id=has_permission(user, Permission.PERSON_IDENTITY))
+
+
+PAGE_SIZE = 50  # search results per page
 
 
 # the person page's forms, each with its own field ids

@@ -246,7 +246,8 @@ async def cancel(request: Request, setl_id: str, session: DbSession, editions: E
 
 @router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
 def receipt(setl_id: str, request: Request, session: DbSession, d: DeskUser) -> Response:
-    return receipt_response(request, session, build_receipt(session, setl_id, institution=d.institution.fixmedins_code))
+    return receipt_response(request, session, build_receipt(session, setl_id, institution=d.institution.fixmedins_code),
+                            back="/desk")
 
 
 @router.get("/settlements/{setl_id}/receipt.pdf")

@@ -5,6 +5,7 @@ its explanation in plain words; the policy Q&A (S22 and S18, searchable) and the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache, partial
 from typing import Annotated, Any
 
@@ -42,6 +43,7 @@ from yibao.people.models import Person
 from yibao.people.towns import DISTRICT_CENTRE_HOTLINE, TOWN_BY_CODE, TOWNS
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.settlement.estimate import estimate_benefit
+from yibao.settlement.models import SettlementKind
 from yibao.settlement.receipt import build_receipt
 from yibao.settlement.settle import read_accumulators, settlements_of
 
@@ -121,8 +123,15 @@ def me(request: Request, session: DbSession, editions: EditionsDep, person: Resi
     labels = {e.id: editions.get(e.edition).categories[e.category].label for e in enrollments}
     return page(request, "me/home.html", person=person, headline=headline, detail=detail, enrollments=enrollments,
                 category_labels=labels, accumulators=read_accumulators(session, person.psn_no, today.year),
-                year=today.year, settlements=settlements_of(session, person.psn_no),
+                year=today.year, settlements=my_settlements(session, person.psn_no),
                 med_types=MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""))
+
+
+def my_settlements(session: Any, psn_no: str) -> list[Any]:
+    """What a resident sees of their settlements: newest first, without the negated copies that record a
+    cancellation (the cancelled one shows 已撤销 instead)."""
+    shown = [s for s in settlements_of(session, psn_no) if s.kind != SettlementKind.CANCEL]
+    return sorted(shown, key=lambda s: (s.service_date, s.setl_time), reverse=True)
 
 
 @router.get("/me/password", response_class=HTMLResponse)
@@ -155,7 +164,7 @@ def own_settlement(session: Any, person: Person, setl_id: str) -> Any:
 
 @router.get("/me/settlements/{setl_id}", response_class=HTMLResponse)
 def my_receipt(setl_id: str, request: Request, session: DbSession, person: Resident) -> Response:
-    return receipt_response(request, session, own_settlement(session, person, setl_id))
+    return receipt_response(request, session, own_settlement(session, person, setl_id), back="/me")
 
 
 @router.get("/me/settlements/{setl_id}/receipt.pdf")
@@ -208,11 +217,28 @@ async def calc(request: Request, session: DbSession, editions: EditionsDep) -> R
 # 政策问答, 咨询电话
 
 
+# the documents the answers come from, as residents know them (qa.yaml keeps the project's short codes)
+DOCUMENTS = (("S18 跨省十问", "《跨省异地就医住院费用直接结算十问》", "问"),
+             ("S22 电子凭证指南", "《医保电子凭证使用指南》", "部分"),
+             ("S18", "《奉化区城乡居民医疗保险服务指南》", "部分"),
+             ("S22", "《奉化区2022年度城乡居民基本医疗保险政策问答》", "问"))
+_FOLDED = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")  # YAML's folding joined Chinese lines with a space
+
+
+def source_words(code: str) -> str:
+    """"S18 跨省十问 3、4" → "《跨省异地就医住院费用直接结算十问》第3、4问"; "S18 §2" → "《…服务指南》第2部分"."""
+    for prefix, title, unit in DOCUMENTS:
+        if code.startswith(prefix):
+            part = code[len(prefix):].strip().removeprefix("§").strip()
+            return f"{title}第{part}{unit}" if part else title
+    return code
+
+
 @cache
 def questions() -> list[dict[str, str]]:
     with open(HERE / "qa.yaml", encoding="utf-8") as source:
         entries: list[dict[str, str]] = yaml.safe_load(source)
-    return entries
+    return [{**e, "answer": _FOLDED.sub("", e["answer"]), "source": source_words(e["source"])} for e in entries]
 
 
 @router.get("/qa", response_class=HTMLResponse)

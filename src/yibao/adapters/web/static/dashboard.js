@@ -17,6 +17,6 @@ document.addEventListener("DOMContentLoaded", function () {
     xAxis: { type: "category", data: data.months }, yAxis: { type: "value" },
     series: data.fund.map(function (s) { return { name: s.name, type: "bar", stack: "fund", data: s.data }; }) });
   chart("chart-ratio", { grid: { left: 120, right: 40, top: 10, bottom: 30 }, xAxis: { type: "value", max: 100 },
-    yAxis: { type: "category", data: ["S22 报告（2022）", "本系统（本年度）"] },
+    yAxis: { type: "category", data: ["2022年度报道", "本系统（本年度）"] },
     series: [{ type: "bar", data: [data.ratio.s22, data.ratio.ours], label: { show: true, position: "right", formatter: "{c}%" } }] });
 });

@@ -11,4 +11,10 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // a print button (data-print): the receipt pages
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
 })();
