@@ -147,3 +147,19 @@ def charge_item_type(code: str) -> str:
     if code[:1] in _PREFIX_TYPES:
         return _PREFIX_TYPES[code[:1]]
     return next((kind for prefix, kind in _SERVICE_CHAPTERS if code.startswith(prefix)), "14")
+
+
+# The source documents by the titles residents know (POLICY.md cites them as S18 and S22): receipts and the Q&A.
+SOURCE_DOCUMENTS = (("S18 跨省十问", "《跨省异地就医住院费用直接结算十问》", "问"),
+                    ("S22 电子凭证指南", "《医保电子凭证使用指南》", "部分"),
+                    ("S18", "《奉化区城乡居民医疗保险服务指南》", "部分"),
+                    ("S22", "《奉化区2022年度城乡居民基本医疗保险政策问答》", "问"))
+
+
+def source_words(code: str) -> str:
+    """"S18 跨省十问 3、4" → "《跨省异地就医住院费用直接结算十问》第3、4问"; "S18 §2" → "《…服务指南》第2部分"."""
+    for prefix, title, unit in SOURCE_DOCUMENTS:
+        if code.startswith(prefix):
+            part = code[len(prefix):].strip().removeprefix("§").strip()
+            return f"{title}第{part}{unit}" if part else title
+    return code

@@ -73,12 +73,27 @@ def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callabl
     assert page.status_code == 200
     for text in ("结算单", "竺秀英", "统筹基金支付", "48.00", "计算过程", "S22 §4 table", "社区医院"):
         assert text in page.text
+    # issue 20: the staff's view keeps the technical trace one click away, beside the words residents read;
+    # the fee list, the cashier and the totals in capitals (48.00 from the fund: 肆拾捌元整)
+    assert "技术明细（工作人员）" in page.text and "依据：奉化区2022年度政策 成年居民门诊报销比例" in page.text
+    assert "阿莫西林" in page.text or "XJ01CAA040A001010101445" in page.text
+    assert 'data-testid="clerk">T001（' in page.text and "肆拾捌元整" in page.text
     assert person.certno not in page.text  # the ID number is masked
     pdf = client.get(f"/api/settlements/{setl['setl_id']}/receipt.pdf", headers=viewer)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert b"FontFile2" in pdf.content  # the CJK font is embedded, so any viewer shows the Chinese
     assert client.get("/api/settlements/nope/receipt", headers=viewer).status_code == 404
+
+
+def pdf_page_text(pdf: bytes) -> bytes:
+    """The drawing operators of a ReportLab PDF's pages (their streams are ASCII85 and Flate encoded)."""
+    import base64
+    import re
+    import zlib
+
+    streams = re.findall(rb"/Filter \[ /ASCII85Decode /FlateDecode \][^\n]*\n>>\nstream\r?\n(.*?)endstream", pdf, re.S)
+    return b"\n".join(zlib.decompress(base64.a85decode(stream.strip(), adobe=True)) for stream in streams)
 
 
 def test_a_cancelled_settlements_receipt_says_so(client: TestClient, session: Session,
@@ -100,7 +115,9 @@ def test_a_cancelled_settlements_receipt_says_so(client: TestClient, session: Se
     assert "结算单（已撤销）" in page.text and 'data-testid="cancelled"' in page.text
     assert "本结算单作废" in page.text and "撤销结算编号" in page.text
     pdf = client.get(f"/api/settlements/{setl['setl_id']}/receipt.pdf", headers=viewer).content
-    assert pdf.startswith(b"%PDF") and len(pdf) > len(valid_pdf)  # the notice (and its glyphs) added
+    assert pdf.startswith(b"%PDF")
+    red = b".690196 0 .12549 rg"  # the notice's colour (#b00020) in the page's drawing
+    assert red in pdf_page_text(pdf) and red not in pdf_page_text(valid_pdf)
 
 
 def test_amounts_beyond_numeric_16_2_are_field_errors(client: TestClient, session: Session) -> None:

@@ -177,3 +177,47 @@ def test_shown_amounts_read_back_to_the_amount(value: Decimal) -> None:
         assert abs(Decimal(shown.removesuffix(" 万元").replace(",", "")) * 10_000 - value) <= 50
     else:
         assert Decimal(shown.removesuffix(" 元").replace(",", "")) == value and abs(value) < 10_000
+
+
+def _read_capital(words: str) -> Decimal:
+    """The inverse of kit.money.capital, for amounts below 1,000 亿 (the test's own reading of 大写)."""
+    digits, places = "零壹贰叁肆伍陆柒捌玖", {"拾": 10, "佰": 100, "仟": 1000}
+    sign = -1 if words.startswith("负") else 1
+    words = words.removeprefix("负")
+    if words == "零元整":
+        return Decimal(0)
+    whole, _, fraction = words.rpartition("元") if "元" in words else ("", "", words)
+    total = section = digit = 0
+    for ch in whole:
+        if ch in digits:
+            digit = digits.index(ch)
+        elif ch in places:
+            section, digit = section + digit * places[ch], 0
+        elif ch == "万":
+            total, section, digit = total + (section + digit) * 10_000, 0, 0
+        elif ch == "亿":
+            total, section, digit = (total + section + digit) * 100_000_000, 0, 0
+    cents = (total + section + digit) * 100
+    for ch, unit in (("角", 10), ("分", 1)):
+        if ch in fraction:
+            cents += digits.index(fraction[fraction.index(ch) - 1]) * unit
+    return sign * Decimal(cents) / 100
+
+
+@given(st.decimals(min_value=Decimal("-99999999999.99"), max_value=Decimal("99999999999.99"), places=2))
+def test_capital_numerals_read_back_to_the_amount(value: Decimal) -> None:
+    """大写 on receipts (issue 20): read back, the words are the amount; no doubled 零, none at either end."""
+    from yibao.kit.money import capital
+
+    words = capital(value)
+    assert _read_capital(words) == value
+    assert "零零" not in words and (words == "零元整" or not words.removeprefix("负").startswith("零"))
+    assert not words.endswith("零") and words.endswith(("整", "分"))
+
+
+def test_capital_numerals_as_receipts_write_them() -> None:
+    from yibao.kit.money import capital
+
+    cases = {"1203.05": "壹仟贰佰零叁元零伍分", "80": "捌拾元整", "0.5": "伍角整", "1005": "壹仟零伍元整",
+             "10005": "壹万零伍元整", "1000050": "壹佰万零伍拾元整", "0": "零元整", "100000000.01": "壹亿元零壹分"}
+    assert {amount: capital(Decimal(amount)) for amount in cases} == cases

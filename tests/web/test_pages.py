@@ -216,6 +216,13 @@ def test_resident_settlements_newest_first_without_reversal_rows_and_a_way_back(
     receipt = client.get(f"/me/settlements/{setl_ids[1][1]}").text
     assert 'href="/me"' in receipt and f'href="/me/settlements/{setl_ids[1][1]}/receipt.pdf"' in receipt
     assert "javascript:" not in receipt and "data-print" in receipt
+    # issue 20: a resident's receipt in plain Chinese — the clause in words, no parameter keys or project codes
+    shown = text(receipt)
+    assert "依据：奉化区" in shown and "年度政策" in shown and "普通门诊诊查费" in shown  # the itemised fee list
+    for internal in ("columns.", "ASSUMPTION", "edition", "S18 §", "S22 §", "yibao", "POLICY.md", "技术明细"):
+        assert internal not in shown, internal
+    assert re.search(r'data-testid="capital">[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整]+<', receipt)  # 大写
+    assert "医保经办机构（盖章）" in shown and "参保人（或家属）签字" in shown
 
 
 def test_search_counts_pages_and_takes_wildcards_as_characters(client: TestClient, session: Session) -> None:

@@ -26,7 +26,7 @@ def saw(request: Request | FastAPI, session: Any, action: Action, subjects: Iter
 
 
 def receipt_response(request: Request, session: Any, receipt: Receipt, *, pdf: bool = False,
-                     back: str | None = None) -> Response:
+                     back: str | None = None, technical: bool = False) -> Response:
     """A settlement's receipt as its printable page (with a way `back`, and its PDF's address beside the page's)
     or its PDF, noted in the access trail (a PDF is an export)."""
     setl_id = receipt.settlement.setl_id
@@ -34,7 +34,7 @@ def receipt_response(request: Request, session: Any, receipt: Receipt, *, pdf: b
         f"结算单 {setl_id}{' PDF' if pdf else ''}")
     if not pdf:
         path = request.url.path
-        return HTMLResponse(receipt_html(receipt, back=back,
+        return HTMLResponse(receipt_html(receipt, back=back, technical=technical,
                                          pdf_url=path + ".pdf" if path.endswith("/receipt") else path + "/receipt.pdf"))
     return Response(receipt_pdf(receipt), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="receipt-{setl_id}.pdf"'})

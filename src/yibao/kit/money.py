@@ -61,3 +61,50 @@ def fmt_yuan(value: Decimal) -> str:
     if abs(value) >= 10_000:
         return f"{(value / 10_000).quantize(CENT, rounding=ROUND_HALF_UP):,f} 万元"
     return f"{fmt_grouped(value)} 元"
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("仟", "佰", "拾", "")
+_GROUPS = ("", "万", "亿", "万亿")
+
+
+def _group_words(group: int) -> str:
+    """0 < group < 10,000 in capitals: 1005 → 壹仟零伍, 1050 → 壹仟零伍拾."""
+    words, zero = "", False
+    for place, digit in zip(_PLACES, f"{group:04d}", strict=True):
+        if digit == "0":
+            zero = bool(words)
+        else:
+            words += ("零" if zero else "") + _DIGITS[int(digit)] + place
+            zero = False
+    return words
+
+
+def capital(amount: Decimal) -> str:
+    """An amount in capital Chinese numerals as receipts write it (大写): 1,203.05 → 壹仟贰佰零叁元零伍分,
+    80.00 → 捌拾元整, 0.50 → 伍角整. The amount is rounded half-up to the fen first (a receipt's amounts are)."""
+    cents = int((abs(amount) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    groups = []
+    while yuan:
+        groups.append(yuan % 10_000)
+        yuan //= 10_000
+    words, gap = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            gap = True
+            continue
+        if words and (gap or group < 1000):
+            words += "零"
+        words += _group_words(group) + _GROUPS[index]
+        gap = False
+    words += "元" if words else ""
+    if jiao:
+        words += _DIGITS[jiao] + "角"
+    elif fen and words:
+        words += "零"
+    words += _DIGITS[fen] + "分" if fen else "整"
+    if not cents:
+        words = "零元整"
+    return ("负" if amount < 0 and cents else "") + words

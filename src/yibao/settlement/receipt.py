@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,14 +22,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yibao.glossary import AMOUNT_LABELS, CERT_TYPE_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS
+from yibao.glossary import AMOUNT_LABELS, CERT_TYPE_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS, source_words
 from yibao.institutions.models import Institution
 from yibao.kit.masks import mask_id
-from yibao.kit.money import fmt
+from yibao.kit.money import capital, fmt
 from yibao.people.models import Person
-from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
+from yibao.people.towns import DISTRICT_CENTRE_HOTLINE
+from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level, packaged_editions
 from yibao.settlement import repository
-from yibao.settlement.models import Settlement, SettlementKind, SettlementRecord, SettlementStatus
+from yibao.settlement.models import FeeDetail, Settlement, SettlementKind, SettlementRecord, SettlementStatus
 from yibao.settlement.settle import get_settlement
 
 log = logging.getLogger("yibao.receipt")
@@ -49,6 +51,9 @@ class Receipt:
     subtitle: str
     credential: str  # what the person showed: 医保电子凭证, 居民身份证, 社会保障卡 (— for a manual claim)
     cancelled: str | None = None  # the notice on a cancelled settlement's receipt (it is void)
+    items: tuple[tuple[str, str, str, str, str], ...] = ()  # the fee lines: item, class, count, price, amount
+    clerk: str = ""  # who settled it: the cashier at the institution, or the centre's clerk
+    capitals: tuple[tuple[str, str], ...] = ()  # the totals in capital numerals (大写)
 
 
 def build_receipt(session: Session, setl_id: str, *, institution: str | None = None) -> Receipt:
@@ -61,10 +66,76 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
                 f"{LEVEL_LABELS[Level(row.level)]} · {row.edition} 年度政策")
     visit = repository.visit(session, row.mdtrt_id) if row.mdtrt_id else None
     shown = CERT_TYPE_LABELS.get(visit.mdtrt_cert_type, "—") if visit else "—"
+    steps = json.loads(row.trace)
+    edition = _edition(row.edition)
+    for step in steps:
+        step["plain"] = [line for c in step["citations"] if (line := plain_citation(c, edition)) is not None]
     return Receipt(row, person.name, mask_id(person.certno), place.name if place else "（零星报销）",
-                   [(label, fmt(getattr(row, key))) for key, label in ROWS], json.loads(row.trace),
+                   [(label, fmt(getattr(row, key))) for key, label in ROWS], steps,
                    title + ("（已撤销）" if row.status == SettlementStatus.CANCELLED else ""), subtitle, shown,
-                   _cancellation(session, row))
+                   _cancellation(session, row), _items(session, row), _clerk(row, place),
+                   (("基金支付合计（大写）", capital(row.fund_pay_sumamt)),
+                    ("个人负担合计（大写）", capital(row.psn_part_amt))))
+
+
+def _items(session: Session, row: SettlementRecord) -> tuple[tuple[str, str, str, str, str], ...]:
+    lines = session.scalars(select(FeeDetail).where(FeeDetail.psn_no == row.psn_no, FeeDetail.setl_id == row.setl_id)
+                            .order_by(FeeDetail.fee_ocur_time, FeeDetail.feedetl_sn)).all()
+    return tuple((line.item_name, ITEM_CLASS_WORDS.get(line.item_class, line.item_class), f"{line.cnt.normalize():f}",
+                  fmt(line.pric), fmt(line.det_item_fee_sumamt)) for line in lines)
+
+
+def _clerk(row: SettlementRecord, place: Institution | None) -> str:
+    """"R1（锦屏街道社区卫生服务中心）" for a cashier (the gateway's actor is code:operator), else the clerk."""
+    code, _, opter = row.created_by.partition(":")
+    return f"{opter}（{place.name if place else code}）" if opter else row.created_by
+
+
+@cache
+def _edition(code: str) -> Any:
+    try:
+        return packaged_editions().get(code)
+    except Exception:  # a settlement of an edition no longer packaged: its citations keep their codes
+        return None
+
+
+PARAMETER_WORDS = {"first_selfpay_default": "乙类项目先行自付比例", "serious_illness": "大病保险分段补助比例"}
+ITEM_CLASS_WORDS = {"A": "甲类", "B": "乙类", "C": "丙类"}
+_SPAN = re.compile(r"^\[([\d,.]+), ([\d,.]+)\] (.+)$")
+_SOURCE = re.compile(r"^(S\d\d[^(;]*?)(?: table)? \((.+?)\)")
+
+
+def plain_citation(citation: dict[str, str], edition: Any) -> str | None:
+    """A citation in words a resident reads: "依据：奉化区2022年度政策 成年居民住院报销比例：1,200.00 至 40,000.00 元
+    部分 70%（《…政策问答》第4问：起付线至4万元（含））". None for what the receipt says elsewhere (the edition)."""
+    key, value, source = citation["key"], citation["value"], citation["source"]
+    head, _, rest = key.partition(".")
+    if head == "edition":
+        return None
+    if head == "columns" and edition is not None:
+        category, _, benefit = rest.partition(".")
+        label = edition.categories[category].label if category in edition.categories else "参保人"
+        words = f"{label}{'住院' if benefit == 'inpatient' else '门诊'}报销比例"
+    elif head == "inpatient_deductible":
+        words = f"{LEVEL_WORDS.get(rest, '')}住院起付线"
+        value = f"{value} 元"
+    else:
+        words = PARAMETER_WORDS.get(head, "政策参数")
+    span = _SPAN.match(value)
+    if span:
+        value = f"{span.group(1)} 至 {span.group(2)} 元部分 {span.group(3)}"
+    found = _SOURCE.match(source)
+    if found:
+        where = f"{source_words(found.group(1).strip())}：{found.group(2)}"
+        if "ASSUMPTION" in source:
+            where += "；文件未另行规定的，沿用此口径"
+    else:
+        where = "文件未载明，按区医保中心口径" if source.startswith("ASSUMPTION") else source
+    year = f"{edition.code}年度" if edition is not None else ""
+    return f"依据：奉化区{year}政策 {words}：{value}（{where}）"
+
+
+LEVEL_WORDS = {level.value: label for level, label in LEVEL_LABELS.items()}
 
 
 def _cancellation(session: Session, row: SettlementRecord) -> str | None:
@@ -110,10 +181,13 @@ def _templates() -> Environment:
                        autoescape=select_autoescape(["html"]))
 
 
-def receipt_html(receipt: Receipt, *, pdf_url: str | None = None, back: str | None = None) -> str:
-    """The printable page; `pdf_url` and `back` are the door's links to the PDF and back to where it was opened."""
+def receipt_html(receipt: Receipt, *, pdf_url: str | None = None, back: str | None = None,
+                 technical: bool = False) -> str:
+    """The printable page; `pdf_url` and `back` are the door's links to the PDF and back to where it was opened;
+    `technical`: the staff's view, with each citation's parameter key and source one click away."""
     return _templates().get_template("receipt.html").render(r=receipt, s=receipt.settlement, pdf_url=pdf_url,
-                                                            back=back)
+                                                            back=back, technical=technical,
+                                                            hotline=DISTRICT_CENTRE_HOTLINE)
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
@@ -135,10 +209,10 @@ def receipt_pdf(receipt: Receipt) -> bytes:
              ["姓名", receipt.person_name, "人员编号", s.psn_no],
              ["身份证号", receipt.certno_masked, "结算时间", s.setl_time.strftime("%Y-%m-%d %H:%M")],
              ["医疗机构", receipt.institution, "医疗日期", s.service_date.isoformat()],
-             ["就诊凭证", receipt.credential, "", ""]]
+             ["就诊凭证", receipt.credential, "经办", receipt.clerk]]
     grid = TableStyle([("FONT", (0, 0), (-1, -1), font, 9.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
-    amounts = Table([["项目", "金额（元）"], *receipt.rows], colWidths=[80 * mm, 50 * mm])
+    amounts = Table([["项目", "金额（元）"], *receipt.rows, *receipt.capitals], colWidths=[60 * mm, 94 * mm])
     amounts.setStyle(TableStyle([*grid.getCommands(), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))
     info = Table(facts, colWidths=[22 * mm, 55 * mm, 22 * mm, 55 * mm])
@@ -149,12 +223,23 @@ def receipt_pdf(receipt: Receipt) -> bytes:
                                                                  textColor=colors.HexColor("#b00020"),
                                                                  borderColor=colors.HexColor("#b00020"),
                                                                  borderWidth=1, borderPadding=4, spaceBefore=6)))
-    story += [Spacer(1, 4 * mm), info, Spacer(1, 4 * mm), amounts, Spacer(1, 5 * mm), Paragraph("计算过程", base)]
+    story += [Spacer(1, 4 * mm), info, Spacer(1, 4 * mm)]
+    if receipt.items:
+        items = Table([["项目", "类别", "数量", "单价（元）", "金额（元）"], *receipt.items],
+                      colWidths=[70 * mm, 16 * mm, 18 * mm, 25 * mm, 25 * mm], repeatRows=1)
+        items.setStyle(TableStyle([*grid.getCommands(), ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+                                   ("FONT", (0, 0), (-1, -1), font, 8.5)]))
+        story += [Paragraph("费用明细", base), items, Spacer(1, 4 * mm)]
+    story += [amounts, Spacer(1, 5 * mm), Paragraph("计算过程", base)]
     for number, step in enumerate(receipt.steps, start=1):
         story.append(Paragraph(f"{number}. {step['title']}：{step['amount']} 元。{step['explanation']}", base))
-        for cite in step["citations"]:
-            story.append(Paragraph(f"依据：{cite['key']} = {cite['value']}（{cite['source']}）", small))
-    story += [Spacer(1, 5 * mm), Paragraph("本结算单由 yibao 生成；金额单位：元。", small)]
+        for line in step.get("plain", ()):
+            story.append(Paragraph(line, small))
+    sign = Table([["医保经办机构（盖章）", f"经办人：{receipt.clerk}", "参保人（或家属）签字："]],
+                 colWidths=[52 * mm, 52 * mm, 50 * mm], rowHeights=[18 * mm])
+    sign.setStyle(TableStyle([*grid.getCommands(), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [Spacer(1, 6 * mm), sign, Spacer(1, 3 * mm),
+              Paragraph(f"金额单位：元。如有疑问，请咨询奉化区医疗保障中心（0574-{DISTRICT_CENTRE_HOTLINE}）。", small)]
     document.build(story)
     return buffer.getvalue()
 

@@ -98,7 +98,7 @@ def settlement(setl_id: str, session: DbSession, user: SettlementRead) -> object
 
 @router.get("/{setl_id}/receipt", response_class=HTMLResponse, summary="结算单（HTML）")
 def receipt(setl_id: str, request: Request, session: DbSession, user: SettlementRead) -> Response:
-    return receipt_response(request, session, build_receipt(session, setl_id))
+    return receipt_response(request, session, build_receipt(session, setl_id), technical=True)
 
 
 @router.get("/{setl_id}/receipt.pdf", summary="结算单（PDF）")

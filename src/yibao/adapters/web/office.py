@@ -304,7 +304,8 @@ def cancel_manual(request: Request, setl_id: str, session: DbSession, user: Cons
 @router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
 def receipt(setl_id: str, request: Request, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_READ)
-    return receipt_response(request, session, build_receipt(session, setl_id), back=f"/console/settlements/{setl_id}")
+    return receipt_response(request, session, build_receipt(session, setl_id), back=f"/console/settlements/{setl_id}",
+                            technical=True)
 
 
 @router.get("/settlements/{setl_id}/receipt.pdf")

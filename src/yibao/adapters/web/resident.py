@@ -35,7 +35,7 @@ from yibao.adapters.web.common import (
 )
 from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
 from yibao.errors import InvalidInput, NotFound, Unauthorized
-from yibao.glossary import MED_TYPE_LABELS
+from yibao.glossary import MED_TYPE_LABELS, source_words
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.people import service as people
@@ -217,21 +217,7 @@ async def calc(request: Request, session: DbSession, editions: EditionsDep) -> R
 # 政策问答, 咨询电话
 
 
-# the documents the answers come from, as residents know them (qa.yaml keeps the project's short codes)
-DOCUMENTS = (("S18 跨省十问", "《跨省异地就医住院费用直接结算十问》", "问"),
-             ("S22 电子凭证指南", "《医保电子凭证使用指南》", "部分"),
-             ("S18", "《奉化区城乡居民医疗保险服务指南》", "部分"),
-             ("S22", "《奉化区2022年度城乡居民基本医疗保险政策问答》", "问"))
 _FOLDED = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")  # YAML's folding joined Chinese lines with a space
-
-
-def source_words(code: str) -> str:
-    """"S18 跨省十问 3、4" → "《跨省异地就医住院费用直接结算十问》第3、4问"; "S18 §2" → "《…服务指南》第2部分"."""
-    for prefix, title, unit in DOCUMENTS:
-        if code.startswith(prefix):
-            part = code[len(prefix):].strip().removeprefix("§").strip()
-            return f"{title}第{part}{unit}" if part else title
-    return code
 
 
 @cache
