@@ -57,12 +57,12 @@ def test_outside_the_benefit_period(his: Callable[[str], HIS], session: Session)
 def test_suspended_and_terminated_institutions(his: Callable[[str], HIS], session: Session) -> None:
     person = insured(session)
     hospital = his(PEOPLES)
-    set_agreement(session, code=PEOPLES, status="suspended", until=dt.date(2022, 12, 31))
+    set_agreement(session, code=PEOPLES, status="suspended", until=dt.date(2022, 12, 31), reason="稽查")
     session.commit()
     answer = registration(hospital, person.psn_no)
     assert answer["infcode"] == -1 and "暂停至 2022-12-31" in answer["err_msg"]
     assert error_code(answer) == "institution_suspended"
-    set_agreement(session, code=PEOPLES, status="terminated")
+    set_agreement(session, code=PEOPLES, status="terminated", reason="稽查")
     session.commit()
     answer = registration(hospital, person.psn_no)
     assert answer["infcode"] == -1 and "解除医保定点服务协议" in answer["err_msg"]

@@ -28,8 +28,11 @@ def test_institutions_and_agreement_status(client: TestClient, session: Session,
     bad = client.post("/api/institutions", headers=admin, json={
         "fixmedins_code": "X1", "name": "坏", "kind": "hospital", "hosp_lv": "02"})
     assert bad.status_code == 400 and "机构编码" in bad.json()["message"]
+    unexplained = client.put("/api/institutions/H33021300077/agreement", headers=admin,
+                             json={"status": "suspended", "until": "2022-12-31"})
+    assert unexplained.status_code == 400 and unexplained.json()["field"] == "reason"  # issue 20: say why
     suspended = client.put("/api/institutions/H33021300077/agreement", headers=admin,
-                           json={"status": "suspended", "until": "2022-12-31"})
+                           json={"status": "suspended", "until": "2022-12-31", "reason": "稽查处理决定"})
     assert suspended.json()["agreement_status"] == "suspended"
     missing = client.put("/api/institutions/H33021300077/agreement", headers=admin, json={"status": "suspended"})
     assert missing.status_code == 400 and "暂停至" in missing.json()["message"]
@@ -60,6 +63,10 @@ def test_manual_reimbursement_uses_the_same_chain_and_ledger(client: TestClient,
     listed = client.get("/api/settlements", headers=clerk, params={"psn_no": person.psn_no}).json()
     assert [s["setl_id"] for s in listed] == [row["setl_id"]]
     assert any(step["stage"] == "deductible" for step in listed[0]["trace"])
+    # issue 20: the manual claim keeps the hospital typed in, and its receipt names it
+    assert row["place"] == "复旦大学附属中山医院"
+    receipt = client.get(f"/api/settlements/{row['setl_id']}/receipt", headers=clerk).text
+    assert "复旦大学附属中山医院（零星报销）" in receipt
 
 
 def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callable[[str], HIS]) -> None:

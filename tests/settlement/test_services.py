@@ -120,10 +120,10 @@ def test_care_before_the_benefit_period_is_refused(world: Session, editions: Edi
 
 def test_a_suspended_and_a_terminated_institution_refuse_settlement(world: Session, editions: Editions) -> None:
     person = insured(world)
-    set_agreement(world, code=COMMUNITY, status="suspended", until=dt.date(2022, 6, 30))
+    set_agreement(world, code=COMMUNITY, status="suspended", until=dt.date(2022, 6, 30), reason="稽查")
     refused("institution_suspended", lambda: visit_at(world, editions, person.psn_no))
     assert visit_at(world, editions, person.psn_no, day="2022-07-01").status == VisitStatus.OPEN  # after it
-    set_agreement(world, code=COMMUNITY, status="terminated")
+    set_agreement(world, code=COMMUNITY, status="terminated", reason="稽查")
     refused("institution_terminated", lambda: visit_at(world, editions, person.psn_no, day="2022-07-02"))
 
 

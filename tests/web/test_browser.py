@@ -114,17 +114,27 @@ def test_school_import_shows_progress_and_each_bad_row(page: Any, tmp_path: Path
 
 def test_admin_suspends_an_institution_and_a_missing_date_is_refused(page: Any) -> None:
     staff_login(page, "admin", "yibao-admin")
+    questions: list[str] = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))  # issue 20: it asks
     page.goto("/console/institutions")
     row = page.locator("#inst-P33021300001")
     row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="暂停结算")
     row.get_by_role("button", name="保存").click()
     expect(page.locator("#inst-P33021300001")).to_contain_text("暂停结算须填写暂停至哪一天")
+    assert questions and "不能刷卡结算" in questions[0]
     row = page.locator("#inst-P33021300001")
     row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="暂停结算")
     row.get_by_label("暂停至").fill((TODAY + dt.timedelta(days=90)).isoformat())
     row.get_by_role("button", name="保存").click()
+    expect(page.locator("#inst-P33021300001")).to_contain_text("须填写原因")  # and it records why
+    row = page.locator("#inst-P33021300001")
+    row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="暂停结算")
+    row.get_by_label("暂停至").fill((TODAY + dt.timedelta(days=90)).isoformat())
+    row.get_by_label("原因").fill("奉医保稽〔2026〕3号")
+    row.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("notice")).to_have_text("已暂停该机构的医保结算。")
     expect(page.get_by_test_id("status-P33021300001")).to_have_text(
-        f"暂停结算（至 {TODAY + dt.timedelta(days=90)}）")
+        f"暂停结算（至 {TODAY + dt.timedelta(days=90)}）原因：奉医保稽〔2026〕3号")
     row = page.locator("#inst-P33021300001")
     row.get_by_label("奉化区惠民大药房 协议状态").select_option(label="正常")
     row.get_by_role("button", name="保存").click()

@@ -417,8 +417,13 @@ def test_staff_cancel_a_manual_reimbursement_but_not_a_hospitals_settlement(clie
         "region": "ningbo", "place": "某社区卫生服务站", "amount_0": "100", "class_0": "A"}, follow_redirects=False)
     assert made.status_code == 303
     setl_id = made.headers["location"].rsplit("/", 1)[1]
-    cancelled = client.post(f"/console/settlements/{setl_id}/cancel")
+    unexplained = client.post(f"/console/settlements/{setl_id}/cancel")
+    assert unexplained.status_code == 400 and "撤销原因" in text(unexplained.text)  # issue 20: it records why
+    cancelled = client.post(f"/console/settlements/{setl_id}/cancel", data={"reason": "票据重复报销"})
     assert "结算撤销（冲减）" in text(cancelled.text) and setl_id in cancelled.text
+    assert "零星报销已撤销" in text(cancelled.text) and "撤销原因：票据重复报销" in text(cancelled.text)
+    void = client.get(f"/console/settlements/{setl_id}/receipt").text
+    assert "原因：票据重复报销" in void and "某社区卫生服务站（零星报销）" in void
     from yibao.settlement.settle import read_accumulators
 
     assert read_accumulators(session, person.psn_no, YEAR).outpatient == 0
@@ -445,8 +450,17 @@ def test_special_disease_filing_is_made_and_revoked_from_the_filings_page(client
     made = client.post("/console/filings", data={**form, "enddate": ""})
     assert "备案已登记" in made.text and "慢性肾衰竭" in made.text
     (filing,) = special_disease_filings_on(session, person.psn_no, now().date())
-    revoked = client.post(f"/console/filings/{person.psn_no}/{filing.id}/revoke")
+    unexplained = client.post(f"/console/filings/{person.psn_no}/{filing.id}/revoke")
+    assert unexplained.status_code == 400 and "原因" in text(unexplained.text)  # issue 20: it records why
+    page = client.get("/console/filings").text
+    assert 'data-confirm="确定撤销' in page and 'name="reason" required' in page
+    revoked = client.post(f"/console/filings/{person.psn_no}/{filing.id}/revoke", data={"reason": "诊断有误"})
     assert "门诊特病备案已撤销" in revoked.text
+    from yibao.filings.models import SpecialDiseaseFiling
+
+    session.expire_all()
+    stored = session.get(SpecialDiseaseFiling, (person.psn_no, filing.id))
+    assert stored is not None and (stored.revoked_reason, stored.revoked_by) == ("诊断有误", "p-clerk")
     session.expire_all()
     assert special_disease_filings_on(session, person.psn_no, now().date()) == []
 

@@ -27,6 +27,9 @@ class SpecialDiseaseFiling(Base):
     enddate: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(20))  # active / revoked
     created_at: Mapped[dt.datetime]
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))  # why it was revoked, and by whom, when
+    revoked_by: Mapped[str | None] = mapped_column(String(60))
+    revoked_at: Mapped[dt.datetime | None]
 
 
 @trailed("异地就医备案")
@@ -44,6 +47,9 @@ class CrossRegionFiling(Base):
     enddate: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime]
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))  # why it was revoked, and by whom, when
+    revoked_by: Mapped[str | None] = mapped_column(String(60))
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class SpecialDiseaseFilingRecord(NamedTuple):
@@ -60,6 +66,9 @@ class SpecialDiseaseFilingRecord(NamedTuple):
     enddate: dt.date | None
     status: str
     created_at: dt.datetime
+    revoked_reason: str | None = None
+    revoked_by: str | None = None
+    revoked_at: dt.datetime | None = None
 
 
 class CrossRegionFilingRecord(NamedTuple):
@@ -75,3 +84,6 @@ class CrossRegionFilingRecord(NamedTuple):
     enddate: dt.date | None
     status: str
     created_at: dt.datetime
+    revoked_reason: str | None = None
+    revoked_by: str | None = None
+    revoked_at: dt.datetime | None = None

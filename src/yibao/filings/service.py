@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from yibao.errors import InvalidInput, NotFound
+from yibao.errors import Conflict, InvalidInput, NotFound
 from yibao.filings.models import (
     CrossRegionFiling,
     CrossRegionFilingRecord,
@@ -60,20 +60,25 @@ def file_cross_region(session: Session, *, psn_no: str, reason: str, place: str,
     return filing
 
 
-def revoke_special_disease(session: Session, psn_no: str, filing_id: str) -> None:
-    filing = session.get(SpecialDiseaseFiling, (psn_no, filing_id))
+def _revoke(session: Session, filing: SpecialDiseaseFiling | CrossRegionFiling | None, reason: str,
+            actor: str, missing: str) -> None:
+    """Revoke a filing, with the reason a person gave (a reversal 2601 gives its own) and who did it."""
     if filing is None:
-        raise NotFound("没有这条门诊特病备案", field="filing_id")
-    filing.status = "revoked"
+        raise NotFound(missing, field="filing_id")
+    if not reason.strip():
+        raise InvalidInput("请填写撤销备案的原因", field="reason")
+    if filing.status == "revoked":
+        raise Conflict("该备案已撤销", field="filing_id")
+    filing.status, filing.revoked_reason, filing.revoked_by, filing.revoked_at = "revoked", reason.strip(), actor, now()
     session.flush()
 
 
-def revoke_cross_region(session: Session, psn_no: str, filing_id: str) -> None:
-    filing = session.get(CrossRegionFiling, (psn_no, filing_id))
-    if filing is None:
-        raise NotFound(f"没有备案 {filing_id}", field="filing_id")
-    filing.status = "revoked"
-    session.flush()
+def revoke_special_disease(session: Session, psn_no: str, filing_id: str, *, reason: str, actor: str) -> None:
+    _revoke(session, session.get(SpecialDiseaseFiling, (psn_no, filing_id)), reason, actor, "没有这条门诊特病备案")
+
+
+def revoke_cross_region(session: Session, psn_no: str, filing_id: str, *, reason: str, actor: str) -> None:
+    _revoke(session, session.get(CrossRegionFiling, (psn_no, filing_id)), reason, actor, f"没有备案 {filing_id}")
 
 
 def _valid_on(day: dt.date, begndate: dt.date, enddate: dt.date | None) -> bool:

@@ -26,6 +26,7 @@ class Institution(Base):
     cross_province_designated: Mapped[bool] = mapped_column(default=False)
     agreement_status: Mapped[str] = mapped_column(String(20))  # active / suspended / terminated
     suspended_until: Mapped[dt.date | None]
+    agreement_reason: Mapped[str | None] = mapped_column(String(200))  # why it was suspended or terminated
     secret_hash: Mapped[str] = mapped_column(String(200))  # gateway sign-in credential (scrypt)
     created_at: Mapped[dt.datetime]
     # how its system may prove who it is at the gateway (adapters/gateway/auth.py): sm2, tif, apikey, secret
@@ -82,6 +83,7 @@ class InstitutionRecord(NamedTuple):
     cross_province_designated: bool
     agreement_status: str
     suspended_until: dt.date | None
+    agreement_reason: str | None
     secret_hash: str
     created_at: dt.datetime
     auth_schemes: str

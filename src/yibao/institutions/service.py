@@ -154,17 +154,22 @@ def list_institutions(session: Session) -> Sequence[Institution]:
     return session.scalars(select(Institution).order_by(Institution.fixmedins_code)).all()
 
 
-def set_agreement(session: Session, *, code: str, status: str, until: dt.date | None = None) -> Institution:
-    """Suspend settlement until a date, terminate the agreement, or restore it (POLICY.md §12 sanctions)."""
+def set_agreement(session: Session, *, code: str, status: str, until: dt.date | None = None,
+                  reason: str = "") -> Institution:
+    """Suspend settlement until a date, terminate the agreement, or restore it (POLICY.md §12 sanctions); a
+    suspension or termination says why."""
     institution = get_institution(session, code)
     if status not in STATUS:
         raise InvalidInput(f"协议状态只能是：{'、'.join(STATUS)}", field="status")
     if status == "suspended" and until is None:
         raise InvalidInput("暂停结算须填写暂停至哪一天", field="until")
+    if status != "active" and not reason.strip():
+        raise InvalidInput("暂停结算或解除协议须填写原因（如稽查决定书文号）", field="reason")
     if institution.agreement_status == "terminated" and status != "terminated":
         raise Refused("已解除协议的机构不能恢复，须重新签订协议", field="status")
     institution.agreement_status = status
     institution.suspended_until = until if status == "suspended" else None
+    institution.agreement_reason = reason.strip() or None
     session.flush()
     return institution
 

@@ -47,6 +47,6 @@ def manual_reimbursement(
     computed = run_chain(standing.edition, standing.insured, claim, before)
     row = settlement_row(Prepared(standing, claim, computed, before, None), setl_id=new_setl_id(),
                          kind=SettlementKind.MANUAL, msgid=None, actor=actor,
-                         med_type=MED_TYPE_OF_BENEFIT[benefit].value, mdtrt_id=None)
+                         med_type=MED_TYPE_OF_BENEFIT[benefit].value, mdtrt_id=None, place=place.strip())
     record_settlement(session, row, before)
     return row

@@ -144,6 +144,8 @@ class Settlement(Base):
     trace: Mapped[str] = mapped_column(Text)  # JSON: the steps with their citations
     msgid: Mapped[str | None] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(50))
+    place: Mapped[str | None] = mapped_column(String(100))  # a manual claim's hospital, as the receipts name it
+    reason: Mapped[str | None] = mapped_column(String(200))  # a cancellation's, when staff give one
 
     __table_args__ = (
         Index("uq_settlements_setl_id", "setl_id", unique=True),
@@ -338,3 +340,5 @@ class SettlementRecord(NamedTuple):
     trace: str
     msgid: str | None
     created_by: str
+    place: str | None = None
+    reason: str | None = None

@@ -70,7 +70,8 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
     edition = _edition(row.edition)
     for step in steps:
         step["plain"] = [line for c in step["citations"] if (line := plain_citation(c, edition)) is not None]
-    return Receipt(row, person.name, mask_id(person.certno), place.name if place else "（零星报销）",
+    where = place.name if place else f"{row.place}（零星报销）" if row.place else "（零星报销）"
+    return Receipt(row, person.name, mask_id(person.certno), where,
                    [(label, fmt(getattr(row, key))) for key, label in ROWS], steps,
                    title + ("（已撤销）" if row.status == SettlementStatus.CANCELLED else ""), subtitle, shown,
                    _cancellation(session, row), _items(session, row), _clerk(row, place),
@@ -147,7 +148,8 @@ def _cancellation(session: Session, row: SettlementRecord) -> str | None:
                              .order_by(Settlement.setl_time.desc())).first()
     when = f"于 {cancel.setl_time:%Y-%m-%d %H:%M} " if cancel else ""
     number = f"（撤销结算编号 {cancel.setl_id}）" if cancel else ""
-    return f"已撤销：本结算已{when}撤销{number}，基金支付已冲回，本结算单作废。"
+    why = f"，原因：{cancel.reason}" if cancel and cancel.reason else ""
+    return f"已撤销：本结算已{when}撤销{number}{why}，基金支付已冲回，本结算单作废。"
 
 
 FONT_CANDIDATES = (

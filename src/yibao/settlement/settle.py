@@ -104,8 +104,10 @@ def settlement_row(
     actor: str,
     med_type: str,
     mdtrt_id: str | None,
+    place: str | None = None,
 ) -> SettlementRecord:
-    """The settlement as a record of the settlements table (written by the caller, or by nobody)."""
+    """The settlement as a record of the settlements table (written by the caller, or by nobody); `place`: where
+    a manual claim's care was given."""
     c, standing = prepared.computed, prepared.standing
     institution = prepared.institution
     return repository.new_settlement(
@@ -133,6 +135,7 @@ def settlement_row(
         trace=trace_json(c),
         msgid=msgid,
         created_by=actor,
+        place=place,
     )
 
 
@@ -189,7 +192,8 @@ def _copy_settlement(original: SettlementRecord, *, kind: SettlementKind, origin
     values = {name: getattr(original, name) for name in repository.SETTLEMENT_COLUMNS}
     values |= {name: sign * values[name] for name in AMOUNT_COLUMNS}
     values |= {"setl_id": new_setl_id(), "kind": kind.value, "original_setl_id": original_setl_id,
-               "status": SettlementStatus.VALID.value, "setl_time": now(), "msgid": msgid, "created_by": actor}
+               "status": SettlementStatus.VALID.value, "setl_time": now(), "msgid": msgid, "created_by": actor,
+               "reason": None}
     return repository.new_settlement(**values)
 
 
@@ -202,7 +206,7 @@ def get_settlement(session: Db, setl_id: str, *, institution: str | None = None)
 
 
 def cancel_settlement(
-    session: Db, setl_id: str, *, institution: str | None, msgid: str | None, actor: str
+    session: Db, setl_id: str, *, institution: str | None, msgid: str | None, actor: str, reason: str | None = None
 ) -> SettlementRecord:
     """结算撤销: a new settlement row with every amount negated, the accumulators given back, a reversing
     journal entry; the visit's lines may then be changed and settled again."""
@@ -213,7 +217,7 @@ def cancel_settlement(
         raise SettlementAlreadyCancelled(setl_id=setl_id)
     before = repository.lock_accumulators(session, original.psn_no, original.year)
     cancel = _copy_settlement(original, kind=SettlementKind.CANCEL, original_setl_id=original.setl_id, msgid=msgid,
-                              actor=actor, sign=-1)
+                              actor=actor, sign=-1)._replace(reason=reason)
     try:
         repository.add_settlement(session, cancel)  # one cancellation per settlement: a unique index guards it
     except IntegrityError:

@@ -134,7 +134,8 @@ class RevokeFiling(Undo):
     tag: ClassVar[str] = "revoke_filing"
 
     def apply(self, r: Reverser) -> None:
-        revoke_special_disease(orm_session(r.session), self.psn_no, self.filing_id)
+        revoke_special_disease(orm_session(r.session), self.psn_no, self.filing_id, reason="冲正交易 2601",
+                               actor=r.actor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,8 @@ class RevokeCrossRegionFiling(Undo):
     tag: ClassVar[str] = "revoke_cross_region"
 
     def apply(self, r: Reverser) -> None:
-        revoke_cross_region(orm_session(r.session), self.psn_no, self.filing_id)
+        revoke_cross_region(orm_session(r.session), self.psn_no, self.filing_id, reason="冲正交易 2601",
+                            actor=r.actor)
 
 
 KINDS: dict[str, type[Undo]] = {kind.tag: kind for kind in (

@@ -46,6 +46,7 @@ class InstitutionCreated(InstitutionRead):
 class AgreementUpdate(In):
     status: str = Field(description="active / suspended / terminated")
     until: dt.date | None = None
+    reason: str = Field("", max_length=200, description="暂停或解除的原因（如稽查决定书文号）；恢复时可不填")
 
 
 class DoctorCreate(In):
@@ -80,7 +81,7 @@ def institutions(session: DbSession, user: SettlementRead) -> object:
 
 @router.put("/{code}/agreement", response_model=InstitutionRead, summary="暂停结算、解除协议或恢复")
 def agreement(code: str, body: AgreementUpdate, session: DbSession, user: InstitutionWrite) -> object:
-    return service.set_agreement(session, code=code, status=body.status, until=body.until)
+    return service.set_agreement(session, code=code, status=body.status, until=body.until, reason=body.reason)
 
 
 @router.post("/{code}/doctors", status_code=201, summary="登记医保医师")

@@ -29,6 +29,7 @@ class SettlementOut(Out):
     psn_no: str
     mdtrt_id: str | None
     fixmedins_code: str | None
+    place: str | None = None  # a manual claim's hospital
     kind: str
     status: str
     original_setl_id: str | None

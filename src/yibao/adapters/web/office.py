@@ -139,16 +139,21 @@ def school_import_job(request: Request, job_id: str, user: ConsoleUser) -> Respo
 
 
 def _institutions_page(request: Request, session: Any, user: Any, form: Form | None = None,
-                       status: int = 200) -> Response:
+                       status: int = 200, notice: str = "") -> Response:
     return page(request, "console/institutions.html", status=status, user=user, form=form or Form({}, {}),
+                notice=notice,
                 institutions=institutions.list_institutions(session), kinds=institutions.KINDS,
                 regions=institutions.REGIONS, hosp_lv=institutions.HOSP_LV, statuses=institutions.STATUS)
 
 
+AGREEMENT_NOTICES = {"active": "协议状态已恢复正常。", "suspended": "已暂停该机构的医保结算。",
+                     "terminated": "已解除该机构的医保服务协议。"}
+
+
 @router.get("/institutions", response_class=HTMLResponse)
-def institutions_page(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+def institutions_page(request: Request, session: DbSession, user: ConsoleUser, notice: str = "") -> Response:
     need(user, Permission.SETTLEMENT_READ)
-    return _institutions_page(request, session, user)
+    return _institutions_page(request, session, user, notice=AGREEMENT_NOTICES.get(notice, ""))
 
 
 @router.post("/institutions/{code}/agreement", response_class=HTMLResponse)
@@ -159,11 +164,13 @@ async def agreement(request: Request, code: str, session: DbSession, user: Conso
 
     def act() -> Any:
         until = form.date("until", "暂停至") if form.get("until") else None
-        return institutions.set_agreement(session, code=code, status=form.required("status", "协议状态"), until=until)
+        return institutions.set_agreement(session, code=code, status=form.required("status", "协议状态"), until=until,
+                                          reason=form.get("reason"))
 
-    if attempt(session, form, act, "status") is None:
+    done = attempt(session, form, act, "status")
+    if done is None:
         return _institutions_page(request, session, user, form, 400)
-    return redirect("/console/institutions")
+    return redirect(f"/console/institutions?notice={done.agreement_status}#inst-{code}")
 
 
 @router.get("/gateway-log", response_class=HTMLResponse)
@@ -238,9 +245,10 @@ async def file(request: Request, session: DbSession, user: ConsoleUser) -> Respo
 
 
 @router.post("/filings/{psn_no}/{filing_id}/revoke", response_class=HTMLResponse)
-def revoke(request: Request, psn_no: str, filing_id: str, session: DbSession, user: ConsoleUser) -> Response:
+async def revoke(request: Request, psn_no: str, filing_id: str, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_WRITE)
-    filings.revoke_special_disease(session, psn_no, filing_id)
+    form = await Form.read(request)
+    filings.revoke_special_disease(session, psn_no, filing_id, reason=form.get("reason"), actor=user.username)
     return redirect("/console/filings?notice=revoked")
 
 
@@ -284,21 +292,25 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
 
 
 @router.get("/settlements/{setl_id}", response_class=HTMLResponse)
-def settlement_view(request: Request, setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+def settlement_view(request: Request, setl_id: str, session: DbSession, user: ConsoleUser,
+                    notice: str = "") -> Response:
     need(user, Permission.SETTLEMENT_READ)
     receipt = build_receipt(session, setl_id)
-    return page(request, "console/settlement.html", user=user, r=receipt, s=receipt.settlement)
+    return page(request, "console/settlement.html", user=user, r=receipt, s=receipt.settlement,
+                notice="零星报销已撤销：基金账已冲回，年度累计已扣回。" if notice == "cancelled" else "")
 
 
 @router.post("/settlements/{setl_id}/cancel", response_class=HTMLResponse)
-def cancel_manual(request: Request, setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
-    """A manual reimbursement entered by mistake is cancelled by staff (a negated row and a reversing journal
-    entry); a hospital's settlement is cancelled by the hospital (2208/2305)."""
+async def cancel_manual(request: Request, setl_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    """A manual reimbursement entered by mistake is cancelled by staff, with the reason (a negated row and a
+    reversing journal entry); a hospital's settlement is cancelled by the hospital (2208/2305)."""
     need(user, Permission.SETTLEMENT_WRITE)
+    form = await Form.read(request)
     if get_settlement(session, setl_id).kind != "manual":
         raise InvalidInput("医院的结算由医院撤销（2208/2305）；此处只能撤销零星报销", field="setl_id")
-    row = cancel_settlement(session, setl_id, institution=None, msgid=None, actor=user.username)
-    return redirect(f"/console/settlements/{row.setl_id}")
+    reason = form.required("reason", "撤销原因")
+    row = cancel_settlement(session, setl_id, institution=None, msgid=None, actor=user.username, reason=reason)
+    return redirect(f"/console/settlements/{row.setl_id}?notice=cancelled")
 
 
 @router.get("/settlements/{setl_id}/receipt", response_class=HTMLResponse)
