@@ -288,7 +288,7 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
     renewal = enrollment.renew_year(session, editions, year=year, registration_date=dt.date(year - 1, 10, 20),
                                     actor="demo", progress=lambda done, total: tell("年度续保", done, total))
     paid = _pay(session, random.Random(seed + 1), year, 0.93)
-    tell("本年度缴费", paid, renewal.renewed)
+    tell("本年度缴费", paid, paid)  # a share pays (the summary line says how many): the stage itself is done
     demo_resident(session, editions, year, data_dir)
     settled = demo_settlements(session, editions, random.Random(seed + 2), year, count=max(persons // 40, 20))
     tell("本年度就医结算", settled, settled)

@@ -41,8 +41,14 @@ def test_demo_school_import_renewal_and_reconcile(tmp_path: Path) -> None:
     assert renewal.returncode == 0, renewal.stderr
     assert f"{year + 1} 年度续保" in renewal.stdout
 
-    recon = run(tmp_path, "reconcile", f"{year - 1}-10-15")
-    assert recon.returncode == 0 and "缴费对账" in recon.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "yibao.sqlite3") as database:
+        (paid_on,) = database.execute("SELECT min(paid_on) FROM payments").fetchone()
+    recon = run(tmp_path, "reconcile", str(paid_on)[:10])
+    assert recon.returncode == 0 and "缴费对账" in recon.stdout and "没有缴费" not in recon.stdout
+    quiet = run(tmp_path, "reconcile", "2001-01-01")  # issue 20: an empty day said nothing
+    assert quiet.returncode == 0 and "2001-01-01 没有缴费或退费记录" in quiet.stdout
 
 
 def test_operator_errors_exit_2_with_one_line(tmp_path: Path) -> None:

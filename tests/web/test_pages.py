@@ -85,6 +85,14 @@ def test_public_pages_answer_in_chinese(client: TestClient) -> None:
         assert 'lang="zh-CN"' in answer.text and "奉化" in answer.text
 
 
+def test_the_landing_page_is_the_residents(client: TestClient) -> None:
+    """Issue 20: the staff's and the desk's entry cards sat among the residents' on the landing page."""
+    home = client.get("/").text
+    cards = re.findall(r'class="card link-card" href="([^"]+)"', home)
+    assert cards == ["/me", "/calc", "/qa"]
+    assert 'class="hint staff-links"' in home and 'href="/console"' in home and 'href="/desk"' in home
+
+
 def test_the_icon_is_there(client: TestClient) -> None:
     """Issue 20: favicon.ico was a 404 on every page."""
     for path in ("/favicon.ico", "/static/favicon.svg"):

@@ -169,6 +169,7 @@ def school_import(
             report = import_school_batch(
                 session, packaged_editions(), rows, year=year, registration_date=day, mode=mode,  # type: ignore[arg-type]
                 actor="cli", progress=lambda done, total: bar.update(task, completed=done, total=total))
+            bar.update(task, completed=len(rows), total=len(rows))  # every row was checked, imported or not
     for error in report.errors:
         who = f"（{error['name']}）" if error.get("name") else ""
         typer.echo(f"第 {error['line']} 行{who}：{error['message']}", err=True)
@@ -201,6 +202,9 @@ def reconcile(day: Annotated[str, typer.Argument(help="对账日期 YYYY-MM-DD")
     when = _date(day, "日期")
     with unit_of_work() as session:
         rows = reconcile_day(session, when)
+    if not rows:
+        typer.echo(f"{when} 没有缴费或退费记录。")
+        return
     table = Table(title=f"{when} 缴费对账")
     for column in ("渠道", "银行", "笔数", "金额", "退费笔数", "退费金额", "净额"):
         table.add_column(column, justify="right")
