@@ -81,3 +81,25 @@ def test_certificates_with_validity(session: Session) -> None:
     with pytest.raises(InvalidInput, match="有效期"):
         add_certificate(session, psn_no=p.psn_no, kind="minimum_living", cert_no="X",
                         valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2021, 1, 1))
+
+
+def test_search_filters_by_town_category_and_this_years_status(session: Session) -> None:
+    """Issue 20: the clerk's filters — town, this year's category and enrollment status (paid, unpaid, none)."""
+    import datetime as dt
+
+    from tests.gateway.his import insured
+    from yibao.enrollment.search import PersonFilter, find_people
+    from yibao.errors import InvalidInput
+
+    year = dt.date.today().year
+    paid = insured(session, year=year, name="竺筛选")
+    found, total = find_people(session, PersonFilter(year, "竺筛选", status="active"))
+    assert [p.psn_no for p in found] == [paid.psn_no] and total == 1
+    assert find_people(session, PersonFilter(year, "竺筛选", status="pending_payment"))[1] == 0
+    assert find_people(session, PersonFilter(year, "竺筛选", status="none"))[1] == 0
+    assert find_people(session, PersonFilter(year, "竺筛选", category="adult"))[1] == 1
+    assert find_people(session, PersonFilter(year, "竺筛选", category="student"))[1] == 0
+    assert find_people(session, PersonFilter(year, "竺筛选", town="yuelin"))[1] == 1
+    assert find_people(session, PersonFilter(year - 5, "竺筛选", status="none"))[1] == 1  # not enrolled then
+    with pytest.raises(InvalidInput):
+        find_people(session, PersonFilter(year))

@@ -253,6 +253,16 @@ def test_search_counts_pages_and_takes_wildcards_as_characters(client: TestClien
     assert "第 2 / 2 页" in text(second) and second.count('href="/console/people/3302') == 5
     wild = client.get("/console/people", params={"q": "竺_"}).text
     assert "竺_甲" in wild and "竺乙" not in wild and "共 1 人" in text(wild)
+    assert "page_no=2" in first and "q=%E7%AB%BA%E9%A1%B5" in first  # the next page keeps the query
+    # filters (issue 20): by town, and this year's enrollment status — nobody of these registered this year
+    xikou = client.get("/console/people", params={"q": "竺", "town": "xikou", "status": "none"}).text
+    assert "共 57 人" in text(xikou)
+    elsewhere = client.get("/console/people", params={"q": "竺", "town": "yuelin"}).text
+    assert "没有找到“竺”" in text(elsewhere)
+    enrolled = client.get("/console/people", params={"q": "竺", "status": "active"}).text
+    assert "没有找到“竺”" in text(enrolled)
+    bad = client.get("/console/people", params={"status": "nonsense"}).text
+    assert "参保状态只能是" in text(bad) and 'id="e-status"' in bad
     clerk = sign_in(client, session, "clerk")
     api = client.get("/api/persons", headers=clerk, params={"q": "竺页", "limit": 10, "offset": 50})
     assert api.headers["X-Total-Count"] == "55" and len(api.json()) == 5

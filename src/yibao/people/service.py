@@ -168,7 +168,8 @@ def certificates_of(session: Db, psn_no: str) -> list[CertificateRecord]:
     return _CERTIFICATES.all(session, psn_no=psn_no)
 
 
-def _search(query: str) -> ColumnElement[bool]:
+def search_condition(query: str) -> ColumnElement[bool]:
+    """Who a typed query names: psn_no, ID or phone number exactly (their digests), or a name prefix."""
     text = query.strip()
     if not text:
         raise InvalidInput("请输入姓名、身份证号、手机号或人员编号", field="q")
@@ -180,12 +181,12 @@ def _search(query: str) -> ColumnElement[bool]:
 def find_persons(session: Session, query: str, *, limit: int = 50, offset: int = 0) -> Seq[Person]:
     """By psn_no, ID number or phone number exactly (their digests), or by name prefix; `limit` from `offset`
     (`count_persons` says how many there are in all)."""
-    return session.scalars(select(Person).where(_search(query)).order_by(Person.name, Person.psn_no)
+    return session.scalars(select(Person).where(search_condition(query)).order_by(Person.name, Person.psn_no)
                            .offset(offset).limit(limit)).all()
 
 
 def count_persons(session: Session, query: str) -> int:
-    return int(session.scalar(select(func.count()).select_from(Person).where(_search(query))) or 0)
+    return int(session.scalar(select(func.count()).select_from(Person).where(search_condition(query))) or 0)
 
 
 def add_certificate(

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, NamedTuple
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -43,6 +45,7 @@ from yibao.credential.rules import (
 )
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.payments import pay_contribution
+from yibao.enrollment.search import STATUS_FILTERS, PersonFilter, find_people
 from yibao.errors import Forbidden, InvalidInput, Unauthorized
 from yibao.filings.service import REASONS, filings_of
 from yibao.glossary import MED_TYPE_LABELS
@@ -116,18 +119,25 @@ def home(request: Request, user: ConsoleUser) -> Response:
 
 
 @router.get("/people", response_class=HTMLResponse)
-def find(request: Request, session: DbSession, user: ConsoleUser, q: str = "", page_no: int = 1) -> Response:
+def find(request: Request, session: DbSession, editions: EditionsDep, user: ConsoleUser, q: str = "",
+         town: str = "", category: str = "", status: str = "", page_no: int = 1) -> Response:
+    """Search by what was typed and by town, category and this year's enrollment status, 50 a page."""
     need(user, Permission.PERSON_READ)
-    form, found, total = Form({"q": q}, {}), list[Any](), 0
+    year = now().year
+    wanted = PersonFilter(year, q, town, category, status)
+    form, found, total = Form({"q": q, "town": town, "category": category, "status": status}, {}), list[Any](), 0
     page_no = max(page_no, 1)
-    if q.strip():
-        total = attempt(session, form, lambda: people.count_persons(session, q)) or 0
-        found = attempt(session, form, lambda: list(people.find_persons(
-            session, q, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE))) or []
+    if not wanted.empty:
+        result = attempt(session, form, lambda: find_people(session, wanted, limit=PAGE_SIZE,
+                                                            offset=(page_no - 1) * PAGE_SIZE))
+        found, total = (list(result[0]), result[1]) if result else ([], 0)
         saw(request, session, Action.SEARCH, (person.psn_no for person in found), "人员查询结果")
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    categories = {code: c.label for code, c in editions.on(dt.date(year, 12, 31)).categories.items()}
     return page_or_part(request, "console/people.html", "console/_people_rows.html", user=user, form=form, q=q,
                         found=found, total=total, page_no=min(page_no, pages), pages=pages, towns=TOWN_BY_CODE,
+                        town_list=TOWNS, categories=categories, statuses=STATUS_FILTERS, year=year,
+                        filters=urlencode({k: v for k, v in form.values.items() if v}),
                         full_id=has_permission(user, Permission.PERSON_IDENTITY))
 
 
