@@ -74,4 +74,3 @@ class Settings(BaseSettings):
             return self.database_url
         database = private_file(self.data_dir / "yibao.sqlite3")  # 0600 in a 0700 directory
         return f"sqlite:///{database.resolve()}"
-

@@ -11,7 +11,7 @@ import fcntl
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
@@ -108,13 +108,25 @@ class SealedText(Sealed):
         self.purpose, self.length = purpose, None  # type: ignore[assignment]
 
 
+def digests_of(purposes: Mapping[str, str], digests: Mapping[str, str], values: Mapping[str, Any]
+               ) -> dict[str, str | None]:
+    """The digest columns of a row (`digests`: sealed column → its digest column; `purposes`: sealed column →
+    purpose) from the plain values it has for them."""
+    return {digest: None if values[column] is None else digest_of(purposes[column], values[column])
+            for column, digest in digests.items() if column in values}
+
+
+def _purposes(model: Any) -> dict[str, str]:
+    return {column: model.__table__.c[column].type.purpose for column in model.__digests__}
+
+
 def _set_digests(_mapper: Mapper[Any], _connection: Any, target: Any) -> None:
     """Before a row is written: each `<column>_digest` follows its sealed column (models declare
     `__digests__ = {"certno": "certno_digest"}`)."""
-    for column, digest in type(target).__digests__.items():
-        value = getattr(target, column)
-        purpose = type(target).__table__.c[column].type.purpose
-        setattr(target, digest, None if value is None else digest_of(purpose, value))
+    model = type(target)
+    values = {column: getattr(target, column) for column in model.__digests__}
+    for digest, value in digests_of(_purposes(model), model.__digests__, values).items():
+        setattr(target, digest, value)
 
 
 def make_engine(url: str, *, synchronous: str = "FULL", **kwargs: Any) -> Engine:
@@ -334,11 +346,10 @@ def reseal(connection: Connection, spec: SealedColumns, *, batch: int = 500) -> 
                 continue
             plain = {column: None if value is None else keys.open(spec.sealed[column], value)
                      for column, value in values.items()}
-            update_to = {column: None if text_ is None else keys.seal(spec.sealed[column], text_)
-                         for column, text_ in plain.items()}
-            update_to |= {digest: None if plain[column] is None else
-                          keys.digest(spec.sealed[column], normalised(spec.sealed[column], plain[column] or ""))
-                          for column, digest in spec.digests.items()}
+            update_to: dict[str, str | None] = {
+                column: None if text_ is None else keys.seal(spec.sealed[column], text_)
+                for column, text_ in plain.items()}
+            update_to |= digests_of(spec.sealed, spec.digests, plain)
             still = [table.c[column].is_not_distinct_from(value) for column, value in values.items()]
             done = connection.execute(table.update().where(*(c == row[c.name] for c in key_cols), *still)
                                       .values(update_to))
@@ -355,12 +366,9 @@ def _bulk_rows_get_digests(state: Any) -> None:
     if not digests:
         return
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-    table = model.__table__
+    purposes = _purposes(model)
     for row in rows:
-        for column, digest in digests.items():
-            if column in row:
-                value = row[column]
-                row[digest] = None if value is None else digest_of(table.c[column].type.purpose, value)
+        row.update(digests_of(purposes, digests, row))
 
 
 @event.listens_for(Base, "mapper_configured", propagate=True)

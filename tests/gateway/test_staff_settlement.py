@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -69,12 +70,18 @@ def test_manual_reimbursement_uses_the_same_chain_and_ledger(client: TestClient,
     assert "复旦大学附属中山医院（零星报销）" in receipt
 
 
-def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callable[[str], HIS]) -> None:
-    person = insured(session, name="竺秀英")
+def settled_at_the_clinic(session: Session, his: Callable[[str], HIS], name: str) -> tuple[Any, HIS, str, Any]:
+    """An outpatient visit at the community centre, 2 × 40.00 of 甲类, settled: (person, clinic, visit, setlinfo)."""
+    person = insured(session, name=name)
     clinic = his(COMMUNITY)
     mdtrt_id = clinic.register(person.psn_no, "2022-06-15")
     clinic.fees("2204", person.psn_no, mdtrt_id, "2022-06-15", [("XJ01CAA040A001010101445", "2", "40")])
     setl = clinic.ok("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("80"), "11"))["setlinfo"]
+    return person, clinic, mdtrt_id, setl
+
+
+def test_receipt_html_and_pdf(client: TestClient, session: Session, his: Callable[[str], HIS]) -> None:
+    person, _, _, setl = settled_at_the_clinic(session, his, "竺秀英")
     viewer = sign_in(client, session, "readonly")
     page = client.get(f"/api/settlements/{setl['setl_id']}/receipt", headers=viewer)
     assert page.status_code == 200
@@ -107,11 +114,7 @@ def test_a_cancelled_settlements_receipt_says_so(client: TestClient, session: Se
                                                  his: Callable[[str], HIS]) -> None:
     """Issue 20: a cancelled settlement's receipt printed as if valid. It is marked 已撤销 with its cancellation,
     on the page and in the PDF; a valid one carries no such notice."""
-    person = insured(session, name="竺撤销")
-    clinic = his(COMMUNITY)
-    mdtrt_id = clinic.register(person.psn_no, "2022-06-15")
-    clinic.fees("2204", person.psn_no, mdtrt_id, "2022-06-15", [("XJ01CAA040A001010101445", "2", "40")])
-    setl = clinic.ok("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("80"), "11"))["setlinfo"]
+    person, clinic, mdtrt_id, setl = settled_at_the_clinic(session, his, "竺撤销")
     viewer = sign_in(client, session, "readonly")
     valid = client.get(f"/api/settlements/{setl['setl_id']}/receipt", headers=viewer).text
     valid_pdf = client.get(f"/api/settlements/{setl['setl_id']}/receipt.pdf", headers=viewer).content

@@ -110,11 +110,10 @@ def append(connection: Connection, entries: Sequence[Entry]) -> None:
     rows = []
     for entry in entries:
         seq += 1
-        at = entry.at.replace(tzinfo=None)
-        what = entry.what[:200]
-        digest = chain_hash(prev, seq, at, entry.actor.kind, entry.actor.name[:60], entry.actor.door, entry.action,
-                            entry.subject, what)
-        rows.append({"seq": seq, "at": at, "actor_kind": entry.actor.kind, "actor": entry.actor.name[:60],
+        at, actor, what = entry.at.replace(tzinfo=None), entry.actor.name[:60], entry.what[:200]
+        digest = chain_hash(prev, seq, at, entry.actor.kind, actor, entry.actor.door, entry.action, entry.subject,
+                            what)
+        rows.append({"seq": seq, "at": at, "actor_kind": entry.actor.kind, "actor": actor,
                      "door": entry.actor.door.value, "action": entry.action.value, "subject": entry.subject,
                      "what": what, "prev_hash": prev, "hash": digest})
         prev = digest
@@ -206,6 +205,7 @@ class TrailWriter(BatchWriter[Entry]):
 # Changes: recorded in their own transaction by the flush listener
 
 ACTOR_KEY = "yibao.trail.actor"
+INSERTED, UPDATED, DELETED = "新增", "修改", "删除"  # what a change record's `what` begins with
 M = TypeVar("M")
 
 
@@ -238,13 +238,13 @@ def _changed_columns(instance: object) -> list[str]:
 
 def _change_entries(session: Session) -> list[Entry]:
     actor, moment, entries = actor_of(session), now(), []
-    for verb, instances in (("新增", session.new), ("修改", session.dirty), ("删除", session.deleted)):
+    for verb, instances in ((INSERTED, session.new), (UPDATED, session.dirty), (DELETED, session.deleted)):
         for instance in instances:
             label = getattr(type(instance), "__trail_label__", None)
             if label is None:
                 continue
             what = f"{verb}{label}"
-            if verb == "修改":
+            if verb == UPDATED:
                 columns = _changed_columns(instance)
                 if not columns:
                     continue
@@ -270,7 +270,7 @@ def _bulk_changes_are_trailed(state: Any) -> None:
     label = getattr(mapper.class_, "__trail_label__", None) if mapper is not None else None
     if label is None:
         return
-    verb = "新增" if state.is_insert else "修改" if state.is_update else "删除"
+    verb = INSERTED if state.is_insert else UPDATED if state.is_update else DELETED
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
     subjects = [row.get("psn_no") for row in rows] or [None]
     actor, moment = actor_of(state.session), now()

@@ -39,10 +39,7 @@ class BatchWriter(Generic[T]):
             self._thread.start()
 
     def note(self, row: T) -> None:
-        if self._thread is None:
-            self.sink([row])
-        else:
-            self._queue.put(row)
+        self.note_all([row])
 
     def note_all(self, rows: Sequence[T]) -> None:
         if self._thread is None:

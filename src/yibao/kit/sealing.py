@@ -173,7 +173,10 @@ def load(directory: Path, *, env_key: str | None, moment: dt.datetime) -> DataKe
 
 
 def save(directory: Path, keys: DataKeys, *, env_key: str | None) -> None:
+    """Write the key file; this process's ring takes it at once if it is this directory's."""
     write_private(directory / KEY_FILE, _file_text(keys, _master(env_key)), replace=True)
+    if _RING and _RING[0].directory == directory:
+        _RING[0].read()
 
 
 # The process's key ring: the database types (db.Sealed) seal and open through it. A process serves one data
@@ -188,6 +191,12 @@ class _Ring:
     keys: DataKeys
     mtime: float
     checked: float
+
+    def read(self) -> DataKeys:
+        """The key file again (rotated by a command, in this process or another)."""
+        self.mtime = _mtime(self.directory)
+        self.keys = load(self.directory, env_key=self.env_key, moment=dt.datetime.now())
+        return self.keys
 
 
 _RING: list[_Ring] = []
@@ -223,16 +232,8 @@ def active() -> DataKeys:
     moment = time.monotonic()
     if moment - ring.checked >= 1.0:
         ring.checked = moment
-        changed = _mtime(ring.directory)
-        if changed != ring.mtime:
-            ring.keys, ring.mtime = load(ring.directory, env_key=ring.env_key, moment=dt.datetime.now()), changed
-    return ring.keys
-
-
-def reload() -> DataKeys:
-    """Read the key file again now (after a rotation in this process)."""
-    ring = _RING[0]
-    ring.keys, ring.mtime = load(ring.directory, env_key=ring.env_key, moment=dt.datetime.now()), _mtime(ring.directory)
+        if _mtime(ring.directory) != ring.mtime:
+            ring.read()
     return ring.keys
 
 

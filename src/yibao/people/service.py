@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence as Seq
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -178,15 +178,11 @@ def search_condition(query: str) -> ColumnElement[bool]:
                Person.name.startswith(text, autoescape=True))  # a % or _ typed is a character, not a wildcard
 
 
-def find_persons(session: Session, query: str, *, limit: int = 50, offset: int = 0) -> Seq[Person]:
-    """By psn_no, ID number or phone number exactly (their digests), or by name prefix; `limit` from `offset`
-    (`count_persons` says how many there are in all)."""
+def find_persons(session: Session, query: str, *, limit: int = 50) -> Seq[Person]:
+    """By psn_no, ID number or phone number exactly (their digests), or by name prefix (the doors' counted,
+    paged and filtered search is enrollment/search.py)."""
     return session.scalars(select(Person).where(search_condition(query)).order_by(Person.name, Person.psn_no)
-                           .offset(offset).limit(limit)).all()
-
-
-def count_persons(session: Session, query: str) -> int:
-    return int(session.scalar(select(func.count()).select_from(Person).where(search_condition(query))) or 0)
+                           .limit(limit)).all()
 
 
 def add_certificate(

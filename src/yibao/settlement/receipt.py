@@ -22,13 +22,28 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yibao.glossary import AMOUNT_LABELS, CERT_TYPE_LABELS, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS, source_words
+from yibao.glossary import (
+    AMOUNT_LABELS,
+    CERT_TYPE_LABELS,
+    ITEM_CLASS_LABELS,
+    MED_TYPE_LABELS,
+    SETTLEMENT_KIND_LABELS,
+    source_words,
+)
 from yibao.institutions.models import Institution
 from yibao.kit.masks import mask_id
 from yibao.kit.money import capital, fmt
 from yibao.people.models import Person
 from yibao.people.towns import DISTRICT_CENTRE_HOTLINE
-from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level, packaged_editions
+from yibao.policy.editions import (
+    BENEFIT_LABELS,
+    LEVEL_LABELS,
+    Benefit,
+    Edition,
+    Level,
+    packaged_editions,
+)
+from yibao.policy.errors import UnknownEdition
 from yibao.settlement import repository
 from yibao.settlement.models import FeeDetail, Settlement, SettlementKind, SettlementRecord, SettlementStatus
 from yibao.settlement.settle import get_settlement
@@ -82,7 +97,7 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
 def _items(session: Session, row: SettlementRecord) -> tuple[tuple[str, str, str, str, str], ...]:
     lines = session.scalars(select(FeeDetail).where(FeeDetail.psn_no == row.psn_no, FeeDetail.setl_id == row.setl_id)
                             .order_by(FeeDetail.fee_ocur_time, FeeDetail.feedetl_sn)).all()
-    return tuple((line.item_name, ITEM_CLASS_WORDS.get(line.item_class, line.item_class), f"{line.cnt.normalize():f}",
+    return tuple((line.item_name, ITEM_CLASS_LABELS.get(line.item_class, line.item_class), f"{line.cnt.normalize():f}",
                   fmt(line.pric), fmt(line.det_item_fee_sumamt)) for line in lines)
 
 
@@ -93,20 +108,20 @@ def _clerk(row: SettlementRecord, place: Institution | None) -> str:
 
 
 @cache
-def _edition(code: str) -> Any:
+def _edition(code: str) -> Edition | None:
     try:
         return packaged_editions().get(code)
-    except Exception:  # a settlement of an edition no longer packaged: its citations keep their codes
+    except UnknownEdition:  # a settlement of an edition no longer packaged: its citations keep their codes
         return None
 
 
+LEVEL_CODES = frozenset(level.value for level in Level)
 PARAMETER_WORDS = {"first_selfpay_default": "乙类项目先行自付比例", "serious_illness": "大病保险分段补助比例"}
-ITEM_CLASS_WORDS = {"A": "甲类", "B": "乙类", "C": "丙类"}
 _SPAN = re.compile(r"^\[([\d,.]+), ([\d,.]+)\] (.+)$")
 _SOURCE = re.compile(r"^(S\d\d[^(;]*?)(?: table)? \((.+?)\)")
 
 
-def plain_citation(citation: dict[str, str], edition: Any) -> str | None:
+def plain_citation(citation: dict[str, str], edition: Edition | None) -> str | None:
     """A citation in words a resident reads: "依据：奉化区2022年度政策 成年居民住院报销比例：1,200.00 至 40,000.00 元
     部分 70%（《…政策问答》第4问：起付线至4万元（含））". None for what the receipt says elsewhere (the edition)."""
     key, value, source = citation["key"], citation["value"], citation["source"]
@@ -118,7 +133,7 @@ def plain_citation(citation: dict[str, str], edition: Any) -> str | None:
         label = edition.categories[category].label if category in edition.categories else "参保人"
         words = f"{label}{'住院' if benefit == 'inpatient' else '门诊'}报销比例"
     elif head == "inpatient_deductible":
-        words = f"{LEVEL_WORDS.get(rest, '')}住院起付线"
+        words = f"{LEVEL_LABELS[Level(rest)] if rest in LEVEL_CODES else ''}住院起付线"
         value = f"{value} 元"
     else:
         words = PARAMETER_WORDS.get(head, "政策参数")
@@ -134,9 +149,6 @@ def plain_citation(citation: dict[str, str], edition: Any) -> str | None:
         where = "文件未载明，按区医保中心口径" if source.startswith("ASSUMPTION") else source
     year = f"{edition.code}年度" if edition is not None else ""
     return f"依据：奉化区{year}政策 {words}：{value}（{where}）"
-
-
-LEVEL_WORDS = {level.value: label for level, label in LEVEL_LABELS.items()}
 
 
 def _cancellation(session: Session, row: SettlementRecord) -> str | None:

@@ -60,8 +60,7 @@ def rotate(
     with command_engine() as engine:
         directory, env_key = sealing.in_use()
         keys = sealing.active().rotated(now())
-        sealing.save(directory, keys, env_key=env_key)
-        sealing.reload()
+        sealing.save(directory, keys, env_key=env_key)  # this process seals with it from now on
         typer.echo(f"新的当前密钥：{keys.current}")
         for spec in sealed_tables():
             with engine.begin() as connection:

@@ -151,7 +151,8 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                           admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),
                                               env.text("inf_time", required=False, max_len=30), app.state.gateway_seen,
                                               headers.client))
-            act_as(session, Actor("institution", ctx.actor, Door.GATEWAY))
+            actor = Actor("institution", ctx.actor, Door.GATEWAY)  # in the access trail
+            act_as(session, actor)
             output, undo = tx.handler(ctx)
             answer = dumps(response(output, admdvs=admdvs, moment=now()))
             if tx.writes:  # the msgid is claimed with the answer; a concurrent twin fails on its insert
@@ -164,8 +165,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
         changed = [named_person(envelope)] if tx.writes and infno not in ("9001", "9002") else []
         for action, subjects in ((Action.LOOKUP, ctx.viewed), (Action.CHANGE, [p for p in changed if p])):
             if subjects:
-                app.state.trail.saw(Actor("institution", ctx.actor, Door.GATEWAY), action, subjects,
-                                    f"{infno} {tx.name}")
+                app.state.trail.saw(actor, action, subjects, f"{infno} {tx.name}")
         return answer
     except DomainError as exc:
         if isinstance(exc, WrongSecret):  # counted in a unit of its own: the call's own is rolled back

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Request, Response
 from yibao.access.trail import Action, history
 from yibao.adapters.rest.deps import DbSession, PersonRead, PersonTrail, PersonWrite, shown
 from yibao.adapters.trailing import saw
+from yibao.enrollment.search import PersonFilter, find_people
+from yibao.kit.clock import now
 from yibao.kit.schema import Out
 from yibao.people import schemas, service
 from yibao.people.towns import TOWNS
@@ -40,8 +42,8 @@ def register_person(body: schemas.PersonCreate, session: DbSession, user: Person
 def find_persons(request: Request, response: Response, session: DbSession, user: PersonRead,
                  q: str = Query(min_length=1, max_length=50), limit: int = Query(50, ge=1, le=500),
                  offset: int = Query(0, ge=0, le=10_000_000)) -> object:
-    response.headers["X-Total-Count"] = str(service.count_persons(session, q))
-    found = service.find_persons(session, q, limit=limit, offset=offset)
+    found, total = find_people(session, PersonFilter(now().year, q), limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
     saw(request, session, Action.SEARCH, (person.psn_no for person in found), "人员查询结果")
     return [shown(user, schemas.PersonRead, person) for person in found]
 
