@@ -40,6 +40,7 @@ from yibao.credential.rules import PARAMETERS
 from yibao.db import LoopConnection, make_engine, make_sessionmaker, migrate, read_only, writer_lock
 from yibao.errors import Conflict, InvalidInput
 from yibao.kit import logs
+from yibao.kit.background import Backlog
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.policy.editions import packaged_editions
@@ -150,10 +151,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # x-tif nonces and signed sign-ins within the window (gateway/auth.py): in the database for PostgreSQL's
     # several workers, in memory for SQLite's one
     app.state.gateway_seen = Seen(shared=not settings.on_sqlite())
-    app.state.call_log = CallLog(engine_sink(engine))  # the interface log, written in batches
-    app.router.on_shutdown.append(app.state.call_log.close)
-    app.state.trail = TrailWriter.on(engine)  # the access trail's views, appended in batches (access/trail.py)
-    app.router.on_shutdown.append(app.state.trail.close)
+    # the interface log and the access trail's views (access/trail.py), written in batches by one background
+    # thread, so under load they hold one connection between them, not one each
+    backlog = Backlog(name="background-writes")
+    app.state.call_log = CallLog(engine_sink(engine), backlog=backlog)
+    app.state.trail = TrailWriter.on(engine, backlog=backlog)
+    app.router.on_shutdown.append(backlog.close)
     threads = settings.resolved_gateway_threads()
     app.state.gateway_limiter = anyio.CapacityLimiter(threads) if threads else None
     app.state.gateway_writer = anyio.Lock()  # SQLite in the event loop: this worker's writes take turns

@@ -10,7 +10,8 @@ Two ways in:
   `@trailed(label)`: the change and its record commit together or not at all. The actor is the one the door
   put on the session (`act_as`); without one it is the system (a CLI command, the demo data).
 - **views** (1101, a person's page, a search, a PDF) are noted by the door after its answer, to a
-  `TrailWriter` that appends them in batches on its own connection (within `interval` seconds), so a
+  `TrailWriter` that appends them in batches from a background thread (within `interval` seconds; the server's
+  one, shared with the interface log), so a
   read-only request stays read-only and never waits for the writer lock.
 
 No personal number is written: the subject is the psn_no, and `what` says what was done in words.
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from yibao.access.models import TrailHead, TrailRecord
 from yibao.errors import DomainError
-from yibao.kit.background import BatchWriter
+from yibao.kit.background import Backlog, BatchWriter
 from yibao.kit.clock import now
 from yibao.kit.gm import sm3_hex
 
@@ -185,16 +186,17 @@ def history(session: Session, psn_no: str, *, limit: int = 100) -> Sequence[Trai
 class TrailWriter(BatchWriter[Entry]):
     """The views of one process, appended in batches on connections of its own (`sink`: a transaction)."""
 
-    def __init__(self, sink: Callable[[Sequence[Entry]], None], *, background: bool = True) -> None:
-        super().__init__(sink, name="access-trail", background=background)
+    def __init__(self, sink: Callable[[Sequence[Entry]], None], *, background: bool = True,
+                 backlog: Backlog | None = None) -> None:
+        super().__init__(sink, name="access-trail", background=background, backlog=backlog)
 
     @classmethod
-    def on(cls, engine: Engine, *, background: bool = True) -> TrailWriter:
+    def on(cls, engine: Engine, *, background: bool = True, backlog: Backlog | None = None) -> TrailWriter:
         def write(entries: Sequence[Entry]) -> None:
             with engine.begin() as connection:
                 append(connection, entries)
 
-        return cls(write, background=background)
+        return cls(write, background=background, backlog=backlog)
 
     def saw(self, actor: Actor, action: Action, subjects: Iterable[str | None], what: str) -> None:
         moment = now()

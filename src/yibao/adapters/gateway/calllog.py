@@ -1,5 +1,6 @@
-"""The interface log: every gateway call noted after its answer, written in batches by a background thread with
-its own connection, so a call never waits for its log line (nor, on SQLite, for the writer lock).
+"""The interface log: every gateway call noted after its answer, written in batches by a background thread (the
+server's one `Backlog`, shared with the access trail's views), so a call never waits for its log line (nor, on
+SQLite, for the writer lock).
 
 What is kept: the institution, infno, msgid, psn_no, outcome (infcode and the refusal's code), the Chinese
 message with ID and phone numbers masked, the time taken, and the envelope fields yibao does not read (JSON,
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from yibao.kit.background import BatchWriter
+from yibao.kit.background import Backlog, BatchWriter
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.masks import mask_text
@@ -77,5 +78,7 @@ def engine_sink(engine: Engine) -> Sink:
 class CallLog(BatchWriter[dict[str, Any]]):
     """Notes calls and writes them in batches (at most every `interval` seconds, or `batch` rows)."""
 
-    def __init__(self, sink: Sink, *, interval: float = 0.5, batch: int = 500, background: bool = True) -> None:
-        super().__init__(sink, name="calllog", interval=interval, batch=batch, background=background)
+    def __init__(self, sink: Sink, *, interval: float = 0.5, batch: int = 500, background: bool = True,
+                 backlog: Backlog | None = None) -> None:
+        super().__init__(sink, name="calllog", interval=interval, batch=batch, background=background,
+                         backlog=backlog)
