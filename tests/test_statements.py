@@ -43,6 +43,8 @@ from yibao.institutions.models import (
     CatalogueSelfpay,
     Institution,
     InstitutionRecord,
+    ItemMatch,
+    ItemMatchRecord,
     SelfpayRecord,
 )
 from yibao.institutions.service import register_institution
@@ -150,6 +152,7 @@ def test_an_update_by_primary_key_expires_the_orm_copy(session: Session) -> None
 RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, Settlement),
            (PersonRecord, Person), (CertificateRecord, Certificate), (EnrollmentRecord, Enrollment),
            (InstitutionRecord, Institution), (CatalogueItemRecord, CatalogueItem), (SelfpayRecord, CatalogueSelfpay),
+           (ItemMatchRecord, ItemMatch),
            (SpecialDiseaseFilingRecord, SpecialDiseaseFiling), (CrossRegionFilingRecord, CrossRegionFiling),
            (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
            (BindingRecord, Binding), (EcTokenRecord, EcToken)]

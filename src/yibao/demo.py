@@ -28,6 +28,7 @@ from yibao.db import digest_of
 from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_contributions, pay_contribution
+from yibao.institutions import national_lists
 from yibao.institutions.models import Institution
 from yibao.institutions.service import (
     add_catalogue_item,
@@ -170,6 +171,51 @@ DEMO_CATALOGUE = (  # code, name, class, category, price ceiling, 乙 first self
     ("C03010000001", "进口人工晶体", "B", "material", "6000", "0.30"),
 )
 
+# An excerpt of three national lists, as the platform's files would bring them (the codes are the national ones:
+# 医保版 ICD-10 diagnoses, ICD-9-CM-3 operations, the national 门慢门特 disease codes); a real district imports
+# the whole files with `yibao national-list import`.
+_DEMO_LIST_TIME = "2022-01-01 00:00:00"
+DEMO_NATIONAL_LISTS: dict[str, tuple[dict[str, str], ...]] = {
+    "diagnosis": tuple(
+        {"diag_list_id": f"DEMO{n:04d}", "cpr": cpr, "cpr_code_scp": scope, "cpr_name": chapter, "cgy_code": code[:3],
+         "sor_code": code[:5], "diag_code": code, "diag_name": name, "used_std": "1"}
+        for n, (cpr, scope, chapter, code, name) in enumerate((
+            ("10", "J00-J99", "呼吸系统疾病", "J06.900", "急性上呼吸道感染"),
+            ("10", "J00-J99", "呼吸系统疾病", "J18.900", "肺炎"),
+            ("09", "I00-I99", "循环系统疾病", "I10.x00", "原发性高血压"),
+            ("04", "E00-E90", "内分泌、营养和代谢疾病", "E11.900", "2型糖尿病不伴有并发症"),
+            ("11", "K00-K93", "消化系统疾病", "K35.800", "急性阑尾炎"),
+            ("11", "K00-K93", "消化系统疾病", "K80.200", "胆囊结石"),
+            ("02", "C00-D48", "肿瘤", "C34.900", "肺恶性肿瘤"),
+            ("14", "N00-N99", "泌尿生殖系统疾病", "N18.500", "慢性肾脏病5期"),
+        ), start=1)),
+    "operation": tuple(
+        {"oprn_std_list_id": f"DEMO{n:04d}", "cgy_code": code[:2], "sor_code": code[:5], "oprn_oprt_code": code,
+         "oprn_oprt_name": name, "used_std": "1"}
+        for n, (code, name) in enumerate((
+            ("51.2300", "腹腔镜下胆囊切除术"), ("47.0100", "腹腔镜下阑尾切除术"), ("13.4100", "白内障超声乳化抽吸术"),
+            ("81.5400", "全膝关节置换"), ("39.9500", "血液透析"),
+        ), start=1)),
+    "special_disease": tuple(
+        {"opsp_dise_code": code, "opsp_dise_name": name, "opsp_dise_majcls_name": major, "admdvs": "330200"}
+        for code, name, major in (
+            ("M03900", "高血压病", "高血压病"), ("M01600", "糖尿病", "糖尿病"),
+            ("M07803", "慢性肾功能不全（血透治疗）", "慢性肾功能不全"),
+            ("M07804", "慢性肾功能不全（腹透治疗）", "慢性肾功能不全"),
+            ("M00503", "恶性肿瘤放、化、介入或核素治疗", "恶性肿瘤"), ("M08300", "器官移植抗排异治疗", "器官移植"),
+            ("M05300", "慢性阻塞性肺疾病", "慢性阻塞性肺疾病"), ("M04600", "冠心病", "冠心病"),
+        )),
+}
+
+
+def ensure_demo_national_lists(session: Session) -> None:
+    """The demo's excerpt of the national lists, imported as a file from the platform would be."""
+    for key, rows in DEMO_NATIONAL_LISTS.items():
+        lst = national_lists.LISTS[key]
+        lines = [national_lists.file_line(lst, {**row, "vali_flag": "1", "rid": f"{key}-{row[lst.code_field]}",
+                                                "updt_time": _DEMO_LIST_TIME, "ver": "DEMO"}) for row in rows]
+        national_lists.import_list(session, key, "\n".join(lines).encode())
+
 
 def ensure_demo_institutions(session: Session) -> None:
     """Designated institutions, a doctor each and a small catalogue, for the gateway and the pages."""
@@ -185,6 +231,7 @@ def ensure_demo_institutions(session: Session) -> None:
                            price_ceiling=Decimal(ceiling) if ceiling else None)
         if prop is not None:
             set_selfpay(session, code=code, selfpay_prop=Decimal(prop), valid_from=dt.date(2018, 1, 1))
+    ensure_demo_national_lists(session)
 
 
 def ensure_demo_staff(session: Session) -> None:

@@ -110,6 +110,10 @@ ITEM_CLASS_LABELS: MappingProxyType[str, str] = MappingProxyType(
 CHRGITM_LV: MappingProxyType[str, str] = MappingProxyType({"A": "01", "B": "02", "C": "03"})
 # 目录类别 (list_type) of a catalogue category: 101 西药中成药, 201 医疗服务项目, 301 医用耗材
 LIST_TYPES: MappingProxyType[str, str] = MappingProxyType({"drug": "101", "service": "201", "material": "301"})
+# the national dictionary LIST_TYPE (目录类别): what 3301's list_type and 1316/1317 name
+LIST_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
+    "101": "西药中成药", "102": "中药饮片", "103": "医疗机构制剂", "104": "民族药", "201": "医疗服务项目",
+    "301": "医用耗材"})
 
 # 就诊凭证类型 mdtrt_cert_type
 E_CREDENTIAL = "01"  # mdtrt_cert_type of the medical-insurance e-credential (its ecToken as mdtrt_cert_no)

@@ -119,3 +119,28 @@ def test_audit_log_verify_and_show(tmp_path: Path) -> None:
     database.close()
     broken = run(tmp_path, "audit-log", "verify")
     assert broken.returncode == 1 and "第 1 条记录的内容与其哈希不符" in broken.stderr
+
+
+def test_national_list_import_and_status(tmp_path: Path) -> None:
+    """Issue 18 item 5: the centre imports the platform's list file; a bad row is named and nothing is written."""
+    from yibao.institutions import national_lists
+
+    lst = national_lists.LISTS["diagnosis"]
+    good = national_lists.file_line(lst, {"diag_code": "A00.000", "diag_name": "霍乱", "vali_flag": "1",
+                                          "rid": "R1", "updt_time": "2023-05-01 08:00:00", "ver": "V1"})
+    bad = tmp_path / "bad.txt"
+    bad.write_text(good + "\nA01.000\t伤寒\n", encoding="gbk")
+    refused = run(tmp_path, "national-list", "import", "1307", str(bad))
+    assert refused.returncode == 2 and "第 2 行" in refused.stderr and "整个文件未导入" in refused.stderr
+    listed = run(tmp_path, "national-list", "status")
+    assert listed.returncode == 0 and "1307\t疾病与诊断目录\tdiagnosis\t0 条\t尚未导入" in listed.stdout
+    file = tmp_path / "1307.txt"
+    file.write_text(good + "\n", encoding="utf-8")
+    done = run(tmp_path, "national-list", "import", "diagnosis", str(file))
+    assert done.returncode == 0, done.stderr
+    assert "疾病与诊断目录：1 条，新增 1，更新 0，未变 0" in done.stdout
+    again = run(tmp_path, "national-list", "import", "diagnosis", str(file))
+    assert "新增 0，更新 0，未变 1" in again.stdout
+    assert "1 条\t最近更新 2023-05-01 08:00:00" in run(tmp_path, "national-list", "status").stdout
+    unknown = run(tmp_path, "national-list", "import", "icd11", str(file))
+    assert unknown.returncode == 2 and "没有目录“icd11”" in unknown.stderr

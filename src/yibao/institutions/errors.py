@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yibao.errors import Named, NotFound, Refused
+from yibao.errors import Conflict, InvalidInput, Named, NotFound, Refused
 
 
 class InstitutionNotFound(Named, NotFound):
@@ -25,3 +25,60 @@ class InstitutionSuspended(Named, Refused):
     code = "institution_suspended"
     default_field = "fixmedins_code"
     template = "{name} 医保结算暂停至 {until}，期间不能医保结算"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The national lists (institutions/national_lists.py) and the institutions' item matching (matching.py)
+
+
+class UnknownNationalList(Named, InvalidInput):
+    code = "unknown_national_list"
+    default_field = "list"
+    template = "没有目录“{key}”：可选 {choices}"
+
+
+class BadListFile(Named, InvalidInput):
+    code = "bad_list_file"
+    default_field = "file"
+    template = "{problem}：整个文件未导入"
+
+
+class BadListRow(Named, InvalidInput):
+    code = "bad_list_row"
+    default_field = "file"
+    template = "第 {line} 行：{problem}；整个文件未导入，请改正后重新导入"
+
+
+class UnknownListType(Named, InvalidInput):
+    code = "unknown_list_type"
+    default_field = "list_type"
+    template = "目录类别 list_type “{list_type}” 不在字典中：可选 {choices}"
+
+
+class MatchCodeUnknown(Named, InvalidInput):
+    code = "match_code_unknown"
+    default_field = "med_list_codg"
+    template = "医疗目录编码 {code} 不在本统筹区的{title}中（或已失效）：请先核对 1312 或目录下载的编码"
+
+
+class AlreadyMatched(Named, Conflict):
+    """The platform's rule: a matched item is withdrawn (3302) before it is matched again (3301)."""
+
+    code = "item_already_matched"
+    default_field = "fixmedins_hilist_id"
+    template = "本机构目录 {item}（{list_type}）已对照到 {code}：改对照请先用 3302 撤销原对照"
+
+
+class MatchNotFound(Named, NotFound):
+    code = "item_match_not_found"
+    default_field = "fixmedins_hilist_id"
+    template = "本机构目录 {item}（{list_type}）没有有效的对照 {code}"
+
+
+class MatchMismatch(Named, Refused):
+    """A fee line names an item of the institution matched to another catalogue code (串换, POLICY.md §12)."""
+
+    code = "item_match_mismatch"
+    default_field = "medins_list_codg"
+    template = ("本机构目录 {item} 已对照到医保目录 {matched}，本条费用却按 {code} 上传："
+                "请按对照的编码上传，或先更正对照")

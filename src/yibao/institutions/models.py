@@ -1,4 +1,5 @@
-"""Institutions, doctors, catalogue items and their dated first self-pay ratios."""
+"""Institutions, doctors, catalogue items and their dated first self-pay ratios, the other national lists
+(diagnoses, operations, special diseases …) and each institution's matching of its own items to the catalogue."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Numeric, String, func
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.db import Base
@@ -69,6 +70,49 @@ class CatalogueSelfpay(Base):
     valid_to: Mapped[dt.date | None]
 
 
+class NationalListEntry(Base):
+    """A row of one of the national lists yibao keeps as the platform publishes them (institutions/national_lists.py:
+    医疗机构制剂, 民族药, 疾病与诊断, 手术操作, 门慢门特病种, 按病种付费, 日间手术, 肿瘤形态学, 中医疾病, 中医证候).
+    The code and name are columns; the list's other fields, in its layout, are kept as JSON."""
+
+    __tablename__ = "national_list_entries"
+
+    list_key: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. diagnosis (national_lists.LISTS)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[str] = mapped_column(Text)  # the layout's other fields, as JSON
+    vali_flag: Mapped[str] = mapped_column(String(3))  # 1 valid, 0 withdrawn (kept: old visits name it)
+    updated_at: Mapped[dt.datetime]  # the row's updt_time; downloads page by it
+
+    __table_args__ = (Index("ix_national_list_entries_list_updated", "list_key", "updated_at"),)
+
+
+class ItemMatch(Base):
+    """目录对照: an institution's own item (fixmedins_hilist_id) matched to a catalogue code, uploaded by 3301 and
+    withdrawn by 3302 (kept with vali_flag 0). At most one live match per item and list type."""
+
+    __tablename__ = "item_matches"
+
+    rid: Mapped[str] = mapped_column(String(40), primary_key=True, default=new_id)
+    fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institutions.fixmedins_code"))
+    medins_list_codg: Mapped[str] = mapped_column(String(30))  # the institution's own code (fixmedins_hilist_id)
+    medins_list_name: Mapped[str] = mapped_column(String(200))
+    list_type: Mapped[str] = mapped_column(String(3))  # 101 … 301 (glossary.LIST_TYPE_LABELS)
+    med_list_codg: Mapped[str] = mapped_column(String(50))  # the catalogue's code it is matched to
+    begndate: Mapped[dt.date]
+    enddate: Mapped[dt.date | None]
+    details: Mapped[str | None] = mapped_column(Text)  # aprvno, dosform, exct_cont, item_cont, prcunt, spec … (JSON)
+    vali_flag: Mapped[str] = mapped_column(String(3), default="1")
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime] = mapped_column(index=True)
+    opter: Mapped[str] = mapped_column(String(50))  # who uploaded or withdrew it (institution:opter)
+
+    __table_args__ = (
+        Index("uq_item_matches_live", "fixmedins_code", "medins_list_codg", "list_type", unique=True,
+              sqlite_where=text("vali_flag = '1'"), postgresql_where=text("vali_flag = '1'")),
+    )
+
+
 class InstitutionRecord(NamedTuple):
     """An institution as the gateway reads it on every call.
 
@@ -113,3 +157,22 @@ class SelfpayRecord(NamedTuple):
     selfpay_prop: Decimal
     valid_from: dt.date
     valid_to: dt.date | None
+
+
+class ItemMatchRecord(NamedTuple):
+    """An institution's item matched to a catalogue code (read at fee upload).
+
+    Fields: the columns of `item_matches`."""
+    rid: str
+    fixmedins_code: str
+    medins_list_codg: str
+    medins_list_name: str
+    list_type: str
+    med_list_codg: str
+    begndate: dt.date
+    enddate: dt.date | None
+    details: str | None
+    vali_flag: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    opter: str

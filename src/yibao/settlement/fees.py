@@ -1,5 +1,6 @@
 """Fee lines (费用明细, 2204/2301 upload, 2205/2302 delete): each line checked and split by the catalogue on its
-date (甲/乙/丙, 先行自付, 超限价, POLICY.md §7a step 1); returns (退费) netted against their original line.
+date (甲/乙/丙, 先行自付, 超限价, POLICY.md §7a step 1); returns (退费) netted against their original line; a line
+of an item the institution has matched (目录对照, institutions/matching.py) must carry the matched code.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from yibao.institutions.matching import check_matched_codes
 from yibao.institutions.service import catalogue_lookup
 from yibao.kit.clock import now
 from yibao.kit.money import ZERO, round_money
@@ -58,6 +60,8 @@ def upload_fees(
         raise NoFeeLines()
     lines: dict[str, FeeSerial | FeeLineRecord] = {line.feedetl_sn: line
                                                    for line in repository.fee_serials(session, visit)}
+    check_matched_codes(session, visit.fixmedins_code,
+                        [(fee.feedetl_sn, fee.medins_list_codg, fee.med_list_codg) for fee in fees])
     catalogues: dict[dt.date, dict[str, Any]] = {}
     for day in {fee.fee_ocur_time.date() for fee in fees}:
         catalogues[day] = catalogue_lookup(session, sorted({f.med_list_codg for f in fees}), day)

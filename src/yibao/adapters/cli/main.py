@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from yibao.adapters.cli import credential, datakeys, trail
+from yibao.adapters.cli import credential, datakeys, lists, trail
 from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, fail, run_calc
 from yibao.adapters.cli.units import _settings, unit_of_work
 from yibao.contributions.service import (
@@ -44,6 +44,7 @@ app = typer.Typer(
 app.add_typer(credential.app)
 app.add_typer(trail.app)
 app.add_typer(datakeys.app)
+app.add_typer(lists.app)
 
 
 @app.callback()

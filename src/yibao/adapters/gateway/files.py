@@ -1,14 +1,16 @@
 """The interface's file transfer and what uses it (issue 18 item 5): 9101 upload, 9102 download, the catalogue
-downloads 1301/1302/1305/1306 and 3202 detail reconciliation. Shapes as binzhe12123/Medical's `Up9101.cs`,
-`Down9102.cs`, `JBXX/ML1301.cs` (In1301 {ver} → Out1301 {file_qury_no, filename, dld_end_time, data_cnt}) and
-`YYJGFW/JGDZ3202.cs`.
+downloads 1301/1302/1305/1306, the other national lists' downloads (1303, 1307–1311, 1313–1315: each row in its
+list's layout, institutions/national_lists.py) and 3202 detail reconciliation. Shapes as binzhe12123/Medical's
+`Up9101.cs`, `Down9102.cs`, `JBXX/ML1301.cs` (In1301 {ver} → Out1301 {file_qury_no, filename, dld_end_time,
+data_cnt}) and `YYJGFW/JGDZ3202.cs`.
 
 A file is a zip holding one UTF-8 text file of tab-separated rows without a header (the platform's layout).
 Catalogue rows: code, name, chrgitm_lv, med_chrgitm_type, list_type, price ceiling (999999: none), first
 self-pay ratio now (empty: none), version (yyyyMMddHHmmss of the row's update). `ver` asks for rows newer than
-it ("0": all). 3202's upload rows: setl_id, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay,
-refd_setl_flag (1 for a cancellation, named by the setl_id 2208/2305 answered); its answer file lists each
-difference: setl_id, what differs, the institution's figure, yibao's figure.
+it: "0" for all, else yyyyMMddHHmmss (or yyyyMMdd) — the newest version a HIS holds. 3202's upload rows:
+setl_id, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay, refd_setl_flag (1 for a cancellation,
+named by the setl_id 2208/2305 answered); its answer file lists each difference: setl_id, what differs, the
+institution's figure, yibao's figure.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from yibao.adapters.gateway.envelope import GatewayInputError
 from yibao.adapters.gateway.transactions import NO_CEILING, Context, transaction
 from yibao.errors import NotFound
 from yibao.glossary import CHRGITM_LV, LIST_TYPES, charge_item_type
+from yibao.institutions import national_lists
 from yibao.institutions.models import CatalogueItem
 from yibao.institutions.service import catalogue_lookup
 from yibao.kit.clock import now
@@ -115,11 +118,31 @@ def upload(ctx: Context) -> tuple[Any, None]:
 # 1301 / 1302 / 1305 / 1306 catalogue downloads
 
 
+VERSION = "%Y%m%d%H%M%S"
+
+
+def _since(ctx: Context) -> tuple[str, dt.datetime | None]:
+    """A download's `ver`: the newest version the HIS holds ("0": none), as the first moment a row updated after it
+    can have (versions are whole seconds: a row of the very second `ver` names is one the HIS holds)."""
+    ver = ctx.input.child("data").text("ver", required=False, max_len=20) or "0"
+    if ver == "0":
+        return ver, None
+    if ver.isdigit() and len(ver) in (8, 14):
+        try:
+            held = dt.datetime.strptime(ver, "%Y%m%d" if len(ver) == 8 else VERSION)
+            return ver, held + (dt.timedelta(days=1) if len(ver) == 8 else dt.timedelta(seconds=1))
+        except ValueError:
+            pass
+    raise GatewayInputError("ver 应为本地最大版本号（yyyyMMddHHmmss，首次传 0）", field="input.data.ver")
+
+
+def _download(ctx: Context, ver: str, rows: list[list[str]]) -> tuple[Any, None]:
+    name = f"{ctx.infno}_{now().date():%Y%m%d}_{ver}"
+    return _file_out(_store(ctx, f"{name}.zip", _zip(name, rows)), len(rows)), None
+
+
 def _catalogue_download(ctx: Context) -> tuple[Any, None]:
-    data = ctx.input.child("data")
-    ver = data.text("ver", required=False, max_len=20) or "0"
-    if not ver.isdigit():
-        raise GatewayInputError("ver 应为本地最大版本号（数字，首次传 0）", field="input.data.ver")
+    ver, since = _since(ctx)
     category, prefix = CATALOGUE_DOWNLOADS[ctx.infno]
     query = select(CatalogueItem).where(CatalogueItem.category == category).order_by(CatalogueItem.updated_at,
                                                                                     CatalogueItem.code)
@@ -127,21 +150,34 @@ def _catalogue_download(ctx: Context) -> tuple[Any, None]:
         query = query.where(CatalogueItem.code.startswith(prefix))
     elif category == "drug":
         query = query.where(~CatalogueItem.code.startswith("T"))
-    today = now().date()
-    newer = [item for item in ctx.orm.scalars(query) if int(f"{item.updated_at:%Y%m%d%H%M%S}") > int(ver)]
+    if since is not None:
+        query = query.where(CatalogueItem.updated_at >= since)
     rows = []
-    for item, ratio in catalogue_lookup(ctx.session, [item.code for item in newer], today).values():
+    for item, ratio in catalogue_lookup(ctx.session, [item.code for item in ctx.orm.scalars(query)],
+                                        now().date()).values():
         ceiling = item.price_ceiling if item.price_ceiling is not None else NO_CEILING
         rows.append([item.code, item.name, CHRGITM_LV[item.item_class], charge_item_type(item.code),
                      LIST_TYPES[category], f"{ceiling}", f"{ratio}" if ratio is not None else "",
-                     f"{item.updated_at:%Y%m%d%H%M%S}"])
-    name = f"{ctx.infno}_{today:%Y%m%d}_{ver}"
-    return _file_out(_store(ctx, f"{name}.zip", _zip(name, rows)), len(rows)), None
+                     f"{item.updated_at:{VERSION}}"])
+    return _download(ctx, ver, rows)
 
 
 for _infno, _name in (("1301", "西药中成药目录下载"), ("1302", "中药饮片目录下载"), ("1305", "医疗服务项目目录下载"),
                       ("1306", "医用耗材目录下载")):
     transaction(_infno, _name, writes=True)(_catalogue_download)
+
+
+def _national_list_download(ctx: Context) -> tuple[Any, None]:
+    """A national list's rows newer than `ver`, each in the list's layout (national_lists.LISTS)."""
+    ver, since = _since(ctx)
+    lst = national_lists.BY_INFNO[ctx.infno]
+    rows = [national_lists.line_of(lst, entry) for entry in national_lists.entries_newer(ctx.orm, lst.key, since)]
+    return _download(ctx, ver, rows)
+
+
+for _list in national_lists.LISTS.values():
+    if not _list.paged_query:
+        transaction(_list.infno, f"{_list.title}下载", writes=True)(_national_list_download)
 
 
 # ---------------------------------------------------------------------------------------------------

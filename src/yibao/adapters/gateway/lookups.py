@@ -30,6 +30,7 @@ from yibao.glossary import (
     FUNDS,
     INSUTYPE,
     ITEM_CLASS_LABELS,
+    LIST_TYPE_LABELS,
     LIST_TYPES,
     MED_TYPE_LABELS,
     charge_item_type,
@@ -44,7 +45,7 @@ EPOCH = dt.datetime(2018, 1, 1)  # rows older than their update stamp (loaded be
 TIME = "%Y-%m-%d %H:%M:%S"
 
 
-def _stamp(moment: dt.datetime) -> str:
+def stamp(moment: dt.datetime) -> str:
     return moment.strftime(TIME)
 
 
@@ -82,6 +83,7 @@ def _dictionary() -> dict[str, dict[str, str]]:
         "INSUTYPE": {INSUTYPE: "城乡居民基本医疗保险"},
         "CHRGITM_LV": {code: ITEM_CLASS_LABELS[cls] for cls, code in CHRGITM_LV.items()},
         "MED_CHRGITM_TYPE": dict(CHARGE_ITEM_TYPES),
+        "LIST_TYPE": dict(LIST_TYPE_LABELS),
         "FUND_PAY_TYPE": {fund.code: fund.name for fund in FUNDS},
         "HOSP_LV": dict(HOSP_LV),
         "PSN_SETLWAY": {"01": "按项目结算"},
@@ -108,16 +110,17 @@ def dictionary(ctx: Context) -> tuple[Any, None]:
 # 1312 / 1318 / 1319 the catalogue, paged by update time
 
 
-def _paging(data: Fields) -> tuple[dt.datetime, int, int]:
+def paging(data: Fields) -> tuple[dt.datetime, int, int]:
     since = data.time("updt_time", required=False) or EPOCH
-    number = data.number("page_num", places=0, required=False) or Decimal(1)
-    size = data.number("page_size", places=0, required=False) or Decimal(100)
+    number = data.number("page_num", places=0, required=False)
+    size = data.number("page_size", places=0, required=False)
+    number, size = Decimal(1) if number is None else number, Decimal(100) if size is None else size  # 0 is no page
     if number < 1 or not 1 <= size <= MAX_PAGE:
         raise GatewayInputError(f"page_num 应从 1 起，page_size 应在 1–{MAX_PAGE} 之间", field="input.data.page_size")
     return since, int(number), int(size)
 
 
-def _page(rows: Sequence[dict[str, Any]], total: int, number: int, size: int) -> dict[str, Any]:
+def page_answer(rows: Sequence[dict[str, Any]], total: int, number: int, size: int) -> dict[str, Any]:
     pages = (total + size - 1) // size
     start = (number - 1) * size
     return {"data": list(rows), "recordCounts": total, "pages": pages, "pageNum": number, "pageSize": size,
@@ -126,7 +129,7 @@ def _page(rows: Sequence[dict[str, Any]], total: int, number: int, size: int) ->
 
 
 def _items(ctx: Context, data: Fields) -> tuple[list[CatalogueItem], int, int, int]:
-    since, number, size = _paging(data)
+    since, number, size = paging(data)
     query = select(CatalogueItem).where(CatalogueItem.updated_at >= since)
     code = data.text("hilist_code", required=False, max_len=50)
     if code:
@@ -139,8 +142,8 @@ def _items(ctx: Context, data: Fields) -> tuple[list[CatalogueItem], int, int, i
 
 def _common(ctx: Context, item: CatalogueItem) -> dict[str, Any]:
     return {"hilist_code": item.code, "insu_admdvs": ctx.admdvs, "begndate": "2018-01-01", "enddate": None,
-            "vali_flag": "1", "rid": item.code, "updt_time": _stamp(item.updated_at),
-            "crte_time": _stamp(item.updated_at), "poolarea_no": ctx.admdvs}
+            "vali_flag": "1", "rid": item.code, "updt_time": stamp(item.updated_at),
+            "crte_time": stamp(item.updated_at), "poolarea_no": ctx.admdvs}
 
 
 @transaction("1312", "医保目录信息查询", writes=False)
@@ -150,7 +153,7 @@ def catalogue_query(ctx: Context) -> tuple[Any, None]:
             "chrgitm_lv": CHRGITM_LV[i.item_class], "lmt_used_flag": "0", "list_type": LIST_TYPES[i.category],
             "med_use_flag": "1", "matn_used_flag": "0", "hilist_use_type": "1", "lmt_cpnd_type": "0",
             "wubi": None, "pinyin": None, "memo": None} for i in rows]
-    return _page(out, total, number, size), None
+    return page_answer(out, total, number, size), None
 
 
 @transaction("1318", "医保目录限价信息查询", writes=False)
@@ -159,7 +162,7 @@ def ceiling_query(ctx: Context) -> tuple[Any, None]:
     out = [{**_common(ctx, i), "hilist_lmtpric_type": "1", "overlmt_dspo_way": "1",
             "hilist_pric_uplmt_amt": i.price_ceiling if i.price_ceiling is not None else NO_CEILING}
            for i in rows]
-    return _page(out, total, number, size), None
+    return page_answer(out, total, number, size), None
 
 
 @transaction("1319", "医保目录先自付比例信息查询", writes=False)
@@ -174,7 +177,7 @@ def selfpay_query(ctx: Context) -> tuple[Any, None]:
             "begndate": r.valid_from.isoformat(), "enddate": r.valid_to.isoformat() if r.valid_to else None,
             "selfpay_prop": r.selfpay_prop, "rid": r.id}
            for i in rows for r in ratios.get(i.code, [])]
-    return _page(out, total, number, size), None
+    return page_answer(out, total, number, size), None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
-"""Institutions, doctors and the catalogue: the staff API."""
+"""Institutions, doctors, the catalogue and the national lists beside it: the staff API."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, UploadFile
 from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, InstitutionWrite, SettlementRead
-from yibao.institutions import service
+from yibao.institutions import national_lists, service
 from yibao.kit.schema import In, MoneyIn, Out
 
 router = APIRouter(prefix="/api/institutions", tags=["定点医药机构 institutions"])
@@ -119,3 +120,36 @@ class GatewayAccessRead(Out):
 def set_gateway_access(code: str, body: GatewayAccessIn, session: DbSession, _: InstitutionWrite) -> Any:
     return service.set_gateway_access(session, code, auth_schemes=body.auth_schemes, public_key=body.public_key,
                                       paas_id=body.paas_id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The national lists beside the catalogue (institutions/national_lists.py): imported from the platform's files
+
+
+class NationalListRead(Out):
+    key: str
+    infno: str
+    title: str
+    rows: int
+    updated_at: dt.datetime | None
+
+
+class ListImportRead(Out):
+    title: str
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+
+
+@router.get("/national-lists/", response_model=list[NationalListRead], summary="国家医保目录：各目录的条数与最近更新")
+def national_list_overview(session: DbSession, _: SettlementRead) -> Any:
+    counts = national_lists.list_counts(session)
+    return [{"key": key, "infno": lst.infno, "title": lst.title, "rows": counts[key][0],
+             "updated_at": counts[key][1]} for key, lst in national_lists.LISTS.items()]
+
+
+@router.post("/national-lists/{key}", response_model=ListImportRead,
+             summary="导入国家医保平台下载的目录文件（疾病与诊断、手术操作、门慢门特病种 …；整个文件导入或不导入）")
+def national_list_import(key: str, session: DbSession, _: InstitutionWrite, file: UploadFile = File(...)) -> Any:
+    return asdict(national_lists.import_list(session, key, file.file.read(national_lists.MAX_FILE + 1)))
