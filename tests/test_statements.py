@@ -48,6 +48,7 @@ from yibao.institutions.models import (
     SelfpayRecord,
 )
 from yibao.institutions.service import register_institution
+from yibao.parameters.models import PolicyAmendment, PolicyAmendmentRecord
 from yibao.people.models import Certificate, CertificateRecord, Person, PersonRecord
 from yibao.policy.chain import Accumulators
 from yibao.settlement.models import (
@@ -152,7 +153,7 @@ def test_an_update_by_primary_key_expires_the_orm_copy(session: Session) -> None
 RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, Settlement),
            (PersonRecord, Person), (CertificateRecord, Certificate), (EnrollmentRecord, Enrollment),
            (InstitutionRecord, Institution), (CatalogueItemRecord, CatalogueItem), (SelfpayRecord, CatalogueSelfpay),
-           (ItemMatchRecord, ItemMatch),
+           (ItemMatchRecord, ItemMatch), (PolicyAmendmentRecord, PolicyAmendment),
            (SpecialDiseaseFilingRecord, SpecialDiseaseFiling), (CrossRegionFilingRecord, CrossRegionFiling),
            (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
            (BindingRecord, Binding), (EcTokenRecord, EcToken)]

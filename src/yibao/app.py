@@ -31,6 +31,7 @@ from yibao.adapters.rest.enrollment import payments as payments_router
 from yibao.adapters.rest.enrollment import router as enrollment_router
 from yibao.adapters.rest.filings import router as filings_router
 from yibao.adapters.rest.institutions import router as institutions_router
+from yibao.adapters.rest.parameters import router as parameters_router
 from yibao.adapters.rest.people import router as people_router
 from yibao.adapters.rest.settlement import router as settlement_router
 from yibao.adapters.rest.staff import router as staff_router
@@ -43,6 +44,7 @@ from yibao.kit import logs
 from yibao.kit.background import Backlog
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
+from yibao.parameters.service import LiveEditions
 from yibao.policy.editions import packaged_editions
 
 log = logging.getLogger("yibao")
@@ -145,7 +147,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(read_only(engine))
-    app.state.editions = packaged_editions()
+    # the packaged editions with the approved parameter amendments (parameters/service.py), followed within seconds
+    app.state.editions = LiveEditions(packaged_editions())
     app.state.ec_keys = KeyRing.in_directory(settings.data_dir, now())  # created at first start (mode 0600)
     app.state.ec_params = PARAMETERS
     # x-tif nonces and signed sign-ins within the window (gateway/auth.py): in the database for PostgreSQL's
@@ -174,7 +177,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
                    contributions_router, institutions_router, filings_router, settlement_router, credential_router,
-                   cards_router):
+                   cards_router, parameters_router):
         app.include_router(router)
     web.install(app)
 

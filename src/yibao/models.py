@@ -9,7 +9,15 @@ from yibao.credential.models import Binding, Channel, Credential, DecodedCode, E
 from yibao.db import Base
 from yibao.enrollment.models import Enrollment
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
-from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Doctor, Institution
+from yibao.institutions.models import (
+    CatalogueItem,
+    CatalogueSelfpay,
+    Doctor,
+    Institution,
+    ItemMatch,
+    NationalListEntry,
+)
+from yibao.parameters.models import PolicyAmendment
 from yibao.people.models import Certificate, Person, ResidentAccount, Sequence, SocialSecurityCard
 from yibao.settlement.models import (
     Accumulator,
@@ -46,10 +54,13 @@ __all__ = [
     "GatewayMessage",
     "GatewaySignIn",
     "Institution",
+    "ItemMatch",
     "JournalEntry",
     "LoginSession",
+    "NationalListEntry",
     "Payment",
     "Person",
+    "PolicyAmendment",
     "Posting",
     "Refund",
     "ResidentAccount",

@@ -38,8 +38,9 @@ def bodies(psn_no: str) -> list[tuple[str, str, dict[str, Any], str]]:
                                                           "valid_from": "2022-01-01"}, "cert_no"),
         ("POST", f"/api/institutions/{HOSPITAL}/doctors", {"dr_code": "D330213999", "name": "医生"}, "name"),
         ("POST", "/api/institutions/catalogue", {"code": "X001", "name": "某药", "item_class": "A"}, "name"),
-        ("POST", "/api/filings/special-disease", {"psn_no": psn_no, "disease_code": "M00100", "disease_name": "病",
-                                                  "fixmedins_code": HOSPITAL, "begndate": "2022-01-01"},
+        ("POST", "/api/filings/special-disease", {"psn_no": psn_no, "disease_code": "M03900",
+                                                  "disease_name": "高血压病", "fixmedins_code": HOSPITAL,
+                                                  "begndate": "2022-01-01"},
          "disease_name"),
         ("POST", "/api/filings/cross-region", {"psn_no": psn_no, "reason": "long_term_residence", "place": "上海",
                                                "begndate": "2022-01-01"}, "place"),
@@ -150,7 +151,7 @@ def test_a_filing_at_an_institution_that_does_not_exist_is_refused(client: TestC
                                                                    admin: dict[str, str]) -> None:
     person = insured(session)
     answer = client.post("/api/filings/special-disease", headers=admin,
-                         json={"psn_no": person.psn_no, "disease_code": "M00100", "disease_name": "高血压",
+                         json={"psn_no": person.psn_no, "disease_code": "M03900", "disease_name": "高血压病",
                                "fixmedins_code": "H99999999999", "begndate": "2022-01-01"})
     assert answer.status_code == 404 and answer.json()["field"] == "fixmedins_code", answer.text
     assert rows(session)[3] == 0

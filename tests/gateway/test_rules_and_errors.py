@@ -100,12 +100,18 @@ def test_special_disease_needs_a_filing(his: Callable[[str], HIS], session: Sess
     refused = clinic.call("2203", info)
     assert refused["infcode"] == -1 and "门诊特病备案" in refused["err_msg"]
     assert error_code(refused) == "no_special_disease_filing"
-    filed = clinic.ok("2503", {"data": {"psn_no": person.psn_no, "insutype": "390", "opsp_dise_code": "M07801",
-                                        "opsp_dise_name": "慢性肾功能衰竭透析", "ide_fixmedins_no": PEOPLES,
-                                        "hosp_ide_date": "2022-01-05", "diag_dr_codg": "D1",
-                                        "begndate": "2022-01-05", "enddate": "2022-12-31"}})
+    filed_body = {"data": {"psn_no": person.psn_no, "insutype": "390", "opsp_dise_code": "M07803",
+                           "opsp_dise_name": "慢性肾功能不全（血透治疗）", "ide_fixmedins_no": PEOPLES,
+                           "hosp_ide_date": "2022-01-05", "diag_dr_codg": "D1",
+                           "begndate": "2022-01-05", "enddate": "2022-12-31"}}
+    filed = clinic.ok("2503", filed_body)
     assert filed["result"]["trt_dcla_detl_sn"]
     assert clinic.call("2203", info)["infcode"] == 0
+    # issue 17 item 3: the disease is the list's and the claim's disease must be a filed one (POLICY.md §5)
+    mismatch = {"data": {**filed_body["data"], "opsp_dise_code": "M03900", "opsp_dise_name": "高血压"}}
+    assert error_code(clinic.call("2503", mismatch)) == "disease_name_mismatch"
+    other = {"mdtrtinfo": {**info["mdtrtinfo"], "dise_codg": "M03900", "dise_name": "高血压病"}}
+    assert error_code(clinic.call("2203", other)) == "disease_not_filed"
 
 
 def test_an_institution_sees_only_its_own_visits(his: Callable[[str], HIS], session: Session) -> None:

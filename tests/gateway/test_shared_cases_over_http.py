@@ -51,7 +51,7 @@ def setup_person(session: Session, case: dict[str, Any]) -> Any:
     for year in sorted({int(c["date"][:4]) for c in case["claims"]}):
         legacy_enrollment(session, person, year, category, "2018" if year < 2022 else "2022")
     if p.get("special_disease_patient"):
-        file_special_disease(session, psn_no=person.psn_no, disease_code="M01", disease_name="尿毒症透析",
+        file_special_disease(session, psn_no=person.psn_no, disease_code="M07803",
                              fixmedins_code="H33020000001", begndate=dt.date(2018, 1, 1))
     if p.get("assistance_class"):
         add_certificate(session, psn_no=person.psn_no, kind=p["assistance_class"], cert_no="JZ-1",

@@ -30,7 +30,7 @@ from yibao.demo import ensure_demo_institutions
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.service import EnrollmentRequest, enroll_person
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused
-from yibao.filings.service import file_cross_region, file_special_disease
+from yibao.filings.service import file_cross_region, file_special_disease, revoke_special_disease
 from yibao.institutions.service import get_institution, set_agreement
 from yibao.kit.errors import DomainError
 from yibao.people.service import person_record
@@ -59,6 +59,7 @@ from yibao.settlement.visits import (
 )
 
 COMMUNITY, HUASHAN = "H33021300003", "H31000000001"  # HUASHAN: another province
+PEOPLES = "H33021300001"  # 奉化区人民医院
 AMOXICILLIN = "XJ01CAA040A001010101445"  # 甲类
 
 
@@ -141,11 +142,70 @@ def test_special_disease_care_needs_its_filing(world: Session, editions: Edition
     visit = visit_at(world, editions, person.psn_no)
     refused("no_special_disease_filing", lambda: change_visit_info(world, editions, visit, med_type="14",
                                                                    dise_codg=None, dise_name=None))
-    file_special_disease(world, psn_no=person.psn_no, disease_code="M03900", disease_name="糖尿病",
+    file_special_disease(world, psn_no=person.psn_no, disease_code="M01600",
                          fixmedins_code=COMMUNITY, begndate=dt.date(2022, 1, 1))
-    changed = change_visit_info(world, editions, visit, med_type="14", dise_codg="E11", dise_name="2型糖尿病")
-    assert (changed.med_type, changed.dise_codg) == ("14", "E11") == (
+    changed = change_visit_info(world, editions, visit, med_type="14", dise_codg="M01600", dise_name=None)
+    assert (changed.med_type, changed.dise_codg, changed.dise_name) == ("14", "M01600", "糖尿病")
+    assert (changed.med_type, changed.dise_codg) == (
         visit_record(world, visit.mdtrt_id).med_type, visit_record(world, visit.mdtrt_id).dise_codg)
+
+
+def test_special_disease_filings_come_from_the_list_and_bind(world: Session, editions: Editions) -> None:
+    """Issue 17 item 3 (POLICY.md §5, §9; S22 §5 "门诊特殊病种治疗……应事先办理相关备案手续"; S18 §4 "门诊特殊病种
+    治疗项目同城镇职工基本医疗保险"): the disease comes from the national 门慢门特 list (1309), the claim must name a
+    filed disease, and a filing that names the institution of treatment binds to it."""
+    from yibao.filings.models import SpecialDiseaseFiling
+
+    person = insured(world)
+
+    def filed() -> int:
+        return int(world.scalar(select(func.count()).select_from(SpecialDiseaseFiling)) or 0)
+
+    before = filed()
+    refused("disease_not_in_list", lambda: file_special_disease(
+        world, psn_no=person.psn_no, disease_code="M99999", fixmedins_code=COMMUNITY, begndate=dt.date(2022, 1, 1)))
+    refused("disease_name_mismatch", lambda: file_special_disease(
+        world, psn_no=person.psn_no, disease_code="M03900", disease_name="糖尿病", fixmedins_code=COMMUNITY,
+        begndate=dt.date(2022, 1, 1)))
+    assert filed() == before  # nothing written
+    hypertension = file_special_disease(world, psn_no=person.psn_no, disease_code="m03900", fixmedins_code=COMMUNITY,
+                                        begndate=dt.date(2022, 1, 1), designated_fixmedins_code=COMMUNITY)
+    assert (hypertension.disease_code, hypertension.disease_name) == ("M03900", "高血压病")  # the list's name
+
+    error = refused("special_disease_elsewhere", lambda: visit_at(world, editions, person.psn_no, code=PEOPLES,
+                                                                  med_type="14"))
+    assert "锦屏街道社区卫生服务中心" in error.message
+    visit = visit_at(world, editions, person.psn_no, med_type="14")
+    refused("disease_not_filed", lambda: change_visit_info(world, editions, visit, med_type="14", dise_codg="M01600",
+                                                           dise_name=None))
+    named = change_visit_info(world, editions, visit, med_type="14", dise_codg=None, dise_name=None)
+    assert (named.dise_codg, named.dise_name) == ("M03900", "高血压病")  # the one filed disease (ASSUMPTION)
+
+    file_special_disease(world, psn_no=person.psn_no, disease_code="M01600", fixmedins_code=PEOPLES,
+                         begndate=dt.date(2022, 1, 1))  # no institution named: anywhere in the district
+    elsewhere = visit_at(world, editions, person.psn_no, code=PEOPLES, med_type="14")
+    refused("special_disease_unnamed", lambda: change_visit_info(world, editions, elsewhere, med_type="14",
+                                                                 dise_codg=None, dise_name=None))
+    refused("special_disease_elsewhere", lambda: change_visit_info(world, editions, elsewhere, med_type="14",
+                                                                   dise_codg="M03900", dise_name=None))
+    diabetes = change_visit_info(world, editions, elsewhere, med_type="14", dise_codg="M01600", dise_name=None)
+    upload_fees(world, editions, diabetes, [fee("SD1")], msgid=None)
+    assert settle_visit(world, editions, diabetes, expected_total=None, msgid=None, actor="t").hifp_pay > 0
+    upload_fees(world, editions, named, [fee("SD2")], msgid=None)
+    revoke_special_disease(world, person.psn_no, hypertension.id, reason="诊断有误", actor="t")
+    refused("disease_not_filed", lambda: settle_visit(world, editions, visit_record(world, named.mdtrt_id),
+                                                      expected_total=None, msgid=None, actor="t"))
+
+    file_special_disease(world, psn_no=person.psn_no, disease_code="M05300", fixmedins_code=PEOPLES,
+                         begndate=dt.date(2022, 1, 1))
+    refused("special_disease_unnamed", lambda: manual_reimbursement(
+        world, editions, psn_no=person.psn_no, benefit=Benefit.SPECIAL_DISEASE, service_date=dt.date(2022, 6, 15),
+        level=Level.COMMUNITY, region="ningbo", lines=(FeeLine(Decimal("100")),), place="某医院", actor="t"))
+    manual = manual_reimbursement(
+        world, editions, psn_no=person.psn_no, benefit=Benefit.SPECIAL_DISEASE, service_date=dt.date(2022, 6, 15),
+        level=Level.COMMUNITY, region="ningbo", lines=(FeeLine(Decimal("100")),), place="某医院", actor="t",
+        disease_code="M01600")
+    assert manual.hifp_pay == Decimal("70.00")  # 2022 adult special disease 70% (POLICY.md §5)
 
 
 def test_an_unknown_med_type_is_refused(world: Session, editions: Editions) -> None:

@@ -461,12 +461,12 @@ def test_special_disease_filing_is_made_and_revoked_from_the_filings_page(client
     ensure_demo_institutions(session)
     person = insured(session, year=YEAR, name="邬特病")
     staff_cookie(client, session, "clerk")
-    form = {"kind": "special_disease", "psn_no": person.psn_no, "disease_code": "M03900", "disease_name": "慢性肾衰竭",
+    form = {"kind": "special_disease", "psn_no": person.psn_no, "disease_code": "M07803",
             "fixmedins_code": "H33021300001", "begndate": f"{YEAR}-01-01", "enddate": f"{YEAR - 1}-01-01"}
     backwards = client.post("/console/filings", data=form)
     assert backwards.status_code == 400 and 'id="e-sd-enddate"' in backwards.text
     made = client.post("/console/filings", data={**form, "enddate": ""})
-    assert "备案已登记" in made.text and "慢性肾衰竭" in made.text
+    assert "备案已登记" in made.text and "慢性肾功能不全（血透治疗）" in made.text  # the list's name
     (filing,) = special_disease_filings_on(session, person.psn_no, now().date())
     unexplained = client.post(f"/console/filings/{person.psn_no}/{filing.id}/revoke")
     assert unexplained.status_code == 400 and "原因" in text(unexplained.text)  # issue 20: it records why

@@ -21,7 +21,7 @@ class SpecialDiseaseFiling(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     disease_code: Mapped[str] = mapped_column(String(30))
     disease_name: Mapped[str] = mapped_column(String(100))
-    fixmedins_code: Mapped[str] = mapped_column(String(20))
+    fixmedins_code: Mapped[str] = mapped_column(String(20))  # the institution that identified the disease (鉴定)
     diag_dr_code: Mapped[str | None] = mapped_column(String(30))
     begndate: Mapped[dt.date]
     enddate: Mapped[dt.date | None]
@@ -30,6 +30,8 @@ class SpecialDiseaseFiling(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(200))  # why it was revoked, and by whom, when
     revoked_by: Mapped[str | None] = mapped_column(String(60))
     revoked_at: Mapped[dt.datetime | None]
+    # 选定就医机构: where the filing names one, the disease is treated (and settled) there only (POLICY.md §5)
+    designated_fixmedins_code: Mapped[str | None] = mapped_column(String(20))
 
 
 @trailed("异地就医备案")
@@ -69,6 +71,7 @@ class SpecialDiseaseFilingRecord(NamedTuple):
     revoked_reason: str | None = None
     revoked_by: str | None = None
     revoked_at: dt.datetime | None = None
+    designated_fixmedins_code: str | None = None
 
 
 class CrossRegionFilingRecord(NamedTuple):

@@ -9,17 +9,20 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from yibao.errors import Conflict, InvalidInput, NotFound
+from yibao.filings.errors import DiseaseNameMismatch, DiseaseNotInList
 from yibao.filings.models import (
     CrossRegionFiling,
     CrossRegionFilingRecord,
     SpecialDiseaseFiling,
     SpecialDiseaseFilingRecord,
 )
+from yibao.institutions import national_lists
 from yibao.institutions.service import get_institution
 from yibao.kit.clock import now
 from yibao.people.service import get_person
 from yibao.statements import Db, Read, fixed
 
+DISEASE_LIST = "special_disease"  # the national list the diseases come from (1309 门诊慢特病种目录)
 REASONS = {"resettled": "异地安置退休人员", "long_term_residence": "异地长期居住人员",
            "stationed_worker": "常驻异地工作人员", "referral": "异地转诊人员"}
 
@@ -29,17 +32,38 @@ def _check_period(begndate: dt.date, enddate: dt.date | None) -> None:
         raise InvalidInput("备案有效期止不能早于起", field="enddate")
 
 
-def file_special_disease(session: Session, *, psn_no: str, disease_code: str, disease_name: str,
+def listed_disease(session: Session, disease_code: str, disease_name: str | None = None) -> tuple[str, str]:
+    """A disease of the national 门慢门特 list (1309, institutions/national_lists.py), valid, by its code: (code,
+    the list's name). A name given must be the list's (the platform refuses a code and name that do not match)."""
+    code = disease_code.strip().upper()
+    if not code:
+        raise InvalidInput("请选择门诊慢特病种（病种代码）", field="disease_code")
+    entry = national_lists.find_entry(session, DISEASE_LIST, code)
+    if entry is None or entry.vali_flag != "1":
+        raise DiseaseNotInList(code=code, count=national_lists.list_counts(session)[DISEASE_LIST][0])
+    given = (disease_name or "").strip()
+    if given and given != entry.name:
+        raise DiseaseNameMismatch(code=code, listed=entry.name, given=given[:30])
+    return code, entry.name
+
+
+def file_special_disease(session: Session, *, psn_no: str, disease_code: str, disease_name: str | None = None,
                          fixmedins_code: str, begndate: dt.date, enddate: dt.date | None = None,
-                         diag_dr_code: str | None = None) -> SpecialDiseaseFiling:
+                         diag_dr_code: str | None = None,
+                         designated_fixmedins_code: str | None = None) -> SpecialDiseaseFiling:
+    """门诊特殊病种备案 (POLICY.md §5, §9; S22 §5 "门诊特殊病种治疗……应事先办理相关备案手续"): a disease of the
+    national list, identified at `fixmedins_code`; where `designated_fixmedins_code` names an institution, the
+    disease is treated and settled there only."""
     get_person(session, psn_no)
     _check_period(begndate, enddate)
-    if not disease_code.strip() or not disease_name.strip():
-        raise InvalidInput("请填写门诊特殊病种代码和名称", field="disease_code")
+    code, name = listed_disease(session, disease_code, disease_name)
     fixmedins_code = get_institution(session, fixmedins_code.strip().upper()).fixmedins_code  # a registered one
-    filing = SpecialDiseaseFiling(psn_no=psn_no, disease_code=disease_code.strip(), disease_name=disease_name.strip(),
+    designated = (get_institution(session, designated_fixmedins_code.strip().upper()).fixmedins_code
+                  if designated_fixmedins_code and designated_fixmedins_code.strip() else None)
+    filing = SpecialDiseaseFiling(psn_no=psn_no, disease_code=code, disease_name=name,
                                   fixmedins_code=fixmedins_code, diag_dr_code=diag_dr_code, begndate=begndate,
-                                  enddate=enddate, status="active", created_at=now())
+                                  enddate=enddate, status="active", created_at=now(),
+                                  designated_fixmedins_code=designated)
     session.add(filing)
     session.flush()
     return filing

@@ -354,6 +354,8 @@ class Edition(Frozen):
     serious_illness: SeriousIllness
     medical_assistance: MedicalAssistance
     maternity_subsidy: Cited[Amount | None]
+    # the approved amendments applied to the packaged edition, in order (policy/amendments.py); none in a YAML
+    amendments: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Edition:
@@ -386,7 +388,7 @@ def _error_path(loc: Iterable[int | str]) -> str:
     return path
 
 
-def _describe(error: ValidationError, name: str) -> str:
+def describe_error(error: ValidationError, name: str) -> str:
     first = error.errors()[0]
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "missing":
@@ -412,7 +414,7 @@ def parse_edition(text: str, name: str = "<edition>") -> Edition:
     try:
         return Edition.model_validate(data)
     except ValidationError as exc:
-        raise EditionInvalid(_describe(exc, name)) from None
+        raise EditionInvalid(describe_error(exc, name)) from None
 
 
 class Editions:

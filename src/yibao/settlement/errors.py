@@ -70,6 +70,28 @@ class NoSpecialDiseaseFiling(Named, Refused):
     template = "门诊特殊病种待遇须有有效的门诊特病备案（POLICY.md §5、§9）"
 
 
+class DiseaseNotFiled(Named, Refused):
+    """The special-disease claim names a disease the person has no valid filing for (POLICY.md §5)."""
+
+    code = "disease_not_filed"
+    default_field = "dise_codg"
+    template = "没有病种 {code} 的有效门诊特病备案（已备案：{filed}）：请按备案的病种就医，或先办理该病种的备案"
+
+
+class SpecialDiseaseUnnamed(Named, InvalidInput):
+    code = "special_disease_unnamed"
+    default_field = "dise_codg"
+    template = "已备案多个门诊特病（{filed}）：请在就诊信息（2203）中填写本次治疗的病种代码 dise_codg"
+
+
+class SpecialDiseaseElsewhere(Named, Refused):
+    """The filing names the institution where the disease is treated (选定就医机构, POLICY.md §5)."""
+
+    code = "special_disease_elsewhere"
+    default_field = "fixmedins_code"
+    template = "{disease}的门诊特病备案选定在 {place} 就医，不能在本机构按门诊特病结算"
+
+
 # --- visits
 
 

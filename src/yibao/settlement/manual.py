@@ -17,7 +17,7 @@ from yibao.settlement import repository
 from yibao.settlement.errors import NoCrossRegionFilingForClaim, PlaceRequired, UnknownRegion
 from yibao.settlement.models import SettlementKind, SettlementRecord
 from yibao.settlement.settle import Prepared, new_setl_id, record_settlement, settlement_row
-from yibao.settlement.standing import check_benefit, needs_cross_region_filing, standing_on
+from yibao.settlement.standing import check_benefit, filed_disease, needs_cross_region_filing, standing_on
 
 
 def manual_reimbursement(
@@ -32,6 +32,7 @@ def manual_reimbursement(
     lines: tuple[FeeLine, ...],
     place: str,
     actor: str,
+    disease_code: str | None = None,
 ) -> SettlementRecord:
     """Care that could not be settled directly, claimed with receipts and computed by the same rules."""
     if region not in REGIONS:
@@ -42,6 +43,8 @@ def manual_reimbursement(
     if needs_cross_region_filing(standing, region) and cross_region_filing_on(session, psn_no, service_date) is None:
         raise NoCrossRegionFilingForClaim(region=REGIONS[region])
     check_benefit(standing, benefit)
+    if benefit is Benefit.SPECIAL_DISEASE:  # a filed disease (POLICY.md §5); the care was elsewhere by nature
+        filed_disease(session, standing, disease_code, None)
     claim = Claim(f"manual-{place[:20]}", benefit, service_date, level, lines)
     before = repository.lock_accumulators(session, psn_no, service_date.year)
     computed = run_chain(standing.edition, standing.insured, claim, before)

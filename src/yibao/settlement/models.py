@@ -146,6 +146,8 @@ class Settlement(Base):
     created_by: Mapped[str] = mapped_column(String(50))
     place: Mapped[str | None] = mapped_column(String(100))  # a manual claim's hospital, as the receipts name it
     reason: Mapped[str | None] = mapped_column(String(200))  # a cancellation's, when staff give one
+    # the parameter amendments the edition carried (parameters/, POLICY.md §1), comma-separated; None: the YAML's
+    amendments: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (
         Index("uq_settlements_setl_id", "setl_id", unique=True),
@@ -342,3 +344,4 @@ class SettlementRecord(NamedTuple):
     created_by: str
     place: str | None = None
     reason: str | None = None
+    amendments: str | None = None

@@ -26,7 +26,7 @@ from yibao.kit.money import ZERO
 from yibao.policy.chain import AMOUNT_FIELDS, Accumulators, Claim
 from yibao.policy.chain import Settlement as Computed
 from yibao.policy.chain import settle as run_chain
-from yibao.policy.editions import Editions, Level
+from yibao.policy.editions import Benefit, Editions, Level
 from yibao.settlement import repository
 from yibao.settlement.errors import (
     CancellationNotCancellable,
@@ -48,7 +48,7 @@ from yibao.settlement.models import (
     VisitStatus,
 )
 from yibao.settlement.repository import ACCUMULATOR_FIELDS
-from yibao.settlement.standing import Standing, check_benefit, check_place, standing_on
+from yibao.settlement.standing import Standing, check_benefit, check_place, filed_disease, standing_on
 from yibao.settlement.visits import check_unsettled, service_date
 from yibao.statements import Db, batch
 
@@ -81,6 +81,8 @@ def prepare(session: Db, editions: Editions, visit: VisitRecord, *, lock: bool,
     check_place(session, standing, institution, day)
     benefit = BENEFIT_OF_MED_TYPE[visit.med_type]
     check_benefit(standing, benefit)
+    if benefit is Benefit.SPECIAL_DISEASE:  # a filed disease, where its filing may be treated (POLICY.md §5)
+        filed_disease(session, standing, visit.dise_codg, institution.fixmedins_code)
     claim = Claim(visit.mdtrt_id, benefit, day, Level(institution.level), claim_lines(session, visit))
     before = (repository.lock_accumulators if lock else repository.read_accumulators)(session, visit.psn_no, day.year)
     computed = run_chain(standing.edition, standing.insured, claim, before)
@@ -136,6 +138,7 @@ def settlement_row(
         msgid=msgid,
         created_by=actor,
         place=place,
+        amendments=",".join(standing.edition.amendments) or None,
     )
 
 

@@ -38,7 +38,13 @@ from yibao.settlement.errors import (
     VisitOfAnotherPerson,
 )
 from yibao.settlement.models import VisitRecord, VisitStatus
-from yibao.settlement.standing import check_benefit, check_place, standing_on
+from yibao.settlement.standing import (
+    check_benefit,
+    check_place,
+    check_special_disease_place,
+    filed_disease,
+    standing_on,
+)
 from yibao.statements import Db
 
 VISIT_STATUS_LABELS = {
@@ -85,6 +91,8 @@ def open_visit(
     standing = standing_on(session, editions, psn_no, day)
     check_place(session, standing, institution, day)
     check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
+    if med_type == MedType.SPECIAL_DISEASE:
+        check_special_disease_place(session, standing, institution.fixmedins_code)
     fields: dict[str, Any] = dict.fromkeys(repository.VISIT_COLUMNS) | details
     visit = VisitRecord(**fields | {
         "psn_no": psn_no,
@@ -192,9 +200,10 @@ def change_visit_info(session: Db, editions: Editions, visit: VisitRecord, *, me
         raise VisitNotOpen(mdtrt_id=visit.mdtrt_id, status=status_label(visit), action="修改就诊信息")
     if med_type not in BENEFIT_OF_MED_TYPE or med_type == MedType.INPATIENT:
         raise UnknownMedType(med_type=med_type, choices="、".join(m for m in BENEFIT_OF_MED_TYPE if m != "21"))
-    if med_type == MedType.SPECIAL_DISEASE:
+    if med_type == MedType.SPECIAL_DISEASE:  # the disease treated is a filed one (POLICY.md §5)
         standing = standing_on(session, editions, visit.psn_no, visit.begntime.date())
-        check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])
+        filing = filed_disease(session, standing, dise_codg, visit.fixmedins_code)
+        dise_codg, dise_name = filing.disease_code, filing.disease_name
     return repository.set_visit_info(session, visit, med_type=med_type, dise_codg=dise_codg or visit.dise_codg,
                                      dise_name=dise_name or visit.dise_name)
 

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     SETTLEMENT_WRITE = "settlement:write"  # manual reimbursement, filings
     INSTITUTION_WRITE = "institution:write"  # institutions, doctors, catalogue, agreement status
     STAFF_ADMIN = "staff:admin"
+    POLICY_AMEND = "policy:amend"  # propose and approve parameter amendments (parameters/, POLICY.md §1)
 
 
 PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the code)
@@ -48,6 +49,7 @@ PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the
     Permission.REPORT_READ: "查看统计报表", Permission.SETTLEMENT_READ: "查询结算",
     Permission.SETTLEMENT_WRITE: "办理零星报销、备案和撤销结算",
     Permission.INSTITUTION_WRITE: "管理定点机构、医师和目录", Permission.STAFF_ADMIN: "管理工作人员账号",
+    Permission.POLICY_AMEND: "修改和批准政策参数",
 }
 READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

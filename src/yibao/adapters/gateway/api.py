@@ -31,6 +31,7 @@ from yibao.db import session_scope
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.text import text_problem
+from yibao.parameters.service import current
 from yibao.settlement.models import GatewayMessage
 from yibao.statements import Db, DriverUnit, Insert, Read
 
@@ -145,7 +146,7 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                 stored = replay(session, msgid, digest)
                 if stored is not None:
                     return stored
-            ctx = Context(session, app.state.editions, institution, msgid, infno, data,
+            ctx = Context(session, current(app.state.editions, session), institution, msgid, infno, data,
                           env.text("opter", required=False, max_len=30) or "",  # the spec's 30
                           env.text("cainfo", required=False, max_len=1024),
                           admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),

@@ -18,6 +18,7 @@ from yibao.adapters.trailing import staff_acting
 from yibao.db import session_scope
 from yibao.errors import Forbidden, Unauthorized
 from yibao.kit.schema import Out
+from yibao.parameters.service import current
 from yibao.policy.editions import Editions
 from yibao.staff.models import StaffUser
 from yibao.staff.service import (
@@ -41,9 +42,10 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_editions(request: Request) -> Editions:
-    editions: Editions = request.app.state.editions
-    return editions
+def get_editions(request: Request, session: DbSession) -> Editions:
+    """The editions in force with the approved parameter amendments (parameters/service.py), refreshed on the
+    request's own unit of work."""
+    return current(request.app.state.editions, session)
 
 
 EditionsDep = Annotated[Editions, Depends(get_editions)]
@@ -98,3 +100,4 @@ SettlementRead = Annotated[StaffUser, Depends(requires(Permission.SETTLEMENT_REA
 SettlementWrite = Annotated[StaffUser, Depends(requires(Permission.SETTLEMENT_WRITE))]
 InstitutionWrite = Annotated[StaffUser, Depends(requires(Permission.INSTITUTION_WRITE))]
 StaffAdmin = Annotated[StaffUser, Depends(requires(Permission.STAFF_ADMIN))]
+PolicyAmend = Annotated[StaffUser, Depends(requires(Permission.POLICY_AMEND))]

@@ -16,12 +16,13 @@ router = APIRouter(prefix="/api/filings", tags=["备案 filings"])
 
 class SpecialDiseaseIn(In):
     psn_no: str
-    disease_code: str
-    disease_name: str
-    fixmedins_code: str
+    disease_code: str = Field(description="门诊慢特病种目录（1309）的病种代码，如 M03900")
+    disease_name: str | None = Field(None, max_length=100, description="可不填；填写时须与目录中的名称一致")
+    fixmedins_code: str = Field(description="鉴定机构")
     begndate: dt.date
     enddate: dt.date | None = None
     diag_dr_code: str | None = None
+    designated_fixmedins_code: str | None = Field(None, description="选定就医机构：填写后该病种只能在此结算")
 
 
 class CrossRegionIn(In):

@@ -69,6 +69,8 @@ class ManualIn(In):
     region: str = Field(description="ningbo / zhejiang / other_province")
     place: str = Field(min_length=1, max_length=100, description="就医机构名称")
     lines: list[LineIn] = Field(min_length=1)
+    disease_code: str | None = Field(None, max_length=30,
+                                     description="门诊特殊病种：备案的病种代码（只有一个备案病种时可不填）")
 
 
 def _read(row: SettlementRecord) -> dict[str, object]:
@@ -88,7 +90,8 @@ def manual(body: ManualIn, session: DbSession, editions: EditionsDep, user: Sett
                   for line in body.lines)
     row = manual_reimbursement(session, editions, psn_no=body.psn_no, benefit=body.benefit,
                                        service_date=body.service_date, level=body.level, region=body.region,
-                                       lines=lines, place=body.place, actor=user.username)
+                                       lines=lines, place=body.place, actor=user.username,
+                                       disease_code=body.disease_code)
     return _read(row)
 
 

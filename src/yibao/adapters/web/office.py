@@ -35,6 +35,7 @@ from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.errors import InvalidInput
 from yibao.filings import service as filings
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
+from yibao.institutions import national_lists
 from yibao.institutions import service as institutions
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
@@ -211,6 +212,8 @@ def _filings_page(request: Request, session: Any, user: Any, form: Form | None =
     return page(request, "console/filings.html", status=status, user=user, form=form or Form({}, {}), notice=notice,
                 special=special, cross=cross, names=names, reasons=filings.REASONS,
                 institutions=institutions.list_institutions(session),
+                diseases={e.code: f"{e.code} {e.name}" for e in national_lists.entries_newer(
+                    session, filings.DISEASE_LIST, None) if e.vali_flag == "1"},
                 blank_sd=Form({}, {}, FILING_PREFIXES["special_disease"]),
                 blank_cr=Form({}, {}, FILING_PREFIXES["cross_region"]))
 
@@ -234,8 +237,9 @@ async def file(request: Request, session: DbSession, user: ConsoleUser) -> Respo
         end = form.date("enddate", "有效期止") if form.get("enddate") else None
         if form.get("kind") == "special_disease":
             return filings.file_special_disease(
-                session, psn_no=psn_no, disease_code=form.get("disease_code"), disease_name=form.get("disease_name"),
-                fixmedins_code=form.required("fixmedins_code", "定点机构"), begndate=begin, enddate=end)
+                session, psn_no=psn_no, disease_code=form.required("disease_code", "病种"),
+                fixmedins_code=form.required("fixmedins_code", "鉴定机构"), begndate=begin, enddate=end,
+                designated_fixmedins_code=form.get("designated_fixmedins_code") or None)
         return filings.file_cross_region(session, psn_no=psn_no, reason=form.required("reason", "备案原因"),
                                          place=form.get("place"), begndate=begin, enddate=end)
 
@@ -279,7 +283,7 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
             benefit=form.choice("benefit", "待遇类别", Benefit), service_date=form.date("service_date", "医疗日期"),
             level=form.choice("level", "医院等级", Level),
             region=form.required("region", "就医地区"), lines=fee_lines(form, MANUAL_LINES), place=form.get("place"),
-            actor=user.username)
+            actor=user.username, disease_code=form.get("disease_code") or None)
 
     row = attempt(session, form, act)
     if row is None:
