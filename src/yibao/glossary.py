@@ -25,6 +25,8 @@ class MedType(StrEnum):
     SPECIAL_DISEASE = "14"
     INPATIENT = "21"
     PHARMACY = "41"
+    MATERNITY_OUTPATIENT = "51"  # 生育门诊: residents are paid a fixed subsidy instead (POLICY.md §8)
+    MATERNITY_INPATIENT = "52"  # 生育住院: likewise
 
 
 MED_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
@@ -34,7 +36,10 @@ MED_TYPE_LABELS: MappingProxyType[str, str] = MappingProxyType({
     MedType.SPECIAL_DISEASE: "门诊特殊病种",
     MedType.INPATIENT: "普通住院",
     MedType.PHARMACY: "定点药店购药",
+    MedType.MATERNITY_OUTPATIENT: "生育门诊",
+    MedType.MATERNITY_INPATIENT: "生育住院",
 })
+MATERNITY_MED_TYPES = (MedType.MATERNITY_OUTPATIENT.value, MedType.MATERNITY_INPATIENT.value)
 
 # med_type → the benefit the policy chain pays (POLICY.md §7a codes)
 BENEFIT_OF_MED_TYPE: MappingProxyType[str, Benefit] = MappingProxyType({

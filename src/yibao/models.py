@@ -26,6 +26,7 @@ from yibao.settlement.models import (
     GatewayFile,
     GatewayMessage,
     GatewaySignIn,
+    MaternityClaim,
     Settlement,
     Visit,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ItemMatch",
     "JournalEntry",
     "LoginSession",
+    "MaternityClaim",
     "NationalListEntry",
     "Payment",
     "Person",

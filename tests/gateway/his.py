@@ -115,10 +115,10 @@ def error_code(answer: dict[str, Any]) -> str | None:
 
 
 def insured(session: Session, *, birth: str = "1975-04-04", year: int = 2022, local: bool = True,
-            name: str = "邬参保") -> Person:
-    """A person enrolled and paid for `year` (2022 edition amounts)."""
+            name: str = "邬参保", sex: str = "1") -> Person:
+    """A person (a man unless `sex` is "2") enrolled and paid for `year` (2022 edition amounts)."""
     person = register_person(session, certno=make_id_number("330283", dt.date.fromisoformat(birth),
-                                                           next(_serial) % 500, "1"),
+                                                           next(_serial) % 500, sex),
                              name=name, local=local, town="yuelin" if local else None)
     enroll_person(session, packaged_editions(), EnrollmentRequest(person.psn_no, year, dt.date(year - 1, 10, 10),
                                                                   "window"), actor="t")

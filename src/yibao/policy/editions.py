@@ -354,6 +354,7 @@ class Edition(Frozen):
     serious_illness: SeriousIllness
     medical_assistance: MedicalAssistance
     maternity_subsidy: Cited[Amount | None]
+    maternity_claim_months: Cited[int]  # a claim within this many months after the birth (POLICY.md §8)
     # the approved amendments applied to the packaged edition, in order (policy/amendments.py); none in a YAML
     amendments: tuple[str, ...] = ()
 

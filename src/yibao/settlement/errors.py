@@ -288,3 +288,45 @@ class NoAmounts(Named, InvalidInput):
     code = "no_amounts"
     default_field = "amount"
     template = "请至少填写一项医疗费用"
+
+
+# --- maternity subsidy (生育医疗费定额补助, POLICY.md §8, S18 §6)
+
+
+class MaternityByClaim(Named, Refused):
+    """med_type 51/52 (生育门诊/生育住院) are recognised, but Fenghua's residents are paid a fixed subsidy instead."""
+
+    code = "maternity_by_claim"
+    default_field = "med_type"
+    template = ("城乡居民生育医疗费实行定额补助，不在医院直接结算：请参保人在婴儿出生后 {months} 个月内"
+                "凭出生医学证明到区医保中心申领（POLICY.md §8）")
+
+
+class MaternityNotEligible(Named, Refused):
+    code = "maternity_not_eligible"
+    default_field = "psn_no"
+    template = "{name} 不能申领生育医疗费定额补助：{reason}"
+
+
+class MaternityClaimLate(Named, Refused):
+    code = "maternity_claim_late"
+    default_field = "birth_date"
+    template = "生育医疗费定额补助须在婴儿出生后 {months} 个月内申领（出生 {birth}，最迟 {last}）：已过申领期限"
+
+
+class MaternityClaimedBefore(Named, Conflict):
+    code = "maternity_claimed_before"
+    default_field = "birth_date"
+    template = "{birth} 这次生育的定额补助已申领（{claim_no}）：每次生育只能申领一次"
+
+
+class MaternityAmountUnset(Named, Refused):
+    code = "maternity_amount_unset"
+    default_field = "birth_date"
+    template = "{edition} 年度政策的生育医疗费定额补助标准尚未设定：请管理员在“政策参数”中设定并经批准后再办理"
+
+
+class MaternityClaimNotFound(Named, NotFound):
+    code = "maternity_claim_not_found"
+    default_field = "claim_no"
+    template = "没有编号为 {claim_no} 的生育医疗费定额补助"

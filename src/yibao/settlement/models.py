@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from yibao.access.trail import trailed
 from yibao.db import Base, Sealed, SealedText
 
 
@@ -345,3 +346,33 @@ class SettlementRecord(NamedTuple):
     place: str | None = None
     reason: str | None = None
     amendments: str | None = None
+
+
+@trailed("生育医疗费定额补助")
+class MaternityClaim(Base):
+    """生育医疗费定额补助 (POLICY.md §8, S18 §6): a fixed subsidy an insured woman claims within 6 months of a
+    birth within the family-planning policy, paid from the basic fund through the ledger; one per birth."""
+
+    __tablename__ = "maternity_claims"
+
+    claim_no: Mapped[str] = mapped_column(String(30), primary_key=True)
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), index=True)
+    birth_date: Mapped[dt.date]
+    birth_cert_no: Mapped[str] = mapped_column(Sealed("birth_cert_no", 30))  # 出生医学证明编号, sealed at rest
+    children: Mapped[int] = mapped_column(default=1)  # born at that birth (the subsidy is per birth)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    edition: Mapped[str] = mapped_column(String(10))
+    amendments: Mapped[str | None] = mapped_column(String(400))  # the parameter amendments the amount came from
+    source: Mapped[str] = mapped_column(String(300))  # the amount's citation
+    status: Mapped[str] = mapped_column(String(10))  # paid / cancelled
+    claimed_on: Mapped[dt.date]
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+    cancelled_reason: Mapped[str | None] = mapped_column(String(200))
+    cancelled_by: Mapped[str | None] = mapped_column(String(50))
+    cancelled_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        Index("uq_maternity_claims_birth", "psn_no", "birth_date", unique=True,
+              sqlite_where=text("status = 'paid'"), postgresql_where=text("status = 'paid'")),
+    )

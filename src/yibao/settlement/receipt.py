@@ -34,6 +34,7 @@ from yibao.institutions.models import Institution
 from yibao.kit.masks import mask_id
 from yibao.kit.money import capital, fmt
 from yibao.people.models import Person
+from yibao.people.service import person_record
 from yibao.people.towns import DISTRICT_CENTRE_HOTLINE
 from yibao.policy.editions import (
     BENEFIT_LABELS,
@@ -45,7 +46,14 @@ from yibao.policy.editions import (
 )
 from yibao.policy.errors import UnknownEdition
 from yibao.settlement import repository
-from yibao.settlement.models import FeeDetail, Settlement, SettlementKind, SettlementRecord, SettlementStatus
+from yibao.settlement.models import (
+    FeeDetail,
+    MaternityClaim,
+    Settlement,
+    SettlementKind,
+    SettlementRecord,
+    SettlementStatus,
+)
 from yibao.settlement.settle import get_settlement
 
 log = logging.getLogger("yibao.receipt")
@@ -259,3 +267,23 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 
 
 __all__ = ["Receipt", "build_receipt", "receipt_html", "receipt_pdf"]
+
+
+_DOCUMENT = re.compile(r"^(S\d\d(?: §\d+)?)\b[^;；]*")
+
+
+def plain_source(source: str) -> str:
+    """A parameter's source for a printed notice: a seed document by its title ("S18 §6 …" → "《…服务指南》第6部分"),
+    anything else (an amendment's document and clause) as written."""
+    found = _DOCUMENT.match(source)
+    return source_words(found.group(1)) if found else source
+
+
+def maternity_receipt_html(session: Session, claim: MaternityClaim, *, back: str | None = None) -> str:
+    """The printable notice of a maternity subsidy (生育医疗费定额补助) paid: the amount in figures and capitals,
+    its basis in words, the clerk, a seal area; a cancelled one marked 已撤销 with the reason."""
+    person = person_record(session, claim.psn_no)
+    return _templates().get_template("maternity.html").render(
+        c=claim, person_name=person.name, certno_masked=mask_id(person.certno), amount=fmt(claim.amount),
+        amount_words=capital(claim.amount), basis=plain_source(claim.source), back=back,
+        hotline=DISTRICT_CENTRE_HOTLINE)

@@ -15,6 +15,7 @@ from yibao.enrollment.service import coverage_on, live_enrollment
 from yibao.errors import Refused
 from yibao.filings.models import SpecialDiseaseFilingRecord
 from yibao.filings.service import cross_region_filing_on, special_disease_filings_on
+from yibao.glossary import MATERNITY_MED_TYPES
 from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import REGIONS, check_designated, institution_record
 from yibao.people.models import PersonRecord
@@ -24,6 +25,7 @@ from yibao.policy.editions import Benefit, Edition, Editions
 from yibao.settlement.errors import (
     ContributionUnpaid,
     DiseaseNotFiled,
+    MaternityByClaim,
     NoCrossRegionFiling,
     NoSpecialDiseaseFiling,
     NotCrossProvinceDesignated,
@@ -85,6 +87,12 @@ def check_place(session: Db, standing: Standing, institution: InstitutionRecord,
         and not institution.cross_province_designated
     ):
         raise NotCrossProvinceDesignated(name=institution.name)
+
+
+def check_direct(med_type: str, edition: Edition) -> None:
+    """med_type 51/52 (生育) are known to the interface but not settled at the counter: the subsidy is claimed."""
+    if med_type in MATERNITY_MED_TYPES:
+        raise MaternityByClaim(months=edition.maternity_claim_months.value)
 
 
 def check_benefit(standing: Standing, benefit: Benefit) -> None:

@@ -40,6 +40,7 @@ from yibao.settlement.errors import (
 from yibao.settlement.models import VisitRecord, VisitStatus
 from yibao.settlement.standing import (
     check_benefit,
+    check_direct,
     check_place,
     check_special_disease_place,
     filed_disease,
@@ -82,6 +83,7 @@ def open_visit(
     **details: Any,
 ) -> VisitRecord:
     """Register an outpatient visit (2201) or an admission (2401) after the eligibility checks."""
+    check_direct(med_type, editions.on(begntime.date()))
     if med_type not in BENEFIT_OF_MED_TYPE:
         raise UnknownMedType(med_type=med_type, choices="、".join(BENEFIT_OF_MED_TYPE))
     mdtrt_id = new_mdtrt_id(institution.admdvs)
@@ -198,6 +200,7 @@ def change_visit_info(session: Db, editions: Editions, visit: VisitRecord, *, me
     """门诊就诊信息上传 (2203): the outpatient visit's med_type and diagnosis; special-disease care needs its filing."""
     if visit.status != VisitStatus.OPEN:
         raise VisitNotOpen(mdtrt_id=visit.mdtrt_id, status=status_label(visit), action="修改就诊信息")
+    check_direct(med_type, editions.on(visit.begntime.date()))
     if med_type not in BENEFIT_OF_MED_TYPE or med_type == MedType.INPATIENT:
         raise UnknownMedType(med_type=med_type, choices="、".join(m for m in BENEFIT_OF_MED_TYPE if m != "21"))
     if med_type == MedType.SPECIAL_DISEASE:  # the disease treated is a filed one (POLICY.md §5)

@@ -32,13 +32,14 @@ from yibao.glossary import (
     ITEM_CLASS_LABELS,
     LIST_TYPE_LABELS,
     LIST_TYPES,
+    MATERNITY_MED_TYPES,
     MED_TYPE_LABELS,
     charge_item_type,
 )
 from yibao.institutions.models import CatalogueItem, CatalogueSelfpay, Institution
 from yibao.institutions.service import HOSP_LV
 from yibao.kit.errors import DomainError
-from yibao.settlement.standing import check_benefit, check_place, standing_on
+from yibao.settlement.standing import check_benefit, check_direct, check_place, standing_on
 
 MAX_PAGE = 1000  # rows a page may ask for (ASSUMPTION: the spec leaves it to the platform)
 EPOCH = dt.datetime(2018, 1, 1)  # rows older than their update stamp (loaded before it existed) date from here
@@ -189,11 +190,12 @@ def treatment_check(ctx: Context) -> tuple[Any, None]:
     data = ctx.input.child("data")
     psn_no = data.req("psn_no", max_len=20)
     check_insutype(data)
-    med_type = data.req("med_type", choices=tuple(BENEFIT_OF_MED_TYPE))
+    med_type = data.req("med_type", choices=(*BENEFIT_OF_MED_TYPE, *MATERNITY_MED_TYPES))
     begin = data.req_time("begntime")
     data.text("mdtrt_cert_type", required=False, choices=CERT_TYPES)
     result, enjoys = "符合待遇享受条件", "1"
     try:
+        check_direct(med_type, ctx.editions.on(begin.date()))
         standing = standing_on(ctx.session, ctx.editions, psn_no, begin.date())
         check_place(ctx.session, standing, ctx.institution, begin.date())
         check_benefit(standing, BENEFIT_OF_MED_TYPE[med_type])

@@ -47,6 +47,7 @@ from yibao.glossary import (
     FUNDS,
     ID_CARD,
     INSUTYPE,
+    MATERNITY_MED_TYPES,
     MedType,
     charge_item_type,
 )
@@ -78,6 +79,7 @@ from yibao.settlement.settle import (
     read_accumulators,
     settle_visit,
 )
+from yibao.settlement.standing import check_direct
 from yibao.settlement.visits import (
     cancel_visit,
     change_visit_info,
@@ -333,6 +335,7 @@ def outpatient_register(ctx: Context) -> tuple[Any, Undo]:
 def admission(ctx: Context) -> tuple[Any, Undo]:
     data = ctx.input.child("mdtrtinfo")
     med_type = data.text("med_type", required=False) or MedType.INPATIENT
+    check_direct(med_type, ctx.editions.on(data.req_time("begntime").date()))  # 52 生育住院: the subsidy is claimed
     if med_type != MedType.INPATIENT:
         raise GatewayInputError("入院办理的医疗类别 med_type 应为 21（普通住院）", field="input.mdtrtinfo.med_type")
     visit = _open(ctx, data, MedType.INPATIENT, "ipt_no")
@@ -367,7 +370,7 @@ def outpatient_info(ctx: Context) -> tuple[Any, Undo]:
     visit = own_visit(ctx, info)
     undo = RestoreVisitInfo(visit.mdtrt_id, visit.med_type, visit.dise_codg, visit.dise_name)
     change_visit_info(ctx.session, ctx.editions, visit,
-                      med_type=info.req("med_type", choices=("11", "12", "13", "14", "41")),
+                      med_type=info.req("med_type", choices=("11", "12", "13", "14", "41", *MATERNITY_MED_TYPES)),
                       dise_codg=info.text("dise_codg", required=False),
                       dise_name=info.text("dise_name", required=False))
     return {}, undo
