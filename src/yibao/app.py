@@ -33,6 +33,7 @@ from yibao.adapters.rest.filings import router as filings_router
 from yibao.adapters.rest.institutions import router as institutions_router
 from yibao.adapters.rest.maternity import router as maternity_router
 from yibao.adapters.rest.parameters import router as parameters_router
+from yibao.adapters.rest.people import civil as civil_assistance_router
 from yibao.adapters.rest.people import router as people_router
 from yibao.adapters.rest.settlement import router as settlement_router
 from yibao.adapters.rest.staff import router as staff_router
@@ -178,7 +179,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
                    contributions_router, institutions_router, filings_router, settlement_router, credential_router,
-                   cards_router, parameters_router, maternity_router):
+                   cards_router, parameters_router, maternity_router, civil_assistance_router):
         app.include_router(router)
     web.install(app)
 

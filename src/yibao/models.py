@@ -18,7 +18,14 @@ from yibao.institutions.models import (
     NationalListEntry,
 )
 from yibao.parameters.models import PolicyAmendment
-from yibao.people.models import Certificate, Person, ResidentAccount, Sequence, SocialSecurityCard
+from yibao.people.models import (
+    Certificate,
+    Person,
+    ResidentAccount,
+    Sequence,
+    SocialSecurityCard,
+    TemporaryAssistance,
+)
 from yibao.settlement.models import (
     Accumulator,
     FeeDetail,
@@ -72,6 +79,7 @@ __all__ = [
     "SocialSecurityCard",
     "SpecialDiseaseFiling",
     "StaffUser",
+    "TemporaryAssistance",
     "Visit",
     "metadata",
 ]

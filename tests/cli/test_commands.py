@@ -144,3 +144,19 @@ def test_national_list_import_and_status(tmp_path: Path) -> None:
     assert "1 条\t最近更新 2023-05-01 08:00:00" in run(tmp_path, "national-list", "status").stdout
     unknown = run(tmp_path, "national-list", "import", "icd11", str(file))
     assert unknown.returncode == 2 and "没有目录“icd11”" in unknown.stderr
+
+
+def test_civil_assistance_import(tmp_path: Path) -> None:
+    """Issue 17 item 4: civil affairs' file, imported once by its file id; a bad row named, nothing written."""
+    demo = run(tmp_path, "demo", "--persons", "20")
+    assert demo.returncode == 0, demo.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "yibao.sqlite3") as database:
+        count = database.execute("SELECT count(*) FROM temporary_assistance").fetchone()[0]
+    assert count == 0
+    file = tmp_path / "mz.csv"
+    file.write_text("身份证号,姓名,救助金额,发放日期,救助编号\n110101199003070000,某人,100,2022-01-01,M1\n",
+                    encoding="gbk")
+    refused = run(tmp_path, "civil-assistance-import", str(file), "--file-id", "B1")
+    assert refused.returncode == 2 and "第 2 行" in refused.stderr and "整个文件未导入" in refused.stderr

@@ -8,10 +8,8 @@ inserted in bulk, so a 5,000-row file takes seconds.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +35,7 @@ from yibao.people.models import Certificate, Person
 from yibao.people.service import PSN_PREFIX, reserve_numbers
 from yibao.people.towns import TOWN_BY_CODE, TOWNS
 from yibao.policy.editions import Editions
+from yibao.tables import TableRow, read_table
 
 COLUMNS = {"身份证号": "certno", "姓名": "name", "学校": "school", "班级": "school_class", "联系电话": "phone",
            "户籍镇街": "town"}
@@ -45,10 +44,7 @@ TOWN_BY_NAME = {town.name: town.code for town in TOWNS}
 Mode = Literal["all_or_nothing", "valid_only"]
 
 
-@dataclass(frozen=True, slots=True)
-class SchoolRow:
-    line: int
-    values: dict[str, str]
+SchoolRow = TableRow  # a pupil's line of the school's file
 
 
 @dataclass(slots=True)
@@ -59,55 +55,9 @@ class ImportReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else str(value)
-    return str(value).strip()
-
-
-def _rows(table: Iterable[Sequence[object]]) -> list[SchoolRow]:
-    iterator = iter(table)
-    header = [_cell(cell) for cell in next(iterator, [])]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise InvalidInput(f"文件缺少列：{'、'.join(missing)}（第 1 行须为表头：{'、'.join(COLUMNS)}）", field="file")
-    positions = {COLUMNS[name]: index for index, name in enumerate(header) if name in COLUMNS}
-    rows = []
-    for line, raw in enumerate(iterator, start=2):
-        cells = [_cell(cell) for cell in raw]
-        if not any(cells):
-            continue
-        rows.append(SchoolRow(line, {key: cells[i] if i < len(cells) else "" for key, i in positions.items()}))
-    if not rows:
-        raise InvalidInput("文件没有数据行", field="file")
-    return rows
-
-
 def read_school_file(filename: str, content: bytes) -> list[SchoolRow]:
     """Rows of a CSV (UTF-8 or GBK) or Excel (.xlsx) file; a malformed file → InvalidInput."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise InvalidInput("无法读取 Excel 文件，请确认是 .xlsx 格式", field="file") from None
-        sheet = workbook.worksheets[0]
-        return _rows(sheet.iter_rows(values_only=True))
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gbk"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InvalidInput("CSV 文件编码无法识别，请保存为 UTF-8", field="file")
-        return _rows(csv.reader(io.StringIO(text)))
-    raise InvalidInput("只支持 .csv 或 .xlsx 文件", field="file")
+    return read_table(filename, content, COLUMNS, REQUIRED)
 
 
 # ASSUMPTION (a plausibility check of the school's list, not a benefit rule): a 中小学生 (S22 §1) is 3 to 25

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import ClassVar, NamedTuple
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yibao.access.trail import trailed
@@ -141,4 +142,32 @@ class CertificateRecord(NamedTuple):
     cert_no: str
     valid_from: dt.date
     valid_to: dt.date | None
+    created_at: dt.datetime
+
+
+@trailed("民政临时救助")
+class TemporaryAssistance(Base):
+    """民政临时救助 a person received (from civil affairs' file), which the high-cost relief deducts (POLICY.md §7)."""
+
+    __tablename__ = "temporary_assistance"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), primary_key=True)  # civil affairs' number of the grant
+    granted_on: Mapped[dt.date]
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    file_id: Mapped[str] = mapped_column(String(60), index=True)  # the file it came in (imported once)
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+
+
+class TemporaryAssistanceRecord(NamedTuple):
+    """A grant of civil-affairs temporary assistance.
+
+    Fields: the columns of `temporary_assistance`."""
+    psn_no: str
+    ref: str
+    granted_on: dt.date
+    amount: Decimal
+    file_id: str
+    created_by: str
     created_at: dt.datetime

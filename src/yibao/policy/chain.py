@@ -62,6 +62,9 @@ class Insured:
     category: str
     special_disease_patient: bool = False
     assistance_class: str | None = None
+    # 民政临时救助 received in the policy year up to the service date: the high-cost relief deducts it from the
+    # year's remaining self-pay (POLICY.md §7; people/assistance.py states the ASSUMPTION on its timing)
+    temporary_assistance: Decimal = ZERO
 
 
 class Accumulators(NamedTuple):
@@ -386,15 +389,18 @@ def medical_assistance(
     )]
     if rules.high_cost_relief is None:
         return ordinary, remaining, tuple(steps)
-    start = before.assistance_selfpay
+    deducted = insured.temporary_assistance
+    start = before.assistance_selfpay - deducted
     raw, pieces = apply_bands(start, start + remaining, rules.high_cost_relief, claim.level)
     relief = round_money(raw)
+    counted = "年度累计" if not deducted else "年度累计（已扣除民政临时救助 {5:,.2f} 元）"
+    text = "救助后个人自付 {0:,.2f} 元，" + counted + "由 {1:,.2f} 元计至 {2:,.2f} 元：{3}；合计 {4:,.2f} 元。"
     steps.append(Step(
         "assistance_relief",
         "高额医疗费用化解补助",
         relief,
-        "救助后个人自付 {0:,.2f} 元，年度累计由 {1:,.2f} 元计至 {2:,.2f} 元：{3}；合计 {4:,.2f} 元。",
-        (remaining, start, start + remaining, Pieces(pieces), relief),
+        text,
+        (remaining, start, start + remaining, Pieces(pieces), relief, deducted),
         piece_key="medical_assistance.high_cost_relief",
         pieces=pieces,
     ))

@@ -18,6 +18,8 @@ from yibao.filings.service import cross_region_filing_on, special_disease_filing
 from yibao.glossary import MATERNITY_MED_TYPES
 from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import REGIONS, check_designated, institution_record
+from yibao.kit.money import ZERO
+from yibao.people.assistance import received_in_year
 from yibao.people.models import PersonRecord
 from yibao.people.service import assistance_class_on, certificates_of, person_record
 from yibao.policy.chain import Insured
@@ -63,7 +65,9 @@ def standing_on(session: Db, editions: Editions, psn_no: str, day: dt.date) -> S
     if enrollment is None:
         raise not_covered(session, person, day)
     special = tuple(special_disease_filings_on(session, psn_no, day))
-    insured = Insured(enrollment.category, bool(special), assistance_class_on(certificates_of(session, psn_no), day))
+    assistance = assistance_class_on(certificates_of(session, psn_no), day)
+    temporary = received_in_year(session, psn_no, day) if assistance is not None else ZERO
+    insured = Insured(enrollment.category, bool(special), assistance, temporary)
     return Standing(person, enrollment, insured, editions.on(day), special)
 
 

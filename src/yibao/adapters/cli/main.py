@@ -27,6 +27,7 @@ from yibao.enrollment.payments import pay_contribution
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.enrollment.service import EnrollmentRequest, cancel_enrollment, enroll_person, renew_year
 from yibao.kit.money import fmt
+from yibao.people.assistance import import_temporary_assistance
 from yibao.people.models import Person
 from yibao.people.service import add_certificate, register_person
 from yibao.policy.editions import packaged_editions
@@ -178,6 +179,25 @@ def school_import(
                f"已导入 {report.imported} 行。")
     if report.errors and not report.imported:
         raise typer.Exit(code=2)
+
+
+@app.command("civil-assistance-import")
+def civil_assistance_import(
+    file: Annotated[Path, typer.Argument(
+        help="民政临时救助名单 .csv 或 .xlsx（身份证号、姓名、救助金额、发放日期、救助编号）")],
+    file_id: Annotated[str, typer.Option(help="文件编号（民政的批次号）：同一编号只导入一次")],
+) -> None:
+    """导入民政临时救助：高额医疗费用化解补助扣除当年已领的临时救助（整个文件导入或不导入，出错时指出行号）。"""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(f"无法读取文件 {file}：{exc.strerror}")
+    with unit_of_work() as session:
+        result = import_temporary_assistance(session, file.name, content, file_id=file_id, actor="cli")
+    if result.already:
+        typer.echo(f"文件 {result.file_id} 已导入过（{result.grants} 笔，{result.amount} 元），本次未改变任何内容。")
+    else:
+        typer.echo(f"已导入民政临时救助 {result.grants} 笔，合计 {result.amount} 元（文件 {result.file_id}）。")
 
 
 @app.command()

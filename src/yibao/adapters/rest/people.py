@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
+from decimal import Decimal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from yibao.access.trail import Action, history
-from yibao.adapters.rest.deps import DbSession, PersonRead, PersonTrail, PersonWrite, shown
+from yibao.adapters.rest.deps import BatchWrite, DbSession, PersonRead, PersonTrail, PersonWrite, shown
 from yibao.adapters.trailing import saw
 from yibao.enrollment.search import PersonFilter, find_people
 from yibao.kit.clock import now
 from yibao.kit.schema import Out
-from yibao.people import schemas, service
+from yibao.people import assistance, schemas, service
 from yibao.people.towns import TOWNS
 
 router = APIRouter(prefix="/api/persons", tags=["参保人 persons"])
@@ -83,3 +85,36 @@ def add_certificate(psn_no: str, body: schemas.CertificateCreate, session: DbSes
 def employee_insurance(psn_no: str, body: schemas.EmployeeInsuranceUpdate, session: DbSession,
                        user: PersonWrite) -> object:
     return shown(user, schemas.PersonRead, service.set_employee_insurance(session, psn_no=psn_no, **body.model_dump()))
+
+
+class GrantRead(Out):
+    psn_no: str
+    ref: str
+    granted_on: dt.date
+    amount: Decimal
+    file_id: str
+
+
+class AssistanceImportRead(Out):
+    file_id: str
+    grants: int
+    amount: Decimal
+    already: bool
+
+
+@router.get("/{psn_no}/civil-assistance", response_model=list[GrantRead],
+            summary="民政临时救助（高额医疗费用化解补助扣除）")
+def civil_assistance(psn_no: str, request: Request, session: DbSession, user: PersonRead) -> object:
+    saw(request, session, Action.VIEW, [psn_no], "民政临时救助")
+    return assistance.grants_of(session, psn_no)
+
+
+civil = APIRouter(prefix="/api/civil-assistance", tags=["参保人 persons"])
+
+
+@civil.post("", response_model=AssistanceImportRead,
+            summary="导入民政临时救助名单（CSV 或 Excel；同一文件编号只导入一次）")
+def civil_assistance_import(session: DbSession, user: BatchWrite, file: UploadFile = File(...),
+                            file_id: str = Form(...)) -> object:
+    return asdict(assistance.import_temporary_assistance(session, file.filename or "", file.file.read(),
+                                                         file_id=file_id, actor=user.username))
