@@ -26,6 +26,12 @@ def last_of_month(year: int, month: int) -> dt.date:
     return first_of_month(year, month + 1) - dt.timedelta(days=1)
 
 
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day where that month has no such day)."""
+    last = last_of_month(day.year, day.month + months)
+    return last.replace(day=min(day.day, last.day))
+
+
 def months_between(earlier: dt.date, later: dt.date) -> int:
     """Whole calendar months from the month of `earlier` to the month of `later` (same month → 0)."""
     return (later.year - earlier.year) * 12 + (later.month - earlier.month)

@@ -12,7 +12,6 @@ birth, whatever the number of children born (the documents say "生育", not per
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,6 +24,7 @@ from yibao.enrollment.service import coverage_on
 from yibao.errors import Conflict, InvalidInput
 from yibao.glossary import FUNDS
 from yibao.kit.clock import now
+from yibao.kit.dates import months_after
 from yibao.kit.ids import random_digits
 from yibao.people.service import person_record
 from yibao.policy.editions import Editions
@@ -41,13 +41,6 @@ from yibao.settlement.standing import not_covered
 FEMALE = "2"
 BASIC_FUND = FUNDS[0]  # 390100 统筹基金 (ASSUMPTION above)
 PAID, CANCELLED = "paid", "cancelled"
-
-
-def months_after(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (the month's last day where it has no such day)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def claim_maternity(session: Session, editions: Editions, *, psn_no: str, birth_date: dt.date, birth_cert_no: str,

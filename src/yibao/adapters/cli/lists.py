@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import unit_of_work
+from yibao.adapters.cli.units import read_input, unit_of_work
 from yibao.institutions import national_lists
 
 _CHOICES = "、".join(f"{key}（{lst.infno} {lst.title}）" for key, lst in national_lists.LISTS.items())
@@ -23,10 +22,7 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="平台下载的目录文件：zip 或制表符分隔的文本（UTF-8 或 GBK）")],
 ) -> None:
     """导入一个目录文件：整个文件导入或不导入（出错时指出行号）；重复导入同一文件不改变任何内容。"""
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        fail(f"读不到文件 {file}：{exc.strerror}")
+    content = read_input(file)
     with unit_of_work() as session:
         result = national_lists.import_list(session, key, content)
     typer.echo(f"{result.title}：{result.rows} 条，新增 {result.added}，更新 {result.changed}，未变 {result.unchanged}")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from yibao.adapters.cli import credential, datakeys, lists, trail
 from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, fail, run_calc
-from yibao.adapters.cli.units import _settings, unit_of_work
+from yibao.adapters.cli.units import _settings, read_input, unit_of_work
 from yibao.contributions.service import (
     BANKS,
     PAYMENT_CHANNELS,
@@ -159,10 +159,7 @@ def school_import(
     mode: Annotated[str, typer.Option(help="all_or_nothing（有错则全部不导入）或 valid_only")] = "all_or_nothing",
 ) -> None:
     """学校批量参保：逐行校验，报告每个错误行的行号。"""
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        fail(f"无法读取文件 {file}：{exc.strerror}")
+    content = read_input(file)
     day = _date(registration_date, "--registration-date")
     with unit_of_work() as session:
         rows = read_school_file(file.name, content)
@@ -188,10 +185,7 @@ def civil_assistance_import(
     file_id: Annotated[str, typer.Option(help="文件编号（民政的批次号）：同一编号只导入一次")],
 ) -> None:
     """导入民政临时救助：高额医疗费用化解补助扣除当年已领的临时救助（整个文件导入或不导入，出错时指出行号）。"""
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        fail(f"无法读取文件 {file}：{exc.strerror}")
+    content = read_input(file)
     with unit_of_work() as session:
         result = import_temporary_assistance(session, file.name, content, file_id=file_id, actor="cli")
     if result.already:

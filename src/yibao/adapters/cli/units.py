@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
@@ -33,6 +34,14 @@ def _settings() -> Settings:
         should = (f"应不小于 {bound['ge']}" if "ge" in bound
                   else _SETTING_SHOULD_BE.get(error["type"], f"不可用（{error['msg']}）"))
         fail(f"环境变量 {name} 的值 {error['input']!r} {should}：请改正或删去它（删去则用默认值）后重试")
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file a command is given; one that cannot be read → one line, exit 2."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"无法读取文件 {path}：{exc.strerror}")
 
 
 @contextmanager
