@@ -19,7 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tests.registry.helpers import person
-from yibao.accounts.models import JournalEntry, JournalEntryRecord, Posting
+from yibao.accounts.models import (
+    FamilyAccount,
+    FamilyAccountRecord,
+    FamilyMember,
+    FamilyMemberRecord,
+    JournalEntry,
+    JournalEntryRecord,
+    Posting,
+)
 from yibao.credential.models import (
     Binding,
     BindingRecord,
@@ -156,7 +164,8 @@ RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, 
            (ItemMatchRecord, ItemMatch), (PolicyAmendmentRecord, PolicyAmendment),
            (SpecialDiseaseFilingRecord, SpecialDiseaseFiling), (CrossRegionFilingRecord, CrossRegionFiling),
            (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
-           (BindingRecord, Binding), (EcTokenRecord, EcToken)]
+           (BindingRecord, Binding), (EcTokenRecord, EcToken),
+           (FamilyMemberRecord, FamilyMember), (FamilyAccountRecord, FamilyAccount)]
 
 
 @pytest.mark.parametrize(("record", "model"), RECORDS, ids=[r.__name__ for r, _ in RECORDS])

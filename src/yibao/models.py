@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from yibao.access.models import LoginSession, SignInFailure
-from yibao.accounts.models import JournalEntry, Posting
+from yibao.accounts.models import (
+    FamilyAccount,
+    FamilyMember,
+    FamilyNetwork,
+    HistoricalFile,
+    HistoricalMovement,
+    JournalEntry,
+    Posting,
+)
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.credential.models import Binding, Channel, Credential, DecodedCode, EcToken
 from yibao.db import Base
@@ -56,11 +64,16 @@ __all__ = [
     "Doctor",
     "EcToken",
     "Enrollment",
+    "FamilyAccount",
+    "FamilyMember",
+    "FamilyNetwork",
     "FeeDetail",
     "GatewayCall",
     "GatewayFile",
     "GatewayMessage",
     "GatewaySignIn",
+    "HistoricalFile",
+    "HistoricalMovement",
     "Institution",
     "ItemMatch",
     "JournalEntry",

@@ -19,7 +19,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Column, ColumnElement, Table, and_, bindparam, event, insert, literal_column, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -323,6 +335,34 @@ class Read(Generic[R]):
         cur, processors = self._run(db, (), params)
         row = cur.fetchone()
         return None if row is None else self._record(row, processors)
+
+
+class Totals:
+    """SUM(`amount`) per value of `key` over the rows whose `key` is among the values given (compiled once per
+    list length): {key: total}, keys without rows absent; the totals are the driver's (SQLite sums NUMERIC as
+    floating point: round them with `db.sql_money`)."""
+
+    def __init__(self, key: Any, amount: Any, *where: ColumnElement[bool]) -> None:
+        self._key, self._amount, self._where = key, amount, where
+        self._statements: dict[int, _Statement] = {}
+
+    def _statement(self, count: int) -> _Statement:
+        found = self._statements.get(count)
+        if found is None:
+            def build(_dialect: Dialect) -> ClauseElement:
+                among = self._key.in_([bindparam(f"among_{i}") for i in range(count)])
+                return (select(self._key, func.sum(self._amount)).where(and_(among, *self._where))
+                        .group_by(self._key))
+
+            found = self._statements[count] = _Statement(build)
+        return found
+
+    def of(self, db: Db, keys: Sequence[Any], /, **params: Any) -> dict[Any, Any]:
+        if not keys:
+            return {}
+        statement = self._statement(len(keys))
+        cur = statement.run(db, params | {f"among_{i}": key for i, key in enumerate(keys)})
+        return {key: total for key, total in cur.fetchall()}
 
 
 class Insert:

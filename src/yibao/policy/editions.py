@@ -336,6 +336,12 @@ class MedicalAssistance(Frozen):
     high_cost_relief: BandList | None
 
 
+class FamilyAccounts(Frozen):
+    """家庭共济 (POLICY.md §11): what the family's accounts may pay at settlement (policy/family.py)."""
+
+    pays_full_ownpay: Cited[bool]  # the whole psn_part_amt, items wholly at own cost included
+
+
 class Edition(Frozen):
     """Every parameter of one policy edition, each with its citation."""
 
@@ -355,6 +361,7 @@ class Edition(Frozen):
     medical_assistance: MedicalAssistance
     maternity_subsidy: Cited[Amount | None]
     maternity_claim_months: Cited[int]  # a claim within this many months after the birth (POLICY.md §8)
+    family_accounts: FamilyAccounts
     # the approved amendments applied to the packaged edition, in order (policy/amendments.py); none in a YAML
     amendments: tuple[str, ...] = ()
 

@@ -149,6 +149,8 @@ class Settlement(Base):
     reason: Mapped[str | None] = mapped_column(String(200))  # a cancellation's, when staff give one
     # the parameter amendments the edition carried (parameters/, POLICY.md §1), comma-separated; None: the YAML's
     amendments: Mapped[str | None] = mapped_column(String(400))
+    # whose mutual-aid health account paid acct_mulaid_pay (POLICY.md §11), when one did
+    mulaid_psn_no: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         Index("uq_settlements_setl_id", "setl_id", unique=True),
@@ -346,6 +348,7 @@ class SettlementRecord(NamedTuple):
     place: str | None = None
     reason: str | None = None
     amendments: str | None = None
+    mulaid_psn_no: str | None = None
 
 
 @trailed("生育医疗费定额补助")

@@ -9,12 +9,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.accounts.ledger import institution_account, person_account, post_journal, reverse_entry_of
+from yibao.accounts.payments import check_available, draw_postings, holdings
 from yibao.db import sql_money
 from yibao.glossary import BENEFIT_OF_MED_TYPE, FUNDS
 from yibao.institutions.errors import InstitutionNotFound
@@ -22,11 +24,11 @@ from yibao.institutions.models import InstitutionRecord
 from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.ids import random_digits
-from yibao.kit.money import ZERO
 from yibao.policy.chain import AMOUNT_FIELDS, Accumulators, Claim
 from yibao.policy.chain import Settlement as Computed
 from yibao.policy.chain import settle as run_chain
 from yibao.policy.editions import Benefit, Editions, Level
+from yibao.policy.family import NO_DRAWS, Draws, payable
 from yibao.settlement import repository
 from yibao.settlement.errors import (
     CancellationNotCancellable,
@@ -107,9 +109,10 @@ def settlement_row(
     med_type: str,
     mdtrt_id: str | None,
     place: str | None = None,
+    draws: Draws = NO_DRAWS,
 ) -> SettlementRecord:
     """The settlement as a record of the settlements table (written by the caller, or by nobody); `place`: where
-    a manual claim's care was given."""
+    a manual claim's care was given; `draws`: what the family's accounts pay of the personal share."""
     c, standing = prepared.computed, prepared.standing
     institution = prepared.institution
     return repository.new_settlement(
@@ -128,9 +131,9 @@ def settlement_row(
         setl_time=now(),
         service_date=prepared.claim.date,
         **{name: getattr(c, name) for name in AMOUNT_FIELDS},
-        acct_pay=ZERO,
-        acct_mulaid_pay=ZERO,
-        psn_cash_pay=c.psn_part_amt,
+        acct_pay=draws.acct_pay,
+        acct_mulaid_pay=draws.acct_mulaid_pay,
+        psn_cash_pay=c.psn_part_amt - draws.total,
         **{f"add_{name}": getattr(c.added, name) for name in ACCUMULATOR_FIELDS},
         category=standing.insured.category,
         assistance_class=standing.insured.assistance_class,
@@ -139,24 +142,63 @@ def settlement_row(
         created_by=actor,
         place=place,
         amendments=",".join(standing.edition.amendments) or None,
+        mulaid_psn_no=draws.mulaid_owner,
     )
 
 
+class Priced(NamedTuple):
+    """A settlement (or pre-settlement) and `balc`: what the person's accounts can still pay at one settlement
+    after it (setlinfo balc)."""
+
+    row: SettlementRecord
+    balc: Decimal
+
+
+def family_draws(session: Db, prepared: Prepared, *, lock: bool, use: bool) -> tuple[Draws, Decimal]:
+    """What the person's and their family's accounts pay of the personal share (POLICY.md §11, in S18's order;
+    nothing when `use` is off: acct_used_flag 0), and what they can pay after it; `lock`: the accounts stay
+    locked until commit."""
+    held = holdings(session, prepared.standing.person.psn_no, lock=lock)
+    c = prepared.computed
+    amount = payable(c.psn_part_amt, c.fulamt_ownpay_amt,
+                     pays_full_ownpay=prepared.standing.edition.family_accounts.pays_full_ownpay.value)
+    draws = held.draws(amount) if use else NO_DRAWS
+    return draws, held.after(draws).usable
+
+
 def presettle(session: Db, editions: Editions, visit: VisitRecord, *,
-              institution: InstitutionRecord | None = None) -> SettlementRecord:
-    """预结算: the settlement as it would be now, written nowhere (no side effects)."""
+              institution: InstitutionRecord | None = None, use_accounts: bool = True) -> SettlementRecord:
+    """预结算: the settlement as it would be now, written nowhere (no side effects); with what the family's accounts
+    would pay unless `use_accounts` is off (acct_used_flag 0)."""
+    return presettle_priced(session, editions, visit, institution=institution, use_accounts=use_accounts).row
+
+
+def presettle_priced(session: Db, editions: Editions, visit: VisitRecord, *,
+                     institution: InstitutionRecord | None = None, use_accounts: bool = True) -> Priced:
+    """The pre-settlement with what the accounts could still pay after it."""
     if visit.status == VisitStatus.SETTLED:
         raise VisitAlreadySettled(mdtrt_id=visit.mdtrt_id)
     prepared = prepare(session, editions, visit, lock=False, institution=institution)
-    return settlement_row(prepared, setl_id=None, kind=SettlementKind.SETTLE, msgid=None, actor="",
-                          med_type=visit.med_type, mdtrt_id=visit.mdtrt_id)
+    draws, balc = family_draws(session, prepared, lock=False, use=use_accounts)
+    return Priced(settlement_row(prepared, setl_id=None, kind=SettlementKind.SETTLE, msgid=None, actor="",
+                                 med_type=visit.med_type, mdtrt_id=visit.mdtrt_id, draws=draws), balc)
 
 
 def settle_visit(
     session: Db, editions: Editions, visit: VisitRecord, *, expected_total: Decimal | None, msgid: str | None,
-    actor: str, institution: InstitutionRecord | None = None,
+    actor: str, institution: InstitutionRecord | None = None, use_accounts: bool = True,
 ) -> SettlementRecord:
-    """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing.
+    """结算 (see `settle_priced`)."""
+    return settle_priced(session, editions, visit, expected_total=expected_total, msgid=msgid, actor=actor,
+                         institution=institution, use_accounts=use_accounts).row
+
+
+def settle_priced(
+    session: Db, editions: Editions, visit: VisitRecord, *, expected_total: Decimal | None, msgid: str | None,
+    actor: str, institution: InstitutionRecord | None = None, use_accounts: bool = True,
+) -> Priced:
+    """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing; the
+    family's accounts pay what they may unless `use_accounts` is off (acct_used_flag 0).
 
     The visit row is read again under lock first (PostgreSQL FOR UPDATE; SQLite's writer lock), so two
     requests for one visit settle it once: the second finds it settled."""
@@ -167,13 +209,14 @@ def settle_visit(
     prepared = prepare(session, editions, current, lock=True, institution=institution)
     if expected_total is not None and expected_total != prepared.computed.medfee_sumamt:
         raise TotalMismatch(sent=expected_total, total=prepared.computed.medfee_sumamt)
+    draws, balc = family_draws(session, prepared, lock=True, use=use_accounts)
     row = settlement_row(prepared, setl_id=new_setl_id(), kind=SettlementKind.SETTLE, msgid=msgid, actor=actor,
-                         med_type=current.med_type, mdtrt_id=current.mdtrt_id)
+                         med_type=current.med_type, mdtrt_id=current.mdtrt_id, draws=draws)
     with batch(session):  # the settlement's six writes in one round trip (PostgreSQL)
         record_settlement(session, row, prepared.before)
         repository.assign_lines(session, current, row.setl_id)
         repository.set_visit_status(session, current, VisitStatus.SETTLED)
-    return row
+    return Priced(row, balc)
 
 
 def record_settlement(session: Db, row: SettlementRecord, before: Accumulators) -> None:
@@ -248,6 +291,7 @@ def reinstate_settlement(
     visit = repository.visit(session, original.mdtrt_id) if original.mdtrt_id else None
     if visit is not None and visit.status == VisitStatus.SETTLED:
         raise VisitSettledAgain(mdtrt_id=visit.mdtrt_id)
+    check_available(session, original.psn_no, drawn(original))  # the accounts pay again what they paid
     before = repository.lock_accumulators(session, original.psn_no, original.year)
     again = _copy_settlement(original, kind=SettlementKind.SETTLE, original_setl_id=None, msgid=msgid, actor=actor,
                              sign=+1)
@@ -261,16 +305,22 @@ def reinstate_settlement(
 # --- the settlement in the ledger
 
 
+def drawn(row: SettlementRecord) -> Draws:
+    """What the family's accounts paid of a settlement."""
+    return Draws(row.acct_pay, row.acct_mulaid_pay, row.mulaid_psn_no)
+
+
 def settlement_postings(row: SettlementRecord) -> list[tuple[str, Decimal]]:
-    """Direct settlement: the institution is owed the whole bill, by the funds and the person; a manual
-    reimbursement: the funds pay the person back."""
+    """Direct settlement: the institution is owed the whole bill, by the funds, the family's accounts and the
+    person's cash; a manual reimbursement: the funds pay the person back."""
     funds = [(fund.account, -getattr(row, fund.amount_field)) for fund in FUNDS]
     if row.kind == SettlementKind.MANUAL or row.fixmedins_code is None:
         return [(person_account(row.psn_no), row.fund_pay_sumamt), *funds]
     return [
         (institution_account(row.fixmedins_code), row.medfee_sumamt),
         *funds,
-        (person_account(row.psn_no), -row.psn_part_amt),
+        *draw_postings(row.psn_no, drawn(row)),
+        (person_account(row.psn_no), -row.psn_cash_pay),
     ]
 
 

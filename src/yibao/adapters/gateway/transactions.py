@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yibao.access import throttle
+from yibao.accounts.payments import holdings
 from yibao.adapters.gateway.auth import Seen, check_sign_in
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
 from yibao.adapters.gateway.signins import forget_sign_in
@@ -75,9 +76,9 @@ from yibao.settlement.settle import (
     cancel_settlement,
     get_settlement,
     institution_totals,
-    presettle,
+    presettle_priced,
     read_accumulators,
-    settle_visit,
+    settle_priced,
 )
 from yibao.settlement.standing import check_direct
 from yibao.settlement.visits import (
@@ -254,13 +255,14 @@ def person_info(ctx: Context) -> tuple[Any, None]:
     ctx.viewed.append(person.psn_no)
     today = now().date()
     insuinfo = []
+    balc = money_out(holdings(ctx.session, person.psn_no, lock=False).usable)  # POLICY.md §11
     for enrollment in enrollments_of(ctx.session, person.psn_no):
         if enrollment.status == "cancelled":
             continue
         edition = ctx.editions.get(enrollment.edition)
         insuinfo.append(
             {
-                "balc": Decimal("0.00"),
+                "balc": balc,
                 "insutype": INSUTYPE,
                 "psn_type": edition.categories[enrollment.category].psn_type,
                 "psn_insu_stas": "1" if enrollment.status == "active" else "0",
@@ -499,9 +501,11 @@ def inpatient_fees_delete(ctx: Context) -> tuple[Any, Undo]:
 # Settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient
 
 
-def setlinfo(ctx: Context, row: SettlementRecord, visit: VisitRecord | None) -> dict[str, Any]:
+def setlinfo(ctx: Context, row: SettlementRecord, visit: VisitRecord | None, balc: Decimal) -> dict[str, Any]:
     """The spec's setlinfo, every required field present: psn_type of the category settled, cvlserv_flag 0
-    (residents are not civil servants), medins_setl_id the msgid of this call (pre-settlement too)."""
+    (residents are not civil servants), medins_setl_id the msgid of this call (pre-settlement too); acct_pay and
+    acct_mulaid_pay what the family's accounts paid, balc what they can still pay at one settlement (POLICY.md
+    §11)."""
     person = person_record(ctx.session, row.psn_no)
     denominator = row.inscp_scp_amt - row.act_pay_dedc
     pool_prop = (
@@ -523,7 +527,7 @@ def setlinfo(ctx: Context, row: SettlementRecord, visit: VisitRecord | None) -> 
         "hifob_pay": Decimal("0.00"),
         "oth_pay": Decimal("0.00"),
         "hosp_part_amt": Decimal("0.00"),
-        "balc": Decimal("0.00"),
+        "balc": money_out(balc),
         "medins_setl_id": row.msgid or ctx.msgid,
         "clr_optins": ctx.admdvs,
         "clr_way": "1",
@@ -568,17 +572,22 @@ def _settle_input(ctx: Context, *, record_credential: bool) -> tuple[Fields, Vis
 def check_settlement_codes(ctx: Context, data: Fields, visit: VisitRecord) -> None:
     """What a settlement call names besides the visit, checked against the code tables and the visit (issue 18
     item 4): insutype 390; psn_setlway 01 (按项目; 02 按定额 is not how Fenghua settles residents); acct_used_flag
-    0/1 (residents have no personal account: 1 pays nothing from one until family accounts land); chrg_bchno a
-    batch of the visit's unsettled lines ("0000": all)."""
+    0/1 (`uses_accounts`); chrg_bchno a batch of the visit's unsettled lines ("0000": all)."""
     check_insutype(data)
     if data.text("psn_setlway", required=False, choices=("01", "02")) == "02":
         raise Refused("本统筹区城乡居民医保按项目结算：psn_setlway 应为 01", field="input.data.psn_setlway")
-    data.text("acct_used_flag", required=False, choices=("0", "1"))
+    uses_accounts(data)
     batch = data.text("chrg_bchno", required=False, max_len=30)
     batches = batches_of(ctx.session, visit) if batch and batch != "0000" else set()
     if batches and batch not in batches:  # (no lines at all is the settlement's own refusal)
         raise GatewayInputError(f"收费批次 chrg_bchno {batch} 没有本次就诊未结算的费用明细",
                                 field="input.data.chrg_bchno")
+
+
+def uses_accounts(data: Fields) -> bool:
+    """acct_used_flag: 1 (or absent, as the spec requires it and HIS clients send 1 by default) lets the family's
+    accounts pay the personal share; 0 has the person pay it all in cash (POLICY.md §11)."""
+    return data.text("acct_used_flag", required=False, choices=("0", "1")) != "0"
 
 
 def _check_echo(data: Fields, row: SettlementRecord) -> None:
@@ -593,21 +602,23 @@ def _check_echo(data: Fields, row: SettlementRecord) -> None:
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
     data, visit = _settle_input(ctx, record_credential=False)
-    row = presettle(ctx.session, ctx.editions, visit, institution=ctx.institution)
+    row, balc = presettle_priced(ctx.session, ctx.editions, visit, institution=ctx.institution,
+                                 use_accounts=uses_accounts(data))
     sent = data.money("medfee_sumamt", required=False)
     if sent is not None and sent != row.medfee_sumamt:
         raise GatewayInputError(
             f"input.data.medfee_sumamt {sent} 与费用明细合计 {row.medfee_sumamt} 不符", field="input.data.medfee_sumamt"
         )
-    return {"setlinfo": setlinfo(ctx, row, visit), "setldetail": setldetail(row)}, None
+    return {"setlinfo": setlinfo(ctx, row, visit, balc), "setldetail": setldetail(row)}, None
 
 
 def _settle(ctx: Context) -> tuple[Any, Undo]:
     data, visit = _settle_input(ctx, record_credential=True)
-    row = settle_visit(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"), msgid=ctx.msgid,
-                       actor=ctx.actor, institution=ctx.institution)
+    row, balc = settle_priced(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"),
+                              msgid=ctx.msgid, actor=ctx.actor, institution=ctx.institution,
+                              use_accounts=uses_accounts(data))
     _check_echo(data, row)
-    return ({"setlinfo": setlinfo(ctx, row, visit), "setldetail": setldetail(row)},
+    return ({"setlinfo": setlinfo(ctx, row, visit, balc), "setldetail": setldetail(row)},
             CancelSettlement(row.setl_id))
 
 
@@ -620,7 +631,8 @@ def _cancel(ctx: Context) -> tuple[Any, Undo]:
         raise GatewayInputError(f"结算 {setl_id} 不属于就诊 {visit.mdtrt_id}", field="input.data.setl_id")
     row = cancel_settlement(ctx.session, setl_id, institution=ctx.institution.fixmedins_code, msgid=ctx.msgid,
                             actor=ctx.actor)
-    return ({"setlinfo": setlinfo(ctx, row, visit), "setldetail": setldetail(row)},
+    balc = holdings(ctx.session, row.psn_no, lock=False).usable
+    return ({"setlinfo": setlinfo(ctx, row, visit, balc), "setldetail": setldetail(row)},
             ReinstateSettlement(setl_id))
 
 
