@@ -263,3 +263,39 @@ def test_a_lost_postgresql_connection_is_replaced_without_a_failed_call(tmp_path
         his.fees("2204", psn_no, mdtrt_ids[-1], D, [("XJ01CAA040A001010101445", "1", "100")])
         with running.session() as session:
             assert count(session, Visit) == 5 == len(set(mdtrt_ids))
+
+
+def test_two_members_settling_at_once_never_overdraw_one_account(server: Server | Processes) -> None:
+    """32 settlements of a father and a child at once, both drawing on the family's mutual-aid accounts (POLICY.md
+    §11): 32 × 32.00 wanted, 300.00 + 200.00 held; exactly what was held is drawn, no balance below zero."""
+    from tests.accounts.family import family
+    from yibao.accounts.family import balance, mutual_account
+
+    with server.session() as session:
+        fam = family(session)
+    his = HIS(client_for(server), CLINIC)
+    visits = []
+    for person in (fam.father, fam.child):
+        for _ in range(16):
+            mdtrt_id = his.register(person.psn_no, D)
+            his.fees("2204", person.psn_no, mdtrt_id, D, [("XJ01CAA040A001010101445", "2", "40")])
+            visits.append((person.psn_no, mdtrt_id))
+
+    def settle(visit: tuple[str, str]) -> dict[str, Any]:
+        mine = till(server, his)
+        data = mine.settle_data(visit[0], visit[1], Decimal("80"), "11")
+        data["data"]["acct_used_flag"] = "1"
+        return mine.call("2207", data)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(settle, visits))
+    assert [a["infcode"] for a in answers] == [0] * 32, [a["err_msg"] for a in answers]
+    drawn = sum((Decimal(str(a["output"]["setlinfo"]["acct_mulaid_pay"])) for a in answers), Decimal(0))
+    cash = sum((Decimal(str(a["output"]["setlinfo"]["psn_cash_pay"])) for a in answers), Decimal(0))
+    assert (drawn, cash) == (Decimal("500.00"), Decimal("524.00"))
+    with server.session() as session:
+        assert balance(session, mutual_account(fam.initiator.psn_no)) == Decimal("0.00")
+        assert balance(session, mutual_account(fam.spouse.psn_no)) == Decimal("0.00")
+        assert unbalanced_entries(session) == []
+        rows = session.scalars(select(Settlement).where(Settlement.acct_mulaid_pay > 0)).all()
+        assert sum((r.acct_mulaid_pay for r in rows), Decimal(0)) == Decimal("500.00")

@@ -224,7 +224,7 @@ def daily_uses(session: Session, day: dt.date) -> list[tuple[Person, Decimal, Jo
              .where(Posting.account.like(f"{AccountKind.HISTORICAL.value}:%"), JournalEntry.created_at >= begin,
                     JournalEntry.created_at < begin + dt.timedelta(days=1), JournalEntry.id.not_in(_imported_entries()))
              .order_by(JournalEntry.created_at, Posting.entry_id, Posting.line))
-    found = list(session.execute(query).tuples())
+    found = [(posting, entry) for posting, entry in session.execute(query).all()]
     psn_nos = {posting.account.split(":", 1)[1] for posting, _ in found}
     people = {p.psn_no: p for p in session.scalars(select(Person).where(Person.psn_no.in_(psn_nos)))} if psn_nos else {}
     return [(people[posting.account.split(":", 1)[1]], posting.amount, entry) for posting, entry in found]
