@@ -29,6 +29,7 @@ from yibao.adapters.rest.contributions import router as contributions_router
 from yibao.adapters.rest.credential import router as credential_router
 from yibao.adapters.rest.enrollment import payments as payments_router
 from yibao.adapters.rest.enrollment import router as enrollment_router
+from yibao.adapters.rest.family import router as family_router
 from yibao.adapters.rest.filings import router as filings_router
 from yibao.adapters.rest.institutions import router as institutions_router
 from yibao.adapters.rest.maternity import router as maternity_router
@@ -179,7 +180,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
                    contributions_router, institutions_router, filings_router, settlement_router, credential_router,
-                   cards_router, parameters_router, maternity_router, civil_assistance_router):
+                   cards_router, parameters_router, maternity_router, civil_assistance_router,
+                   family_router):
         app.include_router(router)
     web.install(app)
 

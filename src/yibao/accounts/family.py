@@ -191,7 +191,7 @@ def create_network(session: Session, *, initiator_psn_no: str, channel: str, act
     session.add(network)
     session.flush()
     session.add(FamilyMember(network_id=network.id, psn_no=person.psn_no, relationship=Relationship.SELF.value,
-                             proof=None, position=1, shown=True, joined_at=moment))
+                             proof=None, position=1, shown=False, joined_at=moment))
     session.flush()
     return network
 
@@ -429,3 +429,66 @@ def _close_mutual(session: Session, psn_no: str, *, memo: str, moment: dt.dateti
                      postings=[(mutual_account(psn_no), -left), (historical_account(psn_no), left)])
     row.closed_at = moment
     session.flush()
+
+
+# ---------------------------------------------------------------------------------------------------
+# What a member, the window or the app sees
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    psn_no: str
+    name: str
+    relationship: str
+    relationship_name: str
+    position: int
+    proof: str | None
+    shown: bool
+    has_mutual: bool
+    mutual_balance: Decimal | None  # None: the member does not let the viewer see it
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyView:
+    """A person's family accounts and, when they are in one, their network (the order of use, the members)."""
+
+    psn_no: str
+    historical: Decimal | None  # None: no historical account
+    mutual: Decimal | None  # None: no mutual-aid account
+    network_id: str | None
+    initiator_psn_no: str | None
+    channel: str | None
+    members: tuple[MemberView, ...]
+
+    @property
+    def is_initiator(self) -> bool:
+        return self.initiator_psn_no == self.psn_no
+
+
+def family_view(session: Session, psn_no: str, *, staff: bool = False) -> FamilyView:
+    """What `psn_no` sees of their accounts and network; the other members' balances only where they agreed to be
+    shown (`staff`: the centre's window sees every balance)."""
+    person_record(session, psn_no)
+    own = {row.kind: row for row in accounts_of(session, psn_no)}
+    member = live_member(session, psn_no)
+    members = members_of(session, member.network_id) if member else []
+    mutuals = {row.psn_no for row in open_accounts(session, [mutual_account(m.psn_no) for m in members],
+                                                   lock=False)}
+    wanted = [account_of(AccountKind(kind), psn_no) for kind in own]
+    wanted += [mutual_account(m.psn_no) for m in members if m.psn_no in mutuals and m.psn_no != psn_no]
+    found = balances(session, wanted)
+    network = session.get(FamilyNetwork, member.network_id) if member else None
+    views = tuple(MemberView(
+        psn_no=m.psn_no, name=person_record(session, m.psn_no).name, relationship=m.relationship,
+        relationship_name=RELATIONSHIP_LABELS[Relationship(m.relationship)], position=m.position, proof=m.proof,
+        shown=m.shown, has_mutual=m.psn_no in mutuals,
+        mutual_balance=found.get(mutual_account(m.psn_no)) if staff or m.shown or m.psn_no == psn_no else None)
+        for m in members)
+    return FamilyView(
+        psn_no=psn_no,
+        historical=found[historical_account(psn_no)] if AccountKind.HISTORICAL in own else None,
+        mutual=found[mutual_account(psn_no)] if AccountKind.MUTUAL in own else None,
+        network_id=network.id if network else None,
+        initiator_psn_no=network.initiator_psn_no if network else None,
+        channel=network.channel if network else None,
+        members=views)

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     INSTITUTION_WRITE = "institution:write"  # institutions, doctors, catalogue, agreement status
     STAFF_ADMIN = "staff:admin"
     POLICY_AMEND = "policy:amend"  # propose and approve parameter amendments (parameters/, POLICY.md §1)
+    FAMILY_WRITE = "family:write"  # family mutual-aid networks and transfers at the window (POLICY.md §11)
 
 
 PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the code)
@@ -49,14 +50,15 @@ PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the
     Permission.REPORT_READ: "查看统计报表", Permission.SETTLEMENT_READ: "查询结算",
     Permission.SETTLEMENT_WRITE: "办理零星报销、备案和撤销结算",
     Permission.INSTITUTION_WRITE: "管理定点机构、医师和目录", Permission.STAFF_ADMIN: "管理工作人员账号",
-    Permission.POLICY_AMEND: "修改和批准政策参数",
+    Permission.POLICY_AMEND: "修改和批准政策参数", Permission.FAMILY_WRITE: "办理家庭共济网和账户划转",
 }
 READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READONLY: frozenset(READS),
     Role.AUDITOR: frozenset(READS | {Permission.PERSON_IDENTITY, Permission.PERSON_TRAIL}),
     Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.PERSON_IDENTITY, Permission.ENROLLMENT_WRITE,
-                                   Permission.PAYMENT_WRITE, Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE}),
+                                   Permission.PAYMENT_WRITE, Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE,
+                                   Permission.FAMILY_WRITE}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -101,3 +101,4 @@ SettlementWrite = Annotated[StaffUser, Depends(requires(Permission.SETTLEMENT_WR
 InstitutionWrite = Annotated[StaffUser, Depends(requires(Permission.INSTITUTION_WRITE))]
 StaffAdmin = Annotated[StaffUser, Depends(requires(Permission.STAFF_ADMIN))]
 PolicyAmend = Annotated[StaffUser, Depends(requires(Permission.POLICY_AMEND))]
+FamilyWrite = Annotated[StaffUser, Depends(requires(Permission.FAMILY_WRITE))]
