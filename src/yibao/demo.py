@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from yibao.accounts.family import add_member, create_network, open_mutual, set_shown, transfer
+from yibao.accounts.historical import import_daily_file
 from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
 from yibao.credential import service as credentials
@@ -336,7 +338,8 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
                                     actor="demo", progress=lambda done, total: tell("年度续保", done, total))
     paid = _pay(session, random.Random(seed + 1), year, 0.93)
     tell("本年度缴费", paid, paid)  # a share pays (the summary line says how many): the stage itself is done
-    demo_resident(session, editions, year, data_dir)
+    resident = demo_resident(session, editions, year, data_dir)
+    demo_family(session, editions, year, resident)
     settled = demo_settlements(session, editions, random.Random(seed + 2), year, count=max(persons // 40, 20))
     tell("本年度就医结算", settled, settled)
     session.flush()
@@ -392,6 +395,44 @@ def demo_resident(session: Session, editions: Editions, year: int, data_dir: Pat
         credentials.bind_relative(session, PARAMETERS, holder=person.psn_no, certno=mother.certno,
                                   name=mother.name, relationship="50", actor="demo", at_window=True)
     return person
+
+
+# 王丽华's family mutual-aid network (POLICY.md §11): her husband, employee-insured, initiates it; his father, a
+# resident, and their son, employee-insured, join; the husband and the son move part of their historical accounts
+# into mutual-aid accounts, which 王丽华's and the father's settlements then draw on.
+DEMO_FAMILY = (  # name, birth, sex, relationship to the initiator, employee-insured, historical balance, moved in
+    ("陈国强", dt.date(1966, 9, 3), "1", "self", True, "3600.00", "1200.00"),
+    ("陈德明", dt.date(1938, 2, 11), "1", "parent", False, None, None),
+    ("陈浩", dt.date(1993, 7, 21), "1", "child", True, "800.00", "300.00"),
+)
+
+
+def demo_family(session: Session, editions: Editions, year: int, resident: Person) -> None:
+    """The network, the employee system's first daily file (two days ago, so that yesterday's is the next) and the
+    moves into the mutual-aid accounts."""
+    people: dict[str, Person] = {}
+    for serial, (name, birth, sex, _, employee, _, _) in enumerate(DEMO_FAMILY, start=90):
+        people[name] = register_person(session, certno=make_id_number("330283", birth, serial, sex), name=name,
+                                       local=True, town="yuelin", household_no=DEMO_HOUSEHOLD,
+                                       employee_insured=employee)
+        if not employee:
+            _insured_this_year(session, editions, year, people[name])
+    lines = "".join(f"{people[name].certno},{name},0,{balance}\n"
+                    for name, *_, balance, _ in DEMO_FAMILY if balance is not None)
+    import_daily_file(session, "demo.csv", ("身份证号,姓名,当日变动,日终余额\n" + lines).encode(),
+                      file_id="DEMO-EMP-0001", day=now().date() - dt.timedelta(days=2), actor="demo")
+    initiator = people[DEMO_FAMILY[0][0]]
+    network = create_network(session, initiator_psn_no=initiator.psn_no, channel="window", actor="demo")
+    add_member(session, network.id, psn_no=resident.psn_no, relationship="spouse", proof=None,
+               by_psn_no=initiator.psn_no, shown=True)
+    for name, _, _, relationship, *_ in DEMO_FAMILY[1:]:
+        add_member(session, network.id, psn_no=people[name].psn_no, relationship=relationship, proof=None,
+                   by_psn_no=initiator.psn_no, shown=True)
+    for name, *_, moved in DEMO_FAMILY:
+        if moved is not None:
+            open_mutual(session, people[name].psn_no)
+            transfer(session, people[name].psn_no, moved, into_mutual=True, actor="demo")
+            set_shown(session, people[name].psn_no, shown=True)
 
 
 def _fee(sn: int, when: dt.datetime, code: str, count: int | Decimal, price: str) -> FeeIn:

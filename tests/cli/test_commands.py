@@ -160,3 +160,29 @@ def test_civil_assistance_import(tmp_path: Path) -> None:
                     encoding="gbk")
     refused = run(tmp_path, "civil-assistance-import", str(file), "--file-id", "B1")
     assert refused.returncode == 2 and "第 2 行" in refused.stderr and "整个文件未导入" in refused.stderr
+
+
+def test_family_accounts_daily_file_in_and_uses_out(tmp_path: Path) -> None:
+    """Issue 14 item 1: the demo's family (its first daily file two days ago); yesterday's file imported once, a
+    second file for that day refused, today's uses exported with the ID numbers the employee system keys on."""
+    assert run(tmp_path, "demo", "--persons", "20").returncode == 0
+    from yibao.demo import DEMO_FAMILY
+    from yibao.kit.idcard import make_id_number
+
+    initiator = make_id_number("330283", DEMO_FAMILY[0][1], 90, "1")
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    file = tmp_path / "emp.csv"
+    # the day's balance: 3,600.00 before today's move of 1,200.00 into the mutual-aid account, plus 100.00
+    file.write_text(f"身份证号,姓名,当日变动,日终余额\n{initiator},陈国强,100.00,3700.00\n", encoding="gbk")
+    done = run(tmp_path, "family-accounts", "import", str(file), "--file-id", "EMP2", "--day", yesterday.isoformat())
+    assert done.returncode == 0 and "1 人，新开户 0 人，当日变动合计 100.00 元" in done.stdout, done.stderr
+    again = run(tmp_path, "family-accounts", "import", str(file), "--file-id", "EMP2", "--day", yesterday.isoformat())
+    assert "已导入过" in again.stdout
+    twice = run(tmp_path, "family-accounts", "import", str(file), "--file-id", "EMP3", "--day", yesterday.isoformat())
+    assert twice.returncode == 2 and "同一天不能再导入另一份文件" in twice.stderr
+    out = tmp_path / "uses.csv"
+    exported = run(tmp_path, "family-accounts", "export", "--day", dt.date.today().isoformat(), "--out", str(out))
+    assert exported.returncode == 0 and "使用明细 2 笔" in exported.stdout, exported.stdout
+    assert f"{initiator},陈国强,-1200.00,transfer" in out.read_text(encoding="utf-8-sig")
+    bad = run(tmp_path, "family-accounts", "export", "--day", "2026-13-01", "--out", str(out))
+    assert bad.returncode == 2 and "--day 应为 YYYY-MM-DD" in bad.stderr

@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from yibao.adapters.cli import credential, datakeys, lists, trail
-from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, fail, run_calc
-from yibao.adapters.cli.units import _settings, read_input, unit_of_work
+from yibao.adapters.cli import credential, datakeys, family, lists, trail
+from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, run_calc
+from yibao.adapters.cli.units import _settings, parse_day, read_input, unit_of_work
 from yibao.contributions.service import (
     BANKS,
     PAYMENT_CHANNELS,
@@ -46,6 +46,7 @@ app.add_typer(credential.app)
 app.add_typer(trail.app)
 app.add_typer(datakeys.app)
 app.add_typer(lists.app)
+app.add_typer(family.app)
 
 
 @app.callback()
@@ -69,13 +70,6 @@ def calc(
 PROGRESS = Console(stderr=True)  # progress bars go to stderr; stdout carries only results
 
 
-
-
-def _date(text: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"{name} 应为 YYYY-MM-DD 格式的日期，不是 {text!r}")
 
 
 @app.command("db-upgrade")
@@ -160,7 +154,7 @@ def school_import(
 ) -> None:
     """学校批量参保：逐行校验，报告每个错误行的行号。"""
     content = read_input(file)
-    day = _date(registration_date, "--registration-date")
+    day = parse_day(registration_date, "--registration-date")
     with unit_of_work() as session:
         rows = read_school_file(file.name, content)
         with Progress(TextColumn("校验并导入"), BarColumn(), MofNCompleteColumn(), console=PROGRESS) as bar:
@@ -200,7 +194,7 @@ def renew(
     registration_date: Annotated[str, typer.Option(help="登记日期 YYYY-MM-DD（集中参保期内）")],
 ) -> None:
     """年度续保：上年度参保人员转入新年度（重新判定类别与资助）。"""
-    day = _date(registration_date, "--registration-date")
+    day = parse_day(registration_date, "--registration-date")
     with unit_of_work() as session, Progress(TextColumn("年度续保"), BarColumn(), MofNCompleteColumn(),
                                             console=PROGRESS) as bar:
         task = bar.add_task("renew", total=None)
@@ -214,7 +208,7 @@ def renew(
 @app.command()
 def reconcile(day: Annotated[str, typer.Argument(help="对账日期 YYYY-MM-DD")]) -> None:
     """按渠道、银行列出当日缴费与退费合计。"""
-    when = _date(day, "日期")
+    when = parse_day(day, "日期")
     with unit_of_work() as session:
         rows = reconcile_day(session, when)
     if not rows:
@@ -253,8 +247,8 @@ def certificate_add(
     valid_to: Annotated[str, typer.Option(help="有效期止 YYYY-MM-DD；长期有效不填")] = "",
 ) -> None:
     """登记资助或救助证件及其有效期。"""
-    start = _date(valid_from, "--valid-from")
-    end = _date(valid_to, "--valid-to") if valid_to else None
+    start = parse_day(valid_from, "--valid-from")
+    end = parse_day(valid_to, "--valid-to") if valid_to else None
     with unit_of_work() as session:
         add_certificate(session, psn_no=psn_no, kind=kind, cert_no=cert_no, valid_from=start, valid_to=end)
     typer.echo("证件已登记。")
@@ -277,10 +271,10 @@ def enroll(
 ) -> None:
     """参保登记（集中参保期内或年度中间补办），并生成缴费单。"""
     request = EnrollmentRequest(
-        psn_no, year, _date(registration_date, "--registration-date"), channel, student=student,
+        psn_no, year, parse_day(registration_date, "--registration-date"), channel, student=student,
         school_name=school_name or None, adult_tier=adult_tier or None, proxy_name=proxy_name or None,
         proxy_certno=proxy_certno or None, late_exception=late_exception or None,
-        event_date=_date(event_date, "--event-date") if event_date else None)
+        event_date=parse_day(event_date, "--event-date") if event_date else None)
     with unit_of_work() as session:
         e = enroll_person(session, packaged_editions(), request, actor="cli")
         typer.echo(f"已登记 {e.year} 年度参保：类别 {e.category}，个人缴费 {fmt(e.personal_amount)} 元，"
@@ -297,7 +291,7 @@ def enroll_cancel(
     """注销参保登记；已缴费的全额退费。"""
     with unit_of_work() as session:
         cancel_enrollment(session, psn_no=psn_no, enrollment_id=enrollment_id, reason=reason,
-                          on=_date(on, "--on"), actor="cli")
+                          on=parse_day(on, "--on"), actor="cli")
     typer.echo("已注销。")
 
 
@@ -310,7 +304,8 @@ def agreement_sign(
 ) -> None:
     """签订银行卡代扣协议（换卡或换银行须重新签订）。"""
     with unit_of_work() as session:
-        sign_agreement(session, psn_no=psn_no, bank=bank, card_no=card_no, signed_on=_date(signed_on, "--signed-on"))
+        sign_agreement(session, psn_no=psn_no, bank=bank, card_no=card_no,
+                       signed_on=parse_day(signed_on, "--signed-on"))
     typer.echo("代扣协议已签订。")
 
 
@@ -327,7 +322,7 @@ def pay(
     payer_certno: Annotated[str, typer.Option(help="代缴人身份证号")] = "",
 ) -> None:
     """登记缴费；缴费后参保登记生效。"""
-    request = PaymentRequest(bill_no, channel, amount, _date(paid_on, "--paid-on"), reference, bank or None,
+    request = PaymentRequest(bill_no, channel, amount, parse_day(paid_on, "--paid-on"), reference, bank or None,
                              card_no or None, payer_name or None, payer_certno or None)
     with unit_of_work() as session:
         payment = pay_contribution(session, request, actor="cli")
@@ -358,7 +353,7 @@ def card_issue(psn_no: str, card_no: str, card_sn: str,
     """登记发放给参保人的社会保障卡（原卡视为补换）。"""
     from yibao.people.cards import issue_card
 
-    day = _date(issued_on, "--issued-on") if issued_on else dt.date.today()
+    day = parse_day(issued_on, "--issued-on") if issued_on else dt.date.today()
     with unit_of_work() as session:
         card = issue_card(session, psn_no=psn_no, card_no=card_no, card_sn=card_sn, issued_on=day, actor="cli")
         typer.echo(f"已登记社会保障卡 {card.card_no}（{psn_no}）。")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,14 @@ def _settings() -> Settings:
         should = (f"应不小于 {bound['ge']}" if "ge" in bound
                   else _SETTING_SHOULD_BE.get(error["type"], f"不可用（{error['msg']}）"))
         fail(f"环境变量 {name} 的值 {error['input']!r} {should}：请改正或删去它（删去则用默认值）后重试")
+
+
+def parse_day(text: str, name: str) -> dt.date:
+    """A date option (YYYY-MM-DD); anything else → one line naming the option, exit 2."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{name} 应为 YYYY-MM-DD 格式的日期，不是 {text!r}")
 
 
 def read_input(path: Path) -> bytes:
