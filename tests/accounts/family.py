@@ -37,8 +37,9 @@ def employee(session: Session, name: str, birth: str, *, household: str | None =
                            household_no=household, employee_insured=True)
 
 
-def resident(session: Session, name: str, birth: str, *, household: str | None = HOUSEHOLD) -> Person:
-    person = insured(session, birth=birth, name=name)
+def resident(session: Session, name: str, birth: str, *, household: str | None = HOUSEHOLD,
+             year: int = 2022) -> Person:
+    person = insured(session, birth=birth, name=name, year=year)
     person.household_no = household
     session.flush()
     return person
@@ -54,13 +55,13 @@ class Family:
 
 
 def family(session: Session, *, initiator_balance: str = "1000.00", spouse_balance: str = "500.00",
-           mutual: tuple[str, str] | None = ("300.00", "200.00")) -> Family:
+           mutual: tuple[str, str] | None = ("300.00", "200.00"), year: int = 2022) -> Family:
     """The family in one network (order: initiator, spouse, father, child); `mutual`: what the initiator and the
-    spouse move into their mutual-aid accounts (None: no mutual-aid accounts)."""
+    spouse move into their mutual-aid accounts (None: no mutual-aid accounts); the residents insured in `year`."""
     initiator = employee(session, "王建国", "1975-03-02")
     spouse = employee(session, "王丽华", "1977-08-09")
-    father = resident(session, "王老伯", "1948-01-20")
-    child = resident(session, "王小明", "2008-06-01")
+    father = resident(session, "王老伯", "1948-01-20", year=year)
+    child = resident(session, "王小明", "2008-06-01", year=year)
     daily_file(session, days_ago(3), [(initiator, "0", initiator_balance), (spouse, "0", spouse_balance)])
     network = create_network(session, initiator_psn_no=initiator.psn_no, channel="window", actor="t")
     for person, relationship in ((spouse, "spouse"), (father, "parent"), (child, "child")):

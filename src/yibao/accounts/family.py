@@ -52,11 +52,12 @@ from yibao.accounts.models import (
     Posting,
 )
 from yibao.db import sql_money
+from yibao.errors import NotFound
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, money
 from yibao.people.models import Person, PersonRecord
-from yibao.people.service import get_person, person_record
+from yibao.people.service import get_person, person_record, person_with_certno
 from yibao.statements import Db, Read, Totals
 
 
@@ -492,3 +493,23 @@ def family_view(session: Session, psn_no: str, *, staff: bool = False) -> Family
         initiator_psn_no=network.initiator_psn_no if network else None,
         channel=network.channel if network else None,
         members=views)
+
+
+def move_member(session: Session, network_id: str, *, psn_no: str, up: bool, by_psn_no: str) -> None:
+    """The initiator moves a member one place up or down the order of use (never above the initiator)."""
+    order = [m.psn_no for m in members_of(session, network_id)]
+    if psn_no not in order:
+        raise NotInNetwork(name=person_record(session, psn_no).name)
+    at = order.index(psn_no)
+    other = at - 1 if up else at + 1
+    if 1 <= other < len(order) and at >= 1:
+        order[at], order[other] = order[other], order[at]
+    set_order(session, network_id, order=order, by_psn_no=by_psn_no)
+
+
+def relative_by_identity(session: Session, certno: str, name: str) -> str:
+    """The psn_no of the registered person with this ID number and name (how a resident names a relative)."""
+    found = person_with_certno(session, certno.strip().upper())
+    if found is None or found.name != name.strip():
+        raise NotFound("没有找到身份证号与姓名相符的参保人：请核对后重试（亲属须已在本区登记）", field="certno")
+    return found.psn_no

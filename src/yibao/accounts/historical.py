@@ -65,6 +65,14 @@ class HistoricalImport:
     movement: Decimal
     already: bool  # the file had been imported before: nothing was written
 
+    @property
+    def summary(self) -> str:
+        """What the import did, in a sentence (the CLI, the console)."""
+        if self.already:
+            return f"文件 {self.file_id}（{self.day}）已导入过，本次未改变任何内容。"
+        return (f"已导入 {self.day} 的历年个账日报：{self.lines} 人，新开户 {self.opened} 人，"
+                f"当日变动合计 {self.movement} 元（文件 {self.file_id}）。")
+
 
 @dataclass(frozen=True, slots=True)
 class _Line:

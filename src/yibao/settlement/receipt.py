@@ -95,11 +95,32 @@ def build_receipt(session: Session, setl_id: str, *, institution: str | None = N
         step["plain"] = [line for c in step["citations"] if (line := plain_citation(c, edition)) is not None]
     where = place.name if place else f"{row.place}（零星报销）" if row.place else "（零星报销）"
     return Receipt(row, person.name, mask_id(person.certno), where,
-                   [(label, fmt(getattr(row, key))) for key, label in ROWS], steps,
+                   _rows(session, row), steps,
                    title + ("（已撤销）" if row.status == SettlementStatus.CANCELLED else ""), subtitle, shown,
                    _cancellation(session, row), _items(session, row), _clerk(row, place),
                    (("基金支付合计（大写）", capital(row.fund_pay_sumamt)),
                     ("个人负担合计（大写）", capital(row.psn_part_amt))))
+
+
+def _rows(session: Session, row: SettlementRecord) -> list[tuple[str, str]]:
+    """The split's rows; what the family's accounts paid, and whose account it was, before the cash."""
+    rows = []
+    for key, label in ROWS:
+        if key == "psn_cash_pay":
+            rows += _account_rows(session, row)
+        rows.append((label, fmt(getattr(row, key))))
+    return rows
+
+
+def _account_rows(session: Session, row: SettlementRecord) -> list[tuple[str, str]]:
+    """POLICY.md §11: the person's own historical account, one mutual-aid account (whose it is)."""
+    rows = []
+    if row.acct_pay:
+        rows.append((f"其中{AMOUNT_LABELS['acct_pay']}（本人历年个账）", fmt(row.acct_pay)))
+    if row.acct_mulaid_pay and row.mulaid_psn_no:
+        owner = "本人" if row.mulaid_psn_no == row.psn_no else person_record(session, row.mulaid_psn_no).name
+        rows.append((f"其中{AMOUNT_LABELS['acct_mulaid_pay']}（{owner}的共济健康账户）", fmt(row.acct_mulaid_pay)))
+    return rows
 
 
 def _items(session: Session, row: SettlementRecord) -> tuple[tuple[str, str, str, str, str], ...]:

@@ -27,11 +27,7 @@ def import_file(
     with unit_of_work() as session:
         result = import_daily_file(session, file.name, content, file_id=file_id, day=parse_day(day, "--day"),
                                    actor="cli")
-    if result.already:
-        typer.echo(f"文件 {result.file_id}（{result.day}）已导入过，本次未改变任何内容。")
-    else:
-        typer.echo(f"已导入 {result.day} 的历年个账日报：{result.lines} 人，新开户 {result.opened} 人，"
-                   f"当日变动合计 {result.movement} 元（文件 {result.file_id}）。")
+    typer.echo(result.summary)
 
 
 @app.command("export")

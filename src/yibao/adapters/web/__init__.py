@@ -10,7 +10,17 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from yibao.adapters.web import apidocs, console, desk, ecard, maternity, office, parameters, resident
+from yibao.adapters.web import (
+    apidocs,
+    console,
+    desk,
+    ecard,
+    family,
+    maternity,
+    office,
+    parameters,
+    resident,
+)
 from yibao.adapters.web.common import HERE, SignInRequired, check_csrf, error_page, is_page, redirect
 from yibao.kit.errors import DomainError
 
@@ -18,8 +28,8 @@ from yibao.kit.errors import DomainError
 def install(app: FastAPI) -> None:
     app.state.secret_key = app.state.settings.resolved_secret_key()
     app.state.import_jobs = {}
-    for router in (console.router, office.router, parameters.router, maternity.router, desk.router, ecard.router,
-                   resident.router):
+    for router in (console.router, office.router, parameters.router, maternity.router, family.router, desk.router,
+                   ecard.router, resident.router):
         app.include_router(router, dependencies=[Depends(check_csrf)])  # every state-changing form
     app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

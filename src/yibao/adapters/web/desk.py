@@ -149,12 +149,21 @@ def _patient(request: Request, session: Session, d: Desk, form: Form) -> tuple[s
 
 
 def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt_id: str, *,
-               form: Form | None = None, status: int = 200, preview: Any = None) -> Response:
+               form: Form | None = None, status: int = 200, preview: Any = None,
+               use_accounts: bool = True) -> Response:
     visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
     person = people.get_person(session, visit.psn_no)
+    settled = settling.visit_settlement(session, visit)
+    owners = {row.mulaid_psn_no: people.person_record(session, row.mulaid_psn_no).name
+              for row in (preview, settled) if row is not None and row.mulaid_psn_no}
     return page(request, "desk/visit.html", status=status, desk=d, visit=visit, person=person,
                 form=form or Form({}, {}), lines=fees.fee_lines_of(session, visit), preview=preview,
-                settled=settling.visit_settlement(session, visit), med_types=MED_TYPE_LABELS)
+                settled=settled, med_types=MED_TYPE_LABELS, owners=owners, use_accounts=use_accounts)
+
+
+def _uses_accounts(form: Form) -> bool:
+    """The cashier's choice, as acct_used_flag: the family's accounts pay the personal share (POLICY.md §11)."""
+    return form.get("use_accounts") == "1"
 
 
 @router.get("/visits/{mdtrt_id}", response_class=HTMLResponse)
@@ -203,17 +212,17 @@ async def delete_fee(request: Request, mdtrt_id: str, feedetl_sn: str, session: 
 async def presettle(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep,
                     d: DeskUser) -> Response:
     """预结算: the split as it would be now; nothing is written (a savepoint rolled back in any case)."""
-    form = Form({}, {})
+    form = await Form.read(request)
     preview = None
     try:
         with session.begin_nested() as savepoint:
             visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
-            preview = settling.presettle(session, editions, visit)
+            preview = settling.presettle(session, editions, visit, use_accounts=_uses_accounts(form))
             savepoint.rollback()
     except DomainError as exc:
         form.fail(exc)
     return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400 if form.errors else 200,
-                      preview=preview)
+                      preview=preview, use_accounts=_uses_accounts(form))
 
 
 @router.post("/visits/{mdtrt_id}/settle", response_class=HTMLResponse)
@@ -225,10 +234,12 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
         visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
         expected = form.amount("medfee_sumamt", "医疗费总额") if form.get("medfee_sumamt") else None
         return settling.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
-                                       actor=f"{d.institution.fixmedins_code}:{d.opter}")
+                                       actor=f"{d.institution.fixmedins_code}:{d.opter}",
+                                       use_accounts=_uses_accounts(form))
 
     if attempt(session, form, act) is None:
-        return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400)
+        return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400,
+                          use_accounts=_uses_accounts(form))
     return redirect(f"/desk/visits/{mdtrt_id}")
 
 
