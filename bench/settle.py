@@ -8,6 +8,11 @@ request rate of a trivial endpoint (GET /api/health). Bounded in count and time;
 contacted.
 
     python bench/settle.py [--backends sqlite,postgresql] [--clients 16] [--settlements 1500] [--workers N]
+                           [--accounts off,on]
+
+`--accounts on` gives every patient a historical account (历年个账, POLICY.md §11) through the employee system's
+daily file and settles with acct_used_flag 1, so each 2207 draws on it; with both, the cost of account payment
+per settlement is printed (server CPU and 2207 latency, on minus off).
 
 Workers default to what each database wants: one on SQLite (it has one writer; a second process only
 contends for the lock and re-reads the pages the other changed: measured 40-70 % more CPU per settlement and
@@ -33,10 +38,13 @@ from typing import Any
 import aiohttp
 import httpx
 import simplejson
+from sqlalchemy import select
 
 from _databases import fresh_database
+from yibao.accounts.historical import import_daily_file
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import DEMO_HIS_SECRET, generate_demo, insured_today
+from yibao.people.models import Person
 from yibao.policy.editions import packaged_editions
 
 PATH = "/fsi/api/rsfComIfsService/callService"
@@ -45,12 +53,17 @@ LINES = (("001101000010000", Decimal("1"), Decimal("10")), ("XC10AAA014A00101010
          ("XJ01CAA040A001010101445", Decimal("3"), Decimal("12.8")))
 
 
-def prepare(url: str, persons: int) -> list[tuple[str, str]]:
+def prepare(url: str, persons: int, accounts: bool) -> list[tuple[str, str]]:
     engine = make_engine(url)
     migrate(engine)
     with session_scope(make_sessionmaker(engine)) as session:
         generate_demo(session, packaged_editions(), persons=persons, year=dt.date.today().year)
         insured = insured_today(session)
+        if accounts:  # the day after the demo's own first daily file
+            names = {psn_no: name for psn_no, name in session.execute(select(Person.psn_no, Person.name))}
+            lines = "".join(f"{certno},{names[psn_no]},0,100000.00\n" for psn_no, certno in insured)
+            import_daily_file(session, "bench.csv", ("身份证号,姓名,当日变动,日终余额\n" + lines).encode(),
+                              file_id="BENCH", day=dt.date.today() - dt.timedelta(days=1), actor="bench")
     engine.dispose()
     return insured
 
@@ -85,8 +98,8 @@ def free_port() -> int:
 class Client:
     serial = 0
 
-    def __init__(self, http: aiohttp.ClientSession, code: str) -> None:
-        self.http, self.code, self.sign_no = http, code, None
+    def __init__(self, http: aiohttp.ClientSession, code: str, accounts: bool) -> None:
+        self.http, self.code, self.sign_no, self.accounts = http, code, None, accounts
 
     async def call(self, infno: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
         Client.serial += 1
@@ -119,12 +132,14 @@ class Client:
         total = sum((f["det_item_fee_sumamt"] for f in fees), Decimal(0))
         settle_started = time.perf_counter()
         await self.call("2207", {"data": {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "medfee_sumamt": total,
-                                          "med_type": "11", "mdtrt_cert_type": "02", "insutype": "390"}})
+                                          "med_type": "11", "mdtrt_cert_type": "02", "insutype": "390",
+                                          "acct_used_flag": "1" if self.accounts else "0"}})
         ended = time.perf_counter()
         return ended - settle_started, ended - started
 
 
-async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: float, server: int) -> dict[str, Any]:
+async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: float, server: int,
+                accounts: bool) -> dict[str, Any]:
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     for person in people:
         queue.put_nowait(person)
@@ -134,7 +149,7 @@ async def drive(port: int, clients: int, people: list[tuple[str, str]], limit: f
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}", connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
-        workers = [Client(http, CLINICS[n % len(CLINICS)]) for n in range(clients)]
+        workers = [Client(http, CLINICS[n % len(CLINICS)], accounts) for n in range(clients)]
         await asyncio.gather(*(w.sign_in() for w in workers))
         deadline = time.perf_counter() + limit
 
@@ -176,11 +191,11 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else float("nan")
 
 
-def run(backend: str, args: argparse.Namespace, synchronous: str = "FULL") -> None:
+def run(backend: str, args: argparse.Namespace, synchronous: str = "FULL", accounts: bool = False) -> dict[str, float]:
     workers = args.workers or (1 if backend == "sqlite" else 2)
     with tempfile.TemporaryDirectory() as directory:
         url = fresh_database(backend, Path(directory), "yibao_settle")
-        people = prepare(url, max(args.settlements * 12 // 10, 2000))[: args.settlements]
+        people = prepare(url, max(args.settlements * 12 // 10, 2000), accounts)[: args.settlements]
         port = free_port()
         env = {**os.environ, "YIBAO_DATABASE_URL": url, "YIBAO_SQLITE_SYNCHRONOUS": synchronous}
         server = subprocess.Popen([sys.executable, "-m", "yibao.adapters.cli.main", "serve", "--port", str(port),
@@ -192,13 +207,14 @@ def run(backend: str, args: argparse.Namespace, synchronous: str = "FULL") -> No
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            result = asyncio.run(drive(port, args.clients, people, args.seconds, server.pid))
+            result = asyncio.run(drive(port, args.clients, people, args.seconds, server.pid, accounts))
         finally:
             server.terminate()
             server.wait(timeout=30)
     done = len(result["settle"])
     durability = f", synchronous={synchronous}" if backend == "sqlite" else ""
-    print(f"[{backend}{durability}] {workers} server worker(s), {args.clients} concurrent clients, loopback")
+    paying = ", every 2207 paid from the patient's historical account" if accounts else ", acct_used_flag 0"
+    print(f"[{backend}{durability}{paying}] {workers} server worker(s), {args.clients} concurrent clients, loopback")
     print(f"  settlements      {done:,} in {result['elapsed']:.1f} s = {done / result['elapsed']:,.0f} settlements/s"
           f"   (each 1101 → 2201 → 2204 → 2207; {4 * done / result['elapsed']:,.0f} requests/s)")
     print(f"  2207 latency     p50 {pct(result['settle'], 0.5):.1f} ms   p99 {pct(result['settle'], 0.99):.1f} ms"
@@ -211,6 +227,8 @@ def run(backend: str, args: argparse.Namespace, synchronous: str = "FULL") -> No
     print(f"  trivial endpoint GET /api/health: {result['health_rate']:,.0f} requests/s (same server, same run)")
     print(f"  errors           {len(result['errors'])}" + (f"  e.g. {result['errors'][0]}" if result["errors"] else ""))
     sys.stdout.flush()
+    return {"cpu": result["server_cpu"] / done * 1000, "p50": pct(result["settle"], 0.5),
+            "rate": done / result["elapsed"]}
 
 
 def main() -> None:
@@ -220,12 +238,21 @@ def main() -> None:
     parser.add_argument("--settlements", type=int, default=1500)
     parser.add_argument("--workers", type=int, default=None, help="default: 1 on SQLite, 2 on PostgreSQL")
     parser.add_argument("--seconds", type=float, default=60, help="stop driving after this long")
+    parser.add_argument("--accounts", default="off,on",
+                        help="off: acct_used_flag 0; on: each patient's historical account pays (both: the cost)")
     parser.add_argument("--sqlite-synchronous", default="FULL,NORMAL",
                         help="SQLite durability settings to measure (FULL is the default for serving)")
     args = parser.parse_args()
+    parser_modes = [mode == "on" for mode in args.accounts.split(",")]
     for backend in args.backends.split(","):
         for synchronous in args.sqlite_synchronous.split(",") if backend == "sqlite" else ["FULL"]:
-            run(backend, args, synchronous)
+            figures = {accounts: run(backend, args, synchronous, accounts) for accounts in parser_modes}
+            if len(figures) == 2:
+                on, off = figures[True], figures[False]
+                print(f"  account payment  +{on['cpu'] - off['cpu']:.2f} ms server CPU per settlement flow,"
+                      f" 2207 p50 {on['p50'] - off['p50']:+.1f} ms, {on['rate'] - off['rate']:+,.0f} settlements/s"
+                      f" ({backend}{', synchronous=' + synchronous if backend == 'sqlite' else ''})")
+                sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -337,6 +337,17 @@ class Read(Generic[R]):
         return None if row is None else self._record(row, processors)
 
 
+class Keys:
+    """Any Core SELECT of one string column (keys, codes), compiled once per dialect: the values, as the driver
+    gives them (no type processing: for strings only)."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self._statement = _Statement(lambda _dialect: statement)
+
+    def all(self, db: Db, /, **params: Any) -> list[str]:
+        return [row[0] for row in self._statement.run(db, params).fetchall()]
+
+
 class Totals:
     """SUM(`amount`) per value of `key` over the rows whose `key` is among the values given (compiled once per
     list length): {key: total}, keys without rows absent; the totals are the driver's (SQLite sums NUMERIC as

@@ -119,18 +119,6 @@ class BalanceInsufficient(Named, Refused):
     template = "{account}余额 {balance} 元，不足 {amount} 元"
 
 
-class TwoMutualAccounts(Named, Refused):
-    code = "two_mutual_accounts"
-    default_field = "mulaid_psn_no"
-    template = "一次结算只能使用一个共济健康账户（家庭共济网规定），请只选择一位成员的共济账户"
-
-
-class MutualAccountNotUsable(Named, Refused):
-    code = "mutual_account_not_usable"
-    default_field = "mulaid_psn_no"
-    template = "{name} 的共济健康账户不能用于本次结算：{reason}"
-
-
 # --- the employee-insurance system's daily files
 
 

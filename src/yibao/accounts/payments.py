@@ -9,21 +9,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import bindparam, literal, select, union_all
+
 from yibao.accounts.errors import BalanceInsufficient
 from yibao.accounts.family import (
     ACCOUNT_LABELS,
     AccountKind,
-    accounts_of,
     balances,
     historical_account,
-    live_member,
     members_of,
     mutual_account,
     open_accounts,
 )
+from yibao.accounts.models import FamilyAccount, FamilyMember
 from yibao.kit.money import ZERO
 from yibao.policy.family import NO_DRAWS, Draws, Holding, plan
-from yibao.statements import Db
+from yibao.statements import Db, Keys
 
 UNLIMITED = Decimal("99999999999999.99")
 
@@ -58,12 +59,21 @@ class Holdings:
 NONE_HELD = Holdings()
 
 
+NETWORK = "network:"
+# in one read (the settlement path: most people have neither): the person's open accounts and their network
+_FAMILY_KEYS = Keys(union_all(
+    select(FamilyAccount.account).where(FamilyAccount.psn_no == bindparam("psn_no"), FamilyAccount.closed_at.is_(None)),
+    select(literal(NETWORK) + FamilyMember.network_id).where(FamilyMember.psn_no == bindparam("psn_no"),
+                                                             FamilyMember.left_at.is_(None))))
+
+
 def holdings(db: Db, psn_no: str, *, lock: bool) -> Holdings:
     """The person's own historical and mutual-aid accounts and their network's other mutual-aid accounts;
     `lock`: the accounts are locked until commit (a settlement that will draw on them)."""
-    own = [row.account for row in accounts_of(db, psn_no)]
-    member = live_member(db, psn_no)
-    others = [m.psn_no for m in members_of(db, member.network_id) if m.psn_no != psn_no] if member else []
+    keys = _FAMILY_KEYS.all(db, psn_no=psn_no)
+    own = [key for key in keys if not key.startswith(NETWORK)]
+    network = next((key.removeprefix(NETWORK) for key in keys if key.startswith(NETWORK)), None)
+    others = [m.psn_no for m in members_of(db, network) if m.psn_no != psn_no] if network else []
     if not own and not others:
         return NONE_HELD
     wanted = [*own, *(mutual_account(other) for other in others)]
