@@ -375,3 +375,36 @@ def test_no_page_breaks_the_content_security_policy_and_the_api_docs_work_offlin
     page.goto("/redoc")
     expect(page.locator("h1").first).to_contain_text("yibao")
     assert violations == [] and outside == []
+
+
+def test_the_family_network_on_the_phone_and_at_the_window(phone: Any, page: Any) -> None:
+    """Issue 14: 王丽华 sees her husband's network on her phone — the members in the order of use, the balances
+    of those who agreed to show them; at the window the clerk reorders it at the initiator's request."""
+    phone.goto("/me/login")
+    phone.get_by_label("身份证号").fill(DEMO_RESIDENT_CERTNO)
+    phone.get_by_label("密码").fill(DEMO_RESIDENT_PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.get_by_role("link", name="家庭共济").click()
+    expect(phone.get_by_role("heading", level=2)).to_contain_text("发起人：陈国强")
+    members = phone.get_by_test_id("family-members")
+    expect(members.locator("tbody tr")).to_have_count(4)
+    expect(members.locator("tbody tr").nth(1)).to_contain_text(DEMO_RESIDENT_NAME)
+    expect(phone.get_by_test_id("historical")).to_contain_text("无")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+    staff_login(page, "clerk", "yibao-clerk")
+    page.goto("/console/people")
+    page.get_by_label("姓名、身份证号、手机号或人员编号").fill("陈国强")
+    page.get_by_role("link", name="陈国强").click()
+    page.get_by_role("link", name="历年个账、共济账户与家庭共济网").click()
+    expect(page.get_by_test_id("initiator")).to_have_text("陈国强")
+    rows = page.get_by_test_id("family-members").locator("tbody tr")
+    expect(rows.nth(3)).to_contain_text("陈浩")
+    rows.nth(3).get_by_role("button", name="上移").click()
+    expect(page.get_by_role("status")).to_contain_text("使用顺序已调整")
+    expect(page.get_by_test_id("family-members").locator("tbody tr").nth(2)).to_contain_text("陈浩")
+    page.get_by_label("金额（元）").fill("99999")
+    page.get_by_role("button", name="划转").click()
+    expect(page.locator("p.field-error")).to_contain_text("不足 99999.00 元")
+    page.goto("/console/family")
+    assert page.evaluate(UNLABELLED) == []
