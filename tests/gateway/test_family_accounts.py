@@ -83,3 +83,27 @@ def test_a_bad_acct_used_flag_is_a_field_error(his: Callable[[str], HIS], fam: F
     clinic, data = counter(his, fam, "2")
     answer = clinic.call("2207", data)
     assert answer["infcode"] == -1 and "acct_used_flag" in answer["err_msg"]
+
+
+def test_an_inpatient_stay_draws_one_account_and_2305_gives_it_back(his: Callable[[str], HIS], fam: Family,
+                                                                      session: Session) -> None:
+    """2303/2304 as 2206/2207: the father's stay leaves 4,050.00 to him (POLICY.md §5 worked example at a 三甲);
+    the initiator's 300.00 pays what it can, the spouse's 200.00 is not touched (one account a settlement)."""
+    from tests.gateway.conftest import FIRST
+
+    hospital = his(FIRST)
+    psn_no = fam.father.psn_no
+    mdtrt_id = hospital.admit(psn_no, "2022-03-01")
+    hospital.fees("2301", psn_no, mdtrt_id, "2022-03-02", [("XJ01CAA040A001010101445", "1", "10000")])
+    hospital.ok("2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "endtime": "2022-03-10 10:00:00",
+                                      "dscg_way": "1"}})
+    data = hospital.settle_data(psn_no, mdtrt_id, Decimal("10000"), "21")
+    data["data"]["acct_used_flag"] = "1"
+    pre = hospital.ok("2303", data)["setlinfo"]
+    assert money(pre, "acct_mulaid_pay", "psn_cash_pay") == (Decimal("300.00"), Decimal("3750.00"))
+    setl = hospital.ok("2304", data)["setlinfo"]
+    assert money(setl, "psn_part_amt", "acct_mulaid_pay", "psn_cash_pay", "balc") == (
+        Decimal("4050.00"), Decimal("300.00"), Decimal("3750.00"), Decimal("200.00"))
+    assert balance(session, mutual_account(fam.spouse.psn_no)) == Decimal("200.00")
+    hospital.ok("2305", {"data": {"setl_id": setl["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": psn_no}})
+    assert balance(session, mutual_account(fam.initiator.psn_no)) == Decimal("300.00")
