@@ -12,6 +12,7 @@ from yibao.accounts.models import (
     JournalEntry,
     Posting,
 )
+from yibao.clearing.models import Clearing, ClearingDeduction
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.credential.models import Binding, Channel, Credential, DecodedCode, EcToken
 from yibao.db import Base
@@ -58,6 +59,8 @@ __all__ = [
     "CatalogueSelfpay",
     "Certificate",
     "Channel",
+    "Clearing",
+    "ClearingDeduction",
     "Credential",
     "CrossRegionFiling",
     "DecodedCode",

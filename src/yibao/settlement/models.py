@@ -151,12 +151,15 @@ class Settlement(Base):
     amendments: Mapped[str | None] = mapped_column(String(400))
     # whose mutual-aid health account paid acct_mulaid_pay (POLICY.md §11), when one did
     mulaid_psn_no: Mapped[str | None] = mapped_column(String(20))
+    # the clearing statement that took it (clearing/, S18 §6); None until then: one clearing per settlement
+    clearing_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("uq_settlements_setl_id", "setl_id", unique=True),
         Index("uq_settlements_cancels", "original_setl_id", unique=True,
               sqlite_where=text("kind = 'cancel'"), postgresql_where=text("kind = 'cancel'")),
         Index("ix_settlements_institution_time", "fixmedins_code", "setl_time"),
+        Index("ix_settlements_clearing", "clearing_id"),
     )
 
 
@@ -349,6 +352,7 @@ class SettlementRecord(NamedTuple):
     reason: str | None = None
     amendments: str | None = None
     mulaid_psn_no: str | None = None
+    clearing_id: str | None = None
 
 
 @trailed("生育医疗费定额补助")

@@ -239,7 +239,7 @@ def _copy_settlement(original: SettlementRecord, *, kind: SettlementKind, origin
     values |= {name: sign * values[name] for name in AMOUNT_COLUMNS}
     values |= {"setl_id": new_setl_id(), "kind": kind.value, "original_setl_id": original_setl_id,
                "status": SettlementStatus.VALID.value, "setl_time": now(), "msgid": msgid, "created_by": actor,
-               "reason": None}
+               "reason": None, "clearing_id": None}  # a new row: in the clearing of its own month
     return repository.new_settlement(**values)
 
 
