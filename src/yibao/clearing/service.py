@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -294,3 +294,35 @@ def statement_lines(session: Session, clearing_id: str) -> Sequence[Settlement]:
     """The settlements and cancellations a statement took, in time order."""
     return session.scalars(select(Settlement).where(Settlement.clearing_id == clearing_id)
                            .order_by(Settlement.setl_time, Settlement.setl_id)).all()
+
+
+def pending_institutions(session: Session, month: str) -> list[str]:
+    """Institutions with settlements up to the end of `month` that no statement has taken."""
+    _, end = month_bounds(month)
+    return list(session.scalars(select(Settlement.fixmedins_code).distinct().where(
+        Settlement.clearing_id.is_(None), Settlement.setl_time < end, Settlement.kind.in_(CLEARED_KINDS),
+        Settlement.fixmedins_code.is_not(None)).order_by(Settlement.fixmedins_code)))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRun:
+    month: str
+    built: list[Clearing]
+    skipped: dict[str, str]  # institution → why (a statement exists …)
+
+
+def build_month(session: Session, *, month: str, actor: str,
+                progress: Callable[[int, int], None] | None = None) -> MonthRun:
+    """A draft statement for every institution with something to clear up to the end of `month`; one that cannot
+    be built (a statement of that or a later month exists) is listed with its reason, the others are built."""
+    institutions = pending_institutions(session, month)
+    built, skipped = [], {}
+    for done, code in enumerate(institutions, start=1):
+        try:
+            with session.begin_nested():
+                built.append(build(session, fixmedins_code=code, month=month, actor=actor))
+        except ClearingExists as exc:
+            skipped[code] = exc.message
+        if progress is not None:
+            progress(done, len(institutions))
+    return MonthRun(month, built, skipped)

@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from yibao.adapters.cli import credential, datakeys, family, lists, trail
+from yibao.adapters.cli import clearing, credential, datakeys, family, lists, trail
 from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, run_calc
-from yibao.adapters.cli.units import _settings, parse_day, read_input, unit_of_work
+from yibao.adapters.cli.units import PROGRESS, _settings, parse_day, read_input, unit_of_work
 from yibao.contributions.service import (
     BANKS,
     PAYMENT_CHANNELS,
@@ -47,6 +47,7 @@ app.add_typer(trail.app)
 app.add_typer(datakeys.app)
 app.add_typer(lists.app)
 app.add_typer(family.app)
+app.add_typer(clearing.app)
 
 
 @app.callback()
@@ -67,7 +68,6 @@ def calc(
 # The system: database, server, demo data, daily work
 
 
-PROGRESS = Console(stderr=True)  # progress bars go to stderr; stdout carries only results
 
 
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
+from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from yibao.kit.sealing import SealingError
 
 logs.install()  # ID and phone numbers masked in every log record of a command (kit/logs.py)
 COMMAND_LINE = Actor("system", "命令行", Door.CLI)
+PROGRESS = Console(stderr=True)  # progress bars go to stderr; stdout carries only results
 _SETTING_SHOULD_BE = {"int_parsing": "应为整数", "bool_parsing": "应为 true 或 false", "path_type": "应为路径"}
 
 

@@ -102,3 +102,5 @@ InstitutionWrite = Annotated[StaffUser, Depends(requires(Permission.INSTITUTION_
 StaffAdmin = Annotated[StaffUser, Depends(requires(Permission.STAFF_ADMIN))]
 PolicyAmend = Annotated[StaffUser, Depends(requires(Permission.POLICY_AMEND))]
 FamilyWrite = Annotated[StaffUser, Depends(requires(Permission.FAMILY_WRITE))]
+ClearingWrite = Annotated[StaffUser, Depends(requires(Permission.CLEARING_WRITE))]
+AuditDecide = Annotated[StaffUser, Depends(requires(Permission.AUDIT_DECIDE))]
