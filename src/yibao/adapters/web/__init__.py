@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from yibao.adapters.web import (
     apidocs,
+    clearing,
     console,
     desk,
     ecard,
@@ -28,8 +29,8 @@ from yibao.kit.errors import DomainError
 def install(app: FastAPI) -> None:
     app.state.secret_key = app.state.settings.resolved_secret_key()
     app.state.import_jobs = {}
-    for router in (console.router, office.router, parameters.router, maternity.router, family.router, desk.router,
-                   ecard.router, resident.router):
+    for router in (console.router, office.router, parameters.router, maternity.router, family.router,
+                   clearing.router, desk.router, ecard.router, resident.router):
         app.include_router(router, dependencies=[Depends(check_csrf)])  # every state-changing form
     app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
