@@ -49,6 +49,7 @@ bench: setup postgres
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/enroll.py
 	$(BIN)/python bench/settle.py
+	$(BIN)/python bench/clearing.py
 	$(BIN)/python bench/roundtrips.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/ecard.py
