@@ -13,7 +13,15 @@ from yibao.accounts.models import (
     Posting,
 )
 from yibao.clearing.models import Clearing, ClearingDeduction
-from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
+from yibao.contributions.models import (
+    BankAgreement,
+    Bill,
+    CollectionFile,
+    Payment,
+    Refund,
+    WithholdingLine,
+    WithholdingRun,
+)
 from yibao.credential.models import Binding, Channel, Credential, DecodedCode, EcToken
 from yibao.db import Base
 from yibao.enrollment.models import Enrollment
@@ -61,6 +69,7 @@ __all__ = [
     "Channel",
     "Clearing",
     "ClearingDeduction",
+    "CollectionFile",
     "Credential",
     "CrossRegionFiling",
     "DecodedCode",
@@ -97,5 +106,7 @@ __all__ = [
     "StaffUser",
     "TemporaryAssistance",
     "Visit",
+    "WithholdingLine",
+    "WithholdingRun",
     "metadata",
 ]

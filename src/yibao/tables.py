@@ -44,6 +44,14 @@ def _rows(table: Iterable[Sequence[object]], columns: Mapping[str, str], require
     return rows
 
 
+def check_file_id(file_id: str, source: str) -> str:
+    """The id a file is imported once by (its sender's batch number), stripped; empty or too long → InvalidInput."""
+    file_id = file_id.strip()
+    if not file_id or len(file_id) > 60:
+        raise InvalidInput(f"请填写文件编号（{source}的批次号，不超过 60 个字符）：同一编号只导入一次", field="file_id")
+    return file_id
+
+
 def read_table(filename: str, content: bytes, columns: Mapping[str, str], required: Sequence[str]) -> list[TableRow]:
     """Rows of a CSV (UTF-8 or GBK) or Excel (.xlsx) file whose header names `columns` (header → key), the
     `required` ones at least; a malformed file → InvalidInput."""

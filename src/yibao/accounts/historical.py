@@ -48,7 +48,7 @@ from yibao.kit.idcard import IdNumberError, parse_id_number
 from yibao.kit.money import ZERO, MoneyError, fmt, money
 from yibao.people.models import Person
 from yibao.people.service import person_with_certno
-from yibao.tables import TableRow, read_table
+from yibao.tables import TableRow, check_file_id, read_table
 
 COLUMNS = {"身份证号": "certno", "姓名": "name", "当日变动": "movement", "日终余额": "balance"}
 EXPORT_COLUMNS = ("身份证号", "姓名", "变动金额", "业务类型", "业务说明", "记账凭证号", "结算编号", "记账时间")
@@ -169,10 +169,7 @@ def _check_balances(session: Session, rows: Sequence[TableRow], lines: Sequence[
 def import_daily_file(session: Session, filename: str, content: bytes, *, file_id: str, day: dt.date,
                       actor: str) -> HistoricalImport:
     """Import the employee-insurance system's daily file (see the module's docstring)."""
-    file_id = file_id.strip()
-    if not file_id or len(file_id) > 60:
-        raise InvalidInput("请填写文件编号（职工医保系统的文件批次号，不超过 60 个字符）：同一编号只导入一次",
-                           field="file_id")
+    file_id = check_file_id(file_id, "职工医保系统")
     done = session.get(HistoricalFile, file_id)
     if done is not None:
         return HistoricalImport(file_id, done.day, done.lines, 0, done.movement, already=True)

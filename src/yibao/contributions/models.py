@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, text
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.access.trail import trailed
@@ -97,3 +97,60 @@ class Refund(Base):
         Index("uq_refunds_payment", "psn_no", "payment_id", unique=True),
         Index("ix_refunds_refunded_on", "refunded_on"),
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Collection runs (issue 16 item 1; S22 §3): the banks' withholding, the tax bureau's daily file
+
+
+class CollectionFile(Base):
+    """A file of payments imported once, by the file id the bank or the tax bureau gave it: what it did."""
+
+    __tablename__ = "collection_files"
+
+    file_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # withholding_result / tax_daily
+    lines: Mapped[int]
+    paid: Mapped[int]
+    amount: Mapped[Decimal]  # what the paid lines paid
+    refused: Mapped[int]
+    report: Mapped[str] = mapped_column(Text)  # JSON: the refused lines (line → why) and the reconciliation
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+
+
+class WithholdingRun(Base):
+    """A bank's monthly withholding request (代扣批次, S22 §3.1: deposit before the 8th): one line per live
+    agreement with an unpaid bill."""
+
+    __tablename__ = "withholding_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bank: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))
+    deduct_on: Mapped[dt.date]
+    lines: Mapped[int]
+    amount: Mapped[Decimal]
+    excluded: Mapped[str] = mapped_column(Text)  # JSON: psn_no → why they are not in the request
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index("uq_withholding_runs_bank_month", "bank", "month", unique=True),)
+
+
+class WithholdingLine(Base):
+    """One deduction asked of the bank, and what the bank answered."""
+
+    __tablename__ = "withholding_lines"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("withholding_runs.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    psn_no: Mapped[str] = mapped_column(String(20), index=True)
+    bill_no: Mapped[str] = mapped_column(String(30))
+    agreement_id: Mapped[str] = mapped_column(String(32))
+    card_no: Mapped[str] = mapped_column(Sealed("bank_card", 30))
+    amount: Mapped[Decimal]
+    outcome: Mapped[str] = mapped_column(String(20))  # requested / paid / insufficient / closed / refused
+    reason: Mapped[str | None] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(60))
+    file_id: Mapped[str | None] = mapped_column(String(60))

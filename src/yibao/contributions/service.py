@@ -263,6 +263,7 @@ class Collected:
 
     counts: dict[str, int]
     paid: list[Bill]
+    refusals: dict[int, str]  # the refused lines: their index in the batch → why (the refusal's message)
 
 
 def bills_by_no(session: Session, bill_nos: Sequence[str]) -> dict[str, Bill]:
@@ -288,9 +289,10 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     used = {r for chunk in chunks(sorted({r.reference.strip() for r in requests}))
             for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
     refused: dict[str, int] = {}
+    refusals: dict[int, str] = {}
     payments, bill_updates, paid = [], [], []
     moment, today = now(), now().date()
-    for request in requests:
+    for index, request in enumerate(requests):
         bill = bills.get(request.bill_no)
         try:
             if request.channel not in BULK_CHANNELS and request.channel in PAYMENT_CHANNELS:
@@ -305,9 +307,11 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
         except PaymentRefusal as refusal:
             reason = refusal.summarised()
             refused[reason] = refused.get(reason, 0) + 1
+            refusals[index] = refusal.message
             continue
         except DomainError as refusal:  # the payer's identity (people.other_person_id)
             refused[refusal.message] = refused.get(refusal.message, 0) + 1
+            refusals[index] = refusal.message
             continue
         used.add(request.reference.strip())
         payments.append({"psn_no": bill.psn_no, "id": new_id(), "bill_id": bill.id, "channel": request.channel,
@@ -324,7 +328,7 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     if bill_updates:
         session.execute(update(Bill), bill_updates)
     session.flush()
-    return Collected({"paid": len(payments), **refused}, paid)
+    return Collected({"paid": len(payments), **refused}, paid, refusals)
 
 
 def settle_bill_on_cancel(session: Session, enrollment: BillOwner, *, reason: str, on: dt.date, actor: str) -> None:

@@ -30,6 +30,12 @@ def pay_contribution(session: Session, request: PaymentRequest, *, actor: str) -
 def collect_contributions(session: Session, requests: Sequence[PaymentRequest], *, actor: str) -> dict[str, int]:
     """A file of payments (bank withholding, WeChat/Alipay, bank counters): each line checked as a single payment
     is; the enrollments of the bills paid are activated together. Refused lines are counted by reason."""
+    return collect_lines(session, requests, actor=actor).counts
+
+
+def collect_lines(session: Session, requests: Sequence[PaymentRequest], *,
+                  actor: str) -> contributions.Collected:
+    """As `collect_contributions`, with each refused line's reason by its index (the collection files' reports)."""
     bills = contributions.bills_by_no(session, [r.bill_no for r in requests])
     owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({b.psn_no for b in bills.values()}))
               for e in session.scalars(select(Enrollment).where(Enrollment.psn_no.in_(chunk)))}
@@ -38,4 +44,4 @@ def collect_contributions(session: Session, requests: Sequence[PaymentRequest], 
         session.execute(update(Enrollment), [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"}
                                              for b in collected.paid])
         session.flush()
-    return collected.counts
+    return collected

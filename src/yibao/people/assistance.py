@@ -29,7 +29,7 @@ from yibao.kit.money import ZERO, MoneyError, money
 from yibao.people.models import TemporaryAssistance, TemporaryAssistanceRecord
 from yibao.people.service import person_with_certno
 from yibao.statements import Db, Read
-from yibao.tables import TableRow, read_table
+from yibao.tables import TableRow, check_file_id, read_table
 
 COLUMNS = {"身份证号": "certno", "姓名": "name", "救助金额": "amount", "发放日期": "granted_on", "救助编号": "ref"}
 
@@ -78,9 +78,7 @@ def _grant(session: Session, row: TableRow, today: dt.date) -> tuple[str, str, d
 def import_temporary_assistance(session: Session, filename: str, content: bytes, *, file_id: str,
                                 actor: str) -> AssistanceImport:
     """Import civil affairs' file of grants (see the module's docstring)."""
-    file_id = file_id.strip()
-    if not file_id or len(file_id) > 60:
-        raise InvalidInput("请填写文件编号（民政的批次号，不超过 60 个字符）：同一编号只导入一次", field="file_id")
+    file_id = check_file_id(file_id, "民政")
     done = session.execute(select(func.count(), func.coalesce(func.sum(TemporaryAssistance.amount), 0))
                            .where(TemporaryAssistance.file_id == file_id)).one()
     if done[0]:

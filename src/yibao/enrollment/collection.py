@@ -1,0 +1,337 @@
+"""Collection runs (issue 16 item 1; POLICY.md §4, S22 §3): the banks' monthly withholding and the tax bureau's
+daily file of WeChat, Alipay and bank-counter payments. Every paid line goes through the one payment check
+(contributions.check_payment) and activates its enrollment (enrollment/payments.py).
+
+**Withholding request** (`withholding_request`, one per bank and month; S22 §3.1: the deposit must be in the
+account before the 8th, so the deduction day is the 8th): a line for every live agreement at the bank whose person
+has an unpaid bill. Excluded, with the reason: an agreement whose account the bank reported closed (a new card or
+bank needs a new agreement, S22 §3.1), a bill already in a request the bank has not answered. The file (CSV,
+UTF-8 with BOM):
+
+    批次号, 序号, 缴费单号, 身份证号, 姓名, 银行卡号, 扣款金额, 扣款日期
+
+**Withholding result** (the bank's answer, CSV or Excel, UTF-8 or GBK): 批次号, 序号, 缴费单号, 扣款结果 (成功 /
+余额不足 / 账户已销户), 扣款金额, 银行流水号, 扣款日期. 成功 pays the bill; 余额不足 leaves it unpaid, so next
+month's request asks again; 账户已销户 closes the agreement. A line that names no request line of the batch, a
+line answered twice, an amount that is not the request's, a bill paid already: reported by line number.
+
+**Tax bureau daily file** (CSV or Excel, UTF-8 or GBK): 缴费单号, 身份证号, 姓名, 缴费渠道 (微信 / 支付宝 / 银行柜面),
+银行 (柜面: one of the 8 entrusted banks), 缴费金额, 缴费日期, 税务流水号.
+
+Each file is imported once, by its file id (again: nothing changes, and it says so). By default each bad line is
+reported by number and the good ones are taken (`valid_only`); `all_or_nothing` takes none if one is bad. The
+report reconciles the file with what was recorded: lines, paid, refused, the amount paid, and for a result file
+the requested lines the bank did not answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yibao.contributions.models import BankAgreement, Bill, CollectionFile, WithholdingLine, WithholdingRun
+from yibao.contributions.service import BANKS, PaymentRequest
+from yibao.enrollment.payments import collect_lines
+from yibao.errors import Conflict, InvalidInput
+from yibao.kit.batches import chunks
+from yibao.kit.clock import now
+from yibao.kit.ids import new_id
+from yibao.kit.money import ZERO, MoneyError, fmt, money
+from yibao.people.models import Person
+from yibao.tables import TableRow, check_file_id, read_table
+
+MODES = {"valid_only": "只导入正确的行", "all_or_nothing": "有错误行则整个文件不导入"}
+DEDUCT_DAY = 8  # S22 §3.1: 每月 8 日前存入，银行扣款
+REQUEST_COLUMNS = ("批次号", "序号", "缴费单号", "身份证号", "姓名", "银行卡号", "扣款金额", "扣款日期")
+RESULT_COLUMNS = {"批次号": "run", "序号": "line", "缴费单号": "bill_no", "扣款结果": "outcome", "扣款金额": "amount",
+                  "银行流水号": "reference", "扣款日期": "paid_on"}
+OUTCOMES = {"成功": "paid", "余额不足": "insufficient", "账户已销户": "closed"}
+TAX_COLUMNS = {"缴费单号": "bill_no", "身份证号": "certno", "姓名": "name", "缴费渠道": "channel", "银行": "bank",
+               "缴费金额": "amount", "缴费日期": "paid_on", "税务流水号": "reference"}
+TAX_CHANNELS = {"微信": "wechat", "支付宝": "alipay", "银行柜面": "cash"}
+BANK_BY_NAME = {name: code for code, name in BANKS.items()}
+
+
+@dataclass
+class FileReport:
+    """What a file did, line by line where a line was refused, and its reconciliation."""
+
+    file_id: str
+    kind: str
+    lines: int = 0
+    paid: int = 0
+    amount: Decimal = ZERO
+    errors: dict[int, str] = field(default_factory=dict)  # line number → why
+    outcomes: dict[str, int] = field(default_factory=dict)  # withholding: paid / insufficient / closed
+    unanswered: int = 0  # withholding: requested lines the bank has not answered
+    already: bool = False
+    written: bool = True  # all_or_nothing with a bad line: nothing written
+
+    def as_json(self) -> str:
+        return json.dumps({"errors": {str(k): v for k, v in self.errors.items()}, "outcomes": self.outcomes,
+                           "unanswered": self.unanswered}, ensure_ascii=False)
+
+
+def _mode(mode: str) -> str:
+    if mode not in MODES:
+        raise InvalidInput(f"导入方式应为 {'、'.join(f'{k}（{v}）' for k, v in MODES.items())}", field="mode")
+    return mode
+
+
+def _done(session: Session, file_id: str, kind: str) -> FileReport | None:
+    found = session.get(CollectionFile, file_id)
+    if found is None:
+        return None
+    if found.kind != kind:
+        raise Conflict(f"文件编号 {file_id} 已用于另一种文件", field="file_id")
+    report = json.loads(found.report)
+    return FileReport(file_id, kind, found.lines, found.paid, found.amount,
+                      {int(k): v for k, v in report["errors"].items()}, report["outcomes"], report["unanswered"],
+                      already=True)
+
+
+def _record(session: Session, report: FileReport, actor: str) -> FileReport:
+    session.add(CollectionFile(file_id=report.file_id, kind=report.kind, lines=report.lines, paid=report.paid,
+                               amount=report.amount, refused=len(report.errors), report=report.as_json(),
+                               created_by=actor, created_at=now()))
+    session.flush()
+    return report
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        return money(text)
+    except MoneyError as exc:
+        raise ValueError(f"金额{exc}") from None
+
+
+def _day(text: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise ValueError(f"{label}应为 YYYY-MM-DD") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bank withholding
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    run: WithholdingRun
+    content: bytes  # the request file
+    excluded: dict[str, str]  # psn_no → why
+
+
+def _month(month: str) -> dt.date:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInput(f"月份应为 YYYY-MM，不是 {month!r}", field="month") from None
+    if len(month) != 7:
+        raise InvalidInput(f"月份应为 YYYY-MM，不是 {month!r}", field="month")
+    return first
+
+
+def withholding_request(session: Session, *, bank: str, month: str, actor: str) -> Request:
+    """The bank's request of the month (see the module's docstring); one per bank and month."""
+    if bank not in BANKS:
+        raise InvalidInput(f"未知的银行 {bank!r}，可选：{'、'.join(f'{c}({n})' for c, n in BANKS.items())}",
+                           field="bank")
+    deduct_on = _month(month).replace(day=DEDUCT_DAY)
+    if session.scalar(select(WithholdingRun.id).where(WithholdingRun.bank == bank, WithholdingRun.month == month)):
+        raise Conflict(f"{BANKS[bank]} {month} 的代扣请求已生成，不能重复生成", field="month")
+    unpaid = session.execute(select(Bill.psn_no, Bill.bill_no, Bill.amount_due).where(
+        Bill.status == "unpaid", Bill.amount_due > 0).order_by(Bill.psn_no, Bill.year)).all()
+    holders = sorted({psn_no for psn_no, _, _ in unpaid})
+    agreements: dict[str, BankAgreement] = {}
+    closed: set[str] = set()
+    for chunk in chunks(holders):
+        for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
+                                                             BankAgreement.bank == bank)):
+            if a.status == "active":
+                agreements[a.psn_no] = a
+            elif a.status == "closed":
+                closed.add(a.psn_no)
+    pending = set(session.scalars(select(WithholdingLine.bill_no).where(WithholdingLine.outcome == "requested")))
+    excluded = {psn_no: "银行报告账户已销户：须重新签订代扣协议（换卡或换银行须重新签订，S22 §3.1）"
+                for psn_no in closed - set(agreements)}
+    run = WithholdingRun(id=new_id(), bank=bank, month=month, deduct_on=deduct_on, lines=0, amount=ZERO,
+                         excluded="{}", created_by=actor, created_at=now())
+    session.add(run)
+    session.flush()
+    lines: list[WithholdingLine] = []
+    for psn_no, bill_no, amount in unpaid:
+        agreement = agreements.get(psn_no)
+        if agreement is None:
+            continue
+        if bill_no in pending:
+            excluded[psn_no] = "上次代扣请求银行尚未返回结果"
+            continue
+        lines.append(WithholdingLine(run_id=run.id, line=len(lines) + 1, psn_no=psn_no, bill_no=bill_no,
+                                     agreement_id=agreement.id, card_no=agreement.card_no, amount=amount,
+                                     outcome="requested", reason=None, reference=None, file_id=None))
+    session.add_all(lines)
+    run.lines, run.amount = len(lines), sum((line.amount for line in lines), ZERO)
+    run.excluded = json.dumps(excluded, ensure_ascii=False)
+    session.flush()
+    return Request(run, request_file(session, run, lines), excluded)
+
+
+def request_file(session: Session, run: WithholdingRun, lines: Sequence[WithholdingLine]) -> bytes:
+    people = {p.psn_no: p for chunk in chunks(sorted({line.psn_no for line in lines}))
+              for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REQUEST_COLUMNS)
+    for line in lines:
+        person = people[line.psn_no]
+        writer.writerow([run.id, line.line, line.bill_no, person.certno, person.name, line.card_no, fmt(line.amount),
+                         run.deduct_on.isoformat()])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _result_line(row: TableRow, lines: dict[tuple[str, int], WithholdingLine], seen: set[tuple[str, int]]
+                 ) -> tuple[WithholdingLine, str, Decimal, str, dt.date]:
+    v = row.values
+    try:
+        key = (v.get("run", ""), int(v.get("line", "")))
+    except ValueError:
+        raise ValueError("序号应为整数") from None
+    line = lines.get(key)
+    if line is None:
+        raise ValueError(f"批次 {key[0]} 没有序号 {key[1]} 的代扣请求")
+    if key in seen or line.outcome != "requested":
+        raise ValueError(f"批次 {key[0]} 序号 {key[1]} 的结果已经导入过（重复的结果行）")
+    if v.get("bill_no", "") != line.bill_no:
+        raise ValueError(f"缴费单号 {v.get('bill_no', '')} 与代扣请求的 {line.bill_no} 不符")
+    outcome = OUTCOMES.get(v.get("outcome", ""))
+    if outcome is None:
+        raise ValueError(f"扣款结果应为 {'、'.join(OUTCOMES)}")
+    amount = _amount(v.get("amount", "") or "0")
+    if outcome == "paid" and amount != line.amount:
+        raise ValueError(f"扣款金额 {fmt(amount)} 与代扣请求的 {fmt(line.amount)} 不符")
+    return line, outcome, amount, v.get("reference", "").strip(), _day(v.get("paid_on", ""), "扣款日期")
+
+
+def import_withholding_result(session: Session, filename: str, content: bytes, *, file_id: str,
+                              mode: str = "valid_only", actor: str,
+                              progress: Callable[[int, int], None] | None = None) -> FileReport:
+    """The bank's result file (see the module's docstring)."""
+    file_id, mode = check_file_id(file_id, "银行结果文件"), _mode(mode)
+    done = _done(session, file_id, "withholding_result")
+    if done is not None:
+        return done
+    rows = read_table(filename, content, RESULT_COLUMNS, tuple(RESULT_COLUMNS))
+    runs = {row.values.get("run", "") for row in rows}
+    lines = {(line.run_id, line.line): line for line in session.scalars(
+        select(WithholdingLine).where(WithholdingLine.run_id.in_(runs)))}
+    report = FileReport(file_id, "withholding_result", lines=len(rows))
+    seen: set[tuple[str, int]] = set()
+    answers: list[tuple[TableRow, WithholdingLine, str, Decimal, str, dt.date]] = []
+    for row in rows:
+        try:
+            line, outcome, amount, reference, paid_on = _result_line(row, lines, seen)
+        except ValueError as exc:
+            report.errors[row.line] = str(exc)
+            continue
+        seen.add((line.run_id, line.line))
+        answers.append((row, line, outcome, amount, reference, paid_on))
+    run_banks = {r.id: r.bank for r in session.scalars(select(WithholdingRun).where(WithholdingRun.id.in_(runs)))}
+    paying = [(row, line, PaymentRequest(line.bill_no, "bank_withholding", amount, paid_on, reference or "",
+                                         bank=run_banks[line.run_id], card_no=line.card_no))
+              for row, line, outcome, amount, reference, paid_on in answers if outcome == "paid"]
+    if mode == "all_or_nothing" and report.errors:
+        report.written = False
+        return report
+    with session.begin_nested() as attempt:
+        collected = collect_lines(session, [request for _, _, request in paying], actor=actor)
+        for index, why in collected.refusals.items():
+            report.errors[paying[index][0].line] = why
+        if mode == "all_or_nothing" and report.errors:
+            attempt.rollback()
+            report.written = False
+            return report
+    refused_lines = {paying[index][1] for index in collected.refusals}
+    for done_count, (row, line, outcome, _, reference, _) in enumerate(answers, start=1):
+        if line in refused_lines:
+            line.outcome, line.reason = "refused", report.errors[row.line][:200]
+        else:
+            line.outcome, line.reference, line.file_id = outcome, reference or None, file_id
+            report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            if outcome == "closed":
+                agreement = session.get(BankAgreement, (line.psn_no, line.agreement_id))
+                if agreement is not None and agreement.status == "active":
+                    agreement.status = "closed"
+        if progress is not None:
+            progress(done_count, len(answers))
+    report.paid = collected.counts.get("paid", 0)
+    report.amount = sum((money(request.amount) for index, (_, _, request) in enumerate(paying)
+                         if index not in collected.refusals), ZERO)
+    report.unanswered = len([line for line in lines.values() if line.outcome == "requested"])
+    session.flush()
+    return _record(session, report, actor)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The tax bureau's daily file
+
+
+def _tax_request(row: TableRow, bills: dict[str, Bill], people: dict[str, Person]) -> PaymentRequest:
+    v = row.values
+    bill = bills.get(v.get("bill_no", ""))
+    if bill is None:
+        raise ValueError(f"没有缴费单 {v.get('bill_no', '')}")
+    person = people[bill.psn_no]
+    if v.get("certno", "").upper() != person.certno or v.get("name", "") != person.name:
+        raise ValueError("身份证号或姓名与缴费单的参保人不符")
+    channel = TAX_CHANNELS.get(v.get("channel", ""))
+    if channel is None:
+        raise ValueError(f"缴费渠道应为 {'、'.join(TAX_CHANNELS)}")
+    bank = BANK_BY_NAME.get(v.get("bank", "")) if channel == "cash" else None
+    return PaymentRequest(bill.bill_no, channel, _amount(v.get("amount", "")), _day(v.get("paid_on", ""), "缴费日期"),
+                          v.get("reference", "").strip(), bank=bank)
+
+
+def import_tax_file(session: Session, filename: str, content: bytes, *, file_id: str, mode: str = "valid_only",
+                    actor: str) -> FileReport:
+    """The tax bureau's daily collection file (see the module's docstring)."""
+    file_id, mode = check_file_id(file_id, "税务文件"), _mode(mode)
+    done = _done(session, file_id, "tax_daily")
+    if done is not None:
+        return done
+    rows = read_table(filename, content, TAX_COLUMNS, tuple(c for c in TAX_COLUMNS if c != "银行"))
+    bills = {b.bill_no: b for chunk in chunks(sorted({r.values.get("bill_no", "") for r in rows}))
+             for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
+    people = {p.psn_no: p for chunk in chunks(sorted({b.psn_no for b in bills.values()}))
+              for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
+    report = FileReport(file_id, "tax_daily", lines=len(rows))
+    requests: list[tuple[TableRow, PaymentRequest]] = []
+    for row in rows:
+        try:
+            requests.append((row, _tax_request(row, bills, people)))
+        except ValueError as exc:
+            report.errors[row.line] = str(exc)
+    if mode == "all_or_nothing" and report.errors:
+        report.written = False
+        return report
+    with session.begin_nested() as attempt:
+        collected = collect_lines(session, [request for _, request in requests], actor=actor)
+        for index, why in collected.refusals.items():
+            report.errors[requests[index][0].line] = why
+        if mode == "all_or_nothing" and report.errors:
+            attempt.rollback()
+            report.written = False
+            return report
+    report.paid = collected.counts.get("paid", 0)
+    report.amount = sum((money(request.amount) for index, (_, request) in enumerate(requests)
+                         if index not in collected.refusals), ZERO)
+    return _record(session, report, actor)
