@@ -120,3 +120,79 @@ def test_the_tax_bureaus_daily_file(session: Session, three: list[tuple[str, str
     assert "没有缴费单" in report.errors[6]
     assert "已缴费" in report.errors[7] and "委托" in report.errors[8]
     assert import_tax_file(session, "tax.csv", text.encode(), file_id="TAX-20211103", actor="t").already
+
+
+def test_a_school_pays_for_its_students_in_one_payment(session: Session) -> None:
+    from yibao.enrollment.collection import pay_school
+
+    bills = [bill_of(session, enroll(session, person(session, f"201{n}-05-05").psn_no, channel="school",
+                                     student=True, school_name="实验小学")) for n in range(3)]
+    due = sum((b.amount_due for b in bills), Decimal(0))
+    with pytest.raises(InvalidInput) as wrong:
+        pay_school(session, school="实验小学", year=2022, amount=due - 1, paid_on=dt.date(2021, 11, 1),
+                   reference="SCH1", actor="t")
+    assert "3 名学生应缴合计" in wrong.value.message and payments(session) == 0
+    done = pay_school(session, school="实验小学", year=2022, amount=due, paid_on=dt.date(2021, 11, 1),
+                      reference="SCH1", actor="t")
+    assert (done.bills, done.amount) == (3, due) and payments(session) == 3
+    assert {status(session, b.bill_no) for b in bills} == {"paid"}
+    with pytest.raises(InvalidInput):  # nothing left to pay
+        pay_school(session, school="实验小学", year=2022, amount=due, paid_on=dt.date(2021, 11, 1),
+                   reference="SCH2", actor="t")
+
+
+def test_the_collection_commands(tmp_path: object) -> None:
+    """The CLI over a demo database: a withholding request for a bank with agreements, a result file with a bad
+    line named on stderr, a tax file imported once."""
+    import sqlite3
+    from pathlib import Path
+
+    from tests.cli.test_commands import run
+
+    directory = Path(str(tmp_path))
+    assert run(directory, "demo", "--persons", "60").returncode == 0
+    with sqlite3.connect(directory / "yibao.sqlite3") as database:
+        bank = database.execute("SELECT bank FROM bank_agreements b JOIN bills USING (psn_no) WHERE "
+                                "b.status = 'active' AND bills.status = 'unpaid' LIMIT 1").fetchone()
+    assert bank is not None, "the demo has withholding agreements with unpaid bills"
+    out = directory / "req.csv"
+    made = run(directory, "collect", "withholding-request", "--bank", bank[0], "--month", "2026-12", "--out",
+               str(out))
+    assert made.returncode == 0 and "代扣批次" in made.stdout, made.stderr
+    rows = request_rows(out.read_bytes())
+    run_id, _, bill_no, _, _, _, amount, day = rows[1]
+    result = directory / "res.csv"
+    result.write_text(RESULT + f"{run_id},1,{bill_no},成功,{amount},R-1,{day[:8]}01\n"
+                      f"{run_id},99,{bill_no},成功,1,R,{day}\n", encoding="gbk")
+    imported = run(directory, "collect", "withholding-result", str(result), "--file-id", "RES1")
+    assert imported.returncode == 0 and "缴费成功 1 笔" in imported.stdout, imported.stderr
+    assert "第 3 行：批次" in imported.stderr
+    strict = run(directory, "collect", "withholding-result", str(result), "--file-id", "RES2", "--mode",
+                 "all_or_nothing")
+    assert strict.returncode == 2 and "整个文件未导入" in strict.stdout and "重复的结果行" in strict.stderr
+
+
+def test_the_collection_api(client: object, session: Session, clerk: dict[str, str],
+                            three: list[tuple[str, str]]) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.dbfixtures import sign_in
+
+    assert isinstance(client, TestClient)
+    session.commit()
+    made = client.post("/api/collection/withholding-runs", headers=clerk, json={"bank": "boc", "month": "2021-11"})
+    assert made.status_code == 201 and made.json()["lines"] == 3, made.text
+    run_id = made.json()["run_id"]
+    rows = request_rows(client.get(f"/api/collection/withholding-runs/{run_id}/request.csv", headers=clerk).content)
+    text = (RESULT + f"{run_id},1,{rows[1][2]},成功,750.00,B-1,2021-11-08\n"
+            f"{run_id},2,{rows[2][2]},余额不足,0,,2021-11-08\n")
+    answer = client.post("/api/collection/withholding-results", headers=clerk, data={"file_id": "API-1"},
+                         files={"file": ("r.csv", text.encode(), "text/csv")})
+    assert answer.json()["paid"] == 1 and answer.json()["unanswered"] == 1, answer.text
+    status_now = client.get(f"/api/collection/withholding-runs/{run_id}", headers=clerk).json()
+    assert status_now["outcomes"] == {"paid": 1, "insufficient": 1, "requested": 1}
+    bad = client.post("/api/collection/withholding-runs", headers=clerk, json={"bank": "citi", "month": "2021-11"})
+    assert bad.status_code == 400
+    readonly = sign_in(client, session, "readonly")
+    assert client.post("/api/collection/tax-files", headers=readonly, data={"file_id": "X"},
+                       files={"file": ("t.csv", TAX.encode(), "text/csv")}).status_code == 403

@@ -39,8 +39,9 @@ from sqlalchemy.orm import Session
 
 from yibao.contributions.models import BankAgreement, Bill, CollectionFile, WithholdingLine, WithholdingRun
 from yibao.contributions.service import BANKS, PaymentRequest
-from yibao.enrollment.payments import collect_lines
-from yibao.errors import Conflict, InvalidInput
+from yibao.enrollment.models import Enrollment
+from yibao.enrollment.payments import collect_lines, pay_contribution
+from yibao.errors import Conflict, InvalidInput, NotFound
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
@@ -54,6 +55,7 @@ REQUEST_COLUMNS = ("批次号", "序号", "缴费单号", "身份证号", "姓�
 RESULT_COLUMNS = {"批次号": "run", "序号": "line", "缴费单号": "bill_no", "扣款结果": "outcome", "扣款金额": "amount",
                   "银行流水号": "reference", "扣款日期": "paid_on"}
 OUTCOMES = {"成功": "paid", "余额不足": "insufficient", "账户已销户": "closed"}
+OUTCOME_LABELS = {code: label for label, code in OUTCOMES.items()}
 TAX_COLUMNS = {"缴费单号": "bill_no", "身份证号": "certno", "姓名": "name", "缴费渠道": "channel", "银行": "bank",
                "缴费金额": "amount", "缴费日期": "paid_on", "税务流水号": "reference"}
 TAX_CHANNELS = {"微信": "wechat", "支付宝": "alipay", "银行柜面": "cash"}
@@ -184,6 +186,18 @@ def withholding_request(session: Session, *, bank: str, month: str, actor: str) 
     run.excluded = json.dumps(excluded, ensure_ascii=False)
     session.flush()
     return Request(run, request_file(session, run, lines), excluded)
+
+
+def get_run(session: Session, run_id: str) -> WithholdingRun:
+    found = session.get(WithholdingRun, run_id)
+    if found is None:
+        raise NotFound(f"没有代扣批次 {run_id}", field="run_id")
+    return found
+
+
+def run_lines(session: Session, run_id: str) -> Sequence[WithholdingLine]:
+    return session.scalars(select(WithholdingLine).where(WithholdingLine.run_id == run_id)
+                           .order_by(WithholdingLine.line)).all()
 
 
 def request_file(session: Session, run: WithholdingRun, lines: Sequence[WithholdingLine]) -> bytes:
@@ -335,3 +349,46 @@ def import_tax_file(session: Session, filename: str, content: bytes, *, file_id:
     report.amount = sum((money(request.amount) for index, (_, request) in enumerate(requests)
                          if index not in collected.refusals), ZERO)
     return _record(session, report, actor)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A school pays for its students in one payment (S22 §2(二), §3)
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolPayment:
+    school: str
+    year: int
+    bills: int
+    amount: Decimal
+
+
+def school_bills(session: Session, school: str, year: int) -> list[tuple[Enrollment, Bill]]:
+    """The unpaid bills of the school's students enrolled through it for the year."""
+    query = select(Enrollment, Bill).join(Bill, (Bill.psn_no == Enrollment.psn_no) & (
+        Bill.enrollment_id == Enrollment.id)).where(
+        Enrollment.school_name == school, Enrollment.year == year, Enrollment.channel == "school",
+        Bill.status == "unpaid").order_by(Bill.bill_no)
+    return [(enrollment, bill) for enrollment, bill in session.execute(query).all()]
+
+
+def pay_school(session: Session, *, school: str, year: int, amount: str | Decimal, paid_on: dt.date,
+               reference: str, actor: str) -> SchoolPayment:
+    """The school's one payment for every unpaid bill of its students: the amount must be their sum; each bill is
+    paid (channel 学校代收) under the payment's reference and activates its enrollment."""
+    found = school_bills(session, school.strip(), year)
+    if not found:
+        raise InvalidInput(f"{school} {year} 年度没有未缴费的学生", field="school")
+    try:
+        value = money(amount)
+    except MoneyError as exc:
+        raise InvalidInput(f"缴费金额{exc}", field="amount") from None
+    due = sum((bill.amount_due for _, bill in found), ZERO)
+    if value != due:
+        raise InvalidInput(f"缴费金额 {fmt(value)} 元与 {len(found)} 名学生应缴合计 {fmt(due)} 元不符", field="amount")
+    if not reference.strip():
+        raise InvalidInput("请填写学校缴费的流水号", field="reference")
+    for n, (_, bill) in enumerate(found, start=1):
+        pay_contribution(session, PaymentRequest(bill.bill_no, "school", bill.amount_due, paid_on,
+                                                 f"{reference.strip()}/{n}"), actor=actor)
+    return SchoolPayment(school.strip(), year, len(found), due)
