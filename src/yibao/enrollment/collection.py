@@ -33,8 +33,9 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.contributions.models import BankAgreement, Bill, CollectionFile, WithholdingLine, WithholdingRun
@@ -170,7 +171,7 @@ def withholding_request(session: Session, *, bank: str, month: str, actor: str) 
                          excluded="{}", created_by=actor, created_at=now())
     session.add(run)
     session.flush()
-    lines: list[WithholdingLine] = []
+    lines: list[RequestLine] = []
     for psn_no, bill_no, amount in unpaid:
         agreement = agreements.get(psn_no)
         if agreement is None:
@@ -178,10 +179,11 @@ def withholding_request(session: Session, *, bank: str, month: str, actor: str) 
         if bill_no in pending:
             excluded[psn_no] = "上次代扣请求银行尚未返回结果"
             continue
-        lines.append(WithholdingLine(run_id=run.id, line=len(lines) + 1, psn_no=psn_no, bill_no=bill_no,
-                                     agreement_id=agreement.id, card_no=agreement.card_no, amount=amount,
-                                     outcome="requested", reason=None, reference=None, file_id=None))
-    session.add_all(lines)
+        lines.append(RequestLine(len(lines) + 1, psn_no, bill_no, agreement.id, agreement.card_no, amount))
+    for part in chunks(lines, 5000):
+        session.execute(insert(WithholdingLine), [line._asdict() | {
+            "run_id": run.id, "outcome": "requested", "reason": None, "reference": None, "file_id": None}
+            for line in part])
     run.lines, run.amount = len(lines), sum((line.amount for line in lines), ZERO)
     run.excluded = json.dumps(excluded, ensure_ascii=False)
     session.flush()
@@ -200,7 +202,16 @@ def run_lines(session: Session, run_id: str) -> Sequence[WithholdingLine]:
                            .order_by(WithholdingLine.line)).all()
 
 
-def request_file(session: Session, run: WithholdingRun, lines: Sequence[WithholdingLine]) -> bytes:
+class RequestLine(NamedTuple):
+    line: int
+    psn_no: str
+    bill_no: str
+    agreement_id: str
+    card_no: str
+    amount: Decimal
+
+
+def request_file(session: Session, run: WithholdingRun, lines: Sequence[WithholdingLine | RequestLine]) -> bytes:
     people = {p.psn_no: p for chunk in chunks(sorted({line.psn_no for line in lines}))
               for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
     out = io.StringIO()
@@ -274,23 +285,28 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
             attempt.rollback()
             report.written = False
             return report
-    refused_lines = {paying[index][1] for index in collected.refusals}
+    refused_lines = {id(paying[index][1]) for index in collected.refusals}
+    pending = len([line for line in lines.values() if line.outcome == "requested"])
+    changes: list[dict[str, object]] = []
+    closed: list[dict[str, object]] = []
     for done_count, (row, line, outcome, _, reference, _) in enumerate(answers, start=1):
-        if line in refused_lines:
-            line.outcome, line.reason = "refused", report.errors[row.line][:200]
+        key = {"run_id": line.run_id, "line": line.line}
+        if id(line) in refused_lines:
+            changes.append(key | {"outcome": "refused", "reason": report.errors[row.line][:200]})
         else:
-            line.outcome, line.reference, line.file_id = outcome, reference or None, file_id
+            changes.append(key | {"outcome": outcome, "reference": reference or None, "file_id": file_id})
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-            if outcome == "closed":
-                agreement = session.get(BankAgreement, (line.psn_no, line.agreement_id))
-                if agreement is not None and agreement.status == "active":
-                    agreement.status = "closed"
-        if progress is not None:
+            if outcome == "closed":  # a new card or bank needs a new agreement (S22 §3.1)
+                closed.append({"psn_no": line.psn_no, "id": line.agreement_id, "status": "closed"})
+        if progress is not None and (done_count % 1000 == 0 or done_count == len(answers)):
             progress(done_count, len(answers))
+    for model, values in ((WithholdingLine, changes), (BankAgreement, closed)):
+        for part in chunks(values, 5000):
+            session.execute(update(model), part)
     report.paid = collected.counts.get("paid", 0)
     report.amount = sum((money(request.amount) for index, (_, _, request) in enumerate(paying)
                          if index not in collected.refusals), ZERO)
-    report.unanswered = len([line for line in lines.values() if line.outcome == "requested"])
+    report.unanswered = pending - len(answers)
     session.flush()
     return _record(session, report, actor)
 
