@@ -50,6 +50,7 @@ bench: setup postgres
 	$(BIN)/python bench/enroll.py
 	$(BIN)/python bench/settle.py
 	$(BIN)/python bench/clearing.py
+	$(BIN)/python bench/collection.py
 	$(BIN)/python bench/roundtrips.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/ecard.py

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -176,7 +176,19 @@ class CheckedPayment:
     agreement_id: str | None
 
 
-def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: BillOwner, person: Person,
+class Insured(Protocol):
+    """Whose bill it is, as far as a payment needs to know: their ID number (a payer other than them is named)."""
+
+    @property
+    def certno(self) -> str: ...
+
+
+class InsuredId(NamedTuple):
+    psn_no: str
+    certno: str
+
+
+def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: BillOwner, person: Insured,
                   agreement: BankAgreement | None, *, today: dt.date) -> CheckedPayment:
     """Every rule a payment must meet, the same for one payment at the window and a line of a bulk file
     (POLICY.md §4, S22 §3): an unpaid bill, the exact amount, dated between registration and today, a reference,
@@ -284,8 +296,9 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     agreements = {a.psn_no: a for chunk in chunks(holders)
                   for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
                                                                         BankAgreement.status == "active"))}
-    persons = {p.psn_no: p for chunk in chunks(holders)
-               for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
+    persons = {psn_no: InsuredId(psn_no, certno) for chunk in chunks(holders)  # only the ID number is opened
+               for psn_no, certno in session.execute(select(Person.psn_no, Person.certno)
+                                                     .where(Person.psn_no.in_(chunk)))}
     used = {r for chunk in chunks(sorted({r.reference.strip() for r in requests}))
             for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
     refused: dict[str, int] = {}
@@ -326,7 +339,7 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     for chunk in chunks(payments, 5000):
         session.execute(insert(Payment), chunk)
     if bill_updates:
-        session.execute(update(Bill), bill_updates)
+        session.execute(update(Bill).execution_options(synchronize_session=False), bill_updates)
     session.flush()
     return Collected({"paid": len(payments), **refused}, paid, refusals)
 

@@ -48,6 +48,7 @@ from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, fmt, money
 from yibao.people.models import Person
+from yibao.statements import Read
 from yibao.tables import TableRow, check_file_id, read_table
 
 MODES = {"valid_only": "只导入正确的行", "all_or_nothing": "有错误行则整个文件不导入"}
@@ -224,8 +225,24 @@ def request_file(session: Session, run: WithholdingRun, lines: Sequence[Withhold
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _result_line(row: TableRow, lines: dict[tuple[str, int], WithholdingLine], seen: set[tuple[str, int]]
-                 ) -> tuple[WithholdingLine, str, Decimal, str, dt.date]:
+class AskedLine(NamedTuple):
+    """A request line as its result is matched to it."""
+
+    run_id: str
+    line: int
+    psn_no: str
+    bill_no: str
+    agreement_id: str
+    card_no: str
+    amount: Decimal
+    outcome: str
+
+
+_LINES = Read(AskedLine, WithholdingLine, among=WithholdingLine.run_id)
+
+
+def _result_line(row: TableRow, lines: dict[tuple[str, int], AskedLine], seen: set[tuple[str, int]]
+                 ) -> tuple[AskedLine, str, Decimal, str, dt.date]:
     v = row.values
     try:
         key = (v.get("run", ""), int(v.get("line", "")))
@@ -257,11 +274,10 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
         return done
     rows = read_table(filename, content, RESULT_COLUMNS, tuple(RESULT_COLUMNS))
     runs = {row.values.get("run", "") for row in rows}
-    lines = {(line.run_id, line.line): line for line in session.scalars(
-        select(WithholdingLine).where(WithholdingLine.run_id.in_(runs)))}
+    lines = {(line.run_id, line.line): line for line in _LINES.all(session, values=sorted(runs))}
     report = FileReport(file_id, "withholding_result", lines=len(rows))
     seen: set[tuple[str, int]] = set()
-    answers: list[tuple[TableRow, WithholdingLine, str, Decimal, str, dt.date]] = []
+    answers: list[tuple[TableRow, AskedLine, str, Decimal, str, dt.date]] = []
     for row in rows:
         try:
             line, outcome, amount, reference, paid_on = _result_line(row, lines, seen)
@@ -302,7 +318,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
             progress(done_count, len(answers))
     for model, values in ((WithholdingLine, changes), (BankAgreement, closed)):
         for part in chunks(values, 5000):
-            session.execute(update(model), part)
+            session.execute(update(model).execution_options(synchronize_session=False), part)
     report.paid = collected.counts.get("paid", 0)
     report.amount = sum((money(request.amount) for index, (_, _, request) in enumerate(paying)
                          if index not in collected.refusals), ZERO)

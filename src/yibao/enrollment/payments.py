@@ -15,6 +15,10 @@ from yibao.contributions.service import PaymentRequest
 from yibao.enrollment.models import Enrollment
 from yibao.kit.batches import chunks
 
+# what a payment's rules read of the enrollment a bill belongs to (contributions.BillOwner), as plain rows
+OWNER_COLUMNS = (Enrollment.psn_no, Enrollment.id, Enrollment.year, Enrollment.personal_amount,
+                 Enrollment.registration_date, Enrollment.channel)
+
 
 def pay_contribution(session: Session, request: PaymentRequest, *, actor: str) -> Payment:
     """One payment of a bill; its enrollment is then in force (待遇 from its benefit start)."""
@@ -37,11 +41,11 @@ def collect_lines(session: Session, requests: Sequence[PaymentRequest], *,
                   actor: str) -> contributions.Collected:
     """As `collect_contributions`, with each refused line's reason by its index (the collection files' reports)."""
     bills = contributions.bills_by_no(session, [r.bill_no for r in requests])
-    owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({b.psn_no for b in bills.values()}))
-              for e in session.scalars(select(Enrollment).where(Enrollment.psn_no.in_(chunk)))}
+    owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({b.enrollment_id for b in bills.values()}))
+              for e in session.execute(select(*OWNER_COLUMNS).where(Enrollment.id.in_(chunk)))}
     collected = contributions.collect_bulk(session, requests, bills, owners, actor=actor)
     if collected.paid:
-        session.execute(update(Enrollment), [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"}
-                                             for b in collected.paid])
+        session.execute(update(Enrollment).execution_options(synchronize_session=False),
+                        [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"} for b in collected.paid])
         session.flush()
     return collected
