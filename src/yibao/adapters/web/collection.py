@@ -1,0 +1,106 @@
+"""Collection runs' page (enrollment/collection.py; S22 §3): a bank's monthly withholding request, the bank's
+result file, the tax bureau's daily file and a school's one payment, each with its report line by line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from yibao.adapters.rest.deps import DbSession
+from yibao.adapters.web.common import Form, attempt, page, redirect
+from yibao.adapters.web.console import ConsoleUser, need
+from yibao.contributions.models import WithholdingRun
+from yibao.contributions.service import BANKS
+from yibao.enrollment import collection
+from yibao.errors import InvalidInput
+from yibao.staff.service import Permission
+
+router = APIRouter(prefix="/console/collection", include_in_schema=False)
+
+
+def _page(request: Request, session: Any, user: Any, *, form: Form | None = None, status: int = 200,
+          report: collection.FileReport | None = None, notice: str = "") -> Response:
+    runs = session.scalars(select(WithholdingRun).order_by(WithholdingRun.created_at.desc()).limit(24)).all()
+    return page(request, "console/collection.html", status=status, user=user, form=form or Form({}, {}),
+                runs=runs, banks=BANKS, modes=collection.MODES, report=report, notice=notice,
+                outcome_labels=collection.OUTCOME_LABELS)
+
+
+@router.get("", response_class=HTMLResponse)
+def collection_page(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    return _page(request, session, user)
+
+
+@router.post("/withholding-runs", response_class=HTMLResponse)
+async def make_run(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    form = await Form.read(request)
+    made = attempt(session, form, lambda: collection.withholding_request(
+        session, bank=form.get("bank"), month=form.required("month", "代扣月份"), actor=user.username), "month")
+    if made is None:
+        return _page(request, session, user, form=form, status=400)
+    return redirect(f"/console/collection/withholding-runs/{made.run.id}")
+
+
+@router.get("/withholding-runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, run_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    found = collection.get_run(session, run_id)
+    lines = collection.run_lines(session, run_id)
+    outcomes: dict[str, int] = {}
+    for line in lines:
+        outcomes[line.outcome] = outcomes.get(line.outcome, 0) + 1
+    return page(request, "console/withholding_run.html", user=user, run=found, banks=BANKS, outcomes=outcomes,
+                excluded=json.loads(found.excluded), outcome_labels=collection.OUTCOME_LABELS)
+
+
+@router.get("/withholding-runs/{run_id}/request.csv")
+def run_file(run_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.BATCH_WRITE)
+    found = collection.get_run(session, run_id)
+    return Response(collection.request_file(session, found, collection.run_lines(session, run_id)),
+                    media_type="text/csv; charset=utf-8", headers={
+                        "Content-Disposition": f'attachment; filename="withholding-{found.bank}-{found.month}.csv"'})
+
+
+@router.post("/files", response_class=HTMLResponse)
+async def import_file(request: Request, session: DbSession, user: ConsoleUser,
+                      file: UploadFile = File(None)) -> Response:
+    """The bank's result file or the tax bureau's daily file, by the form's `kind`."""
+    need(user, Permission.BATCH_WRITE)
+    form = await Form.read(request)
+    content = await file.read() if file is not None and file.filename else b""
+
+    def act() -> collection.FileReport:
+        if not content:
+            raise InvalidInput("请选择要导入的文件（CSV 或 Excel）", field="file")
+        importer = {"withholding_result": collection.import_withholding_result,
+                    "tax_daily": collection.import_tax_file}.get(form.get("kind"))
+        if importer is None:
+            raise InvalidInput("请选择文件类型", field="kind")
+        return importer(session, file.filename or "", content, file_id=form.get("file_id"),
+                        mode=form.get("mode", "valid_only"), actor=user.username)
+
+    report = attempt(session, form, act, "file")
+    if report is None:
+        return _page(request, session, user, form=form, status=400)
+    return _page(request, session, user, report=report)
+
+
+@router.post("/school-payments", response_class=HTMLResponse)
+async def school(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.PAYMENT_WRITE)
+    form = await Form.read(request)
+    done = attempt(session, form, lambda: collection.pay_school(
+        session, school=form.required("school", "学校名称"), year=form.year("year"),
+        amount=form.amount("amount", "缴费金额"), paid_on=form.date("paid_on", "缴费日期"),
+        reference=form.required("reference", "流水号"), actor=user.username), "amount")
+    if done is None:
+        return _page(request, session, user, form=form, status=400)
+    return _page(request, session, user, notice=f"{done.school} {done.year} 年度：{done.bills} 名学生缴费 "
+                                                 f"{done.amount} 元已登记，参保登记已生效。")

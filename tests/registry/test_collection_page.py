@@ -1,0 +1,42 @@
+"""The collection page over the real app (both databases): a withholding request made, its file downloaded, the
+bank's result imported with a bad line listed by number."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.registry.helpers import person
+from tests.registry.test_enrollment import bill_of, enroll
+from tests.web.test_pages import staff_cookie, text
+from yibao.contributions.service import sign_agreement
+
+
+def test_a_clerk_runs_a_withholding_month_on_the_page(client: TestClient, session: Session) -> None:
+    someone = person(session, "1972-03-03")
+    bill = bill_of(session, enroll(session, someone.psn_no)).bill_no
+    sign_agreement(session, psn_no=someone.psn_no, bank="icbc", card_no="6222020000000099",
+                   signed_on=dt.date(2021, 9, 1))
+    session.commit()
+    staff_cookie(client, session, "readonly")
+    assert client.get("/console/collection").status_code == 403
+    staff_cookie(client, session, "clerk")
+    bad = client.post("/console/collection/withholding-runs", data={"bank": "icbc", "month": "11/2021"})
+    assert bad.status_code == 400 and "月份应为 YYYY-MM" in text(bad.text)
+    made = client.post("/console/collection/withholding-runs", data={"bank": "icbc", "month": "2021-11"})
+    assert "工商银行 · 2021-11" in text(made.text) and "1 人 / 750.00 元" in text(made.text)
+    run_id = re.search(r'class="mono">(\w+)<', made.text).group(1)  # type: ignore[union-attr]
+    rows = list(csv.reader(io.StringIO(client.get(f"/console/collection/withholding-runs/{run_id}/request.csv")
+                                       .content.decode("utf-8-sig"))))
+    assert rows[1][2] == bill and rows[1][5] == "6222020000000099"
+    result = ("批次号,序号,缴费单号,扣款结果,扣款金额,银行流水号,扣款日期\n"
+              f"{run_id},1,{bill},成功,750.00,ICBC-1,2021-11-08\n{run_id},2,{bill},成功,750.00,ICBC-2,2021-11-08\n")
+    report = client.post("/console/collection/files", data={"kind": "withholding_result", "file_id": "ICBC-R1"},
+                         files={"file": ("r.csv", result.encode("gbk"), "text/csv")})
+    shown = text(report.text)
+    assert "缴费成功 1 笔，合计 750.00 元；错误 1 行" in shown and "没有序号 2" in shown
