@@ -135,3 +135,22 @@ def test_a_bad_deduction_is_refused(session: Session, kind: str, fund: str, amou
     ensure_demo_institutions(session)
     refused("deduction_invalid", lambda: clearing.record_deduction(
         session, fixmedins_code=COMMUNITY, kind=kind, fund=fund, amount=amount, reason=reason, actor="a"))
+
+
+def test_an_amendment_cannot_reach_back_into_a_cleared_month(month: dict[str, str], session: Session,
+                                                            editions: Editions) -> None:
+    """Issue 17: once a month's clearing is approved, a parameter amendment may not take effect in it."""
+    from yibao.parameters import service as parameters
+
+    assert clearing.cleared_through(session) is None
+    made = clearing.build(session, fixmedins_code=COMMUNITY, month=OCTOBER, actor="clerk1")
+    clearing.approve(session, made.id, actor="clerk2")
+    through = clearing.cleared_through(session)
+    assert through == dt.date(2026, 10, 31)
+    refused("amendment_in_cleared_month", lambda: parameters.propose(
+        session, editions, edition="2022", path="first_selfpay_default", value="0.20", source="奉医保〔2026〕1号",
+        effective_from=dt.date(2026, 10, 15), actor="admin1", cleared_through=through))
+    proposed = parameters.propose(session, editions, edition="2022", path="first_selfpay_default", value="0.20",
+                                  source="奉医保〔2026〕1号", effective_from=dt.date(2026, 11, 1), actor="admin1",
+                                  cleared_through=through)
+    assert proposed.status == "proposed"

@@ -272,6 +272,13 @@ def pay(session: Session, clearing_id: str, *, payment_ref: str, actor: str) -> 
 # Reading
 
 
+def cleared_through(session: Session) -> dt.date | None:
+    """The last day of the latest month with an approved (or paid) statement: what is cleared is not reopened."""
+    month = session.scalar(select(func.max(Clearing.month)).where(Clearing.status.in_(
+        (ClearingStatus.APPROVED.value, ClearingStatus.PAID.value))))
+    return month_bounds(month)[1].date() - dt.timedelta(days=1) if month else None
+
+
 def get_clearing(session: Session, clearing_id: str, *, institution: str | None = None) -> Clearing:
     """A statement; an institution sees only its own."""
     found = _get(session, clearing_id)

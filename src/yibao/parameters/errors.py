@@ -23,6 +23,13 @@ class OutsideEdition(Named, InvalidInput):
     template = "生效日期 {day} 不在政策版本 {edition} 的施行期内（{start} 至 {end}）"
 
 
+class EffectiveInClearedMonth(Named, Conflict):
+    code = "amendment_in_cleared_month"
+    default_field = "effective_from"
+    template = ("生效日期 {day} 所在月份已清算（已审核的清算单至 {through}）：已清算月份的结算不再重算，"
+                "请把生效日期定在 {through} 之后")
+
+
 class BadParameterValue(Named, InvalidInput):
     code = "bad_parameter_value"
     default_field = "value"

@@ -25,6 +25,7 @@ from yibao.parameters.errors import (
     AmendmentNotFound,
     BadParameterValue,
     DecisionNoteRequired,
+    EffectiveInClearedMonth,
     OutsideEdition,
     OwnAmendment,
     SourceRequired,
@@ -67,7 +68,11 @@ def period_of(editions: Editions, edition: Edition) -> tuple[dt.date, dt.date | 
     return edition.effective_from, (min(later) - dt.timedelta(days=1)) if later else None
 
 
-def _check(session: Session, editions: Editions, amendment: Amendment) -> None:
+def _check(session: Session, editions: Editions, amendment: Amendment, cleared_through: dt.date | None) -> None:
+    """Every rule of an amendment; `cleared_through`: the last day of the months whose institution clearing has been
+    approved (the doors ask clearing/), whose settlements an amendment must not reach back into."""
+    if cleared_through is not None and amendment.effective_from <= cleared_through:
+        raise EffectiveInClearedMonth(day=amendment.effective_from, through=cleared_through)
     base = base_of(editions)
     try:
         edition = base.get(amendment.edition)
@@ -90,11 +95,11 @@ def _check(session: Session, editions: Editions, amendment: Amendment) -> None:
 
 
 def propose(session: Session, editions: Editions, *, edition: str, path: str, value: str | None, source: str,
-            effective_from: dt.date, actor: str) -> PolicyAmendment:
+            effective_from: dt.date, actor: str, cleared_through: dt.date | None = None) -> PolicyAmendment:
     """A proposed change, checked as it would apply; in force only once another administrator approves it."""
     text = value.strip() if value is not None else None
     amendment = Amendment("proposed", edition.strip(), path.strip(), text or None, source.strip(), effective_from)
-    _check(session, editions, amendment)
+    _check(session, editions, amendment, cleared_through)
     row = PolicyAmendment(edition=amendment.edition, path=amendment.path, value=amendment.value,
                           source=amendment.source, effective_from=effective_from,
                           status=AmendmentStatus.PROPOSED.value, proposed_by=actor, proposed_at=now())
@@ -113,12 +118,12 @@ def _pending(session: Session, amendment_id: str) -> PolicyAmendment:
 
 
 def approve(session: Session, editions: Editions, amendment_id: str, *, actor: str,
-            note: str | None = None) -> PolicyAmendment:
+            note: str | None = None, cleared_through: dt.date | None = None) -> PolicyAmendment:
     """Approve a proposed change (by an administrator other than its proposer); checked again as it applies now."""
     row = _pending(session, amendment_id)
     if row.proposed_by == actor:
         raise OwnAmendment(actor=actor)
-    _check(session, editions, _amendment(row))
+    _check(session, editions, _amendment(row), cleared_through)
     row.status, row.decided_by, row.decided_at = AmendmentStatus.APPROVED.value, actor, now()
     row.decision_note = (note or "").strip() or None
     session.flush()

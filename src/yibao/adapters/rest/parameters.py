@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, EditionsDep, PolicyAmend, SettlementRead
+from yibao.clearing.service import cleared_through
 from yibao.kit.clock import now
 from yibao.kit.schema import In, Out
 from yibao.parameters import service
@@ -75,12 +76,14 @@ def amendments(session: DbSession, _: SettlementRead) -> Any:
 @router.post("/amendments", response_model=AmendmentRead, status_code=201, summary="提出参数修改（须另一位管理员批准）")
 def propose(body: AmendmentIn, session: DbSession, editions: EditionsDep, user: PolicyAmend) -> PolicyAmendment:
     return service.propose(session, editions, edition=body.edition, path=body.path, value=body.value,
-                           source=body.source, effective_from=body.effective_from, actor=user.username)
+                           source=body.source, effective_from=body.effective_from, actor=user.username,
+                           cleared_through=cleared_through(session))
 
 
 @router.post("/amendments/{amendment_id}/approve", response_model=AmendmentRead, summary="批准参数修改")
 def approve(amendment_id: str, body: DecisionIn, request: Request, session: DbSession, user: PolicyAmend) -> Any:
-    return service.approve(session, request.app.state.editions, amendment_id, actor=user.username, note=body.note)
+    return service.approve(session, request.app.state.editions, amendment_id, actor=user.username, note=body.note,
+                           cleared_through=cleared_through(session))
 
 
 @router.post("/amendments/{amendment_id}/reject", response_model=AmendmentRead, summary="驳回（或撤回）参数修改")

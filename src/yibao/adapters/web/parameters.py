@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import Form, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
+from yibao.clearing.service import cleared_through
 from yibao.errors import NotFound
 from yibao.kit.clock import now
 from yibao.parameters import service
@@ -54,7 +55,8 @@ async def propose(request: Request, session: DbSession, editions: EditionsDep, u
         edition, _, path = form.required("parameter", "参数").partition("|")
         return service.propose(session, editions, edition=edition, path=path, value=form.get("value") or None,
                                source=form.required("source", "依据"),
-                               effective_from=form.date("effective_from", "生效日期"), actor=user.username)
+                               effective_from=form.date("effective_from", "生效日期"), actor=user.username,
+                               cleared_through=cleared_through(session))
 
     if attempt(session, form, act) is None:
         return _page(request, session, editions, user, form, 400)
@@ -70,7 +72,7 @@ async def decide(request: Request, amendment_id: str, decision: str, session: Db
     def act() -> Any:
         if decision == "approve":
             return service.approve(session, request.app.state.editions, amendment_id, actor=user.username,
-                                   note=form.get("note"))
+                                   note=form.get("note"), cleared_through=cleared_through(session))
         return service.reject(session, amendment_id, actor=user.username, note=form.get("note"))
 
     if decision not in DONE:
