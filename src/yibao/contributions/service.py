@@ -296,9 +296,12 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     agreements = {a.psn_no: a for chunk in chunks(holders)
                   for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
                                                                         BankAgreement.status == "active"))}
-    persons = {psn_no: InsuredId(psn_no, certno) for chunk in chunks(holders)  # only the ID number is opened
-               for psn_no, certno in session.execute(select(Person.psn_no, Person.certno)
-                                                     .where(Person.psn_no.in_(chunk)))}
+    # the insured's ID number is opened only where a line names a payer (代缴人) to tell apart from them
+    named = sorted({bills[r.bill_no].psn_no for r in requests if r.payer_certno and r.bill_no in bills})
+    persons = {psn_no: InsuredId(psn_no, "") for psn_no in holders}
+    persons |= {psn_no: InsuredId(psn_no, certno) for chunk in chunks(named)
+                for psn_no, certno in session.execute(select(Person.psn_no, Person.certno)
+                                                      .where(Person.psn_no.in_(chunk)))}
     used = {r for chunk in chunks(sorted({r.reference.strip() for r in requests}))
             for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
     refused: dict[str, int] = {}
