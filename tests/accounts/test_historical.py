@@ -112,7 +112,7 @@ def test_the_export_lists_every_use_of_the_day(fam: Family, session: Session, ed
     row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="t")
     assert row.acct_pay == Decimal("10.00")
     cancel_settlement(session, row.setl_id, institution=None, msgid=None, actor="t")
-    text = export_daily_uses(session, days_ago(0)).decode("utf-8-sig")
+    text = export_daily_uses(session, days_ago(0)).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["身份证号", "姓名", "变动金额", "业务类型", "业务说明", "记账凭证号", "结算编号", "记账时间"]
     uses = sorted((r[1], r[2], r[3]) for r in rows[1:])  # (in time order; one second holds several here)
@@ -121,4 +121,4 @@ def test_the_export_lists_every_use_of_the_day(fam: Family, session: Session, ed
                            ("王老伯", "10.00", "cancel")])
     settled = next(r for r in rows if r[3] == "settle")
     assert settled[0] == f.certno and settled[6] == row.setl_id
-    assert export_daily_uses(session, days_ago(2)).decode("utf-8-sig").count("\n") == 1  # imports are not uses
+    assert export_daily_uses(session, days_ago(2)).content.decode("utf-8-sig").count("\n") == 1  # imports are not uses

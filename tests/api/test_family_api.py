@@ -43,6 +43,11 @@ def test_the_window_builds_a_network_and_moves_money(client: TestClient, session
     assert seen["members"][0]["mutual_balance"] == "300.00"  # the window sees every balance
     uses = client.get(f"/api/family-accounts/daily-uses/{days_ago(0).isoformat()}", headers=clerk)
     assert uses.status_code == 200 and "-300.00,transfer" in uses.content.decode("utf-8-sig")
+    from sqlalchemy import select
+
+    from yibao.access.models import TrailRecord
+    trailed = session.scalars(select(TrailRecord.subject).where(TrailRecord.what == "历年个账使用明细")).all()
+    assert trailed == [initiator.psn_no]  # the export names (and trails) only whose account moved
     readonly = sign_in(client, session, "readonly")
     assert client.get(f"/api/family-accounts/{father.psn_no}", headers=readonly).status_code == 200
     refused = client.post(f"/api/family-accounts/{initiator.psn_no}/transfers", headers=readonly,

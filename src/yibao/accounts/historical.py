@@ -235,12 +235,19 @@ def daily_uses(session: Session, day: dt.date) -> list[tuple[Person, Decimal, Jo
     return [(people[posting.account.split(":", 1)[1]], posting.amount, entry) for posting, entry in found]
 
 
-def export_daily_uses(session: Session, day: dt.date) -> bytes:
-    """The day's export as CSV (UTF-8 with BOM, the layout of the module's docstring)."""
+@dataclass(frozen=True, slots=True)
+class DailyExport:
+    content: bytes  # CSV, UTF-8 with BOM, the layout of the module's docstring
+    subjects: list[str]  # whose accounts it names (the doors trail the export)
+
+
+def export_daily_uses(session: Session, day: dt.date) -> DailyExport:
+    """The day's export."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for person, amount, entry in daily_uses(session, day):
+    uses = daily_uses(session, day)
+    for person, amount, entry in uses:
         writer.writerow([person.certno, person.name, fmt(amount), _kind(entry), entry.memo, entry.id,
                          entry.setl_id or "", f"{entry.created_at:%Y-%m-%d %H:%M:%S}"])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return DailyExport(("\ufeff" + out.getvalue()).encode("utf-8"), sorted({p.psn_no for p, _, _ in uses}))

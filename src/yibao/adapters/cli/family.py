@@ -37,7 +37,7 @@ def export(
 ) -> None:
     """导出某日历年个账使用明细（结算支付、撤销退回、与共济账户之间的划转），报送职工医保系统。"""
     with unit_of_work() as session:
-        content = export_daily_uses(session, parse_day(day, "--day"))
+        content = export_daily_uses(session, parse_day(day, "--day")).content
     try:
         out.write_bytes(content)
     except OSError as exc:

@@ -8,11 +8,13 @@ import json
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import Field
 
+from yibao.access.trail import Action
 from yibao.adapters.rest.deps import BatchWrite, DbSession, PaymentWrite
+from yibao.adapters.trailing import saw
 from yibao.enrollment import collection
 from yibao.enrollment.collection import FileReport
 from yibao.kit.schema import In
@@ -41,9 +43,11 @@ def run(body: RunIn, session: DbSession, user: BatchWrite) -> dict[str, Any]:
 
 
 @router.get("/withholding-runs/{run_id}/request.csv", summary="代扣请求文件（报送银行）")
-def request_file(run_id: str, session: DbSession, _: BatchWrite) -> Response:
+def request_file(run_id: str, request: Request, session: DbSession, _: BatchWrite) -> Response:
     found = collection.get_run(session, run_id)
-    return Response(collection.request_file(session, found, collection.run_lines(session, run_id)),
+    lines = collection.run_lines(session, run_id)
+    saw(request, session, Action.EXPORT, sorted({line.psn_no for line in lines}), "银行代扣请求文件")
+    return Response(collection.request_file(session, found, lines),
                     media_type="text/csv; charset=utf-8", headers={
                         "Content-Disposition": f'attachment; filename="withholding-{found.bank}-{found.month}.csv"'})
 

@@ -148,8 +148,10 @@ def daily_file(session: DbSession, user: BatchWrite, file: UploadFile = File(...
 
 
 @router.get("/api/family-accounts/daily-uses/{day}", summary="导出某日历年个账使用明细（报送职工医保系统，CSV）")
-def daily_uses(day: dt.date, session: DbSession, _: BatchWrite) -> Response:
-    return Response(historical.export_daily_uses(session, day), media_type="text/csv; charset=utf-8",
+def daily_uses(day: dt.date, request: Request, session: DbSession, _: BatchWrite) -> Response:
+    export = historical.export_daily_uses(session, day)
+    saw(request, session, Action.EXPORT, export.subjects, "历年个账使用明细")
+    return Response(export.content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="historical-uses-{day:%Y%m%d}.csv"'})
 
 

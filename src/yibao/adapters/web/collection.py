@@ -10,7 +10,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from yibao.access.trail import Action
 from yibao.adapters.rest.deps import DbSession
+from yibao.adapters.trailing import saw
 from yibao.adapters.web.common import Form, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.contributions.models import WithholdingRun
@@ -60,10 +62,12 @@ def run_page(request: Request, run_id: str, session: DbSession, user: ConsoleUse
 
 
 @router.get("/withholding-runs/{run_id}/request.csv")
-def run_file(run_id: str, session: DbSession, user: ConsoleUser) -> Response:
+def run_file(request: Request, run_id: str, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.BATCH_WRITE)
     found = collection.get_run(session, run_id)
-    return Response(collection.request_file(session, found, collection.run_lines(session, run_id)),
+    lines = collection.run_lines(session, run_id)
+    saw(request, session, Action.EXPORT, sorted({line.psn_no for line in lines}), "银行代扣请求文件")
+    return Response(collection.request_file(session, found, lines),
                     media_type="text/csv; charset=utf-8", headers={
                         "Content-Disposition": f'attachment; filename="withholding-{found.bank}-{found.month}.csv"'})
 

@@ -152,7 +152,9 @@ def console_daily_uses(request: Request, session: DbSession, user: ConsoleUser, 
     need(user, Permission.BATCH_WRITE)
     form = Form({"day": day}, {})
     when = form.date("day", "日期")
-    return Response(historical.export_daily_uses(session, when), media_type="text/csv; charset=utf-8",
+    export = historical.export_daily_uses(session, when)
+    saw(request, session, Action.EXPORT, export.subjects, "历年个账使用明细")
+    return Response(export.content, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="historical-uses-{when:%Y%m%d}.csv"'})
 
 
