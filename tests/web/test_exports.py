@@ -41,3 +41,16 @@ def test_the_person_search_downloads_as_excel_with_its_filter(client: TestClient
     assert {r[1] for r in masked[1:]} == {mask_id(p.certno) for p in wanted}
     empty = client.get("/console/people.xlsx")
     assert empty.status_code == 400
+
+
+def test_the_institutions_download_as_excel(client: TestClient, session: Session) -> None:
+    from yibao.demo import ensure_demo_institutions
+
+    ensure_demo_institutions(session)
+    session.commit()
+    staff_cookie(client, session, "readonly")
+    assert "下载 Excel" in client.get("/console/institutions").text
+    book = load_workbook(io.BytesIO(client.get("/console/institutions.xlsx").content))
+    rows = {r[0]: r for r in book["定点医药机构"].iter_rows(values_only=True)}
+    assert rows["机构编码"][:3] == ("机构编码", "名称", "类型")
+    assert rows["H33021300003"][1] == "奉化区锦屏街道社区卫生服务中心" and rows["H33021300003"][7] == "正常"

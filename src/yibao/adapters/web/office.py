@@ -29,6 +29,7 @@ from yibao.adapters.web.common import (
     redirect,
 )
 from yibao.adapters.web.console import ConsoleUser, need
+from yibao.adapters.web.exports import xlsx_response
 from yibao.contributions.service import PAYMENT_CHANNELS
 from yibao.db import session_scope
 from yibao.enrollment.school import import_school_batch, read_school_file
@@ -155,6 +156,21 @@ AGREEMENT_NOTICES = {"active": "协议状态已恢复正常。", "suspended": "�
 def institutions_page(request: Request, session: DbSession, user: ConsoleUser, notice: str = "") -> Response:
     need(user, Permission.SETTLEMENT_READ)
     return _institutions_page(request, session, user, notice=AGREEMENT_NOTICES.get(notice, ""))
+
+
+@router.get("/institutions.xlsx")
+def institutions_xlsx(session: DbSession, user: ConsoleUser) -> Response:
+    """The institutions list as Excel (the same rows as the page)."""
+    need(user, Permission.SETTLEMENT_READ)
+    rows = institutions.list_institutions(session)
+    return xlsx_response(f"定点医药机构-{now():%Y%m%d}.xlsx", "定点医药机构",
+                         ("机构编码", "名称", "类型", "医院等级", "所在地区", "医保区划", "跨省定点", "协议状态",
+                          "暂停至", "原因"),
+                         ((i.fixmedins_code, i.name, institutions.KINDS.get(i.kind, i.kind),
+                           institutions.HOSP_LV.get(i.hosp_lv, i.hosp_lv), institutions.REGIONS.get(i.region, i.region),
+                           i.admdvs, "是" if i.cross_province_designated else "否",
+                           institutions.STATUS.get(i.agreement_status, i.agreement_status), i.suspended_until,
+                           i.agreement_reason or "") for i in rows))
 
 
 @router.post("/institutions/{code}/agreement", response_class=HTMLResponse)
