@@ -239,6 +239,7 @@ def daily_uses(session: Session, day: dt.date) -> list[tuple[Person, Decimal, Jo
 class DailyExport:
     content: bytes  # CSV, UTF-8 with BOM, the layout of the module's docstring
     subjects: list[str]  # whose accounts it names (the doors trail the export)
+    filename: str
 
 
 def export_daily_uses(session: Session, day: dt.date) -> DailyExport:
@@ -250,4 +251,5 @@ def export_daily_uses(session: Session, day: dt.date) -> DailyExport:
     for person, amount, entry in uses:
         writer.writerow([person.certno, person.name, fmt(amount), _kind(entry), entry.memo, entry.id,
                          entry.setl_id or "", f"{entry.created_at:%Y-%m-%d %H:%M:%S}"])
-    return DailyExport(("\ufeff" + out.getvalue()).encode("utf-8"), sorted({p.psn_no for p, _, _ in uses}))
+    return DailyExport(("\ufeff" + out.getvalue()).encode("utf-8"), sorted({p.psn_no for p, _, _ in uses}),
+                       f"historical-uses-{day:%Y%m%d}.csv")

@@ -26,6 +26,10 @@ def _money(cell: object) -> None:
     cell.number_format = MONEY  # type: ignore[attr-defined]
 
 
+def statement_filename(clearing: Clearing) -> str:
+    return f"clearing-{clearing.fixmedins_code}-{clearing.month}.xlsx"
+
+
 def statement_xlsx(session: Session, clearing: Clearing) -> bytes:
     book = Workbook()
     summary = book.active

@@ -12,14 +12,14 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import Field
 
+from yibao.adapters.downloads import XLSX, download
 from yibao.adapters.rest.deps import AuditDecide, ClearingWrite, DbSession, ReportRead
 from yibao.clearing import service as clearing
 from yibao.clearing.models import Clearing
-from yibao.clearing.statement import statement_xlsx
+from yibao.clearing.statement import statement_filename, statement_xlsx
 from yibao.kit.schema import In, Out
 
 router = APIRouter(tags=["定点机构清算 clearing"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ClearingRead(Out):
@@ -100,8 +100,7 @@ def one(clearing_id: str, session: DbSession, _: ReportRead) -> Any:
 @router.get("/api/clearings/{clearing_id}/statement.xlsx", summary="清算单 Excel（汇总与结算明细）")
 def statement(clearing_id: str, session: DbSession, _: ReportRead) -> Response:
     row = clearing.get_clearing(session, clearing_id)
-    return Response(statement_xlsx(session, row), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="clearing-{row.fixmedins_code}-{row.month}.xlsx"'})
+    return download(statement_xlsx(session, row), statement_filename(row), XLSX)
 
 
 @router.post("/api/clearings/{clearing_id}/approve", response_model=ClearingRead, summary="审核清算单（生成人以外）")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from yibao.access.trail import Action
+from yibao.adapters.downloads import CSV, download
 from yibao.adapters.rest.deps import BatchWrite, DbSession, PaymentWrite
 from yibao.adapters.trailing import saw
 from yibao.enrollment import collection
@@ -47,9 +48,7 @@ def request_file(run_id: str, request: Request, session: DbSession, _: BatchWrit
     found = collection.get_run(session, run_id)
     lines = collection.run_lines(session, run_id)
     saw(request, session, Action.EXPORT, sorted({line.psn_no for line in lines}), "银行代扣请求文件")
-    return Response(collection.request_file(session, found, lines),
-                    media_type="text/csv; charset=utf-8", headers={
-                        "Content-Disposition": f'attachment; filename="withholding-{found.bank}-{found.month}.csv"'})
+    return download(collection.request_file(session, found, lines), f"withholding-{found.bank}-{found.month}.csv", CSV)
 
 
 @router.get("/withholding-runs/{run_id}", summary="代扣批次：各行结果")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from yibao.access.trail import Action
 from yibao.accounts import family, historical
 from yibao.accounts.errors import NotInNetwork
+from yibao.adapters.downloads import CSV, download
 from yibao.adapters.rest.credential import ResidentPsnNo
 from yibao.adapters.rest.deps import BatchWrite, DbSession, FamilyWrite, PersonRead
 from yibao.adapters.trailing import saw
@@ -151,8 +152,7 @@ def daily_file(session: DbSession, user: BatchWrite, file: UploadFile = File(...
 def daily_uses(day: dt.date, request: Request, session: DbSession, _: BatchWrite) -> Response:
     export = historical.export_daily_uses(session, day)
     saw(request, session, Action.EXPORT, export.subjects, "历年个账使用明细")
-    return Response(export.content, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="historical-uses-{day:%Y%m%d}.csv"'})
+    return download(export.content, export.filename, CSV)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from yibao.accounts.ledger import ledger_balances
+from yibao.adapters.downloads import XLSX, download
 from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.web.common import Form, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.desk import DeskUser
 from yibao.clearing import service as clearing
-from yibao.clearing.statement import statement_xlsx
+from yibao.clearing.statement import statement_filename, statement_xlsx
 from yibao.glossary import FUNDS
 from yibao.kit.clock import now
 from yibao.kit.money import ZERO
@@ -24,7 +25,6 @@ from yibao.policy.editions import BENEFIT_LABELS
 from yibao.staff.service import Permission
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTICES = {"approved": "清算单已审核，应付机构款已记账。", "paid": "清算支付已登记，应付机构款已冲销。",
            "discarded": "清算单草稿已作废，其结算可重新清算。"}
 
@@ -110,8 +110,7 @@ def console_xlsx(clearing_id: str, session: DbSession, user: ConsoleUser) -> Res
 
 
 def _xlsx(session: Any, row: Any) -> Response:
-    return Response(statement_xlsx(session, row), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="clearing-{row.fixmedins_code}-{row.month}.xlsx"'})
+    return download(statement_xlsx(session, row), statement_filename(row), XLSX)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from yibao.access.trail import Action
+from yibao.adapters.downloads import CSV, download
 from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.trailing import saw
-from yibao.adapters.web.common import Form, attempt, page, redirect
+from yibao.adapters.web.common import Form, Upload, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.contributions.models import WithholdingRun
 from yibao.contributions.service import BANKS
@@ -67,9 +68,7 @@ def run_file(request: Request, run_id: str, session: DbSession, user: ConsoleUse
     found = collection.get_run(session, run_id)
     lines = collection.run_lines(session, run_id)
     saw(request, session, Action.EXPORT, sorted({line.psn_no for line in lines}), "银行代扣请求文件")
-    return Response(collection.request_file(session, found, lines),
-                    media_type="text/csv; charset=utf-8", headers={
-                        "Content-Disposition": f'attachment; filename="withholding-{found.bank}-{found.month}.csv"'})
+    return download(collection.request_file(session, found, lines), f"withholding-{found.bank}-{found.month}.csv", CSV)
 
 
 @router.post("/files", response_class=HTMLResponse)
@@ -78,16 +77,15 @@ async def import_file(request: Request, session: DbSession, user: ConsoleUser,
     """The bank's result file or the tax bureau's daily file, by the form's `kind`."""
     need(user, Permission.BATCH_WRITE)
     form = await Form.read(request)
-    content = await file.read() if file is not None and file.filename else b""
+    upload = await Upload.read(file)
 
     def act() -> collection.FileReport:
-        if not content:
-            raise InvalidInput("请选择要导入的文件（CSV 或 Excel）", field="file")
+        content = upload.chosen("要导入的文件（CSV 或 Excel）")
         importer = {"withholding_result": collection.import_withholding_result,
                     "tax_daily": collection.import_tax_file}.get(form.get("kind"))
         if importer is None:
             raise InvalidInput("请选择文件类型", field="kind")
-        return importer(session, file.filename or "", content, file_id=form.get("file_id"),
+        return importer(session, upload.name, content, file_id=form.get("file_id"),
                         mode=form.get("mode", "valid_only"), actor=user.username)
 
     report = attempt(session, form, act, "file")

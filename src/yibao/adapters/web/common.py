@@ -256,6 +256,24 @@ def page_or_part(request: Request, template: str, part: str, **context: Any) -> 
     return page(request, part if request.headers.get("HX-Request") else template, **context)
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file a form sent (its name and bytes; empty when none was chosen)."""
+
+    name: str
+    content: bytes
+
+    @classmethod
+    async def read(cls, file: Any) -> Upload:
+        return cls(file.filename, await file.read()) if file is not None and file.filename else cls("", b"")
+
+    def chosen(self, what: str) -> bytes:
+        """The bytes; none chosen → the refusal at the form's file field (inside `attempt`)."""
+        if not self.content:
+            raise InvalidInput(f"请选择{what}", field="file")
+        return self.content
+
+
 def attempt(session: Session, form: Form, action: Callable[[], Any], fallback_field: str = "_form") -> Any:
     """Run one service call in a savepoint: on a refusal nothing it wrote stays, and the message goes to its
     field in `form`. Returns the action's result, or None when refused."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from yibao.adapters.downloads import XLSX, download
+
 EXPORT_LIMIT = 50_000  # ASSUMPTION: rows in one download (a list longer than this is narrowed by its filters)
 
 
@@ -22,5 +22,4 @@ def xlsx_response(filename: str, sheet: str, header: Sequence[str], rows: Iterab
         table.append(list(row))
     out = io.BytesIO()
     book.save(out)
-    return Response(out.getvalue(), media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(out.getvalue(), filename, XLSX)

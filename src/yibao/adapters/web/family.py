@@ -15,9 +15,10 @@ from yibao.access.trail import Action
 from yibao.accounts import family, historical
 from yibao.accounts.errors import NotInNetwork
 from yibao.accounts.family import FamilyView
+from yibao.adapters.downloads import CSV, download
 from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.trailing import saw
-from yibao.adapters.web.common import Form, attempt, page, redirect
+from yibao.adapters.web.common import Form, Upload, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.resident import Resident
 from yibao.errors import InvalidInput
@@ -132,12 +133,11 @@ async def console_daily_file(request: Request, session: DbSession, user: Console
                              file: UploadFile = File(None)) -> Response:
     need(user, Permission.BATCH_WRITE)
     form = await Form.read(request)
-    content = await file.read() if file is not None and file.filename else b""
+    upload = await Upload.read(file)
 
     def act() -> historical.HistoricalImport:
-        if not content:
-            raise InvalidInput("请选择职工医保系统的历年个账日报文件（CSV 或 Excel）", field="file")
-        return historical.import_daily_file(session, file.filename or "", content, file_id=form.get("file_id"),
+        content = upload.chosen("职工医保系统的历年个账日报文件（CSV 或 Excel）")
+        return historical.import_daily_file(session, upload.name, content, file_id=form.get("file_id"),
                                             day=form.date("day", "日报日期"), actor=user.username)
 
     done = attempt(session, form, act, "file")
@@ -154,8 +154,7 @@ def console_daily_uses(request: Request, session: DbSession, user: ConsoleUser, 
     when = form.date("day", "日期")
     export = historical.export_daily_uses(session, when)
     saw(request, session, Action.EXPORT, export.subjects, "历年个账使用明细")
-    return Response(export.content, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="historical-uses-{when:%Y%m%d}.csv"'})
+    return download(export.content, export.filename, CSV)
 
 
 # ---------------------------------------------------------------------------------------------------
