@@ -49,6 +49,8 @@ from yibao.institutions.models import (
     CatalogueItem,
     CatalogueItemRecord,
     CatalogueSelfpay,
+    DoctorPoints,
+    DoctorPointsRecord,
     Institution,
     InstitutionRecord,
     ItemMatch,
@@ -165,7 +167,8 @@ RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, 
            (SpecialDiseaseFilingRecord, SpecialDiseaseFiling), (CrossRegionFilingRecord, CrossRegionFiling),
            (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
            (BindingRecord, Binding), (EcTokenRecord, EcToken),
-           (FamilyMemberRecord, FamilyMember), (FamilyAccountRecord, FamilyAccount)]
+           (FamilyMemberRecord, FamilyMember), (FamilyAccountRecord, FamilyAccount),
+           (DoctorPointsRecord, DoctorPoints)]
 
 
 @pytest.mark.parametrize(("record", "model"), RECORDS, ids=[r.__name__ for r, _ in RECORDS])

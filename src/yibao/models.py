@@ -12,6 +12,7 @@ from yibao.accounts.models import (
     JournalEntry,
     Posting,
 )
+from yibao.audit.models import AuditCase, AuditFinding, AuditScan, CaseEvent, Sanction, SwapListEntry
 from yibao.clearing.models import Clearing, ClearingDeduction
 from yibao.contributions.models import (
     BankAgreement,
@@ -30,6 +31,7 @@ from yibao.institutions.models import (
     CatalogueItem,
     CatalogueSelfpay,
     Doctor,
+    DoctorPoints,
     Institution,
     ItemMatch,
     NationalListEntry,
@@ -60,9 +62,13 @@ metadata = Base.metadata
 
 __all__ = [
     "Accumulator",
+    "AuditCase",
+    "AuditFinding",
+    "AuditScan",
     "BankAgreement",
     "Bill",
     "Binding",
+    "CaseEvent",
     "CatalogueItem",
     "CatalogueSelfpay",
     "Certificate",
@@ -74,6 +80,7 @@ __all__ = [
     "CrossRegionFiling",
     "DecodedCode",
     "Doctor",
+    "DoctorPoints",
     "EcToken",
     "Enrollment",
     "FamilyAccount",
@@ -98,12 +105,14 @@ __all__ = [
     "Posting",
     "Refund",
     "ResidentAccount",
+    "Sanction",
     "Sequence",
     "Settlement",
     "SignInFailure",
     "SocialSecurityCard",
     "SpecialDiseaseFiling",
     "StaffUser",
+    "SwapListEntry",
     "TemporaryAssistance",
     "Visit",
     "WithholdingLine",

@@ -27,6 +27,21 @@ class InstitutionSuspended(Named, Refused):
     template = "{name} 医保结算暂停至 {until}，期间不能医保结算"
 
 
+class DoctorNotFound(Named, NotFound):
+    code = "doctor_not_found"
+    default_field = "dr_code"
+    template = "没有编码为 {dr_code} 的医保医师"
+
+
+class DoctorOutOfPoints(Named, Refused):
+    """A doctor at 0 points may not prescribe what the funds pay until the next year (POLICY.md §12 ASSUMPTION)."""
+
+    code = "doctor_out_of_points"
+    default_field = "bilg_dr_codg"
+    template = ("医师 {dr_code} 本年度医保医师积分已扣完，{year} 年内不能开具医保基金支付的项目（第 {feedetl_sn} 条）："
+                "请由其他医师开具，或按自费项目收费")
+
+
 # ---------------------------------------------------------------------------------------------------
 # The national lists (institutions/national_lists.py) and the institutions' item matching (matching.py)
 

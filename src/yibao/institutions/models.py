@@ -43,7 +43,18 @@ class Doctor(Base):
     dr_code: Mapped[str] = mapped_column(String(30), primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
     fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institutions.fixmedins_code"), index=True)
-    points: Mapped[int] = mapped_column(default=12)  # 医保医师积分 (deducted by audit sanctions)
+
+
+class DoctorPoints(Base):
+    """医保医师积分 of one year, once audit has docked any (POLICY.md §12): no row means the year's full points;
+    at 0 the doctor may not prescribe items the funds pay until the next year (audit/, rules.yaml)."""
+
+    __tablename__ = "doctor_points"
+
+    dr_code: Mapped[str] = mapped_column(ForeignKey("doctors.dr_code"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    points: Mapped[int]  # left this year
+    updated_at: Mapped[dt.datetime]
 
 
 class CatalogueItem(Base):
@@ -54,6 +65,14 @@ class CatalogueItem(Base):
     item_class: Mapped[str] = mapped_column(String(1))  # A 甲 / B 乙 / C 丙
     category: Mapped[str] = mapped_column(String(20))  # drug / service / material
     price_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(16, 6))
+    # the national catalogue's restrictions (限定支付范围) the audit rules check a billed line against (audit/):
+    lmt_sex: Mapped[str | None] = mapped_column(String(1))  # 限性别: 1 male, 2 female
+    lmt_age_min: Mapped[int | None]  # 限年龄 (儿童): the youngest (years, inclusive)
+    lmt_age_max: Mapped[int | None]  # the oldest (years, inclusive)
+    lmt_diagnoses: Mapped[str | None] = mapped_column(String(200))  # 限适应症: ICD-10 code prefixes, comma-separated
+    lmt_first_line: Mapped[str | None] = mapped_column(String(400))  # 限二线: the first-line codes tried first
+    lmt_scope: Mapped[str | None] = mapped_column(String(10))  # 限工伤 injury / 限生育 maternity
+    norm_cnt: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))  # the usual most of one line (数量常规上限)
     # when the item (or its first self-pay ratios) last changed: the catalogue queries (1312/1318/1319) page by it
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), index=True)
 
@@ -136,6 +155,16 @@ class InstitutionRecord(NamedTuple):
     paas_id: str | None
 
 
+class DoctorPointsRecord(NamedTuple):
+    """A doctor's points left in a year.
+
+    Fields: the columns of `doctor_points`."""
+    dr_code: str
+    year: int
+    points: int
+    updated_at: dt.datetime
+
+
 class CatalogueItemRecord(NamedTuple):
     """A catalogue item.
 
@@ -145,6 +174,13 @@ class CatalogueItemRecord(NamedTuple):
     item_class: str
     category: str
     price_ceiling: Decimal | None
+    lmt_sex: str | None
+    lmt_age_min: int | None
+    lmt_age_max: int | None
+    lmt_diagnoses: str | None
+    lmt_first_line: str | None
+    lmt_scope: str | None
+    norm_cnt: Decimal | None
     updated_at: dt.datetime
 
 

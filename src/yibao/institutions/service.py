@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from yibao.access import throttle
 from yibao.access.sessions import Kind, live_session, open_session
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused, Unauthorized
-from yibao.institutions.errors import InstitutionNotFound, InstitutionSuspended, InstitutionTerminated
+from yibao.institutions.errors import DoctorNotFound, InstitutionNotFound, InstitutionSuspended, InstitutionTerminated
 from yibao.institutions.models import (
     CatalogueItem,
     CatalogueItemRecord,
     CatalogueSelfpay,
     Doctor,
+    DoctorPoints,
+    DoctorPointsRecord,
     Institution,
     InstitutionRecord,
     SelfpayRecord,
@@ -187,9 +189,34 @@ def add_doctor(session: Session, *, dr_code: str, name: str, fixmedins_code: str
     get_institution(session, fixmedins_code)
     if session.get(Doctor, dr_code) is not None:
         raise Conflict(f"医师编码 {dr_code} 已存在", field="dr_code")
-    doctor = Doctor(dr_code=dr_code, name=name, fixmedins_code=fixmedins_code, points=12)
+    doctor = Doctor(dr_code=dr_code, name=name, fixmedins_code=fixmedins_code)
     session.add(doctor)
     session.flush()
+    return doctor
+
+
+_POINTS = Read(DoctorPointsRecord, DoctorPoints, DoctorPoints.year == bindparam("year"), among=DoctorPoints.dr_code)
+
+
+def docked_points(session: Db, dr_codes: Sequence[str], year: int) -> dict[str, int]:
+    """The points left this year of those of `dr_codes` audit has docked (POLICY.md §12); the others have them all."""
+    codes = sorted({code for code in dr_codes if code})
+    return {row.dr_code: row.points for row in _POINTS.all(session, values=codes, year=year)} if codes else {}
+
+
+def set_points_left(session: Session, *, dr_code: str, year: int, points: int) -> None:
+    row = session.get(DoctorPoints, (dr_code, year))
+    if row is None:
+        session.add(DoctorPoints(dr_code=dr_code, year=year, points=points, updated_at=now()))
+    else:
+        row.points, row.updated_at = points, now()
+    session.flush()
+
+
+def get_doctor(session: Session, dr_code: str) -> Doctor:
+    doctor = session.get(Doctor, dr_code)
+    if doctor is None:
+        raise DoctorNotFound(dr_code=dr_code)
     return doctor
 
 

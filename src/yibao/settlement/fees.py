@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from yibao.institutions.errors import DoctorOutOfPoints
 from yibao.institutions.matching import check_matched_codes
-from yibao.institutions.service import catalogue_lookup
+from yibao.institutions.service import catalogue_lookup, docked_points
 from yibao.kit.clock import now
 from yibao.kit.money import ZERO, round_money
 from yibao.policy.chain import FeeLine, ItemClass, split_line
@@ -72,8 +73,21 @@ def upload_fees(
         row = _fee_row(visit, fee, lines, catalogues[day], default, msgid)
         lines[row.feedetl_sn] = row
         rows.append(row)
+    check_prescribers(session, rows)
     repository.add_fee_lines(session, rows)
     return rows
+
+
+def check_prescribers(session: Db, rows: Sequence[FeeLineRecord]) -> None:
+    """A line the funds would pay (甲/乙) billed by a doctor whose points audit has docked to 0 this year is refused
+    (POLICY.md §12 ASSUMPTION: at 0 points no item paid by the funds until the next year)."""
+    covered = [row for row in rows if row.bilg_dr_codg and row.item_class != ItemClass.C.value
+               and row.det_item_fee_sumamt > 0]
+    for year in {row.fee_ocur_time.year for row in covered}:
+        left = docked_points(session, [row.bilg_dr_codg or "" for row in covered], year)
+        for row in covered:
+            if row.fee_ocur_time.year == year and left.get(row.bilg_dr_codg or "", 1) <= 0:
+                raise DoctorOutOfPoints(dr_code=row.bilg_dr_codg, year=year, feedetl_sn=row.feedetl_sn)
 
 
 def check_fee(visit: VisitRecord, fee: FeeIn, lines: Mapping[str, FeeSerial | FeeLineRecord],

@@ -11,7 +11,9 @@ from fastapi import APIRouter, File, UploadFile
 from pydantic import Field
 
 from yibao.adapters.rest.deps import DbSession, InstitutionWrite, SettlementRead
+from yibao.audit.sanctions import doctor_points
 from yibao.institutions import national_lists, service
+from yibao.kit.clock import now
 from yibao.kit.schema import In, MoneyIn, Out
 
 router = APIRouter(prefix="/api/institutions", tags=["定点医药机构 institutions"])
@@ -88,7 +90,7 @@ def agreement(code: str, body: AgreementUpdate, session: DbSession, user: Instit
 @router.post("/{code}/doctors", status_code=201, summary="登记医保医师")
 def doctor(code: str, body: DoctorCreate, session: DbSession, user: InstitutionWrite) -> dict[str, object]:
     row = service.add_doctor(session, dr_code=body.dr_code, name=body.name, fixmedins_code=code)
-    return {"dr_code": row.dr_code, "name": row.name, "points": row.points}
+    return {"dr_code": row.dr_code, "name": row.name, "points": doctor_points(session, row.dr_code, now().date())}
 
 
 @router.post("/catalogue", status_code=201, summary="新增医保目录项目")

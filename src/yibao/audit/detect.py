@@ -1,0 +1,582 @@
+"""The code behind the audit's rules (rules.yaml): each detector reads a period's settlements, visits and fee lines
+with set-based SQL (the database does the joining and grouping) and returns its hits; line rules share one
+candidate query and judge each candidate line in Python (`judge_line`), which the national hooks 3101/3102 call on
+the lines of their message as well.
+
+A hit's `vola_amt` is what the lines or settlements it is about cost; `fund_amt` what the funds paid of it (for a
+line rule: the lines' in-scope amount, at most what the funds paid on the settlement) — what a recovery can take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, distinct, exists, extract, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from yibao.audit.models import SwapListEntry
+from yibao.audit.rules import Rule, RuleBook
+from yibao.db import sql_money
+from yibao.enrollment.models import Enrollment
+from yibao.glossary import MedType
+from yibao.institutions.models import CatalogueItem, Doctor, Institution
+from yibao.kit.dates import age_on
+from yibao.kit.money import ZERO
+from yibao.people.models import Person
+from yibao.settlement.models import (
+    FeeDetail,
+    FeeStatus,
+    Settlement,
+    SettlementKind,
+    SettlementStatus,
+    Visit,
+    VisitStatus,
+)
+
+INPATIENT = (MedType.INPATIENT.value, MedType.MATERNITY_INPATIENT.value)
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a scan looks at: settlements with a service date in [start, end]."""
+
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(slots=True)
+class Hit:
+    rule_id: str
+    key: str  # what it is about, with the rule: the finding's fingerprint
+    service_date: dt.date
+    content: str
+    vola_amt: Decimal = ZERO
+    fund_amt: Decimal = ZERO
+    fixmedins_code: str | None = None
+    psn_no: str | None = None
+    mdtrt_id: str | None = None
+    setl_id: str | None = None
+    dr_code: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.rule_id}|{self.key}".encode()).hexdigest()
+
+
+Detector = Callable[[Session, Rule, Scope], list[Hit]]
+
+
+def _settled(scope: Scope, *, manual: bool = False) -> ColumnElement[bool]:
+    kinds = (SettlementKind.SETTLE.value, SettlementKind.MANUAL.value) if manual else (SettlementKind.SETTLE.value,)
+    return and_(Settlement.kind.in_(kinds), Settlement.status == SettlementStatus.VALID.value,
+                Settlement.service_date >= scope.start, Settlement.service_date <= scope.end)
+
+
+def _money(value: object) -> Decimal:
+    return sql_money(value) if value is not None else ZERO
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Line rules: one candidate query, a judge per rule
+
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """A fee line with what the line rules judge it by (from the tables, or from a 3101/3102 message)."""
+
+    feedetl_sn: str
+    code: str
+    name: str
+    cnt: Decimal
+    pric: Decimal
+    amount: Decimal
+    in_scope: Decimal
+    when: dt.datetime
+    dr_code: str | None
+    dr_registered: bool  # the billing doctor is registered at the institution (or none is named)
+    institution_kind: str
+    category: str
+    price_ceiling: Decimal | None
+    norm_cnt: Decimal | None
+    lmt_sex: str | None
+    lmt_age_min: int | None
+    lmt_age_max: int | None
+    lmt_diagnoses: str | None
+    lmt_first_line: str | None
+    lmt_scope: str | None
+    sex: str
+    birth_date: dt.date
+    dise_codg: str | None
+    swap_prices: tuple[tuple[str, Decimal], ...] = ()  # the swap list's goods for this code: (name, price)
+
+
+SCOPE_LABELS = {"injury": "工伤", "maternity": "生育"}
+
+
+def _sw01(rule: Rule, line: LineFacts) -> str | None:
+    if line.institution_kind == "pharmacy" and line.category == "service":
+        return f"零售药店结算诊疗服务项目【{line.name}】"
+    return None
+
+
+def _sw02(rule: Rule, line: LineFacts) -> str | None:
+    tolerance = rule.decimal("price_tolerance")
+    for goods, price in line.swap_prices:
+        if abs(line.pric - price) <= tolerance:
+            return f"【{line.name}】单价 {line.pric:.2f} 元与串换对照表中自费商品【{goods}】售价相同"
+    return None
+
+
+def _sw03(rule: Rule, line: LineFacts) -> str | None:
+    factor = rule.decimal("price_factor")
+    if line.price_ceiling is not None and line.price_ceiling > 0 and line.pric > line.price_ceiling * factor:
+        return f"【{line.name}】单价 {line.pric:.2f} 元超过目录限价 {line.price_ceiling:.2f} 元的 {factor} 倍"
+    if line.norm_cnt is not None and line.cnt > line.norm_cnt * rule.decimal("count_factor"):
+        return f"【{line.name}】数量 {line.cnt.normalize()} 超过常规上限 {line.norm_cnt.normalize()}"
+    return None
+
+
+def _rd01(rule: Rule, line: LineFacts) -> str | None:
+    if line.lmt_sex and line.sex != line.lmt_sex and line.lmt_scope != "maternity":
+        wanted = "男性" if line.lmt_sex == "1" else "女性"
+        return f"【{line.name}】限{wanted}使用，参保人性别不符"
+    return None
+
+
+def _rd02(rule: Rule, line: LineFacts) -> str | None:
+    age = age_on(line.birth_date, line.when.date())
+    low, high = line.lmt_age_min, line.lmt_age_max
+    if (low is not None and age < low) or (high is not None and age > high):
+        limit = f"{low if low is not None else 0}–{high if high is not None else ''}岁"
+        return f"【{line.name}】限 {limit} 使用，参保人 {age} 岁"
+    return None
+
+
+def _rd03(rule: Rule, line: LineFacts) -> str | None:
+    if not line.lmt_diagnoses:
+        return None
+    prefixes = [p.strip().upper() for p in line.lmt_diagnoses.split(",") if p.strip()]
+    diagnosis = (line.dise_codg or "").upper()
+    if not any(diagnosis.startswith(p) for p in prefixes):
+        return f"【{line.name}】限适应症（{'、'.join(prefixes)}），本次诊断 {line.dise_codg or '未填写'} 不符"
+    return None
+
+
+def _rd05(rule: Rule, line: LineFacts) -> str | None:
+    if line.lmt_scope and line.lmt_scope in rule.param("scopes"):
+        return f"【{line.name}】限{SCOPE_LABELS.get(line.lmt_scope, line.lmt_scope)}保险支付，居民医保不予支付"
+    return None
+
+
+def _mm01(rule: Rule, line: LineFacts) -> str | None:
+    if line.lmt_scope == "maternity" and line.sex == "1":
+        return f"生育项目【{line.name}】用于男性参保人"
+    return None
+
+
+def _nd01(rule: Rule, line: LineFacts) -> str | None:
+    if line.dr_code and not line.dr_registered:
+        return f"开单医师 {line.dr_code} 不是本机构登记的医保医师"
+    return None
+
+
+LINE_JUDGES: dict[str, Callable[[Rule, LineFacts], str | None]] = {
+    "SW01": _sw01, "SW02": _sw02, "SW03": _sw03, "RD01": _rd01, "RD02": _rd02, "RD03": _rd03, "RD05": _rd05,
+    "MM01": _mm01, "ND01": _nd01,
+}
+LINE_RULES = (*LINE_JUDGES, "RD04")  # RD04 judges a line against the person's earlier lines (first_line_hits)
+
+
+def judge_line(rules: Iterable[Rule], line: LineFacts) -> list[tuple[Rule, str]]:
+    """The line rules among `rules` that the line breaks, each with what is wrong."""
+    found = []
+    for rule in rules:
+        judge = LINE_JUDGES.get(rule.id)
+        reason = judge(rule, line) if judge is not None else None
+        if reason:
+            found.append((rule, reason))
+    return found
+
+
+def swap_list(session: Session) -> dict[str, tuple[tuple[str, Decimal], ...]]:
+    rows: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for entry in session.scalars(select(SwapListEntry)):
+        rows[entry.covered_code].append((entry.goods_name, entry.goods_price))
+    return {code: tuple(goods) for code, goods in rows.items()}
+
+
+@dataclass(slots=True)
+class _Visit:
+    """The line hits of one rule at one visit, summed."""
+
+    first: Any
+    reasons: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    amount: Decimal = ZERO
+    in_scope: Decimal = ZERO
+
+
+def _candidate_lines(session: Session, scope: Scope, swaps: Iterable[str]) -> Iterator[Any]:
+    registered = aliased(Doctor)
+    c = CatalogueItem
+    candidate = or_(
+        and_(Institution.kind == "pharmacy", c.category == "service"),
+        c.lmt_sex.is_not(None), c.lmt_age_min.is_not(None), c.lmt_age_max.is_not(None),
+        c.lmt_diagnoses.is_not(None), c.lmt_first_line.is_not(None), c.lmt_scope.is_not(None),
+        and_(c.price_ceiling.is_not(None), FeeDetail.pric > c.price_ceiling),
+        and_(c.norm_cnt.is_not(None), FeeDetail.cnt > c.norm_cnt),
+        FeeDetail.med_list_codg.in_(list(swaps)) if swaps else false(),
+        and_(FeeDetail.bilg_dr_codg.is_not(None), registered.dr_code.is_(None)),
+    )
+    query = (
+        select(FeeDetail.psn_no, FeeDetail.mdtrt_id, FeeDetail.feedetl_sn, FeeDetail.med_list_codg,
+               FeeDetail.item_name, FeeDetail.cnt, FeeDetail.pric, FeeDetail.det_item_fee_sumamt,
+               FeeDetail.inscp_scp_amt, FeeDetail.fee_ocur_time, FeeDetail.bilg_dr_codg,
+               registered.dr_code.label("registered"), Settlement.setl_id, Settlement.fund_pay_sumamt,
+               Settlement.service_date, Visit.fixmedins_code, Visit.dise_codg, Institution.kind, c.category,
+               c.price_ceiling, c.norm_cnt, c.lmt_sex, c.lmt_age_min, c.lmt_age_max, c.lmt_diagnoses,
+               c.lmt_first_line, c.lmt_scope, Person.sex, Person.birth_date)
+        .select_from(Settlement)
+        .join(FeeDetail, and_(FeeDetail.psn_no == Settlement.psn_no, FeeDetail.mdtrt_id == Settlement.mdtrt_id,
+                              FeeDetail.setl_id == Settlement.setl_id))
+        .join(Visit, and_(Visit.psn_no == FeeDetail.psn_no, Visit.mdtrt_id == FeeDetail.mdtrt_id))
+        .join(Institution, Institution.fixmedins_code == Visit.fixmedins_code)
+        .join(c, c.code == FeeDetail.med_list_codg)
+        .join(Person, Person.psn_no == FeeDetail.psn_no)
+        .outerjoin(registered, and_(registered.dr_code == FeeDetail.bilg_dr_codg,
+                                    registered.fixmedins_code == Visit.fixmedins_code))
+        .where(_settled(scope), FeeDetail.status == FeeStatus.ACTIVE.value, FeeDetail.det_item_fee_sumamt > 0,
+               candidate)
+    )
+    yield from session.execute(query)
+
+
+def line_facts(row: Any, swaps: dict[str, tuple[tuple[str, Decimal], ...]]) -> LineFacts:
+    return LineFacts(
+        feedetl_sn=row.feedetl_sn, code=row.med_list_codg, name=row.item_name, cnt=Decimal(row.cnt),
+        pric=Decimal(row.pric), amount=_money(row.det_item_fee_sumamt), in_scope=_money(row.inscp_scp_amt),
+        when=row.fee_ocur_time, dr_code=row.bilg_dr_codg, dr_registered=row.registered is not None,
+        institution_kind=row.kind, category=row.category,
+        price_ceiling=Decimal(row.price_ceiling) if row.price_ceiling is not None else None,
+        norm_cnt=Decimal(row.norm_cnt) if row.norm_cnt is not None else None, lmt_sex=row.lmt_sex,
+        lmt_age_min=row.lmt_age_min, lmt_age_max=row.lmt_age_max, lmt_diagnoses=row.lmt_diagnoses,
+        lmt_first_line=row.lmt_first_line, lmt_scope=row.lmt_scope, sex=row.sex, birth_date=row.birth_date,
+        dise_codg=row.dise_codg, swap_prices=swaps.get(row.med_list_codg, ()))
+
+
+def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str, LineFacts]]) -> list[int]:
+    """Of the (psn_no, line) pairs of 限二线 items, the places of those with no first-line item billed to the
+    person within the lookback days up to the line (RD04)."""
+    days = dt.timedelta(days=int(rule.param("lookback_days")))
+    persons = sorted({psn for psn, _ in wanted})
+    codes = sorted({code.strip() for _, line in wanted for code in (line.lmt_first_line or "").split(",")
+                    if code.strip()})
+    tried: dict[str, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    for chunk in _chunks(persons):
+        for psn, code, when in session.execute(
+                select(FeeDetail.psn_no, FeeDetail.med_list_codg, FeeDetail.fee_ocur_time).where(
+                    FeeDetail.psn_no.in_(chunk), FeeDetail.med_list_codg.in_(codes),
+                    FeeDetail.status == FeeStatus.ACTIVE.value, FeeDetail.det_item_fee_sumamt > 0)):
+            tried[psn].append((code, when))
+    missing = []
+    for place, (psn, line) in enumerate(wanted):
+        first = {code.strip() for code in (line.lmt_first_line or "").split(",")}
+        if not any(code in first and line.when - days <= when <= line.when for code, when in tried[psn]):
+            missing.append(place)
+    return missing
+
+
+def detect_lines(session: Session, rules: Sequence[Rule], scope: Scope) -> list[Hit]:
+    """Every line rule among `rules` over the period's settled lines: one hit per rule and visit."""
+    swaps = swap_list(session)
+    wanted = [rule for rule in rules if rule.id in LINE_RULES]
+    second_line = next((rule for rule in wanted if rule.id == "RD04"), None)
+    visits: dict[tuple[str, str], _Visit] = {}
+    second: list[tuple[Any, LineFacts]] = []
+
+    def add(rule: Rule, row: Any, line: LineFacts, reason: str) -> None:
+        found = visits.setdefault((rule.id, row.mdtrt_id), _Visit(row))
+        found.reasons.append(reason)
+        found.lines.append(line.feedetl_sn)
+        found.amount += line.amount
+        found.in_scope += line.in_scope
+
+    for row in _candidate_lines(session, scope, swaps):
+        line = line_facts(row, swaps)
+        for rule, reason in judge_line(wanted, line):
+            add(rule, row, line, reason)
+        if second_line is not None and line.lmt_first_line:
+            second.append((row, line))
+    if second_line is not None and second:
+        for place in first_line_missing(session, second_line, [(row.psn_no, line) for row, line in second]):
+            row, line = second[place]
+            add(second_line, row, line, f"【{line.name}】限二线用药，此前未用一线药物（{line.lmt_first_line}）")
+    hits = []
+    for (rule_id, mdtrt_id), found in visits.items():
+        row = found.first
+        hits.append(Hit(
+            rule_id, f"{mdtrt_id}", row.service_date, "；".join(dict.fromkeys(found.reasons))[:500],
+            found.amount, min(found.in_scope, _money(row.fund_pay_sumamt)), row.fixmedins_code, row.psn_no,
+            mdtrt_id, row.setl_id, row.bilg_dr_codg, {"lines": found.lines}))
+    return hits
+
+
+# ---------------------------------------------------------------------------------------------------
+# Visit and settlement rules
+
+
+def _settlement_hit(rule: Rule, row: Any, key: str, content: str, **evidence: Any) -> Hit:
+    return Hit(rule.id, key, row.service_date, content[:500], _money(row.medfee_sumamt),
+               _money(row.fund_pay_sumamt), row.fixmedins_code, row.psn_no, row.mdtrt_id, row.setl_id,
+               getattr(row, "dr_code", None), evidence)
+
+
+SETTLEMENT_COLUMNS = (Settlement.setl_id, Settlement.psn_no, Settlement.mdtrt_id, Settlement.fixmedins_code,
+                      Settlement.service_date, Settlement.medfee_sumamt, Settlement.fund_pay_sumamt)
+
+
+def fv01(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """The same person settled at several institutions on one day."""
+    least = int(rule.param("institutions"))
+    days = (select(Settlement.psn_no, Settlement.service_date).where(_settled(scope))
+            .group_by(Settlement.psn_no, Settlement.service_date)
+            .having(func.count(distinct(Settlement.fixmedins_code)) >= least).subquery())
+    rows = session.execute(select(*SETTLEMENT_COLUMNS).join(days, and_(
+        days.c.psn_no == Settlement.psn_no, days.c.service_date == Settlement.service_date)).where(_settled(scope))
+        .order_by(Settlement.psn_no, Settlement.service_date, Settlement.setl_time))
+    grouped: dict[tuple[str, dt.date], list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.psn_no, row.service_date)].append(row)
+    hits = []
+    for (psn, day), found in grouped.items():
+        places = sorted({r.fixmedins_code for r in found})
+        hits.append(Hit(rule.id, f"{psn}|{day}", day, f"同日在 {len(places)} 家定点机构结算：{'、'.join(places)}",
+                        sum((_money(r.medfee_sumamt) for r in found), ZERO),
+                        sum((_money(r.fund_pay_sumamt) for r in found), ZERO), None, psn, None, None, None,
+                        {"settlements": [r.setl_id for r in found], "institutions": places}))
+    return hits
+
+
+def _overlapping(session: Session, rule: Rule, scope: Scope, *, outpatient: bool) -> list[Hit]:
+    """A settled visit (outpatient, FV02; or inpatient, MM02) that began during an inpatient stay at another
+    institution."""
+    stay, care = aliased(Visit), aliased(Visit)
+    kind = care.med_type.not_in(INPATIENT) if outpatient else care.med_type.in_(INPATIENT)
+    query = (select(*SETTLEMENT_COLUMNS, stay.mdtrt_id.label("stay"), stay.fixmedins_code.label("stay_at"),
+                    stay.begntime, stay.endtime, care.begntime.label("at"))
+             .join(care, and_(care.psn_no == Settlement.psn_no, care.mdtrt_id == Settlement.mdtrt_id))
+             .join(stay, and_(stay.psn_no == care.psn_no, stay.mdtrt_id != care.mdtrt_id,
+                              stay.fixmedins_code != care.fixmedins_code, stay.med_type.in_(INPATIENT),
+                              stay.status != VisitStatus.CANCELLED.value, stay.begntime < care.begntime,
+                              or_(stay.endtime.is_(None), stay.endtime > care.begntime)))
+             .where(_settled(scope), kind))
+    hits = []
+    for row in session.execute(query):
+        what = "门诊或购药" if outpatient else "住院"
+        hits.append(_settlement_hit(rule, row, row.setl_id,
+                                    f"{row.at:%Y-%m-%d %H:%M} 在 {row.fixmedins_code} {what}，其时正在 "
+                                    f"{row.stay_at} 住院（{row.begntime:%Y-%m-%d} 入院）",
+                                    stay=row.stay, stay_at=row.stay_at))
+    return hits
+
+
+def fv02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    return _overlapping(session, rule, scope, outpatient=True)
+
+
+def mm02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    return _overlapping(session, rule, scope, outpatient=False)
+
+
+def _daily_counts(session: Session, key: Any, scope: Scope, since: dt.date) -> dict[str, dict[dt.date, int]]:
+    wider = Scope(since, scope.end)
+    query = (select(key, Settlement.service_date, func.count(distinct(Settlement.psn_no)))
+             .where(_settled(wider), key.is_not(None)).group_by(key, Settlement.service_date))
+    if key.table is not Settlement.__table__:
+        query = query.join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+    counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    for who, day, heads in session.execute(query):
+        counts[who][day] = int(heads)
+    return counts
+
+
+def fv03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """An institution's or a doctor's head count of a day far above its own average of the days before."""
+    history = int(rule.param("history_days"))
+    factor, least = rule.decimal("factor"), int(rule.param("minimum"))
+    since = scope.start - dt.timedelta(days=history)
+    hits = []
+    for label, key in (("机构", Settlement.fixmedins_code), ("医师", Visit.atddr_no)):
+        for who, days in _daily_counts(session, key, scope, since).items():
+            for day, heads in days.items():
+                if day < scope.start or heads < least:
+                    continue
+                before = [days.get(day - dt.timedelta(days=n), 0) for n in range(1, history + 1)]
+                baseline = Decimal(sum(before)) / history
+                if baseline > 0 and heads > baseline * factor:
+                    hits.append(Hit(rule.id, f"{label}|{who}|{day}", day,
+                                    f"{label} {who} {day} 接诊 {heads} 人次，前 {history} 天日均 "
+                                    f"{baseline.quantize(Decimal('0.1'))} 人次", ZERO, ZERO,
+                                    who if label == "机构" else None, None, None, None,
+                                    who if label == "医师" else None,
+                                    {"heads": heads, "baseline": str(baseline.quantize(Decimal('0.01')))}))
+    return hits
+
+
+def fv04(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Many persons with identical fee lines (items, count of lines, amount) at one institution on one day."""
+    least, min_lines = int(rule.param("persons")), int(rule.param("min_lines"))
+    per = (select(FeeDetail.setl_id, func.count().label("n"), func.sum(FeeDetail.det_item_fee_sumamt).label("total"),
+                  func.min(FeeDetail.med_list_codg).label("lo"), func.max(FeeDetail.med_list_codg).label("hi"))
+           .where(FeeDetail.status == FeeStatus.ACTIVE.value, FeeDetail.setl_id.is_not(None))
+           .group_by(FeeDetail.setl_id).having(func.count() >= min_lines).subquery())
+    base = (select(*SETTLEMENT_COLUMNS, per.c.n, per.c.total, per.c.lo, per.c.hi)
+            .join(per, per.c.setl_id == Settlement.setl_id).where(_settled(scope)).cte("base"))
+    keys = (base.c.fixmedins_code, base.c.service_date, base.c.n, base.c.total, base.c.lo, base.c.hi)
+    groups = select(*keys).group_by(*keys).having(func.count(distinct(base.c.psn_no)) >= least).subquery()
+    rows = session.execute(select(base).join(groups, and_(*(getattr(groups.c, k.name) == k for k in keys)))
+                           .order_by(base.c.fixmedins_code, base.c.service_date, base.c.setl_id))
+    grouped: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.fixmedins_code, row.service_date, row.n, str(row.total), row.lo, row.hi)].append(row)
+    hits = []
+    for (code, day, n, total, lo, hi), found in grouped.items():
+        persons = sorted({r.psn_no for r in found})
+        hits.append(Hit(rule.id, f"{code}|{day}|{n}|{total}|{lo}|{hi}", day,
+                        f"{code} {day} 有 {len(persons)} 名参保人费用明细完全相同（{n} 条，每人 {_money(total)} 元）",
+                        sum((_money(r.medfee_sumamt) for r in found), ZERO),
+                        sum((_money(r.fund_pay_sumamt) for r in found), ZERO), code, None, None, None, None,
+                        {"settlements": [r.setl_id for r in found], "persons": persons}))
+    return hits
+
+
+def nd01_visits(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """A visit whose attending doctor is not registered at the institution (the line part is a line rule)."""
+    registered = aliased(Doctor)
+    query = (select(*SETTLEMENT_COLUMNS, Visit.atddr_no.label("dr_code"))
+             .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+             .outerjoin(registered, and_(registered.dr_code == Visit.atddr_no,
+                                         registered.fixmedins_code == Visit.fixmedins_code))
+             .where(_settled(scope), Visit.atddr_no.is_not(None), registered.dr_code.is_(None)))
+    return [_settlement_hit(rule, row, f"{row.mdtrt_id}|attending",
+                            f"接诊医师 {row.dr_code} 不是 {row.fixmedins_code} 登记的医保医师")
+            for row in session.execute(query)]
+
+
+def nd02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Settlements at night at institutions that are not open then (pharmacies, community centres)."""
+    hour = extract("hour", Settlement.setl_time)
+    query = (select(*SETTLEMENT_COLUMNS, Settlement.setl_time)
+             .join(Institution, Institution.fixmedins_code == Settlement.fixmedins_code)
+             .where(_settled(scope), Institution.kind.in_(rule.param("kinds")),
+                    hour >= int(rule.param("night_from")), hour < int(rule.param("night_to"))))
+    return [_settlement_hit(rule, row, row.setl_id, f"{row.setl_time:%Y-%m-%d %H:%M} 在非营业时间结算")
+            for row in session.execute(query)]
+
+
+def mm03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Settlements (direct or manual) on a day the person had no live enrollment (cancelled or refunded since)."""
+    covered = exists().where(Enrollment.psn_no == Settlement.psn_no, Enrollment.status == "active",
+                             Enrollment.benefit_start <= Settlement.service_date,
+                             Enrollment.benefit_end >= Settlement.service_date)
+    query = select(*SETTLEMENT_COLUMNS).where(_settled(scope, manual=True), ~covered)
+    return [_settlement_hit(rule, row, row.setl_id, f"{row.service_date} 结算时参保人无有效参保（参保已撤销或未缴费）")
+            for row in session.execute(query)]
+
+
+def _inpatient_stays(session: Session, scope: Scope) -> list[Any]:
+    query = (select(*SETTLEMENT_COLUMNS, Visit.begntime, Visit.endtime, Visit.dise_codg, Visit.dise_name,
+                    Visit.atddr_no.label("dr_code"))
+             .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+             .where(_settled(scope), Visit.med_type.in_(INPATIENT))
+             .order_by(Settlement.psn_no, Visit.begntime))
+    return list(session.execute(query))
+
+
+def ip01(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Readmission for the same main diagnosis within the days after a discharge (分解住院)."""
+    days = int(rule.param("days"))
+    stays = _inpatient_stays(session, Scope(scope.start - dt.timedelta(days=days + 365), scope.end))
+    hits: list[Hit] = []
+    last: dict[tuple[str, str], Any] = {}
+    for row in stays:
+        earlier = last.get((row.psn_no, row.dise_codg))
+        gap = (row.begntime.date() - earlier.endtime.date()).days if earlier and earlier.endtime else None
+        if earlier and row.dise_codg and gap is not None and gap <= days and row.service_date >= scope.start:
+            hits.append(_settlement_hit(rule, row, row.setl_id,
+                                        f"{earlier.endtime:%Y-%m-%d} 出院后 {gap} 天以同一诊断"
+                                        f"（{row.dise_name or row.dise_codg}）再次入院", earlier=earlier.setl_id))
+        last[(row.psn_no, row.dise_codg)] = row
+    return hits
+
+
+def ip02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Stays too short and too cheap to have needed admission (ASSUMPTION: rules.yaml thresholds)."""
+    longest, cheapest = int(rule.param("max_days")), rule.decimal("max_amount")
+    hits = []
+    for row in _inpatient_stays(session, scope):
+        if row.endtime is None:
+            continue
+        days = (row.endtime.date() - row.begntime.date()).days
+        if days <= longest and _money(row.medfee_sumamt) < cheapest:
+            hits.append(_settlement_hit(rule, row, row.setl_id,
+                                        f"住院 {days} 天、医疗费 {_money(row.medfee_sumamt)} 元，不符合入院指征"))
+    return hits
+
+
+def ip03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """A manual claim for the same person, hospital, day and amount as an earlier one (the receipt claimed twice)."""
+    query = (select(*SETTLEMENT_COLUMNS, Settlement.place, Settlement.setl_time)
+             .where(_settled(Scope(scope.start - dt.timedelta(days=366), scope.end), manual=True),
+                    Settlement.kind == SettlementKind.MANUAL.value)
+             .order_by(Settlement.psn_no, Settlement.setl_time, Settlement.setl_id))
+    seen: dict[tuple[Any, ...], Any] = {}
+    hits = []
+    for row in session.execute(query):
+        key = (row.psn_no, (row.place or "").strip(), row.service_date, _money(row.medfee_sumamt))
+        if key in seen and row.service_date >= scope.start:
+            hits.append(_settlement_hit(rule, row, row.setl_id,
+                                        f"与 {seen[key].setl_id} 同一医院（{row.place}）、同日、同金额重复报销",
+                                        earlier=seen[key].setl_id))
+        seen.setdefault(key, row)
+    return hits
+
+
+DETECTORS: dict[str, Detector] = {
+    "FV01": fv01, "FV02": fv02, "FV03": fv03, "FV04": fv04, "MM02": mm02, "MM03": mm03, "IP01": ip01, "IP02": ip02,
+    "IP03": ip03, "ND02": nd02,
+}
+
+
+def detect(session: Session, book: RuleBook, rules: Sequence[str] | None, scope: Scope) -> list[Hit]:
+    """Every hit of the chosen rules (all when None) over the scope."""
+    chosen = [rule for rule in book.rules if rules is None or rule.id in rules]
+    hits = detect_lines(session, chosen, scope) if any(rule.id in LINE_RULES for rule in chosen) else []
+    for rule in chosen:
+        if rule.id in DETECTORS:
+            hits += DETECTORS[rule.id](session, rule, scope)
+        if rule.id == "ND01":
+            hits += nd01_visits(session, rule, scope)
+    return hits
+
+
+def period_size(session: Session, scope: Scope) -> tuple[int, int]:
+    """The period's settlements and their fee lines."""
+    settlements = session.scalar(select(func.count()).select_from(Settlement).where(_settled(scope, manual=True)))
+    lines = session.scalar(select(func.count()).select_from(Settlement).join(FeeDetail, and_(
+        FeeDetail.psn_no == Settlement.psn_no, FeeDetail.mdtrt_id == Settlement.mdtrt_id,
+        FeeDetail.setl_id == Settlement.setl_id)).where(_settled(scope)))
+    return int(settlements or 0), int(lines or 0)
