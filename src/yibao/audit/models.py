@@ -92,13 +92,16 @@ class CaseEvent(Base):
     __tablename__ = "audit_case_events"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    case_id: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int]  # its place in the case (1, 2 …): times are to the second
     kind: Mapped[str] = mapped_column(String(12))
     text: Mapped[str] = mapped_column(Text)
     setl_id: Mapped[str | None] = mapped_column(String(30))  # evidence: a settlement
     document: Mapped[str | None] = mapped_column(String(200))  # evidence: a document's name and number
     actor: Mapped[str] = mapped_column(String(50))
     at: Mapped[dt.datetime]
+
+    __table_args__ = (Index("uq_audit_case_events_number", "case_id", "number", unique=True),)
 
 
 class Sanction(Base):

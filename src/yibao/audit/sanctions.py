@@ -135,16 +135,16 @@ def check_sanctions(session: Session, case: AuditCase, sanctions: Sequence[Sanct
         if s.kind not in SanctionKind.__members__.values():
             raise SanctionInvalid(number=number, problem=f"处理种类应为 {'、'.join(k.value for k in SanctionKind)}")
         kind = SanctionKind(s.kind)
-        if kind in (SanctionKind.SUSPENSION, SanctionKind.TERMINATION) and not case.fixmedins_code:
-            raise SanctionInvalid(number=number, problem="暂停结算或解除协议须针对被查机构，本案未写明机构")
         if kind in (SanctionKind.RECOVERY, SanctionKind.REFUSAL):
             checked.append(_check_money(session, case, s, number, asked, allowed, label))
         elif kind is SanctionKind.SUSPENSION:
             months = _range(number, "暂停结算", s.months, allowed.suspension, "个月", case, allowed, book)
+            _institution_named(case, number)
             checked.append(SanctionIn(kind, months=months))
         elif kind is SanctionKind.TERMINATION:
             if not allowed.termination:
                 raise SanctionNotAllowed(type=label, what="解除协议", source=allowed.source)
+            _institution_named(case, number)
             checked.append(SanctionIn(kind))
         elif kind is SanctionKind.POINTS:
             points = _range(number, "医师扣分", s.points, allowed.points, "分", case, allowed, book)
@@ -161,6 +161,11 @@ def check_sanctions(session: Session, case: AuditCase, sanctions: Sequence[Sanct
             _paid_and_taken(session, s.setl_id, "390100")
             checked.append(SanctionIn(kind, setl_id=s.setl_id))
     return checked
+
+
+def _institution_named(case: AuditCase, number: int) -> None:
+    if not case.fixmedins_code:
+        raise SanctionInvalid(number=number, problem="暂停结算或解除协议须针对被查机构，本案未写明机构")
 
 
 def _check_money(session: Session, case: AuditCase, s: SanctionIn, number: int,

@@ -187,8 +187,10 @@ def dismiss_finding(session: Session, finding_id: str, *, reason: str, actor: st
 
 def _event(session: Session, case: AuditCase, kind: str, text: str, actor: str, *, setl_id: str | None = None,
            document: str | None = None) -> CaseEvent:
-    event = CaseEvent(id=new_id(), case_id=case.id, kind=kind, text=text, setl_id=setl_id, document=document,
-                      actor=actor, at=now())
+    session.flush()
+    number = (session.scalar(select(func.max(CaseEvent.number)).where(CaseEvent.case_id == case.id)) or 0) + 1
+    event = CaseEvent(id=new_id(), case_id=case.id, number=number, kind=kind, text=text, setl_id=setl_id,
+                      document=document, actor=actor, at=now())
     session.add(event)
     return event
 
@@ -368,7 +370,7 @@ class CaseView:
 def case_view(session: Session, case_id: str) -> CaseView:
     case = get_case(session, case_id)
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                             .order_by(CaseEvent.at, CaseEvent.id)).all()
+                             .order_by(CaseEvent.number)).all()
     sanctions = session.scalars(select(Sanction).where(Sanction.case_id == case_id)
                                 .order_by(Sanction.decided_at, Sanction.id)).all()
     return CaseView(case, events, findings(session, case_id=case_id, limit=1000), sanctions, proposed_sanctions(case))

@@ -22,6 +22,7 @@ def upgrade() -> None:
     op.create_table('audit_case_events',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('case_id', sa.String(length=32), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('setl_id', sa.String(length=30), nullable=True),
@@ -31,7 +32,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_case_events'))
     )
     with op.batch_alter_table('audit_case_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_case_events_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('uq_audit_case_events_number', ['case_id', 'number'], unique=True)
 
     op.create_table('audit_cases',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -189,6 +190,6 @@ def downgrade() -> None:
 
     op.drop_table('audit_cases')
     with op.batch_alter_table('audit_case_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_case_events_case_id'))
+        batch_op.drop_index('uq_audit_case_events_number')
 
     op.drop_table('audit_case_events')
