@@ -28,6 +28,7 @@ from yibao.accounts.models import (
     JournalEntryRecord,
     Posting,
 )
+from yibao.audit.models import AuditFinding, FindingRecord, SwapListEntry, SwapListRecord
 from yibao.credential.models import (
     Binding,
     BindingRecord,
@@ -49,8 +50,10 @@ from yibao.institutions.models import (
     CatalogueItem,
     CatalogueItemRecord,
     CatalogueSelfpay,
+    Doctor,
     DoctorPoints,
     DoctorPointsRecord,
+    DoctorRecord,
     Institution,
     InstitutionRecord,
     ItemMatch,
@@ -168,7 +171,8 @@ RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, 
            (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
            (BindingRecord, Binding), (EcTokenRecord, EcToken),
            (FamilyMemberRecord, FamilyMember), (FamilyAccountRecord, FamilyAccount),
-           (DoctorPointsRecord, DoctorPoints)]
+           (DoctorPointsRecord, DoctorPoints), (DoctorRecord, Doctor), (SwapListRecord, SwapListEntry),
+           (FindingRecord, AuditFinding)]
 
 
 @pytest.mark.parametrize(("record", "model"), RECORDS, ids=[r.__name__ for r, _ in RECORDS])

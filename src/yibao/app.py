@@ -24,6 +24,7 @@ from yibao.adapters.gateway.api import router as gateway_router
 from yibao.adapters.gateway.auth import Seen
 from yibao.adapters.gateway.calllog import CallLog, engine_sink
 from yibao.adapters.guards import DoorGuards
+from yibao.adapters.rest.audit import router as audit_router
 from yibao.adapters.rest.cards import router as cards_router
 from yibao.adapters.rest.clearing import router as clearing_router
 from yibao.adapters.rest.collection import router as collection_router
@@ -183,7 +184,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     for router in (gateway_router, staff_router, people_router, enrollment_router, payments_router,
                    contributions_router, institutions_router, filings_router, settlement_router, credential_router,
                    cards_router, parameters_router, maternity_router, civil_assistance_router,
-                   family_router, clearing_router, collection_router):
+                   family_router, clearing_router, collection_router, audit_router):
         app.include_router(router)
     web.install(app)
 

@@ -1,5 +1,6 @@
 """Clearing over HTTP and the command line (issue 16 item 2): a clerk builds, an administrator approves and pays,
-an auditor's refusal is deducted, the Excel statement is checked cell by cell; the read-only role may look only."""
+a refusal an administrator decides is deducted, the Excel statement is checked cell by cell; the read-only role
+may look only."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def test_the_centre_clears_a_month_over_http(client: TestClient, session: Sessio
     setl_id = settled_on(session, editions, person.psn_no, "2026-10-10 09:00:00")
     session.commit()
     auditor, admin, readonly = (sign_in(client, session, role) for role in ("auditor", "admin", "readonly"))
-    refusal = client.post("/api/clearing-deductions", headers=auditor, json={
+    assert client.post("/api/clearing-deductions", headers=auditor, json={}).status_code == 403  # decides: admin
+    refusal = client.post("/api/clearing-deductions", headers=admin, json={
         "fixmedins_code": COMMUNITY, "kind": "refusal", "fund": "390100", "amount": "6.00",
         "reason": "超量开药（稽查结论）", "setl_id": setl_id, "case_ref": "JC-1"})
     assert refusal.status_code == 201, refusal.text

@@ -95,3 +95,23 @@ class TextRequired(Named, InvalidInput):
     code = "text_required"
     default_field = "text"
     template = "请填写{what}"
+
+
+class AuditRuleRefused(Named, Refused):
+    """A real-time rule whose hit refuses the settlement (rules.yaml `realtime: refuse`)."""
+
+    code = "audit_rule_refused"
+    default_field = "feedetl_sn"
+    template = "智能审核未通过（{rule_id} {rule_name}）：{content}。请核对并删除或更正该费用明细后再结算"
+
+
+class SwapExists(Named, Conflict):
+    code = "swap_exists"
+    default_field = "goods_name"
+    template = "串换对照表中已有 {code} 与“{goods}”的对照"
+
+
+class SwapCodeUnknown(Named, InvalidInput):
+    code = "swap_code_unknown"
+    default_field = "covered_code"
+    template = "医保目录中没有编码 {code}：串换对照表的医保项目须是目录中的项目"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -139,3 +140,43 @@ class SwapListEntry(Base):
     source: Mapped[str] = mapped_column(String(200))  # the notice or check it was found in
     added_by: Mapped[str] = mapped_column(String(50))
     added_at: Mapped[dt.datetime]
+
+
+class SwapListRecord(NamedTuple):
+    """A swap-list entry (read at settlement).
+
+    Fields: the columns of `audit_swap_list`."""
+    covered_code: str
+    goods_name: str
+    goods_price: Decimal
+    source: str
+    added_by: str
+    added_at: dt.datetime
+
+
+class FindingRecord(NamedTuple):
+    """A finding as the real-time rules write it.
+
+    Fields: the columns of `audit_findings`."""
+    id: str
+    rule_id: str
+    vola_type: str
+    scene: str
+    sev_deg: str
+    fixmedins_code: str | None
+    dr_code: str | None
+    psn_no: str | None
+    mdtrt_id: str | None
+    setl_id: str | None
+    service_date: dt.date
+    vola_amt: Decimal
+    fund_amt: Decimal
+    content: str
+    evidence: str
+    fingerprint: str
+    status: str
+    case_id: str | None
+    dismissed_by: str | None
+    dismissed_reason: str | None
+    scan_id: str | None
+    found_at: dt.datetime

@@ -34,11 +34,13 @@ from yibao.audit.errors import (
     FindingTaken,
     OwnCase,
     ScanPeriodInvalid,
+    SwapCodeUnknown,
+    SwapExists,
     TextRequired,
     UnknownRule,
     UnknownViolationType,
 )
-from yibao.audit.models import AuditCase, AuditFinding, AuditScan, CaseEvent, Sanction
+from yibao.audit.models import AuditCase, AuditFinding, AuditScan, CaseEvent, Sanction, SwapListEntry
 from yibao.audit.rules import RuleBook, rule_book
 from yibao.audit.sanctions import (
     FUND_LABELS,
@@ -49,6 +51,7 @@ from yibao.audit.sanctions import (
     check_sanctions,
 )
 from yibao.institutions.errors import InstitutionNotFound
+from yibao.institutions.models import CatalogueItem
 from yibao.institutions.service import institution_record
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
@@ -384,6 +387,22 @@ def cases(session: Session, *, status: str | None = None, fixmedins_code: str | 
     if fixmedins_code:
         query = query.where(AuditCase.fixmedins_code == fixmedins_code)
     return session.scalars(query.limit(limit)).all()
+
+
+def add_swap(session: Session, *, covered_code: str, goods_name: str, goods_price: Decimal, source: str,
+             actor: str) -> SwapListEntry:
+    """A row of the swap list (串换对照表): a covered item a self-pay good is known to be billed as, at its price."""
+    if session.get(CatalogueItem, covered_code) is None:
+        raise SwapCodeUnknown(code=covered_code)
+    if goods_price <= 0:
+        raise TextRequired(what="自费商品的售价（大于 0）", field="goods_price")
+    if session.get(SwapListEntry, (covered_code, goods_name.strip())) is not None:
+        raise SwapExists(code=covered_code, goods=goods_name.strip())
+    row = SwapListEntry(covered_code=covered_code, goods_name=goods_name.strip(), goods_price=goods_price,
+                        source=source.strip(), added_by=actor, added_at=now())
+    session.add(row)
+    session.flush()
+    return row
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -155,6 +155,15 @@ class InstitutionRecord(NamedTuple):
     paas_id: str | None
 
 
+class DoctorRecord(NamedTuple):
+    """A registered doctor.
+
+    Fields: the columns of `doctors`."""
+    dr_code: str
+    name: str
+    fixmedins_code: str
+
+
 class DoctorPointsRecord(NamedTuple):
     """A doctor's points left in a year.
 

@@ -21,6 +21,7 @@ from yibao.institutions.models import (
     Doctor,
     DoctorPoints,
     DoctorPointsRecord,
+    DoctorRecord,
     Institution,
     InstitutionRecord,
     SelfpayRecord,
@@ -193,6 +194,15 @@ def add_doctor(session: Session, *, dr_code: str, name: str, fixmedins_code: str
     session.add(doctor)
     session.flush()
     return doctor
+
+
+_DOCTORS = Read(DoctorRecord, Doctor, among=Doctor.dr_code)
+
+
+def doctors_of(session: Db, dr_codes: Sequence[str]) -> dict[str, DoctorRecord]:
+    """The registered doctors among `dr_codes`, by code."""
+    codes = sorted({code for code in dr_codes if code})
+    return {row.dr_code: row for row in _DOCTORS.all(session, values=codes)} if codes else {}
 
 
 _POINTS = Read(DoctorPointsRecord, DoctorPoints, DoctorPoints.year == bindparam("year"), among=DoctorPoints.dr_code)

@@ -41,7 +41,8 @@ class Permission(StrEnum):
     POLICY_AMEND = "policy:amend"  # propose and approve parameter amendments (parameters/, POLICY.md §1)
     FAMILY_WRITE = "family:write"  # family mutual-aid networks and transfers at the window (POLICY.md §11)
     CLEARING_WRITE = "clearing:write"  # build, approve (a second person) and pay institution clearings (S18 §6)
-    AUDIT_DECIDE = "audit:decide"  # decide refusals of payment and recoveries against institutions (POLICY.md §12)
+    AUDIT_WRITE = "audit:write"  # scan for findings, open and work cases, propose decisions (POLICY.md §12)
+    AUDIT_DECIDE = "audit:decide"  # approve audit decisions: sanctions, refusals of payment, recoveries
 
 
 PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the code)
@@ -53,12 +54,13 @@ PERMISSION_LABELS = {  # what the refusal names (in words a clerk knows, not the
     Permission.SETTLEMENT_WRITE: "办理零星报销、备案和撤销结算",
     Permission.INSTITUTION_WRITE: "管理定点机构、医师和目录", Permission.STAFF_ADMIN: "管理工作人员账号",
     Permission.POLICY_AMEND: "修改和批准政策参数", Permission.FAMILY_WRITE: "办理家庭共济网和账户划转",
-    Permission.CLEARING_WRITE: "办理定点机构清算", Permission.AUDIT_DECIDE: "作出不予支付和追回决定",
+    Permission.CLEARING_WRITE: "办理定点机构清算", Permission.AUDIT_WRITE: "办理稽查（疑点、立案、拟定处理意见）",
+    Permission.AUDIT_DECIDE: "审批稽查决定（追回、不予支付、暂停结算、扣分）",
 }
 READS = {Permission.PERSON_READ, Permission.ENROLLMENT_READ, Permission.REPORT_READ, Permission.SETTLEMENT_READ}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READONLY: frozenset(READS),
-    Role.AUDITOR: frozenset(READS | {Permission.PERSON_IDENTITY, Permission.PERSON_TRAIL, Permission.AUDIT_DECIDE}),
+    Role.AUDITOR: frozenset(READS | {Permission.PERSON_IDENTITY, Permission.PERSON_TRAIL, Permission.AUDIT_WRITE}),
     Role.CLERK: frozenset(READS | {Permission.PERSON_WRITE, Permission.PERSON_IDENTITY, Permission.ENROLLMENT_WRITE,
                                    Permission.PAYMENT_WRITE, Permission.BATCH_WRITE, Permission.SETTLEMENT_WRITE,
                                    Permission.FAMILY_WRITE, Permission.CLEARING_WRITE}),

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from yibao.access import throttle
 from yibao.access.trail import Action, Actor, Door, act_as
-from yibao.adapters.gateway import catalogues, files, lookups  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3302)
+from yibao.adapters.gateway import catalogues, files, lookups, review  # noqa: F401  (register 1201 … 2001, 9101, 1301 … 3302, 3101, 3102)
 from yibao.adapters.gateway.auth import Headers, WrongSecret, headers_of
 from yibao.adapters.gateway.calllog import entry, named_person
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, dumps, loads, request_hash, response

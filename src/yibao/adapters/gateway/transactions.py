@@ -35,6 +35,7 @@ from yibao.adapters.gateway.undo import (
     Undo,
     undo_from_json,
 )
+from yibao.audit.realtime import enforce as audit_at_counter
 from yibao.credential.rules import PARAMETERS
 from yibao.credential.service import token_holder
 from yibao.enrollment.service import enrollments_of
@@ -602,6 +603,7 @@ def _check_echo(data: Fields, row: SettlementRecord) -> None:
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
     data, visit = _settle_input(ctx, record_credential=False)
+    audit_at_counter(ctx.session, visit, ctx.institution, record=False)
     row, balc = presettle_priced(ctx.session, ctx.editions, visit, institution=ctx.institution,
                                  use_accounts=uses_accounts(data))
     sent = data.money("medfee_sumamt", required=False)
@@ -614,6 +616,7 @@ def _presettle(ctx: Context) -> tuple[Any, None]:
 
 def _settle(ctx: Context) -> tuple[Any, Undo]:
     data, visit = _settle_input(ctx, record_credential=True)
+    audit_at_counter(ctx.session, visit, ctx.institution, record=True)
     row, balc = settle_priced(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"),
                               msgid=ctx.msgid, actor=ctx.actor, institution=ctx.institution,
                               use_accounts=uses_accounts(data))

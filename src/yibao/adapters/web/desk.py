@@ -29,6 +29,7 @@ from yibao.adapters.web.common import (
     signed_in,
     signed_out,
 )
+from yibao.audit.realtime import enforce as audit_at_counter
 from yibao.credential import service as credentials
 from yibao.errors import InvalidInput, Unauthorized
 from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS, SS_CARD
@@ -217,6 +218,7 @@ async def presettle(request: Request, mdtrt_id: str, session: DbSession, edition
     try:
         with session.begin_nested() as savepoint:
             visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
+            audit_at_counter(session, visit, d.institution, record=False)
             preview = settling.presettle(session, editions, visit, use_accounts=_uses_accounts(form))
             savepoint.rollback()
     except DomainError as exc:
@@ -233,6 +235,7 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
     def act() -> Any:
         visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
         expected = form.amount("medfee_sumamt", "医疗费总额") if form.get("medfee_sumamt") else None
+        audit_at_counter(session, visit, d.institution, record=True)
         return settling.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
                                        actor=f"{d.institution.fixmedins_code}:{d.opter}",
                                        use_accounts=_uses_accounts(form))
