@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, exists, extract, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, exists, extract, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from yibao.audit.models import SwapListEntry
@@ -229,52 +229,87 @@ class _Visit:
     in_scope: Decimal = ZERO
 
 
-def _candidate_lines(session: Session, scope: Scope, swaps: Iterable[str]) -> Iterator[Any]:
-    registered = aliased(Doctor)
-    c = CatalogueItem
+def _candidate_lines(session: Session, scope: Scope, swaps: Iterable[str]) -> list[Any]:
+    """Phase 1: the settled lines of the period any line rule could hit, by a narrow filter the database applies
+    while it walks the settlements and their lines (no catalogue or person join): an item with a restriction, a
+    quantity norm or a swap entry; an item priced above the lowest ceiling of its band of ceilings (SW03 judges
+    against the item's own); a service at a pharmacy; a billing doctor not registered at the settling institution."""
+    items = session.execute(select(CatalogueItem.code, CatalogueItem.category, CatalogueItem.price_ceiling,
+                                   CatalogueItem.lmt_sex, CatalogueItem.lmt_age_min, CatalogueItem.lmt_age_max,
+                                   CatalogueItem.lmt_diagnoses, CatalogueItem.lmt_first_line,
+                                   CatalogueItem.lmt_scope, CatalogueItem.norm_cnt)).all()
+    limited = sorted({row.code for row in items if any(v is not None for v in row[3:])} | set(swaps))
+    ceilings = [row for row in items if row.price_ceiling is not None and row.price_ceiling > 0]
+    services = sorted(row.code for row in items if row.category == "service")
+    pharmacies = list(session.scalars(select(Institution.fixmedins_code).where(Institution.kind == "pharmacy")))
+    pairs = [tuple(pair) for pair in session.execute(select(Doctor.dr_code, Doctor.fixmedins_code))]
+    bands: dict[int, list[Any]] = defaultdict(list)  # ceilings by power of two: a band's lowest prices the filter
+    for row in ceilings:
+        bands[int(Decimal(row.price_ceiling)).bit_length()].append(row)
     candidate = or_(
-        and_(Institution.kind == "pharmacy", c.category == "service"),
-        c.lmt_sex.is_not(None), c.lmt_age_min.is_not(None), c.lmt_age_max.is_not(None),
-        c.lmt_diagnoses.is_not(None), c.lmt_first_line.is_not(None), c.lmt_scope.is_not(None),
-        and_(c.price_ceiling.is_not(None), FeeDetail.pric > c.price_ceiling),
-        and_(c.norm_cnt.is_not(None), FeeDetail.cnt > c.norm_cnt),
-        FeeDetail.med_list_codg.in_(list(swaps)) if swaps else false(),
-        and_(FeeDetail.bilg_dr_codg.is_not(None), registered.dr_code.is_(None)),
+        FeeDetail.med_list_codg.in_(limited) if limited else false(),
+        *(and_(FeeDetail.med_list_codg.in_([row.code for row in band]),
+               FeeDetail.pric > min(Decimal(row.price_ceiling) for row in band)) for band in bands.values()),
+        and_(Settlement.fixmedins_code.in_(pharmacies), FeeDetail.med_list_codg.in_(services))
+        if pharmacies and services else false(),
+        and_(FeeDetail.bilg_dr_codg.is_not(None),
+             tuple_(FeeDetail.bilg_dr_codg, Settlement.fixmedins_code).not_in(pairs) if pairs else true()),
     )
     query = (
         select(FeeDetail.psn_no, FeeDetail.mdtrt_id, FeeDetail.feedetl_sn, FeeDetail.med_list_codg,
-               FeeDetail.item_name, FeeDetail.cnt, FeeDetail.pric, FeeDetail.det_item_fee_sumamt,
-               FeeDetail.inscp_scp_amt, FeeDetail.fee_ocur_time, FeeDetail.bilg_dr_codg,
-               registered.dr_code.label("registered"), Settlement.setl_id, Settlement.fund_pay_sumamt,
-               Settlement.service_date, Visit.fixmedins_code, Visit.dise_codg, Institution.kind, c.category,
-               c.price_ceiling, c.norm_cnt, c.lmt_sex, c.lmt_age_min, c.lmt_age_max, c.lmt_diagnoses,
-               c.lmt_first_line, c.lmt_scope, Person.sex, Person.birth_date)
+               FeeDetail.cnt, FeeDetail.pric, FeeDetail.det_item_fee_sumamt, FeeDetail.inscp_scp_amt,
+               FeeDetail.fee_ocur_time, FeeDetail.bilg_dr_codg, Settlement.setl_id, Settlement.fund_pay_sumamt,
+               Settlement.service_date, Settlement.fixmedins_code)
         .select_from(Settlement)
         .join(FeeDetail, and_(FeeDetail.psn_no == Settlement.psn_no, FeeDetail.mdtrt_id == Settlement.mdtrt_id,
                               FeeDetail.setl_id == Settlement.setl_id))
-        .join(Visit, and_(Visit.psn_no == FeeDetail.psn_no, Visit.mdtrt_id == FeeDetail.mdtrt_id))
-        .join(Institution, Institution.fixmedins_code == Visit.fixmedins_code)
-        .join(c, c.code == FeeDetail.med_list_codg)
-        .join(Person, Person.psn_no == FeeDetail.psn_no)
-        .outerjoin(registered, and_(registered.dr_code == FeeDetail.bilg_dr_codg,
-                                    registered.fixmedins_code == Visit.fixmedins_code))
         .where(_settled(scope), FeeDetail.status == FeeStatus.ACTIVE.value, FeeDetail.det_item_fee_sumamt > 0,
                candidate)
     )
-    yield from session.execute(query)
+    return list(session.execute(query))
 
 
-def line_facts(row: Any, swaps: dict[str, tuple[tuple[str, Decimal], ...]]) -> LineFacts:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Phase 2: what the candidates' judges need besides the line, read once for all of them."""
+
+    items: dict[str, Any]
+    kinds: dict[str, str]
+    doctors: set[tuple[str, str]]
+    persons: dict[str, tuple[str, dt.date]]
+    diagnoses: dict[str, str | None]
+    swaps: dict[str, tuple[tuple[str, Decimal], ...]]
+
+
+def _context(session: Session, rows: Sequence[Any], swaps: dict[str, tuple[tuple[str, Decimal], ...]]) -> _Context:
+    items = {item.code: item for item in session.scalars(select(CatalogueItem))}
+    kinds: dict[str, str] = {code: kind for code, kind in session.execute(
+        select(Institution.fixmedins_code, Institution.kind))}
+    doctors = {(code, place) for code, place in session.execute(select(Doctor.dr_code, Doctor.fixmedins_code))}
+    persons: dict[str, tuple[str, dt.date]] = {}
+    for chunk in _chunks(sorted({row.psn_no for row in rows})):
+        persons |= {psn: (sex, birth) for psn, sex, birth in session.execute(
+            select(Person.psn_no, Person.sex, Person.birth_date).where(Person.psn_no.in_(chunk)))}
+    diagnoses: dict[str, str | None] = {}
+    for chunk in _chunks(sorted({row.mdtrt_id for row in rows})):
+        diagnoses |= {mdtrt: dise for mdtrt, dise in session.execute(select(Visit.mdtrt_id, Visit.dise_codg).where(
+            Visit.mdtrt_id.in_(chunk)))}
+    return _Context(items, kinds, doctors, persons, diagnoses, swaps)
+
+
+def line_facts(row: Any, context: _Context) -> LineFacts:
+    item = context.items[row.med_list_codg]
+    sex, birth = context.persons[row.psn_no]
     return LineFacts(
-        feedetl_sn=row.feedetl_sn, code=row.med_list_codg, name=row.item_name, cnt=Decimal(row.cnt),
+        feedetl_sn=row.feedetl_sn, code=row.med_list_codg, name=item.name, cnt=Decimal(row.cnt),
         pric=Decimal(row.pric), amount=_money(row.det_item_fee_sumamt), in_scope=_money(row.inscp_scp_amt),
-        when=row.fee_ocur_time, dr_code=row.bilg_dr_codg, dr_registered=row.registered is not None,
-        institution_kind=row.kind, category=row.category,
-        price_ceiling=Decimal(row.price_ceiling) if row.price_ceiling is not None else None,
-        norm_cnt=Decimal(row.norm_cnt) if row.norm_cnt is not None else None, lmt_sex=row.lmt_sex,
-        lmt_age_min=row.lmt_age_min, lmt_age_max=row.lmt_age_max, lmt_diagnoses=row.lmt_diagnoses,
-        lmt_first_line=row.lmt_first_line, lmt_scope=row.lmt_scope, sex=row.sex, birth_date=row.birth_date,
-        dise_codg=row.dise_codg, swap_prices=swaps.get(row.med_list_codg, ()))
+        when=row.fee_ocur_time, dr_code=row.bilg_dr_codg,
+        dr_registered=(row.bilg_dr_codg, row.fixmedins_code) in context.doctors,
+        institution_kind=context.kinds.get(row.fixmedins_code, ""), category=item.category,
+        price_ceiling=item.price_ceiling, norm_cnt=item.norm_cnt, lmt_sex=item.lmt_sex, lmt_age_min=item.lmt_age_min,
+        lmt_age_max=item.lmt_age_max, lmt_diagnoses=item.lmt_diagnoses, lmt_first_line=item.lmt_first_line,
+        lmt_scope=item.lmt_scope, sex=sex, birth_date=birth, dise_codg=context.diagnoses.get(row.mdtrt_id),
+        swap_prices=context.swaps.get(row.med_list_codg, ()))
 
 
 def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str, LineFacts]]) -> list[int]:
@@ -314,8 +349,10 @@ def detect_lines(session: Session, rules: Sequence[Rule], scope: Scope) -> list[
         found.amount += line.amount
         found.in_scope += line.in_scope
 
-    for row in _candidate_lines(session, scope, swaps):
-        line = line_facts(row, swaps)
+    rows = _candidate_lines(session, scope, swaps)
+    context = _context(session, rows, swaps)
+    for row in rows:
+        line = line_facts(row, context)
         for rule, reason in judge_line(wanted, line):
             add(rule, row, line, reason)
         if second_line is not None and line.lmt_first_line:
@@ -372,24 +409,31 @@ def fv01(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 def _overlapping(session: Session, rule: Rule, scope: Scope, *, outpatient: bool) -> list[Hit]:
     """A settled visit (outpatient, FV02; or inpatient, MM02) that began during an inpatient stay at another
-    institution."""
-    stay, care = aliased(Visit), aliased(Visit)
-    kind = care.med_type.not_in(INPATIENT) if outpatient else care.med_type.in_(INPATIENT)
-    query = (select(*SETTLEMENT_COLUMNS, stay.mdtrt_id.label("stay"), stay.fixmedins_code.label("stay_at"),
-                    stay.begntime, stay.endtime, care.begntime.label("at"))
-             .join(care, and_(care.psn_no == Settlement.psn_no, care.mdtrt_id == Settlement.mdtrt_id))
-             .join(stay, and_(stay.psn_no == care.psn_no, stay.mdtrt_id != care.mdtrt_id,
-                              stay.fixmedins_code != care.fixmedins_code, stay.med_type.in_(INPATIENT),
-                              stay.status != VisitStatus.CANCELLED.value, stay.begntime < care.begntime,
-                              or_(stay.endtime.is_(None), stay.endtime > care.begntime)))
-             .where(_settled(scope), kind))
+    institution. Two steps: the stays that could overlap the period (few), then the settled visits of their
+    persons in the period, compared in Python."""
+    stays: dict[str, list[Any]] = defaultdict(list)
+    for stay in session.execute(select(Visit.psn_no, Visit.mdtrt_id, Visit.fixmedins_code, Visit.begntime,
+                                       Visit.endtime).where(
+            Visit.med_type.in_(INPATIENT), Visit.status != VisitStatus.CANCELLED.value,
+            Visit.begntime < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time()),
+            or_(Visit.endtime.is_(None), Visit.endtime >= dt.datetime.combine(scope.start, dt.time())))):
+        stays[stay.psn_no].append(stay)
+    kind = Visit.med_type.not_in(INPATIENT) if outpatient else Visit.med_type.in_(INPATIENT)
     hits = []
-    for row in session.execute(query):
-        what = "门诊或购药" if outpatient else "住院"
-        hits.append(_settlement_hit(rule, row, row.setl_id,
-                                    f"{row.at:%Y-%m-%d %H:%M} 在 {row.fixmedins_code} {what}，其时正在 "
-                                    f"{row.stay_at} 住院（{row.begntime:%Y-%m-%d} 入院）",
-                                    stay=row.stay, stay_at=row.stay_at))
+    for chunk in _chunks(sorted(stays)):
+        query = (select(*SETTLEMENT_COLUMNS, Visit.begntime.label("at"))
+                 .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+                 .where(Settlement.psn_no.in_(chunk), _settled(scope), kind))
+        for row in session.execute(query):
+            for stay in stays[row.psn_no]:
+                if (stay.mdtrt_id != row.mdtrt_id and stay.fixmedins_code != row.fixmedins_code
+                        and stay.begntime < row.at and (stay.endtime is None or stay.endtime > row.at)):
+                    what = "门诊或购药" if outpatient else "住院"
+                    hits.append(_settlement_hit(rule, row, row.setl_id,
+                                                f"{row.at:%Y-%m-%d %H:%M} 在 {row.fixmedins_code} {what}，其时正在 "
+                                                f"{stay.fixmedins_code} 住院（{stay.begntime:%Y-%m-%d} 入院）",
+                                                stay=stay.mdtrt_id, stay_at=stay.fixmedins_code))
+                    break
     return hits
 
 
@@ -437,26 +481,38 @@ def fv03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 
 def fv04(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
-    """Many persons with identical fee lines (items, count of lines, amount) at one institution on one day."""
+    """Many persons with identical fee lines (items, count of lines, amount) at one institution on one day. Two
+    steps: settlements of one institution and day with the same total for enough persons (identical lines have
+    the same total: the settlements table alone), then their lines compared."""
     least, min_lines = int(rule.param("persons")), int(rule.param("min_lines"))
-    per = (select(FeeDetail.setl_id, func.count().label("n"), func.sum(FeeDetail.det_item_fee_sumamt).label("total"),
-                  func.min(FeeDetail.med_list_codg).label("lo"), func.max(FeeDetail.med_list_codg).label("hi"))
-           .where(FeeDetail.status == FeeStatus.ACTIVE.value, FeeDetail.setl_id.is_not(None))
-           .group_by(FeeDetail.setl_id).having(func.count() >= min_lines).subquery())
-    base = (select(*SETTLEMENT_COLUMNS, per.c.n, per.c.total, per.c.lo, per.c.hi)
-            .join(per, per.c.setl_id == Settlement.setl_id).where(_settled(scope)).cte("base"))
-    keys = (base.c.fixmedins_code, base.c.service_date, base.c.n, base.c.total, base.c.lo, base.c.hi)
-    groups = select(*keys).group_by(*keys).having(func.count(distinct(base.c.psn_no)) >= least).subquery()
-    rows = session.execute(select(base).join(groups, and_(*(getattr(groups.c, k.name) == k for k in keys)))
-                           .order_by(base.c.fixmedins_code, base.c.service_date, base.c.setl_id))
+    keys = (Settlement.fixmedins_code, Settlement.service_date, Settlement.medfee_sumamt)
+    groups = (select(*keys).where(_settled(scope)).group_by(*keys)
+              .having(func.count(distinct(Settlement.psn_no)) >= least).subquery())
+    same_total = session.execute(select(*SETTLEMENT_COLUMNS).join(groups, and_(
+        groups.c.fixmedins_code == Settlement.fixmedins_code, groups.c.service_date == Settlement.service_date,
+        groups.c.medfee_sumamt == Settlement.medfee_sumamt)).where(_settled(scope))
+        .order_by(Settlement.fixmedins_code, Settlement.service_date, Settlement.setl_id)).all()
+    signatures: dict[str, tuple[Any, ...]] = {}
+    for chunk in _chunks([row.setl_id for row in same_total]):
+        lines: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for setl_id, code, cnt, amount in session.execute(
+                select(FeeDetail.setl_id, FeeDetail.med_list_codg, FeeDetail.cnt, FeeDetail.det_item_fee_sumamt)
+                .where(FeeDetail.setl_id.in_(chunk), FeeDetail.status == FeeStatus.ACTIVE.value)):
+            lines[setl_id or ""].append((code, str(Decimal(cnt).normalize()), str(_money(amount))))
+        signatures |= {setl_id: tuple(sorted(found)) for setl_id, found in lines.items() if len(found) >= min_lines}
     grouped: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[(row.fixmedins_code, row.service_date, row.n, str(row.total), row.lo, row.hi)].append(row)
+    for row in same_total:
+        if row.setl_id in signatures:
+            grouped[(row.fixmedins_code, row.service_date, signatures[row.setl_id])].append(row)
     hits = []
-    for (code, day, n, total, lo, hi), found in grouped.items():
+    for (code, day, signature), found in grouped.items():
         persons = sorted({r.psn_no for r in found})
-        hits.append(Hit(rule.id, f"{code}|{day}|{n}|{total}|{lo}|{hi}", day,
-                        f"{code} {day} 有 {len(persons)} 名参保人费用明细完全相同（{n} 条，每人 {_money(total)} 元）",
+        if len(persons) < least:
+            continue
+        digest = hashlib.sha256(repr(signature).encode()).hexdigest()[:16]
+        hits.append(Hit(rule.id, f"{code}|{day}|{digest}", day,
+                        f"{code} {day} 有 {len(persons)} 名参保人费用明细完全相同（{len(signature)} 条，每人 "
+                        f"{_money(found[0].medfee_sumamt)} 元）",
                         sum((_money(r.medfee_sumamt) for r in found), ZERO),
                         sum((_money(r.fund_pay_sumamt) for r in found), ZERO), code, None, None, None, None,
                         {"settlements": [r.setl_id for r in found], "persons": persons}))
@@ -501,7 +557,7 @@ def _inpatient_stays(session: Session, scope: Scope) -> list[Any]:
     query = (select(*SETTLEMENT_COLUMNS, Visit.begntime, Visit.endtime, Visit.dise_codg, Visit.dise_name,
                     Visit.atddr_no.label("dr_code"))
              .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
-             .where(_settled(scope), Visit.med_type.in_(INPATIENT))
+             .where(_settled(scope), Settlement.med_type.in_(INPATIENT), Visit.med_type.in_(INPATIENT))
              .order_by(Settlement.psn_no, Visit.begntime))
     return list(session.execute(query))
 
