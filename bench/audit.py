@@ -219,7 +219,7 @@ def run(backend: str, lines: int) -> None:
                                                           random.Random(first))
             for row in visit_rows + line_rows + settlement_rows:  # unique keys across the chunks
                 for key in ("mdtrt_id", "setl_id"):
-                    if key in row and row[key]:
+                    if row.get(key):
                         row[key] = f"{row[key][0]}{first // step:04d}{row[key][1:]}"
             load(engine, tables[Visit.__tablename__], iter(visit_rows))
             loaded += load(engine, tables[FeeDetail.__tablename__], iter(line_rows))

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 
 def download(content: bytes, filename: str, media_type: str) -> Response:
