@@ -16,11 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.accounts.family import add_member, create_network, open_mutual, set_shown, transfer
 from yibao.accounts.historical import import_daily_file
+from yibao.audit.models import SwapListEntry
 from yibao.contributions import service as contributions
 from yibao.contributions.models import BankAgreement, Bill
 from yibao.credential import service as credentials
@@ -31,7 +32,7 @@ from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_contributions, pay_contribution
 from yibao.institutions import national_lists
-from yibao.institutions.models import Institution
+from yibao.institutions.models import CatalogueItem, Institution
 from yibao.institutions.service import (
     add_catalogue_item,
     add_doctor,
@@ -48,8 +49,11 @@ from yibao.people.cards import issue_card
 from yibao.people.models import Certificate, Person
 from yibao.people.service import PSN_PREFIX, open_resident_account, register_person, reserve_numbers
 from yibao.people.towns import TOWNS
-from yibao.policy.editions import Editions
+from yibao.policy.chain import FeeLine, ItemClass
+from yibao.policy.editions import Benefit, Editions, Level
 from yibao.settlement.fees import FeeIn, upload_fees
+from yibao.settlement.manual import manual_reimbursement
+from yibao.settlement.models import Settlement
 from yibao.settlement.settle import settle_visit
 from yibao.settlement.visits import discharge_visit, open_visit, visit_record
 from yibao.staff.models import StaffUser
@@ -233,6 +237,16 @@ def ensure_demo_institutions(session: Session) -> None:
                            price_ceiling=Decimal(ceiling) if ceiling else None)
         if prop is not None:
             set_selfpay(session, code=code, selfpay_prop=Decimal(prop), valid_from=dt.date(2018, 1, 1))
+    for code, name, limits in DEMO_RESTRICTED:  # the national catalogue's 限定支付范围, for the audit rules
+        item = add_catalogue_item(session, code=code, name=name, item_class="A", category="drug")
+        for key, value in limits.items():
+            setattr(item, key, value)
+    paracetamol = session.get(CatalogueItem, "XN02BEA011A001010101234")
+    if paracetamol is not None:
+        paracetamol.norm_cnt = Decimal("10")  # the usual most of one line
+    session.add(SwapListEntry(covered_code="XJ01CAA040A001010101445", goods_name="蛋白粉（自费保健品）",
+                              goods_price=Decimal("88"), source="演示：2017 年稽查通报所列串换品种",
+                              added_by="demo", added_at=now()))
     ensure_demo_national_lists(session)
 
 
@@ -341,6 +355,7 @@ def generate_demo(session: Session, editions: Editions, *, persons: int = 10_000
     resident = demo_resident(session, editions, year, data_dir)
     demo_family(session, editions, year, resident)
     settled = demo_settlements(session, editions, random.Random(seed + 2), year, count=max(persons // 40, 20))
+    settled += plant_violations(session, editions, year)
     tell("本年度就医结算", settled, settled)
     session.flush()
     return DemoResult(persons, enrolled, renewal.renewed, paid, year)
@@ -473,11 +488,14 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
     for n, psn_no in enumerate(chosen):
         inpatient = n == 1 or (n > 2 and rng.random() < 0.15)
         place = institutions[rng.choice(INPATIENT_PLACES if inpatient else OUTPATIENT_PLACES)]
-        begin = dt.datetime.combine(dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, elapsed)), dt.time(0, 30))
+        day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, elapsed))
+        # in opening hours (the audit's ND02 looks at the time); care today at half past midnight, before now
+        begin = dt.datetime.combine(day, dt.time(0, 30) if day >= now().date() else dt.time(rng.randint(8, 16), 30))
         fees, end = _care(rng, begin, inpatient, latest)
         med_type = "21" if inpatient else ("41" if place.kind == "pharmacy" else "11")
         if place.kind == "pharmacy":
-            fees = [fee for fee in fees if fee.med_list_codg.startswith("X")] or fees[:1]
+            fees = [fee for fee in fees if fee.med_list_codg.startswith("X")] or [  # a pharmacy sells drugs only
+                _fee(0, begin, "XJ01CAA040A001010101445", 2, "18.50")]
         try:
             with session.begin_nested():
                 visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
@@ -485,11 +503,121 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
                 upload_fees(session, editions, visit, fees, msgid=None)
                 if end is not None:
                     discharge_visit(session, visit_record(session, visit.mdtrt_id), end)
-                settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
+                row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
+                _settled_at(session, row.setl_id, end or begin)
                 settled += 1
         except DomainError:
             continue
     return settled
+
+
+# ---------------------------------------------------------------------------------------------------
+# Planted violations: one case of each kind of the audit report (POLICY.md §12) that the scan finds
+
+DEMO_RESTRICTED = (  # code, name, restrictions (限定支付范围)
+    ("XG03DEMO0001", "雌二醇凝胶（限女性）", {"lmt_sex": "2"}),
+    ("XR05DEMO0001", "小儿氨酚黄那敏颗粒（限14岁以下）", {"lmt_age_max": 14}),
+    ("XL01DEMO0001", "注射用帕妥珠单抗（限乳腺癌）", {"lmt_diagnoses": "C50"}),
+    ("XJ01DEMO0001", "头孢哌酮舒巴坦（限二线）", {"lmt_first_line": "XJ01CAA040A001010101445"}),
+    ("XG02DEMO0001", "缩宫素注射液（限生育）", {"lmt_scope": "maternity", "lmt_sex": "2"}),
+)
+COMMUNITY, XIKOU, PEOPLES, TCM, PHARMACY = ("H33021300003", "H33021300004", "H33021300001", "H33021300002",
+                                            "P33021300001")
+
+
+def _planted(session: Session, editions: Editions, psn_no: str, code: str, day: dt.date,
+             lines: list[tuple[str, int, str]], *, until: dt.date | None = None, hour: int = 9,
+             dise: str | None = None, doctor: str | None = None) -> str | None:
+    """One visit settled through the service (an inpatient stay with `until`); its setl_id, or None if refused."""
+    place = institution_record(session, code)
+    if place is None:
+        return None
+    begin = dt.datetime.combine(day, dt.time(hour, 10))
+    med_type = "21" if until else ("41" if place.kind == "pharmacy" else "11")
+    certno = session.scalar(select(Person.certno).where(Person.psn_no == psn_no))
+    fees = [FeeIn(f"P{n:03d}", begin, item, Decimal(count), Decimal(price), round_money(count * Decimal(price)),
+                  bilg_dr_codg=doctor) for n, (item, count, price) in enumerate(lines)]
+    try:
+        with session.begin_nested():
+            visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
+                               begntime=begin, cert_type="02", cert_no=certno, dise_codg=dise)
+            upload_fees(session, editions, visit, fees, msgid=None)
+            if until is not None:
+                discharge_visit(session, visit_record(session, visit.mdtrt_id),
+                                dt.datetime.combine(until, dt.time(10, 0)))
+            setl_id = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo").setl_id
+            _settled_at(session, setl_id, dt.datetime.combine(until, dt.time(10, 20)) if until else begin)
+            return setl_id
+    except DomainError:
+        return None
+
+
+def _settled_at(session: Session, setl_id: str, care: dt.datetime) -> None:
+    """A demo settlement stamped when its care was settled (twenty minutes after it), not when the demo ran."""
+    moment = min(care + dt.timedelta(minutes=20), now())
+    session.execute(update(Settlement).where(Settlement.setl_id == setl_id).values(setl_time=moment)
+                    .execution_options(synchronize_session=False))
+
+
+def plant_violations(session: Session, editions: Editions, year: int) -> int:
+    """Care that breaks the audit rules, for the auditor to find: several places in a day (FV01), a clinic visit
+    during a stay elsewhere (FV02), a crowded day at 溪口 (FV03), five identical visits (FV04), a service at the
+    pharmacy (SW01), a swap-list price (SW02), thirty days of paracetamol (SW03), restricted items for the wrong
+    person (RD01–RD05, MM01), an unregistered doctor (ND01), a night settlement at the pharmacy (ND02), two stays at
+    once (MM02), a readmission within 15 days (IP01). Returns how many settlements it made."""
+    latest = min(now().date() - dt.timedelta(days=1), dt.date(year, 12, 31))
+    if latest < dt.date(year, 2, 20):
+        return 0  # early in the year: not enough of it has passed
+    people = session.execute(select(Person.psn_no, Person.sex, Person.birth_date).join(
+        Enrollment, Enrollment.psn_no == Person.psn_no).where(
+        Enrollment.year == year, Enrollment.status == "active", Enrollment.benefit_start <= dt.date(year, 1, 2),
+        Person.household_no.is_(None)).order_by(Person.psn_no)).all()
+    men = [p.psn_no for p in people if p.sex == "1" and 30 <= year - p.birth_date.year <= 60]
+    women = [p.psn_no for p in people if p.sex == "2" and 30 <= year - p.birth_date.year <= 60]
+    if len(men) < 43 or len(women) < 1:
+        return 0
+    day = dt.date(year, 2, 10)
+    drug, check, amoxicillin = ("XC10AAA014A001010101234", 1, "46.80"), ("002301000010000", 1, "25"), \
+        ("XJ01CAA040A001010101445", 2, "18.50")
+    made = [
+        *(_planted(session, editions, men[0], code, day, [drug]) for code in (COMMUNITY, PEOPLES, TCM)),
+        _planted(session, editions, men[1], PEOPLES, day, [("001103000010000", 1, "45")], until=day + dt.timedelta(6)),
+        _planted(session, editions, men[1], COMMUNITY, day + dt.timedelta(2), [drug]),
+        *(_planted(session, editions, psn, TCM, day + dt.timedelta(3), [drug, check, amoxicillin])
+          for psn in men[2:7]),
+        _planted(session, editions, men[7], PHARMACY, day, [drug, check]),
+        _planted(session, editions, men[8], COMMUNITY, day, [("XJ01CAA040A001010101445", 1, "88")]),
+        _planted(session, editions, men[9], COMMUNITY, day, [("XN02BEA011A001010101234", 30, "0.42")]),
+        _planted(session, editions, men[10], COMMUNITY, day, [("XG03DEMO0001", 1, "38")]),
+        _planted(session, editions, men[11], COMMUNITY, day, [("XR05DEMO0001", 2, "12.50")]),
+        _planted(session, editions, women[0], PEOPLES, day, [("XL01DEMO0001", 1, "2200")], dise="J06.9"),
+        _planted(session, editions, men[12], COMMUNITY, day, [("XJ01DEMO0001", 1, "56")]),
+        _planted(session, editions, men[13], COMMUNITY, day, [("XG02DEMO0001", 1, "15")]),
+        _planted(session, editions, men[14], COMMUNITY, day, [drug], doctor="D330213999901"),
+        _planted(session, editions, men[15], PEOPLES, day, [("001103000010000", 1, "45")], until=day + dt.timedelta(8)),
+        _planted(session, editions, men[15], TCM, day + dt.timedelta(2), [("001103000010000", 1, "45")],
+                 until=day + dt.timedelta(4)),
+        _planted(session, editions, men[16], PEOPLES, day, [("001103000010000", 4, "45")], until=day + dt.timedelta(4),
+                 dise="I63.9"),
+        _planted(session, editions, men[16], PEOPLES, day + dt.timedelta(10), [("001103000010000", 4, "45")],
+                 until=day + dt.timedelta(14), dise="I63.9"),
+    ]
+    night = _planted(session, editions, men[17], PHARMACY, day, [("XJ01CAA040A001010101445", 1, "18.50")], hour=2)
+    crowd = [_planted(session, editions, men[18], XIKOU, day - dt.timedelta(days=7), [check])]  # its usual day
+    crowd += [_planted(session, editions, psn, XIKOU, day + dt.timedelta(5), [check]) for psn in men[19:43]]
+    twice = [_manual_claim(session, editions, women[0], day) for _ in range(2)]  # one receipt claimed twice (IP03)
+    return sum(1 for setl_id in [*made, night, *crowd, *twice] if setl_id)
+
+
+def _manual_claim(session: Session, editions: Editions, psn_no: str, day: dt.date) -> str | None:
+    try:
+        with session.begin_nested():
+            return manual_reimbursement(session, editions, psn_no=psn_no, benefit=Benefit.OUTPATIENT,
+                                        service_date=day, level=Level.OTHER, region="zhejiang",
+                                        lines=(FeeLine(Decimal("320"), ItemClass.A),), place="杭州市第一人民医院",
+                                        actor="demo").setl_id
+    except DomainError:
+        return None
 
 
 __all__ = ["DEMO_HIS_SECRET", "DEMO_RESIDENT_CERTNO", "DEMO_RESIDENT_PASSWORD", "DEMO_STAFF", "DemoResult",

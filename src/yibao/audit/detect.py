@@ -145,7 +145,7 @@ def _sw03(rule: Rule, line: LineFacts) -> str | None:
     if line.price_ceiling is not None and line.price_ceiling > 0 and line.pric > line.price_ceiling * factor:
         return f"【{line.name}】单价 {line.pric:.2f} 元超过目录限价 {line.price_ceiling:.2f} 元的 {factor} 倍"
     if line.norm_cnt is not None and line.cnt > line.norm_cnt * rule.decimal("count_factor"):
-        return f"【{line.name}】数量 {line.cnt.normalize()} 超过常规上限 {line.norm_cnt.normalize()}"
+        return f"【{line.name}】数量 {line.cnt.normalize():f} 超过常规上限 {line.norm_cnt.normalize():f}"
     return None
 
 
@@ -473,7 +473,7 @@ def fv03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
                 if baseline > 0 and heads > baseline * factor:
                     hits.append(Hit(rule.id, f"{label}|{who}|{day}", day,
                                     f"{label} {who} {day} 接诊 {heads} 人次，前 {history} 天日均 "
-                                    f"{baseline.quantize(Decimal('0.1'))} 人次", ZERO, ZERO,
+                                    f"{baseline.quantize(Decimal('0.01'))} 人次", ZERO, ZERO,
                                     who if label == "机构" else None, None, None, None,
                                     who if label == "医师" else None,
                                     {"heads": heads, "baseline": str(baseline.quantize(Decimal('0.01')))}))
