@@ -408,3 +408,37 @@ def test_the_family_network_on_the_phone_and_at_the_window(phone: Any, page: Any
     expect(page.locator("p.field-error")).to_contain_text("不足 99999.00 元")
     page.goto("/console/family")
     assert page.evaluate(UNLABELLED) == []
+
+
+def test_the_auditor_finds_a_planted_violation_and_the_administrator_decides(page: Any) -> None:
+    if TODAY < dt.date(YEAR, 2, 20):
+        return  # the demo plants its violations in February (demo.plant_violations)
+    staff_login(page, "auditor", "yibao-audit")
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="医保稽查").click()
+    page.get_by_role("button", name=re.compile("运行全部")).click()
+    expect(page.get_by_role("status")).to_contain_text("已扫描")
+    page.get_by_label("规则").select_option("RD02")
+    page.get_by_role("button", name="查看").click()
+    findings = page.get_by_test_id("findings")
+    expect(findings).to_contain_text("限 0–14岁 使用")
+    page.get_by_label("选择疑点 RD02").first.check()
+    page.get_by_label("案件名称").fill("锦屏社区限儿童药品用于成人")
+    page.get_by_role("button", name="立案").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("锦屏社区限儿童药品用于成人")
+    expect(page.get_by_test_id("case-status")).to_have_text("调查中")
+    page.get_by_label("第 1 项处理").select_option("points")
+    page.get_by_label("第 1 项分数").fill("2")
+    page.get_by_label("第 1 项医师编码").fill("DH3302130000301")
+    page.get_by_role("button", name="提交审批").click()
+    expect(page.get_by_role("status")).to_contain_text("待管理员审批")
+    expect(page.get_by_test_id("proposal")).to_contain_text("扣减医保医师积分 2 分")
+    expect(page.get_by_role("button", name="批准并作出决定")).to_have_count(0)  # the auditor does not decide
+    case = page.url.split("?")[0]
+    page.get_by_role("button", name="退出").click()
+    staff_login(page, "admin", "yibao-admin")
+    page.goto(case)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="批准并作出决定").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("已决定")
+    expect(page.get_by_test_id("notice")).to_contain_text("社会保险法")
+    expect(page.get_by_test_id("sanctions")).to_contain_text("扣减医保医师积分")
