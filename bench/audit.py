@@ -8,8 +8,9 @@ services at pharmacies, unregistered doctors, night settlements, same-day visits
 scan of the whole year with every rule, timed. Prints the load time, the scan's seconds and lines per second,
 the findings per rule and the peak RSS. Target: 10 million lines ≤ 30 s.
 
-The real-time rules' cost per 2207 is measured by bench/settle.py (it settles through the gateway, whose 2207
-runs them).
+Then the real-time rules' cost per 2207 (audit/realtime.check_visit, as 2206/2207 run it before pricing): the
+check on a thousand of the year's visits, one at a time, p50/p99 in milliseconds (bench/settle.py's 2207 latency
+includes it).
 
     python bench/audit.py [--lines 10000000] [--backends sqlite,postgresql]
 """
@@ -29,19 +30,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
 
 from _databases import fresh_database
+from yibao.audit.realtime import check_visit
 from yibao.audit.service import run_scan
 from yibao.db import make_engine, make_sessionmaker, migrate, session_scope
 from yibao.demo import DEMO_CATALOGUE, ensure_demo_institutions
 from yibao.enrollment.models import Enrollment
 from yibao.institutions.models import CatalogueItem, Doctor, Institution
-from yibao.institutions.service import add_doctor, register_institution
+from yibao.institutions.service import add_doctor, institution_record, register_institution
 from yibao.models import metadata
 from yibao.people.models import Person
 from yibao.settlement.models import FeeDetail, Settlement, Visit
+from yibao.settlement.visits import visit_record
 
 YEAR = dt.date.today().year - 1
 LINES_PER_VISIT = 5
@@ -236,10 +239,26 @@ def run(backend: str, lines: int) -> None:
             found, by_rule = scan.findings, json.loads(scan.by_rule)
         took = time.perf_counter() - began
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  scan, all {20} rules: {took:.1f} s (target ≤ 30 s for 10 M lines), {loaded / took:,.0f} lines/s, "
+        print(f"  scan, all 20 rules: {took:.1f} s (target ≤ 30 s for 10 M lines), {loaded / took:,.0f} lines/s, "
               f"{found:,} findings {by_rule}, peak RSS {peak:.0f} MB")
+        with session_scope(sessions) as session:
+            realtime_cost(session)
         sys.stdout.flush()
         engine.dispose()
+
+
+def realtime_cost(session: Any, count: int = 1000) -> None:
+    visits = session.scalars(select(Visit).order_by(Visit.mdtrt_id).limit(count * 50)).all()[::50]
+    institutions = {row.fixmedins_code: institution_record(session, row.fixmedins_code) for row in visits}
+    times = []
+    for visit in visits:
+        record = visit_record(session, visit.mdtrt_id)
+        began = time.perf_counter()
+        check_visit(session, record, institutions[visit.fixmedins_code], unsettled=False)
+        times.append((time.perf_counter() - began) * 1000)
+    times.sort()
+    print(f"  real-time rules per 2207 ({len(times)} visits of five lines): p50 {times[len(times) // 2]:.2f} ms, "
+          f"p99 {times[int(len(times) * 0.99)]:.2f} ms")
 
 
 def main() -> None:

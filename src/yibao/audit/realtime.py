@@ -120,13 +120,15 @@ def _line_order(line: FeeLineRecord) -> Order:
 
 
 def check_visit(db: Db, visit: VisitRecord, institution: InstitutionRecord,
-                book: RuleBook | None = None) -> list[Hit]:
-    """The real-time rules' hits on a visit about to be settled."""
+                book: RuleBook | None = None, *, unsettled: bool = True) -> list[Hit]:
+    """The real-time rules' hits on a visit about to be settled (its unsettled lines; `unsettled=False`: all its
+    lines, as bench/audit.py times the check on settled visits)."""
     book = book or rule_book()
     rules = realtime_rules(book)
     person = person_record(db, visit.psn_no)
     day = service_date(visit)
-    lines = [line for line in active_lines(db, visit) if line.setl_id is None and line.det_item_fee_sumamt > 0]
+    lines = [line for line in active_lines(db, visit)
+             if (line.setl_id is None or not unsettled) and line.det_item_fee_sumamt > 0]
     facts = facts_of(db, [_line_order(line) for line in lines], institution=institution, sex=person.sex,
                      birth_date=person.birth_date, dise_codg=visit.dise_codg, day=day)
     hits = []
