@@ -51,8 +51,9 @@ def audit_world(session: Session) -> None:
     paracetamol = session.get(CatalogueItem, PARACETAMOL)
     assert paracetamol is not None
     paracetamol.norm_cnt = Decimal("10")
-    session.add(SwapListEntry(covered_code=AMOXICILLIN, goods_name="蛋白粉（自费保健品）", goods_price=Decimal("88"),
-                              source="测试", added_by="t", added_at=now()))
+    if session.get(SwapListEntry, (AMOXICILLIN, "蛋白粉（自费保健品）")) is None:  # the demo's entry (88 yuan)
+        session.add(SwapListEntry(covered_code=AMOXICILLIN, goods_name="蛋白粉（自费保健品）",
+                                  goods_price=Decimal("88"), source="测试", added_by="t", added_at=now()))
     session.flush()
 
 

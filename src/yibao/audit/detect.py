@@ -40,6 +40,7 @@ from yibao.settlement.models import (
 )
 
 INPATIENT = (MedType.INPATIENT.value, MedType.MATERNITY_INPATIENT.value)
+SCAN_MEMO = "audit_scan_memo"  # session.info: what several detectors of one scan read once
 CHUNK = 500
 
 
@@ -554,6 +555,14 @@ def mm03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 
 def _inpatient_stays(session: Session, scope: Scope) -> list[Any]:
+    """The settled stays of the scope, read once per scan (IP01 and IP02 both walk them)."""
+    memo = session.info.setdefault(SCAN_MEMO, {})
+    if ("stays", scope) not in memo:
+        memo[("stays", scope)] = _read_stays(session, scope)
+    return list(memo[("stays", scope)])
+
+
+def _read_stays(session: Session, scope: Scope) -> list[Any]:
     query = (select(*SETTLEMENT_COLUMNS, Visit.begntime, Visit.endtime, Visit.dise_codg, Visit.dise_name,
                     Visit.atddr_no.label("dr_code"))
              .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
@@ -620,12 +629,15 @@ DETECTORS: dict[str, Detector] = {
 def detect(session: Session, book: RuleBook, rules: Sequence[str] | None, scope: Scope) -> list[Hit]:
     """Every hit of the chosen rules (all when None) over the scope."""
     chosen = [rule for rule in book.rules if rules is None or rule.id in rules]
-    hits = detect_lines(session, chosen, scope) if any(rule.id in LINE_RULES for rule in chosen) else []
-    for rule in chosen:
-        if rule.id in DETECTORS:
-            hits += DETECTORS[rule.id](session, rule, scope)
-        if rule.id == "ND01":
-            hits += nd01_visits(session, rule, scope)
+    try:
+        hits = detect_lines(session, chosen, scope) if any(rule.id in LINE_RULES for rule in chosen) else []
+        for rule in chosen:
+            if rule.id in DETECTORS:
+                hits += DETECTORS[rule.id](session, rule, scope)
+            if rule.id == "ND01":
+                hits += nd01_visits(session, rule, scope)
+    finally:
+        session.info.pop(SCAN_MEMO, None)
     return hits
 
 
