@@ -76,7 +76,9 @@ def settled(session: Session, editions: Editions, psn_no: str, *, code: str = CO
     upload_fees(session, editions, visit, list(lines or [line("F1", day=day)]), msgid=None)
     if until:
         visit = discharge_visit(session, visit, dt.datetime.fromisoformat(f"{until} 10:00"))
-    return settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="t")
+    row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="t")
+    at_time(session, row.setl_id, f"{until or day} {'10:20' if until else at}:00")  # its care's time, not the clock's
+    return row._replace(setl_time=dt.datetime.fromisoformat(f"{until or day} {'10:20' if until else at}:00"))
 
 
 def at_time(session: Session, setl_id: str, moment: str) -> None:

@@ -10,7 +10,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.audit.helpers import FEMALE_ONLY, audit_world, line, settled
+from tests.audit.helpers import FEMALE_ONLY, at_time, audit_world, line, settled
 from tests.gateway.his import insured
 from tests.settlement.test_services import COMMUNITY
 from tests.web.test_pages import staff_cookie, text
@@ -25,6 +25,7 @@ def test_the_auditor_works_a_case_and_the_administrator_decides(client: TestClie
     audit_world(session)
     person = insured(session)
     row = settled(session, editions, person.psn_no, lines=[line("F1", FEMALE_ONLY, doctor=DOCTOR)])
+    at_time(session, row.setl_id, "2022-06-15 10:00:00")  # in opening hours, whenever the test runs (ND02)
     session.commit()
     staff_cookie(client, session, "readonly")
     assert client.get("/console/audit").status_code == 403
