@@ -32,7 +32,7 @@ from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_contributions, pay_contribution
 from yibao.institutions import national_lists
-from yibao.institutions.models import CatalogueItem, Institution
+from yibao.institutions.models import CatalogueItem, Institution, InstitutionRecord
 from yibao.institutions.service import (
     add_catalogue_item,
     add_doctor,
@@ -496,19 +496,28 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
         if place.kind == "pharmacy":
             fees = [fee for fee in fees if fee.med_list_codg.startswith("X")] or [  # a pharmacy sells drugs only
                 _fee(0, begin, "XJ01CAA040A001010101445", 2, "18.50")]
-        try:
-            with session.begin_nested():
-                visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
-                                   begntime=begin, cert_type="02", cert_no=certnos[psn_no])
-                upload_fees(session, editions, visit, fees, msgid=None)
-                if end is not None:
-                    discharge_visit(session, visit_record(session, visit.mdtrt_id), end)
-                row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo")
-                _settled_at(session, row.setl_id, end or begin)
-                settled += 1
-        except DomainError:
-            continue
+        if _settle_care(session, editions, place, psn_no, certnos[psn_no], med_type, begin, fees, end):
+            settled += 1
     return settled
+
+
+def _settle_care(session: Session, editions: Editions, place: InstitutionRecord, psn_no: str, certno: str | None,
+                 med_type: str, begin: dt.datetime, fees: list[FeeIn], end: dt.datetime | None,
+                 **details: Any) -> str | None:
+    """One visit (an inpatient stay when `end` is given) settled through the service and stamped at its care's
+    time; its setl_id, or None if the service refused it (nothing of it stays)."""
+    try:
+        with session.begin_nested():
+            visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
+                               begntime=begin, cert_type="02", cert_no=certno, **details)
+            upload_fees(session, editions, visit, fees, msgid=None)
+            if end is not None:
+                discharge_visit(session, visit_record(session, visit.mdtrt_id), end)
+            setl_id = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo").setl_id
+            _settled_at(session, setl_id, end or begin)
+            return setl_id
+    except DomainError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -537,19 +546,8 @@ def _planted(session: Session, editions: Editions, psn_no: str, code: str, day: 
     certno = session.scalar(select(Person.certno).where(Person.psn_no == psn_no))
     fees = [FeeIn(f"P{n:03d}", begin, item, Decimal(count), Decimal(price), round_money(count * Decimal(price)),
                   bilg_dr_codg=doctor) for n, (item, count, price) in enumerate(lines)]
-    try:
-        with session.begin_nested():
-            visit = open_visit(session, editions, institution=place, psn_no=psn_no, med_type=med_type,
-                               begntime=begin, cert_type="02", cert_no=certno, dise_codg=dise)
-            upload_fees(session, editions, visit, fees, msgid=None)
-            if until is not None:
-                discharge_visit(session, visit_record(session, visit.mdtrt_id),
-                                dt.datetime.combine(until, dt.time(10, 0)))
-            setl_id = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo").setl_id
-            _settled_at(session, setl_id, dt.datetime.combine(until, dt.time(10, 20)) if until else begin)
-            return setl_id
-    except DomainError:
-        return None
+    end = dt.datetime.combine(until, dt.time(10, 0)) if until else None
+    return _settle_care(session, editions, place, psn_no, certno, med_type, begin, fees, end, dise_codg=dise)
 
 
 def _settled_at(session: Session, setl_id: str, care: dt.datetime) -> None:

@@ -291,7 +291,9 @@ class Read(Generic[R]):
                 clauses = list(self._where)
                 if self._among is not None:
                     clauses.append(self._among.in_([bindparam(f"among_{i}") for i in range(count)]))
-                query = select(*self._columns).where(and_(*clauses)).order_by(*self._order_by)
+                query = select(*self._columns).order_by(*self._order_by)
+                if clauses:  # a read of the whole table has none
+                    query = query.where(and_(*clauses))
                 return query.with_for_update() if self._lock else query
 
             found = self._statements[count] = _Statement(build)

@@ -77,8 +77,9 @@ def settled(session: Session, editions: Editions, psn_no: str, *, code: str = CO
     if until:
         visit = discharge_visit(session, visit, dt.datetime.fromisoformat(f"{until} 10:00"))
     row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="t")
-    at_time(session, row.setl_id, f"{until or day} {'10:20' if until else at}:00")  # its care's time, not the clock's
-    return row._replace(setl_time=dt.datetime.fromisoformat(f"{until or day} {'10:20' if until else at}:00"))
+    moment = f"{until} 10:20:00" if until else f"{day} {at}:00"
+    at_time(session, row.setl_id, moment)  # stamped at its care's time, not the clock's
+    return row._replace(setl_time=dt.datetime.fromisoformat(moment))
 
 
 def at_time(session: Session, setl_id: str, moment: str) -> None:

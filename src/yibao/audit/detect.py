@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, exists, extract, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from yibao.audit.models import SwapListEntry
+from yibao.audit.models import SwapListEntry, SwapListRecord
 from yibao.audit.rules import Rule, RuleBook
 from yibao.db import sql_money
 from yibao.enrollment.models import Enrollment
 from yibao.glossary import MedType
 from yibao.institutions.models import CatalogueItem, Doctor, Institution
+from yibao.kit.batches import chunks
 from yibao.kit.dates import age_on
 from yibao.kit.money import ZERO
 from yibao.people.models import Person
@@ -38,10 +39,10 @@ from yibao.settlement.models import (
     Visit,
     VisitStatus,
 )
+from yibao.statements import Db, Read
 
 INPATIENT = (MedType.INPATIENT.value, MedType.MATERNITY_INPATIENT.value)
 SCAN_MEMO = "audit_scan_memo"  # session.info: what several detectors of one scan read once
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +84,6 @@ def _settled(scope: Scope, *, manual: bool = False) -> ColumnElement[bool]:
 
 def _money(value: object) -> Decimal:
     return sql_money(value) if value is not None else ZERO
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -212,11 +208,33 @@ def judge_line(rules: Iterable[Rule], line: LineFacts) -> list[tuple[Rule, str]]
     return found
 
 
-def swap_list(session: Session) -> dict[str, tuple[tuple[str, Decimal], ...]]:
-    rows: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-    for entry in session.scalars(select(SwapListEntry)):
-        rows[entry.covered_code].append((entry.goods_name, entry.goods_price))
-    return {code: tuple(goods) for code, goods in rows.items()}
+Swaps = dict[str, tuple[tuple[str, Decimal], ...]]  # covered code → the swap list's goods: (name, price)
+_ALL_SWAPS = Read(SwapListRecord, SwapListEntry)
+_SWAPS = Read(SwapListRecord, SwapListEntry, among=SwapListEntry.covered_code)
+
+
+def swap_prices(db: Db, codes: Sequence[str] | None = None) -> Swaps:
+    """The swap list's goods by covered code: of `codes`, or the whole list (None)."""
+    if codes is not None and not codes:
+        return {}
+    rows = _ALL_SWAPS.all(db) if codes is None else _SWAPS.all(db, values=sorted(set(codes)))
+    found: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for row in rows:
+        found[row.covered_code].append((row.goods_name, row.goods_price))
+    return {code: tuple(goods) for code, goods in found.items()}
+
+
+def line_of(item: Any, *, sn: str, cnt: Decimal, pric: Decimal, amount: Decimal, in_scope: Decimal,
+            when: dt.datetime, dr_code: str | None, dr_registered: bool, institution_kind: str, sex: str,
+            birth_date: dt.date, dise_codg: str | None, swaps: Swaps) -> LineFacts:
+    """A line's facts from its catalogue item (a mapped item or its record) and what the line and visit say."""
+    return LineFacts(
+        feedetl_sn=sn, code=item.code, name=item.name, cnt=cnt, pric=pric, amount=amount, in_scope=in_scope,
+        when=when, dr_code=dr_code, dr_registered=dr_registered, institution_kind=institution_kind,
+        category=item.category, price_ceiling=item.price_ceiling, norm_cnt=item.norm_cnt, lmt_sex=item.lmt_sex,
+        lmt_age_min=item.lmt_age_min, lmt_age_max=item.lmt_age_max, lmt_diagnoses=item.lmt_diagnoses,
+        lmt_first_line=item.lmt_first_line, lmt_scope=item.lmt_scope, sex=sex, birth_date=birth_date,
+        dise_codg=dise_codg, swap_prices=swaps.get(item.code, ()))
 
 
 @dataclass(slots=True)
@@ -230,27 +248,46 @@ class _Visit:
     in_scope: Decimal = ZERO
 
 
-def _candidate_lines(session: Session, scope: Scope, swaps: Iterable[str]) -> list[Any]:
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """The catalogue, the institutions' kinds, the registered doctors and the swap list: read once a scan."""
+
+    items: dict[str, CatalogueItem]
+    kinds: dict[str, str]
+    doctors: set[tuple[str, str]]  # (dr_code, fixmedins_code)
+    swaps: Swaps
+
+
+def _reference(session: Session) -> _Reference:
+    return _Reference({item.code: item for item in session.scalars(select(CatalogueItem))},
+                      {code: kind for code, kind in session.execute(select(Institution.fixmedins_code,
+                                                                           Institution.kind))},
+                      {(code, place) for code, place in session.execute(select(Doctor.dr_code,
+                                                                               Doctor.fixmedins_code))},
+                      swap_prices(session))
+
+
+def _candidate_lines(session: Session, scope: Scope, ref: _Reference) -> list[Any]:
     """Phase 1: the settled lines of the period any line rule could hit, by a narrow filter the database applies
     while it walks the settlements and their lines (no catalogue or person join): an item with a restriction, a
     quantity norm or a swap entry; an item priced above the lowest ceiling of its band of ceilings (SW03 judges
     against the item's own); a service at a pharmacy; a billing doctor not registered at the settling institution."""
-    items = session.execute(select(CatalogueItem.code, CatalogueItem.category, CatalogueItem.price_ceiling,
-                                   CatalogueItem.lmt_sex, CatalogueItem.lmt_age_min, CatalogueItem.lmt_age_max,
-                                   CatalogueItem.lmt_diagnoses, CatalogueItem.lmt_first_line,
-                                   CatalogueItem.lmt_scope, CatalogueItem.norm_cnt)).all()
-    limited = sorted({row.code for row in items if any(v is not None for v in row[3:])} | set(swaps))
-    ceilings = [row for row in items if row.price_ceiling is not None and row.price_ceiling > 0]
-    services = sorted(row.code for row in items if row.category == "service")
-    pharmacies = list(session.scalars(select(Institution.fixmedins_code).where(Institution.kind == "pharmacy")))
-    pairs = [tuple(pair) for pair in session.execute(select(Doctor.dr_code, Doctor.fixmedins_code))]
-    bands: dict[int, list[Any]] = defaultdict(list)  # ceilings by power of two: a band's lowest prices the filter
-    for row in ceilings:
-        bands[int(Decimal(row.price_ceiling)).bit_length()].append(row)
+    items = list(ref.items.values())
+    limited = sorted({item.code for item in items if any(getattr(item, name) is not None for name in (
+        "lmt_sex", "lmt_age_min", "lmt_age_max", "lmt_diagnoses", "lmt_first_line", "lmt_scope", "norm_cnt"))}
+        | set(ref.swaps))
+    ceilings = [(item.code, item.price_ceiling) for item in items
+                if item.price_ceiling is not None and item.price_ceiling > 0]
+    services = sorted(item.code for item in items if item.category == "service")
+    pharmacies = sorted(code for code, kind in ref.kinds.items() if kind == "pharmacy")
+    pairs = sorted(ref.doctors)
+    bands: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)  # by power of two: a band's lowest filters
+    for code, ceiling in ceilings:
+        bands[int(ceiling).bit_length()].append((code, ceiling))
     candidate = or_(
         FeeDetail.med_list_codg.in_(limited) if limited else false(),
-        *(and_(FeeDetail.med_list_codg.in_([row.code for row in band]),
-               FeeDetail.pric > min(Decimal(row.price_ceiling) for row in band)) for band in bands.values()),
+        *(and_(FeeDetail.med_list_codg.in_([code for code, _ in band]),
+               FeeDetail.pric > min(ceiling for _, ceiling in band)) for band in bands.values()),
         and_(Settlement.fixmedins_code.in_(pharmacies), FeeDetail.med_list_codg.in_(services))
         if pharmacies and services else false(),
         and_(FeeDetail.bilg_dr_codg.is_not(None),
@@ -271,46 +308,33 @@ def _candidate_lines(session: Session, scope: Scope, swaps: Iterable[str]) -> li
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
-    """Phase 2: what the candidates' judges need besides the line, read once for all of them."""
+class _Persons:
+    """Phase 2: the candidates' persons (sex, birth date) and visits' diagnoses, read once for all of them."""
 
-    items: dict[str, Any]
-    kinds: dict[str, str]
-    doctors: set[tuple[str, str]]
     persons: dict[str, tuple[str, dt.date]]
     diagnoses: dict[str, str | None]
-    swaps: dict[str, tuple[tuple[str, Decimal], ...]]
 
 
-def _context(session: Session, rows: Sequence[Any], swaps: dict[str, tuple[tuple[str, Decimal], ...]]) -> _Context:
-    items = {item.code: item for item in session.scalars(select(CatalogueItem))}
-    kinds: dict[str, str] = {code: kind for code, kind in session.execute(
-        select(Institution.fixmedins_code, Institution.kind))}
-    doctors = {(code, place) for code, place in session.execute(select(Doctor.dr_code, Doctor.fixmedins_code))}
+def _persons(session: Session, rows: Sequence[Any]) -> _Persons:
     persons: dict[str, tuple[str, dt.date]] = {}
-    for chunk in _chunks(sorted({row.psn_no for row in rows})):
+    for chunk in chunks(sorted({row.psn_no for row in rows})):
         persons |= {psn: (sex, birth) for psn, sex, birth in session.execute(
             select(Person.psn_no, Person.sex, Person.birth_date).where(Person.psn_no.in_(chunk)))}
     diagnoses: dict[str, str | None] = {}
-    for chunk in _chunks(sorted({row.mdtrt_id for row in rows})):
+    for chunk in chunks(sorted({row.mdtrt_id for row in rows})):
         diagnoses |= {mdtrt: dise for mdtrt, dise in session.execute(select(Visit.mdtrt_id, Visit.dise_codg).where(
             Visit.mdtrt_id.in_(chunk)))}
-    return _Context(items, kinds, doctors, persons, diagnoses, swaps)
+    return _Persons(persons, diagnoses)
 
 
-def line_facts(row: Any, context: _Context) -> LineFacts:
-    item = context.items[row.med_list_codg]
-    sex, birth = context.persons[row.psn_no]
-    return LineFacts(
-        feedetl_sn=row.feedetl_sn, code=row.med_list_codg, name=item.name, cnt=Decimal(row.cnt),
-        pric=Decimal(row.pric), amount=_money(row.det_item_fee_sumamt), in_scope=_money(row.inscp_scp_amt),
-        when=row.fee_ocur_time, dr_code=row.bilg_dr_codg,
-        dr_registered=(row.bilg_dr_codg, row.fixmedins_code) in context.doctors,
-        institution_kind=context.kinds.get(row.fixmedins_code, ""), category=item.category,
-        price_ceiling=item.price_ceiling, norm_cnt=item.norm_cnt, lmt_sex=item.lmt_sex, lmt_age_min=item.lmt_age_min,
-        lmt_age_max=item.lmt_age_max, lmt_diagnoses=item.lmt_diagnoses, lmt_first_line=item.lmt_first_line,
-        lmt_scope=item.lmt_scope, sex=sex, birth_date=birth, dise_codg=context.diagnoses.get(row.mdtrt_id),
-        swap_prices=context.swaps.get(row.med_list_codg, ()))
+def line_facts(row: Any, ref: _Reference, found: _Persons) -> LineFacts:
+    sex, birth = found.persons[row.psn_no]
+    return line_of(ref.items[row.med_list_codg], sn=row.feedetl_sn, cnt=Decimal(row.cnt), pric=Decimal(row.pric),
+                   amount=_money(row.det_item_fee_sumamt), in_scope=_money(row.inscp_scp_amt),
+                   when=row.fee_ocur_time, dr_code=row.bilg_dr_codg,
+                   dr_registered=(row.bilg_dr_codg, row.fixmedins_code) in ref.doctors,
+                   institution_kind=ref.kinds.get(row.fixmedins_code, ""), sex=sex, birth_date=birth,
+                   dise_codg=found.diagnoses.get(row.mdtrt_id), swaps=ref.swaps)
 
 
 def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str, LineFacts]]) -> list[int]:
@@ -321,7 +345,7 @@ def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str,
     codes = sorted({code.strip() for _, line in wanted for code in (line.lmt_first_line or "").split(",")
                     if code.strip()})
     tried: dict[str, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    for chunk in _chunks(persons):
+    for chunk in chunks(persons):
         for psn, code, when in session.execute(
                 select(FeeDetail.psn_no, FeeDetail.med_list_codg, FeeDetail.fee_ocur_time).where(
                     FeeDetail.psn_no.in_(chunk), FeeDetail.med_list_codg.in_(codes),
@@ -337,7 +361,7 @@ def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str,
 
 def detect_lines(session: Session, rules: Sequence[Rule], scope: Scope) -> list[Hit]:
     """Every line rule among `rules` over the period's settled lines: one hit per rule and visit."""
-    swaps = swap_list(session)
+    ref = _reference(session)
     wanted = [rule for rule in rules if rule.id in LINE_RULES]
     second_line = next((rule for rule in wanted if rule.id == "RD04"), None)
     visits: dict[tuple[str, str], _Visit] = {}
@@ -350,10 +374,10 @@ def detect_lines(session: Session, rules: Sequence[Rule], scope: Scope) -> list[
         found.amount += line.amount
         found.in_scope += line.in_scope
 
-    rows = _candidate_lines(session, scope, swaps)
-    context = _context(session, rows, swaps)
+    rows = _candidate_lines(session, scope, ref)
+    found_persons = _persons(session, rows)
     for row in rows:
-        line = line_facts(row, context)
+        line = line_facts(row, ref, found_persons)
         for rule, reason in judge_line(wanted, line):
             add(rule, row, line, reason)
         if second_line is not None and line.lmt_first_line:
@@ -421,7 +445,7 @@ def _overlapping(session: Session, rule: Rule, scope: Scope, *, outpatient: bool
         stays[stay.psn_no].append(stay)
     kind = Visit.med_type.not_in(INPATIENT) if outpatient else Visit.med_type.in_(INPATIENT)
     hits = []
-    for chunk in _chunks(sorted(stays)):
+    for chunk in chunks(sorted(stays)):
         query = (select(*SETTLEMENT_COLUMNS, Visit.begntime.label("at"))
                  .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
                  .where(Settlement.psn_no.in_(chunk), _settled(scope), kind))
@@ -494,7 +518,7 @@ def fv04(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
         groups.c.medfee_sumamt == Settlement.medfee_sumamt)).where(_settled(scope))
         .order_by(Settlement.fixmedins_code, Settlement.service_date, Settlement.setl_id)).all()
     signatures: dict[str, tuple[Any, ...]] = {}
-    for chunk in _chunks([row.setl_id for row in same_total]):
+    for chunk in chunks([row.setl_id for row in same_total]):
         lines: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         for setl_id, code, cnt, amount in session.execute(
                 select(FeeDetail.setl_id, FeeDetail.med_list_codg, FeeDetail.cnt, FeeDetail.det_item_fee_sumamt)

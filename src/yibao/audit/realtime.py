@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, or_
 
-from yibao.audit.detect import INPATIENT, Hit, LineFacts, judge_line
+from yibao.audit.detect import INPATIENT, Hit, LineFacts, judge_line, line_of, swap_prices
 from yibao.audit.errors import AuditRuleRefused
-from yibao.audit.models import AuditFinding, FindingRecord, SwapListEntry, SwapListRecord
+from yibao.audit.models import AuditFinding, FindingRecord
 from yibao.audit.rules import Realtime, Rule, RuleBook, Scene, rule_book
 from yibao.audit.service import FindingStatus
 from yibao.institutions.models import CatalogueItemRecord, InstitutionRecord
@@ -42,7 +42,6 @@ from yibao.settlement.repository import active_lines
 from yibao.settlement.visits import service_date
 from yibao.statements import Db, Insert, Read, fixed
 
-_SWAPS = Read(SwapListRecord, SwapListEntry, among=SwapListEntry.covered_code)
 _STAYS_ELSEWHERE = Read(VisitRecord, Visit, Visit.psn_no == bindparam("psn_no"),
                         Visit.fixmedins_code != bindparam("code"),
                         or_(*(Visit.med_type == fixed(kind) for kind in INPATIENT)),  # (no IN: compiled once)
@@ -56,13 +55,6 @@ _FINDINGS = Insert(AuditFinding, on_conflict_do_nothing=True)
 
 def realtime_rules(book: RuleBook) -> list[Rule]:
     return [rule for rule in book.rules if rule.realtime is not Realtime.NONE]
-
-
-def swap_prices(db: Db, codes: Sequence[str]) -> dict[str, tuple[tuple[str, Decimal], ...]]:
-    found: dict[str, list[tuple[str, Decimal]]] = {}
-    for row in _SWAPS.all(db, values=sorted(set(codes))) if codes else ():
-        found.setdefault(row.covered_code, []).append((row.goods_name, row.goods_price))
-    return {code: tuple(goods) for code, goods in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +82,13 @@ def facts_of(db: Db, orders: Sequence[Order], *, institution: InstitutionRecord,
     for order in orders:
         if order.code not in items:
             continue
-        item = items[order.code][0]
         doctor = doctors.get(order.dr_code or "")
-        facts.append(LineFacts(
-            feedetl_sn=order.sn, code=order.code, name=item.name, cnt=order.cnt, pric=order.pric,
-            amount=order.amount, in_scope=order.in_scope, when=order.when, dr_code=order.dr_code,
+        facts.append(line_of(
+            items[order.code][0], sn=order.sn, cnt=order.cnt, pric=order.pric, amount=order.amount,
+            in_scope=order.in_scope, when=order.when, dr_code=order.dr_code,
             dr_registered=order.dr_code is None or (doctor is not None
                                                     and doctor.fixmedins_code == institution.fixmedins_code),
-            institution_kind=institution.kind, category=item.category, price_ceiling=item.price_ceiling,
-            norm_cnt=item.norm_cnt, lmt_sex=item.lmt_sex, lmt_age_min=item.lmt_age_min,
-            lmt_age_max=item.lmt_age_max, lmt_diagnoses=item.lmt_diagnoses, lmt_first_line=item.lmt_first_line,
-            lmt_scope=item.lmt_scope, sex=sex, birth_date=birth_date, dise_codg=dise_codg,
-            swap_prices=swaps.get(order.code, ())))
+            institution_kind=institution.kind, sex=sex, birth_date=birth_date, dise_codg=dise_codg, swaps=swaps))
     return facts
 
 

@@ -130,7 +130,8 @@ def check_sanctions(session: Session, case: AuditCase, sanctions: Sequence[Sanct
     allowed = book.sanctions[case.vola_type]
     label = book.type_label(case.vola_type)
     checked: list[SanctionIn] = []
-    asked: dict[tuple[str, str], Decimal] = {}
+    asked: dict[tuple[str, str], Decimal] = {}  # (settlement, fund) → recovered by the lines before
+    docked: dict[str, int] = {}  # doctor → points docked by the lines before
     for number, s in enumerate(sanctions, start=1):
         if s.kind not in SanctionKind.__members__.values():
             raise SanctionInvalid(number=number, problem=f"处理种类应为 {'、'.join(k.value for k in SanctionKind)}")
@@ -151,7 +152,8 @@ def check_sanctions(session: Session, case: AuditCase, sanctions: Sequence[Sanct
             if not s.dr_code:
                 raise SanctionInvalid(number=number, problem="扣分须写明医师编码", field="dr_code")
             get_doctor(session, s.dr_code)
-            left = doctor_points(session, s.dr_code, now().date(), book)
+            left = doctor_points(session, s.dr_code, now().date(), book) - docked.get(s.dr_code, 0)
+            docked[s.dr_code] = docked.get(s.dr_code, 0) + points
             if points > left:
                 raise PointsBelowZero(dr_code=s.dr_code, left=left, points=points)
             checked.append(SanctionIn(kind, points=points, dr_code=s.dr_code))
@@ -196,7 +198,8 @@ def _check_money(session: Session, case: AuditCase, s: SanctionIn, number: int,
 
 def apply_sanctions(session: Session, case: AuditCase, sanctions: Sequence[SanctionIn], *, actor: str,
                     book: RuleBook | None = None) -> list[Sanction]:
-    """Carry out a decision's (checked) sanctions at once; each recorded with what it did."""
+    """Carry out a decision's sanctions at once, each recorded with what it did; `check_sanctions` has just
+    passed them together (the decision checks them again in its own transaction, the case locked)."""
     book = book or rule_book()
     today, moment = now().date(), now()
     reason = f"{case.ref} {book.type_label(case.vola_type)}"
@@ -208,15 +211,13 @@ def apply_sanctions(session: Session, case: AuditCase, sanctions: Sequence[Sanct
                        points=s.points, effective_from=today, effective_to=None, deduction_id=None, entry_id=None,
                        decided_at=moment)
         if s.kind in MONEY_KINDS:
-            _recover(session, row, s, reason, actor)
+            _recover(session, row, s, reason, actor, case.ref)
         elif s.kind == SanctionKind.SUSPENSION:
             row.effective_to = _suspend(session, case, s.months or 0, today, reason)
         elif s.kind == SanctionKind.TERMINATION:
             set_agreement(session, code=case.fixmedins_code or "", status="terminated", reason=reason)
         elif s.kind == SanctionKind.POINTS:
             left = doctor_points(session, s.dr_code or "", today, book)
-            if (s.points or 0) > left:
-                raise PointsBelowZero(dr_code=s.dr_code, left=left, points=s.points)
             set_points_left(session, dr_code=s.dr_code or "", year=today.year, points=left - (s.points or 0))
             row.effective_to = dt.date(today.year, 12, 31)
         session.add(row)
@@ -225,11 +226,9 @@ def apply_sanctions(session: Session, case: AuditCase, sanctions: Sequence[Sanct
     return rows
 
 
-def _recover(session: Session, row: Sanction, s: SanctionIn, reason: str, actor: str) -> None:
-    settlement, paid, taken = _paid_and_taken(session, s.setl_id or "", s.fund)
+def _recover(session: Session, row: Sanction, s: SanctionIn, reason: str, actor: str, case_ref: str) -> None:
+    settlement, _, _ = _paid_and_taken(session, s.setl_id or "", s.fund)
     amount = Decimal(str(s.amount))
-    if amount > paid - taken:  # decided since the proposal
-        raise RecoveryTooLarge(setl_id=s.setl_id, fund=FUND_LABELS[s.fund], paid=paid, taken=taken, amount=amount)
     if settlement.kind == SettlementKind.MANUAL.value or settlement.fixmedins_code is None:
         fund = next(f for f in FUNDS if f.code == s.fund)
         entry = post_journal(session, psn_no=settlement.psn_no, setl_id=None, memo=f"稽查追回 {reason}",
@@ -238,7 +237,7 @@ def _recover(session: Session, row: Sanction, s: SanctionIn, reason: str, actor:
         return
     deduction = record_deduction(session, fixmedins_code=settlement.fixmedins_code, kind=s.kind, fund=s.fund,
                                  amount=amount, reason=reason, actor=actor, setl_id=s.setl_id,
-                                 case_ref=reason.split(" ")[0])
+                                 case_ref=case_ref)
     row.deduction_id = deduction.id
     row.fixmedins_code = settlement.fixmedins_code
 

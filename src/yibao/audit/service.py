@@ -53,6 +53,7 @@ from yibao.audit.sanctions import (
 from yibao.institutions.errors import InstitutionNotFound
 from yibao.institutions.models import CatalogueItem
 from yibao.institutions.service import institution_record
+from yibao.kit.batches import chunks
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO
@@ -127,9 +128,8 @@ def record_hits(session: Session, book: RuleBook, hits: Sequence[detect.Hit], *,
     unique = {hit.fingerprint: hit for hit in hits}
     known: set[str] = set()
     prints = sorted(unique)
-    for start in range(0, len(prints), detect.CHUNK):
-        known |= set(session.scalars(select(AuditFinding.fingerprint).where(
-            AuditFinding.fingerprint.in_(prints[start:start + detect.CHUNK]))))
+    for chunk in chunks(prints):
+        known |= set(session.scalars(select(AuditFinding.fingerprint).where(AuditFinding.fingerprint.in_(chunk))))
     moment = now()
     rows = []
     for fingerprint, hit in unique.items():

@@ -11,17 +11,16 @@ vola_bhvr_type the rule book's national code of the violation type (rules.yaml `
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from yibao.adapters.gateway.envelope import Fields, GatewayInputError, money_out
 from yibao.adapters.gateway.transactions import Context, transaction
 from yibao.audit.realtime import Order, facts_of, judge_orders
 from yibao.audit.rules import Rule, RuleBook, Scene, rule_book
+from yibao.kit.clock import now
 from yibao.kit.ids import new_id
-from yibao.kit.money import ZERO
+from yibao.kit.money import ZERO, round_money
 
 SCENES = {"3101": (Scene.BEFORE,), "3102": (Scene.BEFORE, Scene.DURING)}
 
@@ -40,9 +39,9 @@ def _orders(encounter: Fields) -> list[Order]:
         amount = order.money("sumamt", required=False)
         orders.append(Order(order.text("rx_id", required=False, max_len=50) or order.req("rxno", max_len=50),
                             order.req("hilist_code", max_len=50), cnt, pric,
-                            amount if amount is not None else (cnt * pric).quantize(Decimal("0.01")),
+                            amount if amount is not None else round_money(cnt * pric),  # as 2204 checks a line
                             amount if amount is not None else ZERO,
-                            order.time("drord_begn_date", required=False) or dt.datetime.now(),
+                            order.time("drord_begn_date", required=False) or now(),
                             order.text("drord_dr_codg", required=False, max_len=30)))
     return orders
 
