@@ -196,7 +196,8 @@ def care(visits: int, people: int, places: list[str], facts: dict[str, str], cod
             "add_outpatient": ZERO if inpatient else total, "add_inpatient": total if inpatient else ZERO,
             "add_special_disease": ZERO, "add_serious_illness_burden": ZERO, "add_assistance_selfpay": ZERO,
             "category": "adult", "assistance_class": None, "trace": "[]", "msgid": None, "created_by": "bench",
-            "place": None, "reason": None, "amendments": None, "mulaid_psn_no": None, "clearing_id": None})
+            "place": None, "reason": None, "amendments": None, "mulaid_psn_no": None, "clearing_id": None,
+            "dev_no": None})
     return visit_rows, line_rows, settlement_rows
 
 

@@ -57,7 +57,8 @@ def synthetic_year(session: object, per_month: int, rng: random.Random) -> int:
                 "psn_cash_pay": medfee - fund, "add_outpatient": medfee, "add_inpatient": ZERO,
                 "add_special_disease": ZERO, "add_serious_illness_burden": ZERO, "add_assistance_selfpay": ZERO,
                 "category": "adult", "assistance_class": None, "trace": "[]", "msgid": None, "created_by": "bench",
-                "place": None, "reason": None, "amendments": None, "mulaid_psn_no": None, "clearing_id": None})
+                "place": None, "reason": None, "amendments": None, "mulaid_psn_no": None, "clearing_id": None,
+                "dev_no": None})
             if n % 20 == 0 and month < 12:  # cancelled early the next month
                 rows.append(rows[-1] | {"setl_id": f"C{month:02d}{n:08d}", "kind": "cancel",
                                         "original_setl_id": rows[-1]["setl_id"], "setl_time": dt.datetime(

@@ -50,6 +50,8 @@ from yibao.institutions.models import (
     CatalogueItem,
     CatalogueItemRecord,
     CatalogueSelfpay,
+    Device,
+    DeviceRecord,
     Doctor,
     DoctorPoints,
     DoctorPointsRecord,
@@ -171,8 +173,8 @@ RECORDS = [(VisitRecord, Visit), (FeeLineRecord, FeeDetail), (SettlementRecord, 
            (JournalEntryRecord, JournalEntry), (ChannelRecord, Channel), (CredentialRecord, Credential),
            (BindingRecord, Binding), (EcTokenRecord, EcToken),
            (FamilyMemberRecord, FamilyMember), (FamilyAccountRecord, FamilyAccount),
-           (DoctorPointsRecord, DoctorPoints), (DoctorRecord, Doctor), (SwapListRecord, SwapListEntry),
-           (FindingRecord, AuditFinding)]
+           (DoctorPointsRecord, DoctorPoints), (DoctorRecord, Doctor), (DeviceRecord, Device),
+           (SwapListRecord, SwapListEntry), (FindingRecord, AuditFinding)]
 
 
 @pytest.mark.parametrize(("record", "model"), RECORDS, ids=[r.__name__ for r, _ in RECORDS])

@@ -32,11 +32,12 @@ from yibao.enrollment import service as enrollment
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_contributions, pay_contribution
 from yibao.institutions import national_lists
-from yibao.institutions.models import CatalogueItem, Institution, InstitutionRecord
+from yibao.institutions.models import CatalogueItem, Device, Institution, InstitutionRecord
 from yibao.institutions.service import (
     add_catalogue_item,
     add_doctor,
     institution_record,
+    register_device,
     register_institution,
     set_selfpay,
 )
@@ -503,7 +504,7 @@ def demo_settlements(session: Session, editions: Editions, rng: random.Random, y
 
 def _settle_care(session: Session, editions: Editions, place: InstitutionRecord, psn_no: str, certno: str | None,
                  med_type: str, begin: dt.datetime, fees: list[FeeIn], end: dt.datetime | None,
-                 **details: Any) -> str | None:
+                 dev_no: str | None = None, **details: Any) -> str | None:
     """One visit (an inpatient stay when `end` is given) settled through the service and stamped at its care's
     time; its setl_id, or None if the service refused it (nothing of it stays)."""
     try:
@@ -513,7 +514,8 @@ def _settle_care(session: Session, editions: Editions, place: InstitutionRecord,
             upload_fees(session, editions, visit, fees, msgid=None)
             if end is not None:
                 discharge_visit(session, visit_record(session, visit.mdtrt_id), end)
-            setl_id = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo").setl_id
+            setl_id = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="demo",
+                                   dev_no=dev_no).setl_id
             _settled_at(session, setl_id, end or begin)
             return setl_id
     except DomainError:
@@ -536,7 +538,7 @@ COMMUNITY, XIKOU, PEOPLES, TCM, PHARMACY = ("H33021300003", "H33021300004", "H33
 
 def _planted(session: Session, editions: Editions, psn_no: str, code: str, day: dt.date,
              lines: list[tuple[str, int, str]], *, until: dt.date | None = None, hour: int = 9,
-             dise: str | None = None, doctor: str | None = None) -> str | None:
+             dise: str | None = None, doctor: str | None = None, dev_no: str | None = None) -> str | None:
     """One visit settled through the service (an inpatient stay with `until`); its setl_id, or None if refused."""
     place = institution_record(session, code)
     if place is None:
@@ -547,7 +549,8 @@ def _planted(session: Session, editions: Editions, psn_no: str, code: str, day: 
     fees = [FeeIn(f"P{n:03d}", begin, item, Decimal(count), Decimal(price), round_money(count * Decimal(price)),
                   bilg_dr_codg=doctor) for n, (item, count, price) in enumerate(lines)]
     end = dt.datetime.combine(until, dt.time(10, 0)) if until else None
-    return _settle_care(session, editions, place, psn_no, certno, med_type, begin, fees, end, dise_codg=dise)
+    return _settle_care(session, editions, place, psn_no, certno, med_type, begin, fees, end, dev_no,
+                        dise_codg=dise)
 
 
 def _settled_at(session: Session, setl_id: str, care: dt.datetime) -> None:
@@ -561,8 +564,10 @@ def plant_violations(session: Session, editions: Editions, year: int) -> int:
     """Care that breaks the audit rules, for the auditor to find: several places in a day (FV01), a clinic visit
     during a stay elsewhere (FV02), a crowded day at 溪口 (FV03), five identical visits (FV04), a service at the
     pharmacy (SW01), a swap-list price (SW02), thirty days of paracetamol (SW03), restricted items for the wrong
-    person (RD01–RD05, MM01), an unregistered doctor (ND01), a night settlement at the pharmacy (ND02), two stays at
-    once (MM02), a readmission within 15 days (IP01). Returns how many settlements it made."""
+    person (RD01–RD05, MM01), an unregistered doctor (ND01), a night settlement at the pharmacy (ND02), a settlement
+    at the pharmacy from a terminal that is not its own (ND03), two stays at once (MM02), care of a person whose
+    enrollment was cancelled since (MM03), a readmission within 15 days (IP01), a one-day stay of 45 yuan (IP02), a
+    receipt claimed twice (IP03). Returns how many settlements it made."""
     latest = min(now().date() - dt.timedelta(days=1), dt.date(year, 12, 31))
     if latest < dt.date(year, 2, 20):
         return 0  # early in the year: not enough of it has passed
@@ -572,7 +577,7 @@ def plant_violations(session: Session, editions: Editions, year: int) -> int:
         Person.household_no.is_(None)).order_by(Person.psn_no)).all()
     men = [p.psn_no for p in people if p.sex == "1" and 30 <= year - p.birth_date.year <= 60]
     women = [p.psn_no for p in people if p.sex == "2" and 30 <= year - p.birth_date.year <= 60]
-    if len(men) < 43 or len(women) < 1:
+    if len(men) < 43 or len(women) < 4:
         return 0
     day = dt.date(year, 2, 10)
     drug, check, amoxicillin = ("XC10AAA014A001010101234", 1, "46.80"), ("002301000010000", 1, "25"), \
@@ -604,7 +609,27 @@ def plant_violations(session: Session, editions: Editions, year: int) -> int:
     crowd = [_planted(session, editions, men[18], XIKOU, day - dt.timedelta(days=7), [check])]  # its usual day
     crowd += [_planted(session, editions, psn, XIKOU, day + dt.timedelta(5), [check]) for psn in men[19:43]]
     twice = [_manual_claim(session, editions, women[0], day) for _ in range(2)]  # one receipt claimed twice (IP03)
-    return sum(1 for setl_id in [*made, night, *crowd, *twice] if setl_id)
+    short = _planted(session, editions, women[1], PEOPLES, day, [("001103000010000", 1, "45")],
+                     until=day + dt.timedelta(1))  # admitted for a night that a clinic could have treated (IP02)
+    gone = _planted(session, editions, women[2], COMMUNITY, day, [drug])
+    _cancel_cover(session, women[2], year, day + dt.timedelta(1))  # cancelled since (MM03)
+    register_device(session, fixmedins_code=PHARMACY, dev_no=DEMO_TERMINAL, name="收银台1号")
+    session.execute(update(Device).where(Device.dev_no == DEMO_TERMINAL).values(
+        registered_at=dt.datetime(year, 1, 1)).execution_options(synchronize_session=False))
+    elsewhere = _planted(session, editions, women[3], PHARMACY, day, [drug],
+                         dev_no="CLINIC-PC-07")  # a non-designated clinic's machine swiping for the pharmacy (ND03)
+    return sum(1 for setl_id in [*made, night, *crowd, *twice, short, gone, elsewhere] if setl_id)
+
+
+DEMO_TERMINAL = "YD-POS-01"  # the demo pharmacy's registered settlement terminal
+
+
+def _cancel_cover(session: Session, psn_no: str, year: int, on: dt.date) -> None:
+    cover = session.scalars(select(Enrollment).where(Enrollment.psn_no == psn_no, Enrollment.year == year,
+                                                     Enrollment.status == "active")).first()
+    if cover is not None:
+        enrollment.cancel_enrollment(session, psn_no=psn_no, enrollment_id=cover.id, on=on, actor="demo",
+                                     reason="参保人申请退保（演示）")
 
 
 def _manual_claim(session: Session, editions: Editions, psn_no: str, day: dt.date) -> str | None:

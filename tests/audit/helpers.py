@@ -66,7 +66,7 @@ def line(sn: str, code: str = AMOXICILLIN, *, day: str = "2022-06-15", count: st
 
 def settled(session: Session, editions: Editions, psn_no: str, *, code: str = COMMUNITY, day: str = "2022-06-15",
             lines: Sequence[FeeIn] | None = None, med_type: str | None = None, until: str | None = None,
-            at: str = "09:00", **details: Any) -> SettlementRecord:
+            at: str = "09:00", dev_no: str | None = None, **details: Any) -> SettlementRecord:
     """A visit (or, with `until`, an inpatient stay discharged that day) settled with its lines."""
     institution = get_institution(session, code)
     kind = med_type or ("21" if until else "41" if institution.kind == "pharmacy" else "11")
@@ -76,7 +76,7 @@ def settled(session: Session, editions: Editions, psn_no: str, *, code: str = CO
     upload_fees(session, editions, visit, list(lines or [line("F1", day=day)]), msgid=None)
     if until:
         visit = discharge_visit(session, visit, dt.datetime.fromisoformat(f"{until} 10:00"))
-    row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="t")
+    row = settle_visit(session, editions, visit, expected_total=None, msgid=None, actor="t", dev_no=dev_no)
     moment = f"{until} 10:20:00" if until else f"{day} {at}:00"
     at_time(session, row.setl_id, moment)  # stamped at its care's time, not the clock's
     return row._replace(setl_time=dt.datetime.fromisoformat(moment))

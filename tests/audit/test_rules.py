@@ -35,6 +35,8 @@ from yibao.audit import service
 from yibao.audit.models import AuditFinding
 from yibao.audit.rules import parse_rules, rule_book
 from yibao.enrollment.models import Enrollment
+from yibao.institutions.models import Device
+from yibao.institutions.service import register_device, retire_device
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import Benefit, Editions, Level
 from yibao.settlement.manual import manual_reimbursement
@@ -216,6 +218,47 @@ def test_nd02_settled_when_the_institution_is_closed(world: Session, editions: E
     at_time(world, day.setl_id, "2022-06-16 10:00:00")
     at_time(world, hospital.setl_id, "2022-06-15 03:30:00")
     assert list(hits(world, "ND02")) == [night.setl_id]
+
+
+def test_nd03_settled_at_a_terminal_that_is_not_the_institutions(world: Session, editions: Editions) -> None:
+    person = insured(world)
+    register_device(world, fixmedins_code=COMMUNITY, dev_no="T-JP-1", name="收费处1号窗口")
+    register_device(world, fixmedins_code=COMMUNITY, dev_no="T-JP-OLD", name="旧终端")
+    register_device(world, fixmedins_code=PEOPLES, dev_no="T-RM-1", name="门诊收费处")
+    world.execute(update(Device).values(registered_at=dt.datetime(2022, 1, 1)))
+    retire_device(world, fixmedins_code=COMMUNITY, dev_no="T-JP-OLD")
+    world.execute(update(Device).where(Device.dev_no == "T-JP-OLD").values(retired_at=dt.datetime(2022, 6, 1)))
+    own = settled(world, editions, person.psn_no, dev_no="T-JP-1")
+    theirs = settled(world, editions, person.psn_no, day="2022-06-16", lines=[line("F1", day="2022-06-16")],
+                     dev_no="T-RM-1")
+    unknown = settled(world, editions, person.psn_no, day="2022-06-17", lines=[line("F1", day="2022-06-17")],
+                      dev_no="LAPTOP-9")
+    old = settled(world, editions, person.psn_no, day="2022-06-18", lines=[line("F1", day="2022-06-18")],
+                  dev_no="T-JP-OLD")
+    settled(world, editions, person.psn_no, day="2022-06-19", lines=[line("F1", day="2022-06-19")])  # names none
+    settled(world, editions, person.psn_no, code=PEOPLES, day="2022-06-20", lines=[line("F1", day="2022-06-20")],
+            dev_no="T-RM-1")
+    settled(world, editions, person.psn_no, code=PHARMACY, day="2022-06-21",  # registers no terminals
+            lines=[line("F1", day="2022-06-21")], dev_no="ANYTHING")
+    found = hits(world, "ND03")
+    assert sorted(found) == sorted([f"{theirs.mdtrt_id}|T-RM-1", f"{unknown.mdtrt_id}|LAPTOP-9",
+                                    f"{old.mdtrt_id}|T-JP-OLD"]), found
+    assert f"登记在 {PEOPLES}" in found[f"{theirs.mdtrt_id}|T-RM-1"].content
+    assert "未在" in found[f"{unknown.mdtrt_id}|LAPTOP-9"].content
+    assert "已于 2022-06-01 停用" in found[f"{old.mdtrt_id}|T-JP-OLD"].content
+    assert own.mdtrt_id not in str(found)
+    world.execute(update(Device).values(registered_at=dt.datetime(2022, 6, 17, 12)))  # after some of them
+    assert sorted(hits(world, "ND03")) == [f"{old.mdtrt_id}|T-JP-OLD"]  # from the first registration on
+
+
+def test_terminals_are_registered_once_and_retired_by_their_owner(world: Session) -> None:
+    register_device(world, fixmedins_code=COMMUNITY, dev_no="T-JP-1", name="收费处")
+    refused("device_taken", lambda: register_device(world, fixmedins_code=PEOPLES, dev_no="T-JP-1", name="x"))
+    refused("invalid_input", lambda: register_device(world, fixmedins_code=COMMUNITY, dev_no=" ", name="x"))
+    refused("institution_not_found", lambda: register_device(world, fixmedins_code="H000", dev_no="T-2", name="x"))
+    refused("device_not_found", lambda: retire_device(world, fixmedins_code=PEOPLES, dev_no="T-JP-1"))
+    retire_device(world, fixmedins_code=COMMUNITY, dev_no="T-JP-1")
+    assert register_device(world, fixmedins_code=PEOPLES, dev_no="T-JP-1", name="调拨").fixmedins_code == PEOPLES
 
 
 # --- 人卡不符 / 弄虚作假

@@ -4,6 +4,7 @@ institution suspended by a decision is refused at its next 2201; 3101/3102 answe
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from tests.gateway.his import HIS, error_code, insured
 from yibao.audit import service
 from yibao.audit.models import AuditFinding
 from yibao.audit.sanctions import SanctionIn
+from yibao.institutions.service import register_device
 from yibao.settlement.models import Settlement
 
 D = "2022-06-15"
@@ -53,6 +55,32 @@ def test_a_warning_rule_settles_and_keeps_the_finding(his: Callable[[str], HIS],
                                                         AuditFinding.mdtrt_id == mdtrt_id)).all()
     assert "ND01" in scan.by_rule  # the lines' doctor found once (at the counter); the attending doctor by the scan
     assert sorted((f.scan_id is None, "接诊" in f.content) for f in found) == [(False, True), (True, False)]
+
+
+def test_a_settlement_from_a_terminal_of_another_institution_is_kept_as_a_finding(his: Callable[[str], HIS],
+                                                                                 session: Session) -> None:
+    audit_world(session)
+    register_device(session, fixmedins_code=COMMUNITY, dev_no="JP-WIN-1", name="收费处1号窗口")
+    register_device(session, fixmedins_code=PHARMACY, dev_no="SHOP-POS", name="药店收银台")
+    session.commit()
+    person = insured(session)
+    clinic = his(COMMUNITY)
+    settled = []
+    for dev_no in ("JP-WIN-1", "SHOP-POS"):
+        mdtrt_id = clinic.register(person.psn_no, D)
+        clinic.fees("2204", person.psn_no, mdtrt_id, D, [("001101000010000", "1", "10")])
+        done = clinic.call("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("10.00"), "11"), dev_no=dev_no)
+        assert done["infcode"] == 0, done["err_msg"]  # ND03 warns: the settlement goes on
+        settled.append(mdtrt_id)
+    session.expire_all()
+    rows = session.execute(select(Settlement.mdtrt_id, Settlement.dev_no).where(Settlement.psn_no == person.psn_no)
+                           .order_by(Settlement.setl_time, Settlement.mdtrt_id)).all()
+    assert sorted(rows) == sorted(zip(settled, ("JP-WIN-1", "SHOP-POS"), strict=True))
+    finding = session.scalars(select(AuditFinding).where(AuditFinding.rule_id == "ND03")).one()
+    assert finding.mdtrt_id == settled[1] and f"登记在 {PHARMACY}" in finding.content and finding.scan_id is None
+    scan = service.run_scan(session, start=dt.date(2022, 6, 1), end=dt.date(2022, 6, 30), actor="auditor",
+                            rules=["ND03"])
+    assert scan.findings == 0 and "ND03" in scan.by_rule  # the scan meets it again and keeps it once
 
 
 def test_a_suspension_decided_by_audit_refuses_the_next_visit(his: Callable[[str], HIS], session: Session) -> None:

@@ -15,17 +15,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, exists, extract, false, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, exists, extract, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from yibao.audit.models import SwapListEntry, SwapListRecord
 from yibao.audit.rules import Rule, RuleBook
-from yibao.db import sql_money
+from yibao.db import sql_money, tune_for_batch
 from yibao.enrollment.models import Enrollment
 from yibao.glossary import MedType
-from yibao.institutions.models import CatalogueItem, Doctor, Institution
+from yibao.institutions.models import CatalogueItem, Device, DeviceRecord, Doctor, Institution
+from yibao.institutions.service import device_problem
 from yibao.kit.batches import chunks
 from yibao.kit.dates import age_on
 from yibao.kit.money import ZERO
@@ -74,6 +76,12 @@ class Hit:
 
 
 Detector = Callable[[Session, Rule, Scope], list[Hit]]
+
+
+# Joins by the one unique key (setl_id, mdtrt_id are unique): a join on the whole primary key makes PostgreSQL
+# multiply the columns' selectivities and expect one row where there are millions.
+_LINE_OF_SETTLEMENT = FeeDetail.setl_id == Settlement.setl_id
+_VISIT_OF_SETTLEMENT = Visit.mdtrt_id == Settlement.mdtrt_id
 
 
 def _settled(scope: Scope, *, manual: bool = False) -> ColumnElement[bool]:
@@ -248,68 +256,60 @@ class _Visit:
     in_scope: Decimal = ZERO
 
 
-@dataclass(frozen=True, slots=True)
-class _Reference:
-    """The catalogue, the institutions' kinds, the registered doctors and the swap list: read once a scan."""
+def _line_arms(rules: dict[str, Rule], swaps: Swaps) -> list[ColumnElement[bool]]:
+    """What makes a settled line worth judging, as precise as SQL can say it cheaply: an item with a restriction
+    the person or the visit must meet (judged in Python), a price or quantity beyond the item's own ceiling or
+    norm (SW03), a price at a swap-list price of its code (SW02), a service at a pharmacy (SW01), a billing doctor
+    not registered at the settling institution (ND01)."""
+    item, doctor = CatalogueItem, _REGISTERED
+    arms: list[ColumnElement[bool]] = [or_(*(getattr(item, name).is_not(None) for name in RESTRICTIONS))]
+    if "SW03" in rules:
+        rule = rules["SW03"]
+        arms += [and_(item.price_ceiling > 0, FeeDetail.pric > item.price_ceiling * rule.decimal("price_factor")),
+                 and_(item.norm_cnt.is_not(None), FeeDetail.cnt > item.norm_cnt * rule.decimal("count_factor"))]
+    if "SW02" in rules and swaps:
+        tolerance = rules["SW02"].decimal("price_tolerance")
+        arms += [and_(FeeDetail.med_list_codg == code,
+                      or_(*(FeeDetail.pric.between(price - tolerance, price + tolerance) for _, price in goods)))
+                 for code, goods in sorted(swaps.items())]
+    if "SW01" in rules:
+        arms.append(and_(Institution.kind == "pharmacy", item.category == "service"))
+    if "ND01" in rules:
+        arms.append(and_(FeeDetail.bilg_dr_codg.is_not(None), doctor.dr_code.is_(None)))
+    return arms
 
-    items: dict[str, CatalogueItem]
-    kinds: dict[str, str]
-    doctors: set[tuple[str, str]]  # (dr_code, fixmedins_code)
-    swaps: Swaps
+
+RESTRICTIONS = ("lmt_sex", "lmt_age_min", "lmt_age_max", "lmt_diagnoses", "lmt_first_line", "lmt_scope")
+_REGISTERED = aliased(Doctor, name="registered")
 
 
-def _reference(session: Session) -> _Reference:
-    return _Reference({item.code: item for item in session.scalars(select(CatalogueItem))},
-                      {code: kind for code, kind in session.execute(select(Institution.fixmedins_code,
-                                                                           Institution.kind))},
-                      {(code, place) for code, place in session.execute(select(Doctor.dr_code,
-                                                                               Doctor.fixmedins_code))},
-                      swap_prices(session))
-
-
-def _candidate_lines(session: Session, scope: Scope, ref: _Reference) -> list[Any]:
-    """Phase 1: the settled lines of the period any line rule could hit, by a narrow filter the database applies
-    while it walks the settlements and their lines (no catalogue or person join): an item with a restriction, a
-    quantity norm or a swap entry; an item priced above the lowest ceiling of its band of ceilings (SW03 judges
-    against the item's own); a service at a pharmacy; a billing doctor not registered at the settling institution."""
-    items = list(ref.items.values())
-    limited = sorted({item.code for item in items if any(getattr(item, name) is not None for name in (
-        "lmt_sex", "lmt_age_min", "lmt_age_max", "lmt_diagnoses", "lmt_first_line", "lmt_scope", "norm_cnt"))}
-        | set(ref.swaps))
-    ceilings = [(item.code, item.price_ceiling) for item in items
-                if item.price_ceiling is not None and item.price_ceiling > 0]
-    services = sorted(item.code for item in items if item.category == "service")
-    pharmacies = sorted(code for code, kind in ref.kinds.items() if kind == "pharmacy")
-    pairs = sorted(ref.doctors)
-    bands: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)  # by power of two: a band's lowest filters
-    for code, ceiling in ceilings:
-        bands[int(ceiling).bit_length()].append((code, ceiling))
-    candidate = or_(
-        FeeDetail.med_list_codg.in_(limited) if limited else false(),
-        *(and_(FeeDetail.med_list_codg.in_([code for code, _ in band]),
-               FeeDetail.pric > min(ceiling for _, ceiling in band)) for band in bands.values()),
-        and_(Settlement.fixmedins_code.in_(pharmacies), FeeDetail.med_list_codg.in_(services))
-        if pharmacies and services else false(),
-        and_(FeeDetail.bilg_dr_codg.is_not(None),
-             tuple_(FeeDetail.bilg_dr_codg, Settlement.fixmedins_code).not_in(pairs) if pairs else true()),
-    )
-    query = (
+def _candidate_lines(session: Session, scope: Scope, rules: dict[str, Rule], swaps: Swaps) -> list[Any]:
+    """The settled lines of the period any chosen line rule could hit, with their item and institution kind: one
+    pass over the period's settlements and lines (PostgreSQL's parallel workers share it) that joins the small
+    tables (catalogue, registered doctors, institutions) and filters (`_line_arms`)."""
+    item, doctor = CatalogueItem, _REGISTERED
+    candidates = (
         select(FeeDetail.psn_no, FeeDetail.mdtrt_id, FeeDetail.feedetl_sn, FeeDetail.med_list_codg,
                FeeDetail.cnt, FeeDetail.pric, FeeDetail.det_item_fee_sumamt, FeeDetail.inscp_scp_amt,
                FeeDetail.fee_ocur_time, FeeDetail.bilg_dr_codg, Settlement.setl_id, Settlement.fund_pay_sumamt,
-               Settlement.service_date, Settlement.fixmedins_code)
+               Settlement.service_date, Settlement.fixmedins_code, Institution.kind.label("institution_kind"),
+               doctor.dr_code.label("registered_dr"), item.code, item.name, item.category, item.price_ceiling,
+               item.norm_cnt, *(getattr(item, name) for name in RESTRICTIONS))
         .select_from(Settlement)
-        .join(FeeDetail, and_(FeeDetail.psn_no == Settlement.psn_no, FeeDetail.mdtrt_id == Settlement.mdtrt_id,
-                              FeeDetail.setl_id == Settlement.setl_id))
+        .join(FeeDetail, _LINE_OF_SETTLEMENT)
+        .join(item, item.code == FeeDetail.med_list_codg)
+        .outerjoin(Institution, Institution.fixmedins_code == Settlement.fixmedins_code)
+        .outerjoin(doctor, and_(doctor.dr_code == FeeDetail.bilg_dr_codg,
+                                doctor.fixmedins_code == Settlement.fixmedins_code))
         .where(_settled(scope), FeeDetail.status == FeeStatus.ACTIVE.value, FeeDetail.det_item_fee_sumamt > 0,
-               candidate)
-    )
-    return list(session.execute(query))
+               or_(*_line_arms(rules, swaps))))
+    return list(session.execute(candidates))
 
 
 @dataclass(frozen=True, slots=True)
 class _Persons:
-    """Phase 2: the candidates' persons (sex, birth date) and visits' diagnoses, read once for all of them."""
+    """The candidates' persons (sex, birth date) and visits' diagnoses, read after them by key (a join in the
+    candidates' pass would look them up for every line)."""
 
     persons: dict[str, tuple[str, dt.date]]
     diagnoses: dict[str, str | None]
@@ -327,14 +327,14 @@ def _persons(session: Session, rows: Sequence[Any]) -> _Persons:
     return _Persons(persons, diagnoses)
 
 
-def line_facts(row: Any, ref: _Reference, found: _Persons) -> LineFacts:
+def line_facts(row: Any, found: _Persons, swaps: Swaps) -> LineFacts:
+    """A candidate line's facts (the row carries its catalogue item's columns)."""
     sex, birth = found.persons[row.psn_no]
-    return line_of(ref.items[row.med_list_codg], sn=row.feedetl_sn, cnt=Decimal(row.cnt), pric=Decimal(row.pric),
+    return line_of(row, sn=row.feedetl_sn, cnt=Decimal(row.cnt), pric=Decimal(row.pric),
                    amount=_money(row.det_item_fee_sumamt), in_scope=_money(row.inscp_scp_amt),
-                   when=row.fee_ocur_time, dr_code=row.bilg_dr_codg,
-                   dr_registered=(row.bilg_dr_codg, row.fixmedins_code) in ref.doctors,
-                   institution_kind=ref.kinds.get(row.fixmedins_code, ""), sex=sex, birth_date=birth,
-                   dise_codg=found.diagnoses.get(row.mdtrt_id), swaps=ref.swaps)
+                   when=row.fee_ocur_time, dr_code=row.bilg_dr_codg, dr_registered=row.registered_dr is not None,
+                   institution_kind=row.institution_kind or "", sex=sex, birth_date=birth,
+                   dise_codg=found.diagnoses.get(row.mdtrt_id), swaps=swaps)
 
 
 def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str, LineFacts]]) -> list[int]:
@@ -361,8 +361,8 @@ def first_line_missing(session: Session, rule: Rule, wanted: Sequence[tuple[str,
 
 def detect_lines(session: Session, rules: Sequence[Rule], scope: Scope) -> list[Hit]:
     """Every line rule among `rules` over the period's settled lines: one hit per rule and visit."""
-    ref = _reference(session)
     wanted = [rule for rule in rules if rule.id in LINE_RULES]
+    swaps = swap_prices(session)
     second_line = next((rule for rule in wanted if rule.id == "RD04"), None)
     visits: dict[tuple[str, str], _Visit] = {}
     second: list[tuple[Any, LineFacts]] = []
@@ -374,10 +374,10 @@ def detect_lines(session: Session, rules: Sequence[Rule], scope: Scope) -> list[
         found.amount += line.amount
         found.in_scope += line.in_scope
 
-    rows = _candidate_lines(session, scope, ref)
+    rows = _candidate_lines(session, scope, {rule.id: rule for rule in wanted}, swaps)
     found_persons = _persons(session, rows)
     for row in rows:
-        line = line_facts(row, ref, found_persons)
+        line = line_facts(row, found_persons, swaps)
         for rule, reason in judge_line(wanted, line):
             add(rule, row, line, reason)
         if second_line is not None and line.lmt_first_line:
@@ -410,21 +410,31 @@ SETTLEMENT_COLUMNS = (Settlement.setl_id, Settlement.psn_no, Settlement.mdtrt_id
                       Settlement.service_date, Settlement.medfee_sumamt, Settlement.fund_pay_sumamt)
 
 
+def _settlements_of(session: Session, scope: Scope, key: Any, values: set[Any]) -> list[Any]:
+    """The scope's settled settlements whose `key` is among `values` (the few a grouping found), by chunks."""
+    found: list[Any] = []
+    for chunk in chunks(sorted(values)):
+        found += session.execute(select(*SETTLEMENT_COLUMNS, Settlement.setl_time).where(
+            _settled(scope), key.in_(chunk))).all()
+    return found
+
+
 def fv01(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     """The same person settled at several institutions on one day."""
     least = int(rule.param("institutions"))
-    days = (select(Settlement.psn_no, Settlement.service_date).where(_settled(scope))
-            .group_by(Settlement.psn_no, Settlement.service_date)
-            .having(func.count(distinct(Settlement.fixmedins_code)) >= least).subquery())
-    rows = session.execute(select(*SETTLEMENT_COLUMNS).join(days, and_(
-        days.c.psn_no == Settlement.psn_no, days.c.service_date == Settlement.service_date)).where(_settled(scope))
-        .order_by(Settlement.psn_no, Settlement.service_date, Settlement.setl_time))
+    # at least as many settlements as institutions: one hashed grouping finds the few days to look at
+    days = set(session.execute(select(Settlement.psn_no, Settlement.service_date).where(_settled(scope))
+                               .group_by(Settlement.psn_no, Settlement.service_date).having(func.count() >= least)))
+    rows = sorted((row for row in _settlements_of(session, scope, Settlement.psn_no, {psn for psn, _ in days})
+                   if (row.psn_no, row.service_date) in days), key=lambda r: (r.psn_no, r.service_date, r.setl_time))
     grouped: dict[tuple[str, dt.date], list[Any]] = defaultdict(list)
     for row in rows:
         grouped[(row.psn_no, row.service_date)].append(row)
     hits = []
     for (psn, day), found in grouped.items():
         places = sorted({r.fixmedins_code for r in found})
+        if len(places) < least:
+            continue
         hits.append(Hit(rule.id, f"{psn}|{day}", day, f"同日在 {len(places)} 家定点机构结算：{'、'.join(places)}",
                         sum((_money(r.medfee_sumamt) for r in found), ZERO),
                         sum((_money(r.fund_pay_sumamt) for r in found), ZERO), None, psn, None, None, None,
@@ -434,32 +444,30 @@ def fv01(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 def _overlapping(session: Session, rule: Rule, scope: Scope, *, outpatient: bool) -> list[Hit]:
     """A settled visit (outpatient, FV02; or inpatient, MM02) that began during an inpatient stay at another
-    institution. Two steps: the stays that could overlap the period (few), then the settled visits of their
-    persons in the period, compared in Python."""
-    stays: dict[str, list[Any]] = defaultdict(list)
-    for stay in session.execute(select(Visit.psn_no, Visit.mdtrt_id, Visit.fixmedins_code, Visit.begntime,
-                                       Visit.endtime).where(
-            Visit.med_type.in_(INPATIENT), Visit.status != VisitStatus.CANCELLED.value,
-            Visit.begntime < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time()),
-            or_(Visit.endtime.is_(None), Visit.endtime >= dt.datetime.combine(scope.start, dt.time())))):
-        stays[stay.psn_no].append(stay)
+    institution: the stays that could overlap the period (few, materialised first) joined to the period's settled
+    visits of their persons."""
+    stays = (select(Visit.psn_no, Visit.mdtrt_id, Visit.fixmedins_code, Visit.begntime, Visit.endtime).where(
+        Visit.med_type.in_(INPATIENT), Visit.status != VisitStatus.CANCELLED.value,
+        Visit.begntime < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time()),
+        or_(Visit.endtime.is_(None), Visit.endtime >= dt.datetime.combine(scope.start, dt.time())))
+        .cte("stays").prefix_with("MATERIALIZED"))
     kind = Visit.med_type.not_in(INPATIENT) if outpatient else Visit.med_type.in_(INPATIENT)
-    hits = []
-    for chunk in chunks(sorted(stays)):
-        query = (select(*SETTLEMENT_COLUMNS, Visit.begntime.label("at"))
-                 .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
-                 .where(Settlement.psn_no.in_(chunk), _settled(scope), kind))
-        for row in session.execute(query):
-            for stay in stays[row.psn_no]:
-                if (stay.mdtrt_id != row.mdtrt_id and stay.fixmedins_code != row.fixmedins_code
-                        and stay.begntime < row.at and (stay.endtime is None or stay.endtime > row.at)):
-                    what = "门诊或购药" if outpatient else "住院"
-                    hits.append(_settlement_hit(rule, row, row.setl_id,
-                                                f"{row.at:%Y-%m-%d %H:%M} 在 {row.fixmedins_code} {what}，其时正在 "
-                                                f"{stay.fixmedins_code} 住院（{stay.begntime:%Y-%m-%d} 入院）",
-                                                stay=stay.mdtrt_id, stay_at=stay.fixmedins_code))
-                    break
-    return hits
+    query = (select(*SETTLEMENT_COLUMNS, Visit.begntime.label("at"), stays.c.mdtrt_id.label("stay_id"),
+                    stays.c.fixmedins_code.label("stay_at"), stays.c.begntime.label("stay_begin"))
+             .join(Visit, _VISIT_OF_SETTLEMENT)
+             .join(stays, and_(stays.c.psn_no == Settlement.psn_no, stays.c.mdtrt_id != Visit.mdtrt_id,
+                               stays.c.fixmedins_code != Settlement.fixmedins_code, stays.c.begntime < Visit.begntime,
+                               or_(stays.c.endtime.is_(None), stays.c.endtime > Visit.begntime)))
+             .where(_settled(scope), kind)
+             .order_by(Settlement.setl_id, stays.c.begntime))
+    what = "门诊或购药" if outpatient else "住院"
+    hits: dict[str, Hit] = {}
+    for row in session.execute(query):
+        if row.setl_id not in hits:  # the first stay it fell in
+            hits[row.setl_id] = _settlement_hit(
+                rule, row, row.setl_id, f"{row.at:%Y-%m-%d %H:%M} 在 {row.fixmedins_code} {what}，其时正在 "
+                f"{row.stay_at} 住院（{row.stay_begin:%Y-%m-%d} 入院）", stay=row.stay_id, stay_at=row.stay_at)
+    return list(hits.values())
 
 
 def fv02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
@@ -471,11 +479,11 @@ def mm02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 
 def _daily_counts(session: Session, key: Any, scope: Scope, since: dt.date) -> dict[str, dict[dt.date, int]]:
-    wider = Scope(since, scope.end)
-    query = (select(key, Settlement.service_date, func.count(distinct(Settlement.psn_no)))
-             .where(_settled(wider), key.is_not(None)).group_by(key, Settlement.service_date))
+    """Settlements (人次) per `key` (an institution or an attending doctor) and service date."""
+    query = (select(key, Settlement.service_date, func.count())
+             .where(_settled(Scope(since, scope.end)), key.is_not(None)).group_by(key, Settlement.service_date))
     if key.table is not Settlement.__table__:
-        query = query.join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+        query = query.join(Visit, _VISIT_OF_SETTLEMENT)
     counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for who, day, heads in session.execute(query):
         counts[who][day] = int(heads)
@@ -483,18 +491,24 @@ def _daily_counts(session: Session, key: Any, scope: Scope, since: dt.date) -> d
 
 
 def fv03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
-    """An institution's or a doctor's head count of a day far above its own average of the days before."""
+    """An institution's or a doctor's settlements (人次) of a day far above its own daily average of the days
+    before."""
     history = int(rule.param("history_days"))
     factor, least = rule.decimal("factor"), int(rule.param("minimum"))
     since = scope.start - dt.timedelta(days=history)
     hits = []
+    first = since.toordinal()
     for label, key in (("机构", Settlement.fixmedins_code), ("医师", Visit.atddr_no)):
         for who, days in _daily_counts(session, key, scope, since).items():
+            dense = [0] * (scope.end.toordinal() - first + 1)
             for day, heads in days.items():
+                dense[day.toordinal() - first] = heads
+            running = list(accumulate(dense, initial=0))  # running[i]: the settlements of the days before day i
+            for day, heads in days.items():
+                at = day.toordinal() - first
                 if day < scope.start or heads < least:
                     continue
-                before = [days.get(day - dt.timedelta(days=n), 0) for n in range(1, history + 1)]
-                baseline = Decimal(sum(before)) / history
+                baseline = Decimal(running[at] - running[at - history]) / history
                 if baseline > 0 and heads > baseline * factor:
                     hits.append(Hit(rule.id, f"{label}|{who}|{day}", day,
                                     f"{label} {who} {day} 接诊 {heads} 人次，前 {history} 天日均 "
@@ -511,19 +525,23 @@ def fv04(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     the same total: the settlements table alone), then their lines compared."""
     least, min_lines = int(rule.param("persons")), int(rule.param("min_lines"))
     keys = (Settlement.fixmedins_code, Settlement.service_date, Settlement.medfee_sumamt)
-    groups = (select(*keys).where(_settled(scope)).group_by(*keys)
-              .having(func.count(distinct(Settlement.psn_no)) >= least).subquery())
-    same_total = session.execute(select(*SETTLEMENT_COLUMNS).join(groups, and_(
-        groups.c.fixmedins_code == Settlement.fixmedins_code, groups.c.service_date == Settlement.service_date,
-        groups.c.medfee_sumamt == Settlement.medfee_sumamt)).where(_settled(scope))
-        .order_by(Settlement.fixmedins_code, Settlement.service_date, Settlement.setl_id)).all()
+    groups = {(code, day, _money(total)) for code, day, total in session.execute(  # persons counted below
+        select(*keys).where(_settled(scope)).group_by(*keys).having(func.count() >= least))}
+    same_total = sorted((row for row in _settlements_of(session, scope, Settlement.service_date,
+                                                        {day for _, day, _ in groups})
+                         if (row.fixmedins_code, row.service_date, _money(row.medfee_sumamt)) in groups),
+                        key=lambda r: (r.fixmedins_code, r.service_date, r.setl_id))
     signatures: dict[str, tuple[Any, ...]] = {}
-    for chunk in chunks([row.setl_id for row in same_total]):
+    wanted = {row.setl_id for row in same_total}
+    for chunk in chunks(same_total):  # by the persons (the lines' key begins with psn_no), then the settlements
         lines: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         for setl_id, code, cnt, amount in session.execute(
                 select(FeeDetail.setl_id, FeeDetail.med_list_codg, FeeDetail.cnt, FeeDetail.det_item_fee_sumamt)
-                .where(FeeDetail.setl_id.in_(chunk), FeeDetail.status == FeeStatus.ACTIVE.value)):
-            lines[setl_id or ""].append((code, str(Decimal(cnt).normalize()), str(_money(amount))))
+                .where(FeeDetail.psn_no.in_(sorted({row.psn_no for row in chunk})),
+                       FeeDetail.mdtrt_id.in_(sorted({row.mdtrt_id for row in chunk})),
+                       FeeDetail.status == FeeStatus.ACTIVE.value)):
+            if setl_id is not None and setl_id in wanted:
+                lines[setl_id].append((code, str(Decimal(cnt).normalize()), str(_money(amount))))
         signatures |= {setl_id: tuple(sorted(found)) for setl_id, found in lines.items() if len(found) >= min_lines}
     grouped: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for row in same_total:
@@ -548,7 +566,7 @@ def nd01_visits(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     """A visit whose attending doctor is not registered at the institution (the line part is a line rule)."""
     registered = aliased(Doctor)
     query = (select(*SETTLEMENT_COLUMNS, Visit.atddr_no.label("dr_code"))
-             .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+             .join(Visit, _VISIT_OF_SETTLEMENT)
              .outerjoin(registered, and_(registered.dr_code == Visit.atddr_no,
                                          registered.fixmedins_code == Visit.fixmedins_code))
              .where(_settled(scope), Visit.atddr_no.is_not(None), registered.dr_code.is_(None)))
@@ -568,6 +586,29 @@ def nd02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
             for row in session.execute(query)]
 
 
+def nd03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Settlements from a terminal that was not one of the institution's then, at institutions that register
+    their terminals, from the first registration on (rules.yaml ASSUMPTION)."""
+    since = (select(Device.fixmedins_code, func.min(Device.registered_at).label("first"))
+             .group_by(Device.fixmedins_code).subquery())
+    query = (select(*SETTLEMENT_COLUMNS, Settlement.setl_time, Settlement.dev_no, *(
+                 column.label(f"device_{column.key}") for column in Device.__table__.c))
+             .join(since, and_(since.c.fixmedins_code == Settlement.fixmedins_code,
+                               since.c.first <= Settlement.setl_time))
+             .outerjoin(Device, Device.dev_no == Settlement.dev_no)
+             .where(_settled(scope), Settlement.dev_no.is_not(None),
+                    or_(Device.dev_no.is_(None), Device.fixmedins_code != Settlement.fixmedins_code,
+                        Device.registered_at > Settlement.setl_time, Device.retired_at <= Settlement.setl_time)))
+    hits = []
+    for row in session.execute(query):
+        device = (None if row.device_dev_no is None else DeviceRecord(*(
+            getattr(row, f"device_{column.key}") for column in Device.__table__.c)))
+        reason = device_problem(row.dev_no, row.fixmedins_code, device, row.setl_time)
+        if reason is not None:
+            hits.append(_settlement_hit(rule, row, f"{row.mdtrt_id}|{row.dev_no}", reason, dev_no=row.dev_no))
+    return hits
+
+
 def mm03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     """Settlements (direct or manual) on a day the person had no live enrollment (cancelled or refunded since)."""
     covered = exists().where(Enrollment.psn_no == Settlement.psn_no, Enrollment.status == "active",
@@ -578,18 +619,22 @@ def mm03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
             for row in session.execute(query)]
 
 
+READMISSION_LOOKBACK = dt.timedelta(days=365)  # how far before the period IP01 looks for the earlier stay
+
+
 def _inpatient_stays(session: Session, scope: Scope) -> list[Any]:
-    """The settled stays of the scope, read once per scan (IP01 and IP02 both walk them)."""
+    """The settled stays of the scope and of the year before it (IP01's earlier stays), read once per scan (IP01
+    and IP02 both walk them)."""
     memo = session.info.setdefault(SCAN_MEMO, {})
     if ("stays", scope) not in memo:
-        memo[("stays", scope)] = _read_stays(session, scope)
+        memo[("stays", scope)] = _read_stays(session, Scope(scope.start - READMISSION_LOOKBACK, scope.end))
     return list(memo[("stays", scope)])
 
 
 def _read_stays(session: Session, scope: Scope) -> list[Any]:
     query = (select(*SETTLEMENT_COLUMNS, Visit.begntime, Visit.endtime, Visit.dise_codg, Visit.dise_name,
                     Visit.atddr_no.label("dr_code"))
-             .join(Visit, and_(Visit.psn_no == Settlement.psn_no, Visit.mdtrt_id == Settlement.mdtrt_id))
+             .join(Visit, _VISIT_OF_SETTLEMENT)
              .where(_settled(scope), Settlement.med_type.in_(INPATIENT), Visit.med_type.in_(INPATIENT))
              .order_by(Settlement.psn_no, Visit.begntime))
     return list(session.execute(query))
@@ -598,7 +643,7 @@ def _read_stays(session: Session, scope: Scope) -> list[Any]:
 def ip01(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     """Readmission for the same main diagnosis within the days after a discharge (分解住院)."""
     days = int(rule.param("days"))
-    stays = _inpatient_stays(session, Scope(scope.start - dt.timedelta(days=days + 365), scope.end))
+    stays = _inpatient_stays(session, scope)
     hits: list[Hit] = []
     last: dict[tuple[str, str], Any] = {}
     for row in stays:
@@ -617,7 +662,7 @@ def ip02(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     longest, cheapest = int(rule.param("max_days")), rule.decimal("max_amount")
     hits = []
     for row in _inpatient_stays(session, scope):
-        if row.endtime is None:
+        if row.endtime is None or row.service_date < scope.start:
             continue
         days = (row.endtime.date() - row.begntime.date()).days
         if days <= longest and _money(row.medfee_sumamt) < cheapest:
@@ -646,13 +691,14 @@ def ip03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 DETECTORS: dict[str, Detector] = {
     "FV01": fv01, "FV02": fv02, "FV03": fv03, "FV04": fv04, "MM02": mm02, "MM03": mm03, "IP01": ip01, "IP02": ip02,
-    "IP03": ip03, "ND02": nd02,
+    "IP03": ip03, "ND02": nd02, "ND03": nd03,
 }
 
 
 def detect(session: Session, book: RuleBook, rules: Sequence[str] | None, scope: Scope) -> list[Hit]:
     """Every hit of the chosen rules (all when None) over the scope."""
     chosen = [rule for rule in book.rules if rules is None or rule.id in rules]
+    tune_for_batch(session)
     try:
         hits = detect_lines(session, chosen, scope) if any(rule.id in LINE_RULES for rule in chosen) else []
         for rule in chosen:
@@ -668,7 +714,6 @@ def detect(session: Session, book: RuleBook, rules: Sequence[str] | None, scope:
 def period_size(session: Session, scope: Scope) -> tuple[int, int]:
     """The period's settlements and their fee lines."""
     settlements = session.scalar(select(func.count()).select_from(Settlement).where(_settled(scope, manual=True)))
-    lines = session.scalar(select(func.count()).select_from(Settlement).join(FeeDetail, and_(
-        FeeDetail.psn_no == Settlement.psn_no, FeeDetail.mdtrt_id == Settlement.mdtrt_id,
-        FeeDetail.setl_id == Settlement.setl_id)).where(_settled(scope)))
+    lines = session.scalar(select(func.count()).select_from(Settlement).join(FeeDetail, _LINE_OF_SETTLEMENT)
+                           .where(_settled(scope)))
     return int(settlements or 0), int(lines or 0)

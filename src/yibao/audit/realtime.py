@@ -23,7 +23,7 @@ from yibao.audit.models import AuditFinding, FindingRecord
 from yibao.audit.rules import Realtime, Rule, RuleBook, Scene, rule_book
 from yibao.audit.service import FindingStatus
 from yibao.institutions.models import CatalogueItemRecord, InstitutionRecord
-from yibao.institutions.service import catalogue_lookup, doctors_of
+from yibao.institutions.service import catalogue_lookup, device_standing, doctors_of
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO
@@ -107,9 +107,9 @@ def _line_order(line: FeeLineRecord) -> Order:
 
 
 def check_visit(db: Db, visit: VisitRecord, institution: InstitutionRecord,
-                book: RuleBook | None = None, *, unsettled: bool = True) -> list[Hit]:
-    """The real-time rules' hits on a visit about to be settled (its unsettled lines; `unsettled=False`: all its
-    lines, as bench/audit.py times the check on settled visits)."""
+                book: RuleBook | None = None, *, unsettled: bool = True, dev_no: str | None = None) -> list[Hit]:
+    """The real-time rules' hits on a visit about to be settled from terminal `dev_no` (its unsettled lines;
+    `unsettled=False`: all its lines, as bench/audit.py times the check on settled visits)."""
     book = book or rule_book()
     rules = realtime_rules(book)
     person = person_record(db, visit.psn_no)
@@ -125,7 +125,20 @@ def check_visit(db: Db, visit: VisitRecord, institution: InstitutionRecord,
                         institution.fixmedins_code, visit.psn_no, visit.mdtrt_id, None, found[0][0].dr_code,
                         {"lines": [line.feedetl_sn for line, _ in found]}))
     hits += _visit_hits(db, visit, institution, rules, day)
+    hits += _device_hits(db, visit, institution, rules, day, dev_no)
     return hits
+
+
+def _device_hits(db: Db, visit: VisitRecord, institution: InstitutionRecord, rules: Sequence[Rule], day: Any,
+                 dev_no: str | None) -> list[Hit]:
+    """ND03: the message comes from a terminal that is not one of the institution's."""
+    if not any(rule.id == "ND03" for rule in rules):
+        return []
+    reason = device_standing(db, institution.fixmedins_code, dev_no)
+    if reason is None:
+        return []
+    return [Hit("ND03", f"{visit.mdtrt_id}|{dev_no}", day, reason, psn_no=visit.psn_no, mdtrt_id=visit.mdtrt_id,
+                fixmedins_code=institution.fixmedins_code, evidence={"dev_no": dev_no})]
 
 
 def _visit_hits(db: Db, visit: VisitRecord, institution: InstitutionRecord, rules: Sequence[Rule],
@@ -154,10 +167,10 @@ def _visit_hits(db: Db, visit: VisitRecord, institution: InstitutionRecord, rule
 
 
 def enforce(db: Db, visit: VisitRecord, institution: InstitutionRecord, *, record: bool,
-            book: RuleBook | None = None) -> list[Hit]:
+            book: RuleBook | None = None, dev_no: str | None = None) -> list[Hit]:
     """Refuse on the first `refuse` hit; otherwise return the warnings, kept as findings when `record`."""
     book = book or rule_book()
-    hits = check_visit(db, visit, institution, book)
+    hits = check_visit(db, visit, institution, book, dev_no=dev_no)
     for hit in hits:
         rule = book.rule(hit.rule_id)
         if rule.realtime is Realtime.REFUSE:

@@ -33,6 +33,18 @@ class DoctorNotFound(Named, NotFound):
     template = "没有编码为 {dr_code} 的医保医师"
 
 
+class DeviceNotFound(Named, NotFound):
+    code = "device_not_found"
+    default_field = "dev_no"
+    template = "{fixmedins_code} 没有登记编号为 {dev_no} 的结算终端"
+
+
+class DeviceTaken(Named, Conflict):
+    code = "device_taken"
+    default_field = "dev_no"
+    template = "结算终端 {dev_no} 已登记在 {owner}：一台终端只属于一家机构，请先在原机构停用"
+
+
 class DoctorOutOfPoints(Named, Refused):
     """A doctor at 0 points may not prescribe what the funds pay until the next year (POLICY.md §12 ASSUMPTION)."""
 

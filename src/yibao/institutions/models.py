@@ -45,6 +45,20 @@ class Doctor(Base):
     fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institutions.fixmedins_code"), index=True)
 
 
+class Device(Base):
+    """A settlement terminal (医保结算终端) an institution has registered: the dev_no its gateway messages carry
+    (POLICY.md §12: settlements on devices that are not the institution's, rule ND03)."""
+
+    __tablename__ = "institution_devices"
+
+    dev_no: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institutions.fixmedins_code"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # where it stands: 门诊收费处1号窗口 …
+    status: Mapped[str] = mapped_column(String(10))  # active / retired
+    registered_at: Mapped[dt.datetime]
+    retired_at: Mapped[dt.datetime | None]
+
+
 class DoctorPoints(Base):
     """医保医师积分 of one year, once audit has docked any (POLICY.md §12): no row means the year's full points;
     at 0 the doctor may not prescribe items the funds pay until the next year (audit/, rules.yaml)."""
@@ -153,6 +167,18 @@ class InstitutionRecord(NamedTuple):
     public_key: str | None
     gateway_token: str | None
     paas_id: str | None
+
+
+class DeviceRecord(NamedTuple):
+    """A registered settlement terminal.
+
+    Fields: the columns of `institution_devices`."""
+    dev_no: str
+    fixmedins_code: str
+    name: str
+    status: str
+    registered_at: dt.datetime
+    retired_at: dt.datetime | None
 
 
 class DoctorRecord(NamedTuple):

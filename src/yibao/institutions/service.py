@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
@@ -13,11 +14,20 @@ from sqlalchemy.orm import Session
 from yibao.access import throttle
 from yibao.access.sessions import Kind, live_session, open_session
 from yibao.errors import Conflict, InvalidInput, NotFound, Refused, Unauthorized
-from yibao.institutions.errors import DoctorNotFound, InstitutionNotFound, InstitutionSuspended, InstitutionTerminated
+from yibao.institutions.errors import (
+    DeviceNotFound,
+    DeviceTaken,
+    DoctorNotFound,
+    InstitutionNotFound,
+    InstitutionSuspended,
+    InstitutionTerminated,
+)
 from yibao.institutions.models import (
     CatalogueItem,
     CatalogueItemRecord,
     CatalogueSelfpay,
+    Device,
+    DeviceRecord,
     Doctor,
     DoctorPoints,
     DoctorPointsRecord,
@@ -194,6 +204,76 @@ def add_doctor(session: Session, *, dr_code: str, name: str, fixmedins_code: str
     session.add(doctor)
     session.flush()
     return doctor
+
+
+class DeviceStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+DEVICE_LABELS = {DeviceStatus.ACTIVE: "在用", DeviceStatus.RETIRED: "已停用"}
+MAX_DEV_NO = 100  # the national envelope's dev_no (字符型 100)
+
+
+def register_device(session: Session, *, fixmedins_code: str, dev_no: str, name: str) -> Device:
+    """登记结算终端: the dev_no the institution's messages will carry from it (a retired one may be registered
+    again, by the same or another institution)."""
+    get_institution(session, fixmedins_code)
+    dev_no, name = dev_no.strip(), name.strip()
+    if not dev_no or len(dev_no) > MAX_DEV_NO:
+        raise InvalidInput(f"终端编号应为 1–{MAX_DEV_NO} 个字符（即接口报文的 dev_no）", field="dev_no")
+    if not name:
+        raise InvalidInput("请填写终端的位置或名称（如 门诊收费处1号窗口）", field="name")
+    device = session.get(Device, dev_no)
+    if device is not None and device.status == DeviceStatus.ACTIVE:
+        raise DeviceTaken(dev_no=dev_no, owner=device.fixmedins_code)
+    if device is None:
+        device = Device(dev_no=dev_no)
+        session.add(device)
+    device.fixmedins_code, device.name, device.status = fixmedins_code, name, DeviceStatus.ACTIVE.value
+    device.registered_at, device.retired_at = now(), None
+    session.flush()
+    return device
+
+
+def retire_device(session: Session, *, fixmedins_code: str, dev_no: str) -> Device:
+    """停用结算终端: settlements from it count as from an unregistered device."""
+    device = session.get(Device, dev_no)
+    if device is None or device.fixmedins_code != fixmedins_code or device.status != DeviceStatus.ACTIVE:
+        raise DeviceNotFound(fixmedins_code=fixmedins_code, dev_no=dev_no)
+    device.status, device.retired_at = DeviceStatus.RETIRED.value, now()
+    session.flush()
+    return device
+
+
+def devices(session: Session, fixmedins_code: str) -> Sequence[Device]:
+    return session.scalars(select(Device).where(Device.fixmedins_code == fixmedins_code)
+                           .order_by(Device.status, Device.dev_no)).all()
+
+
+_DEVICE = Read(DeviceRecord, Device, Device.dev_no == bindparam("dev_no"))
+_REGISTERS_DEVICES = Read(DeviceRecord, Device, Device.fixmedins_code == bindparam("code"),
+                          Device.status == DeviceStatus.ACTIVE.value)
+
+
+def device_standing(db: Db, fixmedins_code: str, dev_no: str | None) -> str | None:
+    """Why a settlement from `dev_no` at the institution is not from one of its terminals (None: it is, or the
+    institution registers no terminals, or the message names none — ND03 judges only what it can)."""
+    if not dev_no or _REGISTERS_DEVICES.first(db, code=fixmedins_code) is None:
+        return None
+    return device_problem(dev_no, fixmedins_code, _DEVICE.first(db, dev_no=dev_no), now())
+
+
+def device_problem(dev_no: str, fixmedins_code: str, device: DeviceRecord | None, at: dt.datetime) -> str | None:
+    """What is wrong with a settlement at `at` from terminal `dev_no` (its registration, if any) at the
+    institution; None: it was one of the institution's terminals then."""
+    if device is None or device.registered_at > at:
+        return f"结算终端 {dev_no} 未在 {fixmedins_code} 登记"
+    if device.fixmedins_code != fixmedins_code:
+        return f"结算终端 {dev_no} 登记在 {device.fixmedins_code}，不属于 {fixmedins_code}"
+    if device.retired_at is not None and device.retired_at <= at:
+        return f"结算终端 {dev_no} 已于 {device.retired_at:%Y-%m-%d} 停用"
+    return None
 
 
 _DOCTORS = Read(DoctorRecord, Doctor, among=Doctor.dr_code)

@@ -153,6 +153,8 @@ class Settlement(Base):
     mulaid_psn_no: Mapped[str | None] = mapped_column(String(20))
     # the clearing statement that took it (clearing/, S18 §6); None until then: one clearing per settlement
     clearing_id: Mapped[str | None] = mapped_column(String(32))
+    # the terminal it was settled at (the envelope's dev_no), when the message named one (audit rule ND03)
+    dev_no: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
         Index("uq_settlements_setl_id", "setl_id", unique=True),
@@ -353,6 +355,7 @@ class SettlementRecord(NamedTuple):
     amendments: str | None = None
     mulaid_psn_no: str | None = None
     clearing_id: str | None = None
+    dev_no: str | None = None
 
 
 @trailed("生育医疗费定额补助")

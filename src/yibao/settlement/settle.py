@@ -110,9 +110,11 @@ def settlement_row(
     mdtrt_id: str | None,
     place: str | None = None,
     draws: Draws = NO_DRAWS,
+    dev_no: str | None = None,
 ) -> SettlementRecord:
     """The settlement as a record of the settlements table (written by the caller, or by nobody); `place`: where
-    a manual claim's care was given; `draws`: what the family's accounts pay of the personal share."""
+    a manual claim's care was given; `draws`: what the family's accounts pay of the personal share; `dev_no`: the
+    terminal the message came from."""
     c, standing = prepared.computed, prepared.standing
     institution = prepared.institution
     return repository.new_settlement(
@@ -143,6 +145,7 @@ def settlement_row(
         place=place,
         amendments=",".join(standing.edition.amendments) or None,
         mulaid_psn_no=draws.mulaid_owner,
+        dev_no=dev_no,
     )
 
 
@@ -186,16 +189,16 @@ def presettle_priced(session: Db, editions: Editions, visit: VisitRecord, *,
 
 def settle_visit(
     session: Db, editions: Editions, visit: VisitRecord, *, expected_total: Decimal | None, msgid: str | None,
-    actor: str, institution: InstitutionRecord | None = None, use_accounts: bool = True,
+    actor: str, institution: InstitutionRecord | None = None, use_accounts: bool = True, dev_no: str | None = None,
 ) -> SettlementRecord:
     """结算 (see `settle_priced`)."""
     return settle_priced(session, editions, visit, expected_total=expected_total, msgid=msgid, actor=actor,
-                         institution=institution, use_accounts=use_accounts).row
+                         institution=institution, use_accounts=use_accounts, dev_no=dev_no).row
 
 
 def settle_priced(
     session: Db, editions: Editions, visit: VisitRecord, *, expected_total: Decimal | None, msgid: str | None,
-    actor: str, institution: InstitutionRecord | None = None, use_accounts: bool = True,
+    actor: str, institution: InstitutionRecord | None = None, use_accounts: bool = True, dev_no: str | None = None,
 ) -> Priced:
     """结算: the pre-settlement's numbers, written with the accumulators and the journal, all or nothing; the
     family's accounts pay what they may unless `use_accounts` is off (acct_used_flag 0).
@@ -211,7 +214,7 @@ def settle_priced(
         raise TotalMismatch(sent=expected_total, total=prepared.computed.medfee_sumamt)
     draws, balc = family_draws(session, prepared, lock=True, use=use_accounts)
     row = settlement_row(prepared, setl_id=new_setl_id(), kind=SettlementKind.SETTLE, msgid=msgid, actor=actor,
-                         med_type=current.med_type, mdtrt_id=current.mdtrt_id, draws=draws)
+                         med_type=current.med_type, mdtrt_id=current.mdtrt_id, draws=draws, dev_no=dev_no)
     with batch(session):  # the settlement's six writes in one round trip (PostgreSQL)
         record_settlement(session, row, prepared.before)
         repository.assign_lines(session, current, row.setl_id)

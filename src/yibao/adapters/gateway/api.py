@@ -151,7 +151,8 @@ def dispatch(app: FastAPI, body: bytes, *, envelope: Any = None, retry: bool = T
                           env.text("cainfo", required=False, max_len=1024),
                           admdvs, SignInProof(proven, env.text("signtype", required=False, max_len=10),
                                               env.text("inf_time", required=False, max_len=30), app.state.gateway_seen,
-                                              headers.client))
+                                              headers.client),
+                          env.text("dev_no", required=False, max_len=100) or None)
             actor = Actor("institution", ctx.actor, Door.GATEWAY)  # in the access trail
             act_as(session, actor)
             output, undo = tx.handler(ctx)

@@ -119,6 +119,7 @@ class Context:
     cainfo: str | None
     admdvs: str
     proof: SignInProof
+    dev_no: str | None = None  # the envelope's terminal number, when the HIS sends one (audit rule ND03)
     viewed: list[str] = field(default_factory=list)  # psn_no of persons whose data the answer shows (the trail)
 
     @property
@@ -603,7 +604,7 @@ def _check_echo(data: Fields, row: SettlementRecord) -> None:
 
 def _presettle(ctx: Context) -> tuple[Any, None]:
     data, visit = _settle_input(ctx, record_credential=False)
-    audit_at_counter(ctx.session, visit, ctx.institution, record=False)
+    audit_at_counter(ctx.session, visit, ctx.institution, record=False, dev_no=ctx.dev_no)
     row, balc = presettle_priced(ctx.session, ctx.editions, visit, institution=ctx.institution,
                                  use_accounts=uses_accounts(data))
     sent = data.money("medfee_sumamt", required=False)
@@ -616,10 +617,10 @@ def _presettle(ctx: Context) -> tuple[Any, None]:
 
 def _settle(ctx: Context) -> tuple[Any, Undo]:
     data, visit = _settle_input(ctx, record_credential=True)
-    audit_at_counter(ctx.session, visit, ctx.institution, record=True)
+    audit_at_counter(ctx.session, visit, ctx.institution, record=True, dev_no=ctx.dev_no)
     row, balc = settle_priced(ctx.session, ctx.editions, visit, expected_total=data.money("medfee_sumamt"),
                               msgid=ctx.msgid, actor=ctx.actor, institution=ctx.institution,
-                              use_accounts=uses_accounts(data))
+                              use_accounts=uses_accounts(data), dev_no=ctx.dev_no)
     _check_echo(data, row)
     return ({"setlinfo": setlinfo(ctx, row, visit, balc), "setldetail": setldetail(row)},
             CancelSettlement(row.setl_id))

@@ -93,6 +93,37 @@ def doctor(code: str, body: DoctorCreate, session: DbSession, user: InstitutionW
     return {"dr_code": row.dr_code, "name": row.name, "points": doctor_points(session, row.dr_code, now().date())}
 
 
+class DeviceCreate(In):
+    dev_no: str = Field(min_length=1, max_length=service.MAX_DEV_NO, description="终端编号（接口报文的 dev_no）")
+    name: str = Field(min_length=1, max_length=100, description="终端位置或名称，如 门诊收费处1号窗口")
+
+
+class DeviceRead(Out):
+    dev_no: str
+    fixmedins_code: str
+    name: str
+    status: str = Field(description="active 在用 / retired 已停用")
+    registered_at: dt.datetime
+    retired_at: dt.datetime | None
+
+
+@router.post("/{code}/devices", response_model=DeviceRead, status_code=201, summary="登记结算终端")
+def device(code: str, body: DeviceCreate, session: DbSession, user: InstitutionWrite) -> object:
+    """Settlements from a terminal that is not one of the institution's are audit findings (ND03)."""
+    return service.register_device(session, fixmedins_code=code, dev_no=body.dev_no, name=body.name)
+
+
+@router.get("/{code}/devices", response_model=list[DeviceRead], summary="机构的结算终端")
+def devices(code: str, session: DbSession, user: SettlementRead) -> object:
+    service.get_institution(session, code)
+    return service.devices(session, code)
+
+
+@router.post("/{code}/devices/{dev_no}/retire", response_model=DeviceRead, summary="停用结算终端")
+def retire_device(code: str, dev_no: str, session: DbSession, user: InstitutionWrite) -> object:
+    return service.retire_device(session, fixmedins_code=code, dev_no=dev_no)
+
+
 @router.post("/catalogue", status_code=201, summary="新增医保目录项目")
 def catalogue(body: CatalogueCreate, session: DbSession, user: InstitutionWrite) -> dict[str, object]:
     item = service.add_catalogue_item(session, **body.model_dump())
