@@ -5,19 +5,28 @@ role sees the notices but not the findings."""
 
 from __future__ import annotations
 
+import io
 import re
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from tests.audit.helpers import FEMALE_ONLY, at_time, audit_world, line, settled
 from tests.gateway.his import insured
 from tests.settlement.test_services import COMMUNITY
 from tests.web.test_pages import staff_cookie, text
+from yibao.audit.service import FINDING_HEADER
 from yibao.institutions.service import get_institution
 from yibao.policy.editions import Editions
 
 DOCTOR = f"D{COMMUNITY}01"
+
+
+def sheet_rows(content: bytes) -> list[tuple[object, ...]]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet is not None
+    return list(sheet.iter_rows(values_only=True))  # type: ignore[union-attr]
 
 
 def test_the_auditor_works_a_case_and_the_administrator_decides(client: TestClient, session: Session,
@@ -34,6 +43,12 @@ def test_the_auditor_works_a_case_and_the_administrator_decides(client: TestClie
     assert scanned.status_code == 200 and "新发现疑点 1 个" in text(scanned.text), text(scanned.text)[:400]
     finding = re.search(r'name="finding_(\w+)"', scanned.text).group(1)  # type: ignore[union-attr]
     assert "限女性使用" in scanned.text
+    export = client.get("/console/audit/findings.xlsx", params={"status": "open", "rule_id": "RD01"})
+    assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
+    rows = sheet_rows(export.content)
+    assert rows[0] == FINDING_HEADER and [row[1] for row in rows[1:]] == ["RD01"] and "限女性使用" in str(rows[1])
+    other = client.get("/console/audit/findings.xlsx", params={"status": "open", "rule_id": "FV01"})
+    assert sheet_rows(other.content) == [FINDING_HEADER]
     missing = client.post("/console/audit/cases", data={"title": "", f"finding_{finding}": "on"})
     assert missing.status_code == 400
     opened = client.post("/console/audit/cases", data={"title": "锦屏社区限性别药品", f"finding_{finding}": "on"},
@@ -58,6 +73,7 @@ def test_the_auditor_works_a_case_and_the_administrator_decides(client: TestClie
     pdf = client.get(f"{case_url}/notice.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     staff_cookie(client, session, "readonly")
+    assert client.get("/console/audit/findings.xlsx").status_code == 403
     notices = client.get("/console/audit/notices", params={"start": "2020-01-01", "end": "2035-12-31"})
     assert notices.status_code == 200 and "社会保险法" in notices.text
     assert "处理定点医院 1 家" in text(notices.text) and "暂停结算 1 家次" in text(notices.text)

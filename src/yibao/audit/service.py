@@ -41,7 +41,7 @@ from yibao.audit.errors import (
     UnknownViolationType,
 )
 from yibao.audit.models import AuditCase, AuditFinding, AuditScan, CaseEvent, Sanction, SwapListEntry
-from yibao.audit.rules import RuleBook, rule_book
+from yibao.audit.rules import SCENE_LABELS, SEVERITY_LABELS, RuleBook, Scene, rule_book
 from yibao.audit.sanctions import (
     FUND_LABELS,
     SANCTION_LABELS,
@@ -122,6 +122,12 @@ def run_scan(session: Session, *, start: dt.date, end: dt.date, actor: str, rule
     return scan
 
 
+def scan_counts(scan: AuditScan) -> dict[str, int]:
+    """A scan's hits per rule (before those met by an earlier scan were left out)."""
+    counts: dict[str, int] = json.loads(scan.by_rule)
+    return counts
+
+
 def record_hits(session: Session, book: RuleBook, hits: Sequence[detect.Hit], *,
                 scan_id: str | None) -> list[AuditFinding]:
     """Findings of the hits not found before (by fingerprint)."""
@@ -157,6 +163,20 @@ def findings(session: Session, *, status: str | None = None, rule_id: str | None
         if value:
             query = query.where(column == value)
     return session.scalars(query.limit(limit)).all()
+
+
+FINDING_HEADER = ("疑点号", "规则", "规则名称", "违规类型", "发现环节", "严重程度", "服务日期", "定点机构", "医师",
+                  "人员编号", "就诊ID", "结算ID", "涉及金额", "其中基金支付", "违规内容", "状态", "案件号")
+
+
+def finding_row(finding: AuditFinding, book: RuleBook) -> tuple[object, ...]:
+    """A finding as a row of FINDING_HEADER (the CLI's list and the Excel downloads)."""
+    rule = book.rule(finding.rule_id)
+    return (finding.id, finding.rule_id, rule.name, book.type_label(finding.vola_type),
+            SCENE_LABELS[Scene(finding.scene)], SEVERITY_LABELS.get(finding.sev_deg, finding.sev_deg),
+            finding.service_date, finding.fixmedins_code or "", finding.dr_code or "", finding.psn_no or "",
+            finding.mdtrt_id or "", finding.setl_id or "", finding.vola_amt, finding.fund_amt, finding.content,
+            FINDING_LABELS[FindingStatus(finding.status)], finding.case_id or "")
 
 
 def get_finding(session: Session, finding_id: str) -> AuditFinding:

@@ -15,6 +15,7 @@ from yibao.adapters.downloads import PDF, download
 from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.web.common import Form, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
+from yibao.adapters.web.exports import EXPORT_LIMIT, xlsx_response
 from yibao.audit import service
 from yibao.audit.notice import notice_pdf
 from yibao.audit.rules import SCENE_LABELS, SEVERITY_LABELS, rule_book
@@ -56,6 +57,17 @@ def console_audit(request: Request, session: DbSession, user: ConsoleUser, statu
     need(user, Permission.AUDIT_WRITE)
     return _audit_page(request, session, user, notice=NOTICES.get(notice, ""), finding_status=status.strip(),
                        rule_id=rule_id.strip())
+
+
+@router.get("/console/audit/findings.xlsx")
+def findings_xlsx(session: DbSession, user: ConsoleUser, status: str = "open", rule_id: str = "") -> Response:
+    """The findings of the page's filter as Excel."""
+    need(user, Permission.AUDIT_WRITE)
+    book = rule_book()
+    found = service.findings(session, status=status.strip() or None, rule_id=rule_id.strip() or None,
+                             limit=EXPORT_LIMIT)
+    return xlsx_response("稽查疑点.xlsx", "疑点", service.FINDING_HEADER,
+                         (service.finding_row(finding, book) for finding in found))
 
 
 @router.post("/console/audit/scan", response_class=HTMLResponse)

@@ -3,23 +3,14 @@ a header row, one row per record; what a role may not see is masked as on the pa
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 
 from fastapi.responses import Response
-from openpyxl import Workbook
 
-from yibao.adapters.downloads import XLSX, download
+from yibao.adapters.downloads import XLSX, download, xlsx_bytes
 
 EXPORT_LIMIT = 50_000  # ASSUMPTION: rows in one download (a list longer than this is narrowed by its filters)
 
 
 def xlsx_response(filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
-    book = Workbook(write_only=True)
-    table = book.create_sheet(sheet)
-    table.append(list(header))
-    for row in rows:
-        table.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return download(out.getvalue(), filename, XLSX)
+    return download(xlsx_bytes(sheet, header, rows), filename, XLSX)
