@@ -123,7 +123,8 @@ def persons(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         yield {"psn_no": f"B{n:09d}", "certno": "sealed-elsewhere", "certno_digest": f"bench{n}", "name": f"参保{n}",
                "sex": "1" if n % 2 else "2", "birth_date": dt.date(1940 + n % 80, 1 + n % 12, 1 + n % 28),
                "local": True, "town": "yuelin", "household_no": None, "phone": None, "phone_digest": None,
-               "employee_insured": False, "employee_insurance_end": None, "created_at": moment}
+               "employee_insured": False, "employee_insurance_end": None, "created_at": moment,
+               "death_date": None, "death_source": None}
 
 
 def enrollments(count: int) -> Iterator[dict[str, Any]]:

@@ -48,7 +48,7 @@ from yibao.kit.ids import new_id
 from yibao.kit.money import round_money
 from yibao.people.cards import issue_card
 from yibao.people.models import Certificate, Person
-from yibao.people.service import PSN_PREFIX, open_resident_account, register_person, reserve_numbers
+from yibao.people.service import PSN_PREFIX, open_resident_account, record_death, register_person, reserve_numbers
 from yibao.people.towns import TOWNS
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import Benefit, Editions, Level
@@ -567,7 +567,8 @@ def plant_violations(session: Session, editions: Editions, year: int) -> int:
     person (RD01–RD05, MM01), an unregistered doctor (ND01), a night settlement at the pharmacy (ND02), a settlement
     at the pharmacy from a terminal that is not its own (ND03), two stays at once (MM02), care of a person whose
     enrollment was cancelled since (MM03), a readmission within 15 days (IP01), a one-day stay of 45 yuan (IP02), a
-    receipt claimed twice (IP03). Returns how many settlements it made."""
+    receipt claimed twice (IP03), care with the card of a woman who had died (MM04). Returns how many settlements
+    it made."""
     latest = min(now().date() - dt.timedelta(days=1), dt.date(year, 12, 31))
     if latest < dt.date(year, 2, 20):
         return 0  # early in the year: not enough of it has passed
@@ -577,7 +578,7 @@ def plant_violations(session: Session, editions: Editions, year: int) -> int:
         Person.household_no.is_(None)).order_by(Person.psn_no)).all()
     men = [p.psn_no for p in people if p.sex == "1" and 30 <= year - p.birth_date.year <= 60]
     women = [p.psn_no for p in people if p.sex == "2" and 30 <= year - p.birth_date.year <= 60]
-    if len(men) < 43 or len(women) < 4:
+    if len(men) < 43 or len(women) < 5:
         return 0
     day = dt.date(year, 2, 10)
     drug, check, amoxicillin = ("XC10AAA014A001010101234", 1, "46.80"), ("002301000010000", 1, "25"), \
@@ -618,7 +619,9 @@ def plant_violations(session: Session, editions: Editions, year: int) -> int:
         registered_at=dt.datetime(year, 1, 1)).execution_options(synchronize_session=False))
     elsewhere = _planted(session, editions, women[3], PHARMACY, day, [drug],
                          dev_no="CLINIC-PC-07")  # a non-designated clinic's machine swiping for the pharmacy (ND03)
-    return sum(1 for setl_id in [*made, night, *crowd, *twice, short, gone, elsewhere] if setl_id)
+    late = _planted(session, editions, women[4], TCM, day, [drug])
+    record_death(session, psn_no=women[4], died_on=day - dt.timedelta(days=3), source="民政殡葬信息（演示）")  # MM04
+    return sum(1 for setl_id in [*made, night, *crowd, *twice, short, gone, elsewhere, late] if setl_id)
 
 
 DEMO_TERMINAL = "YD-POS-01"  # the demo pharmacy's registered settlement terminal

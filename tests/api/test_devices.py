@@ -1,6 +1,7 @@
-"""Settlement terminals over the REST door on both databases (audit rule ND03): an administrator registers an
-institution's terminals, lists and retires them; a terminal already another institution's, an unknown institution
-or an empty number is refused with its code and a Chinese message and changes nothing; clerks may not register."""
+"""What the audit rules ND03 and MM04 need, over the REST door on both databases: an administrator registers an
+institution's settlement terminals, lists and retires them (a terminal already another institution's, an unknown
+institution or an empty number is refused with its code and a Chinese message and changes nothing; clerks may
+not register); a person's death is registered with its source, never in the future."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.dbfixtures import sign_in
+from tests.gateway.his import insured
 from yibao.demo import ensure_demo_institutions
 from yibao.institutions.models import Device
+from yibao.people.models import Person
 
 HOSPITAL, COMMUNITY = "H33021300001", "H33021300004"
 
@@ -44,3 +47,22 @@ def test_register_list_and_retire_terminals(client: TestClient, session: Session
     moved = client.post(f"/api/institutions/{COMMUNITY}/devices", headers=admin,
                         json={"dev_no": "RM-MZ-01", "name": "调拨到社区"})
     assert moved.status_code == 201 and moved.json()["fixmedins_code"] == COMMUNITY
+
+
+def test_a_death_is_registered_with_its_source_and_checked(client: TestClient, session: Session) -> None:
+    person = insured(session)
+    session.commit()
+    admin = sign_in(client, session, "admin")
+    future = client.put(f"/api/persons/{person.psn_no}/death", headers=admin,
+                        json={"died_on": "2098-01-01", "source": "家属申报"})
+    assert future.status_code == 400 and future.json()["field"] == "died_on" and "晚于今天" in future.json()["message"]
+    nameless = client.put(f"/api/persons/{person.psn_no}/death", headers=admin, json={"died_on": "2022-06-01"})
+    assert nameless.status_code == 422 and nameless.json()["field"] == "source"
+    session.expire_all()
+    assert session.get(Person, person.psn_no).death_date is None  # type: ignore[union-attr]
+    done = client.put(f"/api/persons/{person.psn_no}/death", headers=admin,
+                      json={"died_on": "2022-06-01", "source": "民政殡葬信息"})
+    assert done.status_code == 200 and done.json()["death_date"] == "2022-06-01", done.text
+    clerk = sign_in(client, session, "readonly")
+    assert client.put(f"/api/persons/{person.psn_no}/death", headers=clerk,
+                      json={"died_on": "2022-06-01", "source": "x"}).status_code == 403

@@ -14,8 +14,8 @@ from yibao.audit.service import run_scan
 from yibao.demo import generate_demo
 from yibao.policy.editions import Editions
 
-PLANTED = {"FV01", "FV02", "FV03", "FV04", "IP01", "IP02", "IP03", "MM01", "MM02", "MM03", "ND01", "ND02", "ND03",
-           "RD01", "RD02", "RD03", "RD04", "RD05", "SW01", "SW02", "SW03"}
+PLANTED = {"FV01", "FV02", "FV03", "FV04", "IP01", "IP02", "IP03", "MM01", "MM02", "MM03", "MM04", "ND01", "ND02",
+           "ND03", "RD01", "RD02", "RD03", "RD04", "RD05", "SW01", "SW02", "SW03"}
 
 
 def test_the_demo_scan_finds_each_planted_violation_once(session: Session, editions: Editions) -> None:

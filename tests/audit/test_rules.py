@@ -37,6 +37,7 @@ from yibao.audit.rules import parse_rules, rule_book
 from yibao.enrollment.models import Enrollment
 from yibao.institutions.models import Device
 from yibao.institutions.service import register_device, retire_device
+from yibao.people.service import record_death
 from yibao.policy.chain import FeeLine, ItemClass
 from yibao.policy.editions import Benefit, Editions, Level
 from yibao.settlement.manual import manual_reimbursement
@@ -262,6 +263,22 @@ def test_terminals_are_registered_once_and_retired_by_their_owner(world: Session
 
 
 # --- 人卡不符 / 弄虚作假
+
+
+def test_mm04_care_after_the_persons_death(world: Session, editions: Editions) -> None:
+    person, other = insured(world), insured(world)
+    before = settled(world, editions, person.psn_no, day="2022-06-05", lines=[line("F1", day="2022-06-05")])
+    after = settled(world, editions, person.psn_no)  # 06-15: someone used the card of a man who died on 06-10
+    settled(world, editions, other.psn_no)
+    refused("invalid_input", lambda: record_death(world, psn_no=person.psn_no, died_on=dt.date(2999, 1, 1),
+                                                  source="家属申报"))
+    refused("invalid_input", lambda: record_death(world, psn_no=person.psn_no, died_on=dt.date(2022, 6, 10),
+                                                  source=" "))
+    assert hits(world, "MM04") == {}
+    record_death(world, psn_no=person.psn_no, died_on=dt.date(2022, 6, 10), source="民政殡葬信息")
+    found = hits(world, "MM04")
+    assert list(found) == [after.setl_id] and "已于 2022-06-10 死亡" in found[after.setl_id].content
+    assert before.setl_id not in found
 
 
 def test_mm01_maternity_items_for_a_man(world: Session, editions: Editions) -> None:

@@ -23,7 +23,7 @@ def test_rules_scan_findings_and_statistics(tmp_path: Path) -> None:
     year = now().year
     scan = run(tmp_path, "audit", "scan", "--from", f"{year}-01-01", "--to", f"{year}-12-31", "--by", "auditor")
     assert scan.returncode == 0, scan.stderr
-    assert "新发现疑点 21 个" in scan.stdout and "RD01" in scan.stdout and "SW02" in scan.stdout
+    assert "新发现疑点 22 个" in scan.stdout and "RD01" in scan.stdout and "SW02" in scan.stdout
     again = run(tmp_path, "audit", "scan", "--from", f"{year}-01-01", "--to", f"{year}-12-31", "--by", "auditor",
                 "--rule", "RD01", "--rule", "ND02")
     assert again.returncode == 0 and "新发现疑点 0 个" in again.stdout and "FV01" not in again.stdout
@@ -32,10 +32,10 @@ def test_rules_scan_findings_and_statistics(tmp_path: Path) -> None:
     assert listed.returncode == 0 and "共 1 条疑点" in listed.stdout and "限女性使用" in listed.stdout
     target = tmp_path / "findings.xlsx"
     written = run(tmp_path, "audit", "findings", "--status", "all", "--xlsx", str(target))
-    assert written.returncode == 0 and "21 条疑点" in written.stdout
+    assert written.returncode == 0 and "22 条疑点" in written.stdout
     sheet = load_workbook(io.BytesIO(target.read_bytes()), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert rows[0] == FINDING_HEADER and len(rows) == 22 and {row[1] for row in rows[1:]} >= {"RD01", "FV04"}
+    assert rows[0] == FINDING_HEADER and len(rows) == 23 and {row[1] for row in rows[1:]} >= {"RD01", "FV04"}
 
     stats = run(tmp_path, "audit", "stats", "--from", f"{year}-01-01", "--to", f"{year}-12-31")
     assert stats.returncode == 0 and "通报 0 期" in stats.stdout and "RD01 限性别项目用于不符性别 1" in stats.stdout

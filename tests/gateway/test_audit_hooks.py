@@ -18,6 +18,7 @@ from yibao.audit import service
 from yibao.audit.models import AuditFinding
 from yibao.audit.sanctions import SanctionIn
 from yibao.institutions.service import register_device
+from yibao.people.service import record_death
 from yibao.settlement.models import Settlement
 
 D = "2022-06-15"
@@ -35,6 +36,20 @@ def test_a_refusing_rule_stops_the_settlement(his: Callable[[str], HIS], session
         answer = clinic.call(infno, clinic.settle_data(person.psn_no, mdtrt_id, Decimal("30.00"), "11"))
         assert error_code(answer) == "audit_rule_refused", answer["err_msg"]
         assert "RD01" in answer["err_msg"] and "限女性" in answer["err_msg"]
+    assert session.scalar(select(func.count()).select_from(Settlement)) == 0
+
+
+def test_the_card_of_a_person_who_died_is_refused(his: Callable[[str], HIS], session: Session) -> None:
+    audit_world(session)
+    person = insured(session)
+    record_death(session, psn_no=person.psn_no, died_on=dt.date(2022, 6, 1), source="公安户籍注销")
+    session.commit()
+    clinic = his(COMMUNITY)
+    mdtrt_id = clinic.register(person.psn_no, D)
+    clinic.fees("2204", person.psn_no, mdtrt_id, D, [("001101000010000", "1", "10")])
+    answer = clinic.call("2207", clinic.settle_data(person.psn_no, mdtrt_id, Decimal("10.00"), "11"))
+    assert error_code(answer) == "audit_rule_refused" and "MM04" in answer["err_msg"], answer["err_msg"]
+    assert "已于 2022-06-01 死亡" in answer["err_msg"]
     assert session.scalar(select(func.count()).select_from(Settlement)) == 0
 
 

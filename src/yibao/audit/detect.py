@@ -609,6 +609,19 @@ def nd03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     return hits
 
 
+def mm04(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
+    """Settlements (direct or manual) of care after the person's registered death."""
+    query = (select(*SETTLEMENT_COLUMNS, Person.death_date).join(Person, Person.psn_no == Settlement.psn_no)
+             .where(_settled(scope, manual=True), Person.death_date.is_not(None),
+                    Settlement.service_date > Person.death_date))
+    return [_settlement_hit(rule, row, row.setl_id, death_content(row.service_date, row.death_date))
+            for row in session.execute(query)]
+
+
+def death_content(day: dt.date, died: dt.date) -> str:
+    return f"{day} 结算时参保人已于 {died} 死亡"
+
+
 def mm03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
     """Settlements (direct or manual) on a day the person had no live enrollment (cancelled or refunded since)."""
     covered = exists().where(Enrollment.psn_no == Settlement.psn_no, Enrollment.status == "active",
@@ -690,8 +703,8 @@ def ip03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 
 DETECTORS: dict[str, Detector] = {
-    "FV01": fv01, "FV02": fv02, "FV03": fv03, "FV04": fv04, "MM02": mm02, "MM03": mm03, "IP01": ip01, "IP02": ip02,
-    "IP03": ip03, "ND02": nd02, "ND03": nd03,
+    "FV01": fv01, "FV02": fv02, "FV03": fv03, "FV04": fv04, "MM02": mm02, "MM03": mm03, "MM04": mm04, "IP01": ip01,
+    "IP02": ip02, "IP03": ip03, "ND02": nd02, "ND03": nd03,
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, or_
 
-from yibao.audit.detect import INPATIENT, Hit, LineFacts, judge_line, line_of, swap_prices
+from yibao.audit.detect import INPATIENT, Hit, LineFacts, death_content, judge_line, line_of, swap_prices
 from yibao.audit.errors import AuditRuleRefused
 from yibao.audit.models import AuditFinding, FindingRecord
 from yibao.audit.rules import Realtime, Rule, RuleBook, Scene, rule_book
@@ -126,6 +126,9 @@ def check_visit(db: Db, visit: VisitRecord, institution: InstitutionRecord,
                         {"lines": [line.feedetl_sn for line, _ in found]}))
     hits += _visit_hits(db, visit, institution, rules, day)
     hits += _device_hits(db, visit, institution, rules, day, dev_no)
+    if any(rule.id == "MM04" for rule in rules) and person.death_date is not None and day > person.death_date:
+        hits.append(Hit("MM04", visit.mdtrt_id, day, death_content(day, person.death_date), psn_no=visit.psn_no,
+                        mdtrt_id=visit.mdtrt_id, fixmedins_code=institution.fixmedins_code))
     return hits
 
 

@@ -32,6 +32,8 @@ class Person(Base):
     employee_insured: Mapped[bool] = mapped_column(default=False)
     employee_insurance_end: Mapped[dt.date | None]  # when employee insurance stopped, if it did
     created_at: Mapped[dt.datetime]
+    death_date: Mapped[dt.date | None]  # 死亡日期, once reported (audit rule MM04: no care after it)
+    death_source: Mapped[str | None] = mapped_column(String(100))  # who reported it: 民政殡葬信息, 公安户籍注销 …
 
     certificates: Mapped[list[Certificate]] = relationship(lazy="raise", order_by="Certificate.valid_from")
     __digests__: ClassVar[dict[str, str]] = {"certno": "certno_digest", "phone": "phone_digest"}
@@ -130,6 +132,8 @@ class PersonRecord(NamedTuple):
     employee_insured: bool
     employee_insurance_end: dt.date | None
     created_at: dt.datetime
+    death_date: dt.date | None = None
+    death_source: str | None = None
 
 
 class CertificateRecord(NamedTuple):

@@ -31,6 +31,7 @@ class PersonRead(Out):
     phone: Phone | None
     employee_insured: bool
     employee_insurance_end: dt.date | None
+    death_date: dt.date | None = None
 
 
 class CertificateCreate(In):
@@ -51,6 +52,11 @@ class CertificateRead(Out):
 class EmployeeInsuranceUpdate(In):
     insured: bool
     ended_on: dt.date | None = None
+
+
+class DeathReport(In):
+    died_on: dt.date = Field(description="死亡日期")
+    source: str = Field(min_length=1, max_length=100, description="信息来源：民政殡葬信息、公安户籍注销、家属申报 …")
 
 
 class TownRead(Out):

@@ -212,6 +212,21 @@ def set_employee_insurance(session: Session, *, psn_no: str, insured: bool, ende
     return person
 
 
+def record_death(session: Session, *, psn_no: str, died_on: dt.date, source: str) -> Person:
+    """死亡登记: the date a person died and who reported it; care settled after it is an audit finding (MM04) and
+    refused at the counter. A corrected date replaces the earlier one."""
+    person = get_person(session, psn_no)
+    if not source.strip():
+        raise InvalidInput("请填写死亡信息的来源（如 民政殡葬信息、公安户籍注销）", field="source")
+    if died_on > now().date():
+        raise InvalidInput(f"死亡日期 {died_on} 晚于今天，请核对", field="died_on")
+    if died_on < person.birth_date:
+        raise InvalidInput(f"死亡日期 {died_on} 早于出生日期 {person.birth_date}，请核对", field="died_on")
+    person.death_date, person.death_source = died_on, source.strip()[:100]
+    session.flush()
+    return person
+
+
 def policy_certificates(certificates: Seq[Certificate]) -> tuple[PolicyCertificate, ...]:
     return tuple(PolicyCertificate(c.kind, c.valid_from, c.valid_to) for c in certificates)
 

@@ -87,6 +87,11 @@ def employee_insurance(psn_no: str, body: schemas.EmployeeInsuranceUpdate, sessi
     return shown(user, schemas.PersonRead, service.set_employee_insurance(session, psn_no=psn_no, **body.model_dump()))
 
 
+@router.put("/{psn_no}/death", response_model=schemas.PersonRead, summary="死亡登记")
+def death(psn_no: str, body: schemas.DeathReport, session: DbSession, user: PersonWrite) -> object:
+    return shown(user, schemas.PersonRead, service.record_death(session, psn_no=psn_no, **body.model_dump()))
+
+
 class GrantRead(Out):
     psn_no: str
     ref: str
