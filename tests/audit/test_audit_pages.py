@@ -21,6 +21,7 @@ from yibao.institutions.service import get_institution
 from yibao.policy.editions import Editions
 
 DOCTOR = f"D{COMMUNITY}01"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
 def sheet_rows(content: bytes) -> list[tuple[object, ...]]:
@@ -58,6 +59,17 @@ def test_the_auditor_works_a_case_and_the_administrator_decides(client: TestClie
     page = client.get(case_url)
     assert "违规开具限用药品" in page.text and "医师扣 2–6 分" in text(page.text)
     client.post(f"{case_url}/event", data={"kind": "statement", "text": "医院称系录入错误"})
+    wrong_file = client.post(f"{case_url}/documents", files={"file": ("说明.txt", b"not a pdf", "text/plain")})
+    assert wrong_file.status_code == 400 and 'data-code="document_refused"' in wrong_file.text
+    uploaded = client.post(f"{case_url}/documents", files={"file": ("处方笺.pdf", PDF, "application/pdf")},
+                           data={"document_text": "处方笺扫描件"}, follow_redirects=False)
+    assert uploaded.status_code == 303
+    page = client.get(uploaded.headers["location"])
+    link = re.search(r'href="([^"]+/documents/\w+)" data-testid="document-link"', page.text)
+    assert link and "处方笺扫描件" in page.text and "证据文件已上传" in text(page.text)
+    got = client.get(link.group(1))
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+    assert got.headers["x-content-type-options"] == "nosniff" and "attachment" in got.headers["content-disposition"]
     wrong = client.post(f"{case_url}/propose", data={"kind_0": "points", "points_0": "9", "dr_code_0": DOCTOR})
     assert wrong.status_code == 400 and 'data-code="sanction_out_of_range"' in wrong.text
     proposed = client.post(f"{case_url}/propose", data={

@@ -9,14 +9,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.audit.helpers import FEMALE_ONLY, PHARMACY, audit_world, line, settled
 from tests.gateway.his import insured
 from tests.settlement.test_services import COMMUNITY, PEOPLES, refused, visit_at
 from yibao.accounts.ledger import ledger_balances
-from yibao.audit import service
+from yibao.audit import documents, service
 from yibao.audit.models import AuditCase, CaseEvent, Sanction
 from yibao.audit.sanctions import SanctionIn, doctor_points
 from yibao.clearing import service as clearing
@@ -191,3 +191,29 @@ def test_bad_decisions_are_refused_and_write_nothing(world: Session, editions: E
                                                        actor="auditor"))
     service.propose(world, case.id, sanctions=[SanctionIn("points", points=2, dr_code=DOCTOR)], actor="auditor")
     refused("own_case", lambda: service.decide(world, case.id, actor="auditor"))
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+def test_evidence_files_are_sealed_checked_and_kept_with_their_digest(world: Session) -> None:
+    case = service.open_case(world, title="串换药品", vola_type="swap", fixmedins_code=PHARMACY, actor="auditor")
+    refused("document_refused", lambda: documents.add_document(world, case.id, filename="a.txt", content=b"hello",
+                                                                text="", actor="auditor"))
+    refused("document_refused", lambda: documents.add_document(world, case.id, filename="a.pdf", content=b"",
+                                                                text="", actor="auditor"))
+    big = b"%PDF-" + b"0" * documents.MAX_DOCUMENT_BYTES
+    refused("document_refused", lambda: documents.add_document(world, case.id, filename="a.pdf", content=big,
+                                                                text="", actor="auditor"))
+    kept = documents.add_document(world, case.id, filename="C:\\扫描\\处方笺.pdf", content=PDF, text="",
+                                  actor="auditor")
+    assert (kept.filename, kept.media_type, kept.size) == ("处方笺.pdf", "application/pdf", len(PDF))
+    stored = world.execute(text("SELECT content FROM audit_case_documents")).scalar_one()
+    assert stored.startswith("sm4g1:") and "JVBER" not in stored  # sealed: not the base64 of %PDF
+    assert documents.document_content(world, case.id, kept.id) == (kept, PDF)
+    events = world.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "evidence")).all()
+    assert [e.document for e in events] == ["处方笺.pdf"] and "SHA-256" in events[0].text
+    refused("document_not_found", lambda: documents.document_content(world, "other-case", kept.id))
+    service.propose(world, case.id, sanctions=[], actor="auditor")
+    refused("case_wrong_status", lambda: documents.add_document(world, case.id, filename="b.pdf", content=PDF,
+                                                                 text="", actor="auditor"))

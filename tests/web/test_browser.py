@@ -426,6 +426,12 @@ def test_the_auditor_finds_a_planted_violation_and_the_administrator_decides(pag
     page.get_by_role("button", name="立案").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("锦屏社区限儿童药品用于成人")
     expect(page.get_by_test_id("case-status")).to_have_text("调查中")
+    page.get_by_label("文件").set_input_files({"name": "处方笺.pdf", "mimeType": "application/pdf",
+                                              "buffer": b"%PDF-1.4\n%%EOF\n"})
+    page.get_by_label("说明（可选，如 处方笺扫描件）").fill("处方笺扫描件")
+    page.get_by_role("button", name="上传").click()
+    expect(page.get_by_role("status")).to_contain_text("证据文件已上传")
+    expect(page.get_by_test_id("document-link")).to_have_text("处方笺.pdf")
     page.get_by_label("第 1 项处理").select_option("points")
     page.get_by_label("第 1 项分数").fill("2")
     page.get_by_label("第 1 项医师编码").fill("DH3302130000301")

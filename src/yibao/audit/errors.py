@@ -97,6 +97,18 @@ class TextRequired(Named, InvalidInput):
     template = "请填写{what}"
 
 
+class DocumentRefused(Named, InvalidInput):
+    code = "document_refused"
+    default_field = "file"
+    template = "{problem}"
+
+
+class DocumentNotFound(Named, NotFound):
+    code = "document_not_found"
+    default_field = "document_id"
+    template = "案件中没有编号为 {document_id} 的证据文件"
+
+
 class AuditRuleRefused(Named, Refused):
     """A real-time rule whose hit refuses the settlement (rules.yaml `realtime: refuse`)."""
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yibao.db import Base
+from yibao.db import Base, SealedText
 
 
 class AuditScan(Base):
@@ -103,6 +103,24 @@ class CaseEvent(Base):
     at: Mapped[dt.datetime]
 
     __table_args__ = (Index("uq_audit_case_events_number", "case_id", "number", unique=True),)
+
+
+class CaseDocument(Base):
+    """A file of evidence uploaded to a case (a scanned prescription, a photo, the institution's written
+    statement): sealed at rest like every personal number (kit/sealing.py), its SHA-256 kept to show it unchanged."""
+
+    __tablename__ = "audit_case_documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_number: Mapped[int]  # the case event (证据) that records its upload
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(SealedText("audit_document"))  # base64 of the bytes, sealed
+    uploaded_by: Mapped[str] = mapped_column(String(50))
+    uploaded_at: Mapped[dt.datetime]
 
 
 class Sanction(Base):

@@ -8,15 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from yibao.adapters.downloads import PDF, download
 from yibao.adapters.rest.deps import DbSession
-from yibao.adapters.web.common import Form, attempt, page, redirect
+from yibao.adapters.web.common import Form, Upload, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.exports import EXPORT_LIMIT, xlsx_response
-from yibao.audit import service
+from yibao.audit import documents, service
 from yibao.audit.notice import notice_pdf
 from yibao.audit.rules import SCENE_LABELS, SEVERITY_LABELS, rule_book
 from yibao.audit.sanctions import FUND_LABELS, SANCTION_LABELS, SanctionIn, SanctionKind
@@ -29,7 +29,8 @@ router = APIRouter(include_in_schema=False)
 SANCTION_ROWS = 4  # sanction lines on the proposal form
 NOTICES = {"scanned": "扫描完成。", "dismissed": "疑点已排除。", "event": "记录已添加。",
            "proposed": "处理意见已提交，待管理员审批。", "decided": "稽查决定已作出并立即生效，通报已发布。",
-           "returned": "处理意见已退回重拟。", "appealed": "申诉已登记，案件重新复查。"}
+           "returned": "处理意见已退回重拟。", "appealed": "申诉已登记，案件重新复查。",
+           "document": "证据文件已上传。"}
 
 
 def _labels() -> dict[str, Any]:
@@ -112,6 +113,8 @@ def _case_page(request: Request, session: Any, user: Any, case_id: str, *, form:
     view = service.case_view(session, case_id)
     return page(request, "console/audit_case.html", status=status, user=user, form=form or Form({}, {}),
                 notice=notice, view=view, c=view.case, event_kinds=service.EVENT_KINDS, rows=range(SANCTION_ROWS),
+                files={d.event_number: d for d in documents.documents(session, case_id)},
+                max_mb=documents.MAX_DOCUMENT_BYTES // 1024 // 1024,
                 allowed=rule_book().sanctions[view.case.vola_type], kinds=[k.value for k in SanctionKind],
                 describe=service.describe_sanctions, **_labels())
 
@@ -147,6 +150,28 @@ def _sanctions(form: Form) -> list[SanctionIn]:
 ACTIONS = {"event": (Permission.AUDIT_WRITE, "event"), "propose": (Permission.AUDIT_WRITE, "proposed"),
            "decide": (Permission.AUDIT_DECIDE, "decided"), "return": (Permission.AUDIT_DECIDE, "returned"),
            "appeal": (Permission.AUDIT_WRITE, "appealed")}
+
+
+@router.post("/console/audit/cases/{case_id}/documents", response_class=HTMLResponse)
+async def console_case_document(request: Request, case_id: str, session: DbSession, user: ConsoleUser,
+                                file: UploadFile = File(None)) -> Response:
+    """Upload a file of evidence (PDF or image) to the case."""
+    need(user, Permission.AUDIT_WRITE)
+    form = await Form.read(request)
+    upload = await Upload.read(file)
+    done = attempt(session, form, lambda: documents.add_document(
+        session, case_id, filename=upload.name, content=upload.content, text=form.get("document_text"),
+        actor=user.username))
+    if done is None:
+        return _case_page(request, session, user, case_id, form=form, status=400)
+    return redirect(f"/console/audit/cases/{case_id}?notice=document")
+
+
+@router.get("/console/audit/cases/{case_id}/documents/{document_id}")
+def console_case_document_file(case_id: str, document_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    need(user, Permission.AUDIT_WRITE)
+    document, content = documents.document_content(session, case_id, document_id)
+    return download(content, document.filename, document.media_type)  # as an attachment (and nosniff: the app's)
 
 
 @router.post("/console/audit/cases/{case_id}/{action}", response_class=HTMLResponse)
