@@ -268,6 +268,11 @@ def test_dashboard_draws_its_charts_beside_the_s22_ratio(page: Any) -> None:
     expect(page.get_by_test_id("inpatient-ratio")).to_have_text(re.compile(r"^\d{1,3}\.\d{2}%$"))
     expect(page.get_by_text("2022年度报道：77.89%")).to_be_visible()
     expect(page.get_by_test_id("insured-total")).not_to_have_text("0")
+    page.get_by_role("link", name="三重保障").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("“三重保障”运行情况")
+    expect(page.locator("#chart-ratios canvas")).to_have_count(1)
+    expect(page.get_by_test_id("triple").locator('tr[data-key="inpatient_ratio"]')).to_contain_text("77.89%")
+    expect(page.get_by_test_id("triple").locator('tr[data-key="medfee"]')).not_to_contain_text("0.00 元")
 
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
@@ -284,7 +289,7 @@ def test_every_page_labels_its_controls_and_has_one_heading(page: Any) -> None:
     person = page.url
     pages = ["/", "/calc", "/qa", "/console", "/console/people", person, "/console/people/new",
              "/console/school-import", "/console/institutions", "/console/filings", "/console/reimbursements",
-             "/console/dashboard", "/desk/login", "/me/login"]
+             "/console/dashboard", "/console/reports/triple", "/desk/login", "/me/login"]
     for path in pages:
         page.goto(path)
         assert page.evaluate(UNLABELLED) == [], path

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from yibao.adapters.cli import audit, clearing, collect, credential, datakeys, family, lists, trail
+from yibao.adapters.cli import audit, clearing, collect, credential, datakeys, family, lists, report, trail
 from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, run_calc
 from yibao.adapters.cli.units import PROGRESS, _settings, parse_day, read_input, unit_of_work
 from yibao.contributions.service import (
@@ -50,6 +50,7 @@ app.add_typer(family.app)
 app.add_typer(clearing.app)
 app.add_typer(collect.app)
 app.add_typer(audit.app)
+app.add_typer(report.app)
 
 
 @app.callback()

@@ -44,6 +44,9 @@ from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.reports import service as reports
 from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
+from yibao.reports.triple import HEADER as TRIPLE_HEADER
+from yibao.reports.triple import S22_SOURCE, triple_protection
+from yibao.reports.triple import rows as triple_rows
 from yibao.settlement.calls import PAGE, CallQuery, find_calls
 from yibao.settlement.manual import manual_reimbursement
 from yibao.settlement.receipt import build_receipt
@@ -347,7 +350,46 @@ def receipt_file(setl_id: str, request: Request, session: DbSession, user: Conso
 
 
 # ---------------------------------------------------------------------------------------------------
-# Centre dashboard
+# Centre dashboard and reports
+
+
+def _period(start: str, end: str) -> tuple[Form, dt.date, dt.date]:
+    """A report's period from its form (default: this year to date); a date that is not one → the field's error."""
+    form = Form({"start": start, "end": end}, {})
+    today = now().date()
+    first, last = today.replace(month=1, day=1), today
+    for name, text in (("start", start), ("end", end)):
+        if text:
+            try:
+                day = dt.date.fromisoformat(text)
+            except ValueError:
+                form.errors[name] = "日期格式应为 年-月-日（如 2026-03-01）"
+                continue
+            first, last = (day, last) if name == "start" else (first, day)
+    if first > last:
+        form.errors["end"] = f"截止日期 {last} 早于起始日期 {first}"
+        first, last = last, first
+    return form, first, last
+
+
+@router.get("/reports/triple", response_class=HTMLResponse)
+def triple(request: Request, session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
+    need(user, Permission.REPORT_READ)
+    form, first, last = _period(start, end)
+    report = triple_protection(session, start=first, end=last)
+    ratios = [report.figure(key) for key in ("inpatient_ratio", "serious_ratio")]
+    chart = {"names": [f.label for f in ratios], "ours": [None if f.value is None else str(f.value) for f in ratios],
+             "s22": [str(f.s22) for f in ratios]}
+    return page(request, "console/triple.html", status=400 if form.errors else 200, user=user, form=form, r=report,
+                start=first, end=last, source=S22_SOURCE, chart=json.dumps(chart, ensure_ascii=False))
+
+
+@router.get("/reports/triple.xlsx")
+def triple_xlsx(session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
+    need(user, Permission.REPORT_READ)
+    _, first, last = _period(start, end)
+    report = triple_protection(session, start=first, end=last)
+    return xlsx_response(f"三重保障-{first}-{last}.xlsx", "三重保障", TRIPLE_HEADER, triple_rows(report))
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

@@ -1,0 +1,49 @@
+"""`yibao report …`: the centre's reports from the command line (reports/), as text or an Excel file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from yibao.adapters.cli.calc import fail
+from yibao.adapters.cli.units import parse_day, unit_of_work
+from yibao.adapters.downloads import xlsx_bytes
+from yibao.kit.money import fmt_grouped
+from yibao.reports.triple import HEADER, S22_SOURCE, rows, triple_protection
+
+app = typer.Typer(name="report", no_args_is_help=True, help="统计报表：“三重保障”运行情况等，可写成 Excel。")
+
+
+@app.command("triple")
+def triple(
+    start: Annotated[str, typer.Option("--from", help="起始服务日期 YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="截止服务日期 YYYY-MM-DD")],
+    xlsx: Annotated[Path | None, typer.Option(help="写成 Excel 文件而不在屏幕列出")] = None,
+) -> None:
+    """“三重保障”：医疗总费用、统筹基金支付、政策内住院报销比例、大病保险与医疗救助，对照2022年度报道。"""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if first > last:
+        fail(f"--from {first} 晚于 --to {last}")
+    with unit_of_work() as session:
+        report = triple_protection(session, start=first, end=last)
+    if xlsx is not None:
+        try:
+            xlsx.write_bytes(xlsx_bytes("三重保障", HEADER, rows(report)))
+        except OSError as exc:
+            fail(f"无法写入文件 {xlsx}：{exc.strerror}")
+        typer.echo(f"已写入 {xlsx}")
+        return
+    typer.echo(f"{first} 至 {last}：结算 {report.settlements:,} 笔（已撤销的不计）；括号内为{S22_SOURCE}")
+    for f in report.figures:
+        typer.echo(f"  {f.label}：{_shown(f.value, f.unit)}（{_shown(f.s22, f.unit)}）")
+
+
+def _shown(value: Decimal | int | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,} {unit}"
+    return f"{fmt_grouped(value) if unit == '元' else value} {unit}"
