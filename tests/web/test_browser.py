@@ -273,6 +273,9 @@ def test_dashboard_draws_its_charts_beside_the_s22_ratio(page: Any) -> None:
     expect(page.locator("#chart-ratios canvas")).to_have_count(1)
     expect(page.get_by_test_id("triple").locator('tr[data-key="inpatient_ratio"]')).to_contain_text("77.89%")
     expect(page.get_by_test_id("triple").locator('tr[data-key="medfee"]')).not_to_contain_text("0.00 元")
+    page.get_by_role("link", name="基金支付").first.click()
+    expect(page.locator("#chart-ranking canvas")).to_have_count(1)
+    expect(page.get_by_test_id("by-institution").locator("tbody tr").first).to_contain_text("%")
 
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
@@ -289,7 +292,7 @@ def test_every_page_labels_its_controls_and_has_one_heading(page: Any) -> None:
     person = page.url
     pages = ["/", "/calc", "/qa", "/console", "/console/people", person, "/console/people/new",
              "/console/school-import", "/console/institutions", "/console/filings", "/console/reimbursements",
-             "/console/dashboard", "/console/reports/triple", "/desk/login", "/me/login"]
+             "/console/dashboard", "/console/reports/triple", "/console/reports/payments", "/desk/login", "/me/login"]
     for path in pages:
         page.goto(path)
         assert page.evaluate(UNLABELLED) == [], path

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from yibao.db import sql_money
@@ -55,10 +55,15 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     return round_money(part * 100 / whole) if whole > 0 else None
 
 
+def standing(start: dt.date, end: dt.date) -> tuple[ColumnElement[bool], ...]:
+    """The settlements that stand (direct and manual, not cancelled) with a service date in [start, end]."""
+    s = Settlement
+    return (s.status == SettlementStatus.VALID.value, s.kind != SettlementKind.CANCEL.value,
+            s.service_date >= start, s.service_date <= end)
+
+
 def triple_protection(session: Session, *, start: dt.date, end: dt.date) -> TripleProtection:
     s = Settlement
-    standing = (s.status == SettlementStatus.VALID.value, s.kind != SettlementKind.CANCEL.value,
-                s.service_date >= start, s.service_date <= end)
     inpatient, serious, assisted = s.benefit == "inpatient", s.hifmi_pay > 0, s.maf_pay > 0
     row = session.execute(select(
         func.count(), func.sum(s.medfee_sumamt), func.sum(s.hifp_pay),
@@ -66,7 +71,7 @@ def triple_protection(session: Session, *, start: dt.date, end: dt.date) -> Trip
         func.count().filter(serious), func.sum(s.hifmi_pay), func.sum(s.inscp_scp_amt).filter(serious),
         func.sum(s.hifp_pay + s.hifmi_pay).filter(serious),
         func.count().filter(assisted), func.sum(s.maf_pay),
-    ).where(*standing)).one()
+    ).where(*standing(start, end))).one()
     count, medfee, hifp, ip_inscp, ip_hifp, sv_cases, sv_amount, sv_inscp, sv_paid, as_cases, as_amount = row
     amount = [sql_money(v or 0) for v in (medfee, hifp, ip_inscp, ip_hifp, sv_amount, sv_inscp, sv_paid, as_amount)]
     medfee, hifp, ip_inscp, ip_hifp, sv_amount, sv_inscp, sv_paid, as_amount = amount

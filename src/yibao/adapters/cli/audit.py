@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import PROGRESS, parse_day, unit_of_work
+from yibao.adapters.cli.units import PROGRESS, parse_day, unit_of_work, write_output
 from yibao.adapters.downloads import xlsx_bytes
 from yibao.audit import service
 from yibao.audit.rules import SCENE_LABELS, SEVERITY_LABELS, Realtime, rule_book
@@ -83,10 +83,7 @@ def findings(
         rows = [service.finding_row(f, book) for f in service.findings(
             session, status=wanted or None, rule_id=rule or None, fixmedins_code=institution or None, limit=limit)]
     if xlsx is not None:
-        try:
-            xlsx.write_bytes(xlsx_bytes("疑点", service.FINDING_HEADER, rows))
-        except OSError as exc:
-            fail(f"无法写入文件 {xlsx}：{exc.strerror}")
+        write_output(xlsx, xlsx_bytes("疑点", service.FINDING_HEADER, rows))
         typer.echo(f"已写入 {xlsx}（{len(rows)} 条疑点）")
         return
     for row in rows:

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import PROGRESS, unit_of_work
+from yibao.adapters.cli.units import PROGRESS, unit_of_work, write_output
 from yibao.clearing import service as clearing
 from yibao.clearing.service import STATUS_LABELS, ClearingStatus
 from yibao.clearing.statement import statement_xlsx
@@ -79,8 +78,5 @@ def statement(clearing_id: Annotated[str, typer.Argument(help="清算单号")],
     """把清算单（汇总与结算明细）写成 Excel。"""
     with unit_of_work() as session:
         content = statement_xlsx(session, clearing.get_clearing(session, clearing_id))
-    try:
-        xlsx.write_bytes(content)
-    except OSError as exc:
-        fail(f"无法写入文件 {xlsx}：{exc.strerror}")
+    write_output(xlsx, content)
     typer.echo(f"已写入 {xlsx}")

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import PROGRESS, parse_day, read_input, unit_of_work
+from yibao.adapters.cli.units import PROGRESS, parse_day, read_input, unit_of_work, write_output
 from yibao.contributions.service import BANKS
 from yibao.enrollment import collection
 from yibao.enrollment.collection import FileReport
@@ -47,10 +46,7 @@ def withholding_request(
     """生成某银行某月的代扣请求文件：有未缴费缴费单且代扣协议有效的每个人一行。"""
     with unit_of_work() as session:
         made = collection.withholding_request(session, bank=bank, month=month, actor="cli")
-    try:
-        out.write_bytes(made.content)
-    except OSError as exc:
-        fail(f"无法写入文件 {out}：{exc.strerror}")
+    write_output(out, made.content)
     typer.echo(f"代扣批次 {made.run.id}：{made.run.lines} 人，合计 {made.run.amount} 元，扣款日 {made.run.deduct_on}，"
                f"已写入 {out}。")
     for psn_no, why in made.excluded.items():

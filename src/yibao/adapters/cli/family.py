@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from yibao.accounts.historical import export_daily_uses, import_daily_file
-from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import parse_day, read_input, unit_of_work
+from yibao.adapters.cli.units import parse_day, read_input, unit_of_work, write_output
 
 app = typer.Typer(name="family-accounts", no_args_is_help=True,
                   help="家庭共济：导入职工医保历年个账日报、导出当日历年个账使用明细。")
@@ -38,10 +37,7 @@ def export(
     """导出某日历年个账使用明细（结算支付、撤销退回、与共济账户之间的划转），报送职工医保系统。"""
     with unit_of_work() as session:
         content = export_daily_uses(session, parse_day(day, "--day")).content
-    try:
-        out.write_bytes(content)
-    except OSError as exc:
-        fail(f"无法写入文件 {out}：{exc.strerror}")
+    write_output(out, content)
     lines = content.decode("utf-8-sig").count("\n") - 1
     typer.echo(f"已导出 {day} 的历年个账使用明细 {lines} 笔到 {out}" if lines
                else f"{day} 没有历年个账使用，已写入表头到 {out}")

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import parse_day, unit_of_work
+from yibao.adapters.cli.units import parse_day, unit_of_work, write_output
 from yibao.adapters.downloads import xlsx_bytes
 from yibao.kit.money import fmt_grouped
+from yibao.reports import payments as paid
 from yibao.reports.triple import HEADER, S22_SOURCE, rows, triple_protection
 
 app = typer.Typer(name="report", no_args_is_help=True, help="统计报表：“三重保障”运行情况等，可写成 Excel。")
@@ -30,15 +31,38 @@ def triple(
     with unit_of_work() as session:
         report = triple_protection(session, start=first, end=last)
     if xlsx is not None:
-        try:
-            xlsx.write_bytes(xlsx_bytes("三重保障", HEADER, rows(report)))
-        except OSError as exc:
-            fail(f"无法写入文件 {xlsx}：{exc.strerror}")
+        write_output(xlsx, xlsx_bytes("三重保障", HEADER, rows(report)))
         typer.echo(f"已写入 {xlsx}")
         return
     typer.echo(f"{first} 至 {last}：结算 {report.settlements:,} 笔（已撤销的不计）；括号内为{S22_SOURCE}")
     for f in report.figures:
         typer.echo(f"  {f.label}：{_shown(f.value, f.unit)}（{_shown(f.s22, f.unit)}）")
+
+
+@app.command("payments")
+def payments(
+    start: Annotated[str, typer.Option("--from", help="起始服务日期 YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="截止服务日期 YYYY-MM-DD")],
+    top: Annotated[int, typer.Option(min=1, max=1000, help="列出基金支付最多的几家机构")] = 10,
+    xlsx: Annotated[Path | None, typer.Option(help="写成 Excel 文件（全部机构、等级、待遇类别）而不在屏幕列出")] = None,
+) -> None:
+    """基金支付：按机构排名，并按医院等级、待遇类别汇总。"""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if first > last:
+        fail(f"--from {first} 晚于 --to {last}")
+    with unit_of_work() as session:
+        report = paid.payments(session, start=first, end=last)
+    if xlsx is not None:
+        write_output(xlsx, xlsx_bytes("基金支付", paid.HEADER, paid.rows(report)))
+        typer.echo(f"已写入 {xlsx}")
+        return
+    typer.echo(f"{first} 至 {last}：结算 {report.total.settlements:,} 笔，基金支付 {fmt_grouped(report.total.fund)} 元")
+    for group, found in (("按机构", report.by_institution[:top]), ("按医院等级", report.by_level),
+                         ("按待遇类别", report.by_benefit)):
+        typer.echo(group + "：")
+        for n, r in enumerate(found, start=1):
+            share = "—" if r.share is None else f"{r.share}%"
+            typer.echo(f"  {n}. {r.label}：{r.settlements:,} 笔，基金支付 {fmt_grouped(r.fund)} 元（{share}）")
 
 
 def _shown(value: Decimal | int | None, unit: str) -> str:

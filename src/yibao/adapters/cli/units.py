@@ -55,6 +55,14 @@ def read_input(path: Path) -> bytes:
         fail(f"无法读取文件 {path}：{exc.strerror}")
 
 
+def write_output(path: Path, content: bytes) -> None:
+    """The bytes of a file a command writes; one that cannot be written → one line, exit 2."""
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        fail(f"无法写入文件 {path}：{exc.strerror}")
+
+
 @contextmanager
 def command_engine() -> Iterator[Engine]:
     """The database of the settings, migrated, with the data directory's keys (kit/sealing.py) in use."""

@@ -43,6 +43,9 @@ from yibao.kit.errors import DomainError
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.reports import service as reports
+from yibao.reports.payments import HEADER as PAYMENTS_HEADER
+from yibao.reports.payments import payments
+from yibao.reports.payments import rows as payment_rows
 from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
 from yibao.reports.triple import HEADER as TRIPLE_HEADER
 from yibao.reports.triple import S22_SOURCE, triple_protection
@@ -382,6 +385,26 @@ def triple(request: Request, session: DbSession, user: ConsoleUser, start: str =
              "s22": [str(f.s22) for f in ratios]}
     return page(request, "console/triple.html", status=400 if form.errors else 200, user=user, form=form, r=report,
                 start=first, end=last, source=S22_SOURCE, chart=json.dumps(chart, ensure_ascii=False))
+
+
+@router.get("/reports/payments", response_class=HTMLResponse)
+def payments_page(request: Request, session: DbSession, user: ConsoleUser, start: str = "",
+                  end: str = "") -> Response:
+    need(user, Permission.REPORT_READ)
+    form, first, last = _period(start, end)
+    report = payments(session, start=first, end=last)
+    top = report.by_institution[:10]
+    chart = {"names": [r.label for r in top], "values": [str(r.fund) for r in top]}
+    return page(request, "console/payments.html", status=400 if form.errors else 200, user=user, form=form,
+                r=report, start=first, end=last, chart=json.dumps(chart, ensure_ascii=False))
+
+
+@router.get("/reports/payments.xlsx")
+def payments_xlsx(session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
+    need(user, Permission.REPORT_READ)
+    _, first, last = _period(start, end)
+    report = payments(session, start=first, end=last)
+    return xlsx_response(f"基金支付-{first}-{last}.xlsx", "基金支付", PAYMENTS_HEADER, payment_rows(report))
 
 
 @router.get("/reports/triple.xlsx")
