@@ -50,3 +50,16 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert backwards.returncode == 2 and "晚于" in backwards.stderr
     day = run(tmp_path, "audit", "stats", "--from", "2026-13-01", "--to", "2026-12-31")
     assert day.returncode == 2 and "--from 应为 YYYY-MM-DD" in day.stderr
+
+
+def test_the_command_lines_own_words_are_chinese(tmp_path: Path) -> None:
+    """Issue 20: help and errors said Usage, Options, [required], Show this message and exit, Missing option."""
+    shown = run(tmp_path, "audit", "scan", "--help")
+    assert shown.returncode == 0 and "用法：" in shown.stdout and "选项" in shown.stdout, shown.stdout
+    assert "[必填]" in shown.stdout and "显示本帮助并退出" in shown.stdout
+    assert not any(word in shown.stdout for word in ("Usage", "Options", "[required]", "Show this message"))
+    missing = run(tmp_path, "audit", "scan")
+    assert missing.returncode == 2 and "缺少选项 '--from'" in missing.stderr and "错误" in missing.stderr
+    assert "Missing" not in missing.stderr
+    calc = run(tmp_path, "calc", "--help")
+    assert calc.returncode == 0 and "用法：" in calc.stdout and "显示本帮助并退出" in calc.stdout

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from yibao.audit.models import SwapListEntry, SwapListRecord
 from yibao.audit.rules import Rule, RuleBook
-from yibao.db import sql_money, tune_for_batch
+from yibao.db import sql_money, tuned_for_batch
 from yibao.enrollment.models import Enrollment
 from yibao.glossary import MedType
 from yibao.institutions.models import CatalogueItem, Device, DeviceRecord, Doctor, Institution
@@ -711,14 +711,14 @@ DETECTORS: dict[str, Detector] = {
 def detect(session: Session, book: RuleBook, rules: Sequence[str] | None, scope: Scope) -> list[Hit]:
     """Every hit of the chosen rules (all when None) over the scope."""
     chosen = [rule for rule in book.rules if rules is None or rule.id in rules]
-    tune_for_batch(session)
     try:
-        hits = detect_lines(session, chosen, scope) if any(rule.id in LINE_RULES for rule in chosen) else []
-        for rule in chosen:
-            if rule.id in DETECTORS:
-                hits += DETECTORS[rule.id](session, rule, scope)
-            if rule.id == "ND01":
-                hits += nd01_visits(session, rule, scope)
+        with tuned_for_batch(session):
+            hits = detect_lines(session, chosen, scope) if any(rule.id in LINE_RULES for rule in chosen) else []
+            for rule in chosen:
+                if rule.id in DETECTORS:
+                    hits += DETECTORS[rule.id](session, rule, scope)
+                if rule.id == "ND01":
+                    hits += nd01_visits(session, rule, scope)
     finally:
         session.info.pop(SCAN_MEMO, None)
     return hits

@@ -7,6 +7,9 @@ import sys
 
 
 def main() -> None:
+    from yibao.adapters.cli.zh import install
+
+    install()  # before click, Typer or argparse is imported
     if sys.argv[1:2] == ["calc"]:
         from yibao.adapters.cli.calc import main as calc
 

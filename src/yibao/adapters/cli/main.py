@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from yibao.adapters.cli import audit, clearing, collect, credential, datakeys, family, lists, report, trail
 from yibao.adapters.cli.calc import FORMAT_HELP, HELP, SOURCE_HELP, run_calc
 from yibao.adapters.cli.units import PROGRESS, _settings, parse_day, read_input, unit_of_work
+from yibao.adapters.cli.zh import translate_typer
 from yibao.contributions.service import (
     BANKS,
     PAYMENT_CHANNELS,
@@ -42,6 +43,7 @@ app = typer.Typer(
 )
 
 
+translate_typer()
 app.add_typer(credential.app)
 app.add_typer(trail.app)
 app.add_typer(datakeys.app)
