@@ -5,6 +5,7 @@ the same pages in Chromium on demo data."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -481,6 +483,26 @@ def test_special_disease_filing_is_made_and_revoked_from_the_filings_page(client
     assert stored is not None and (stored.revoked_reason, stored.revoked_by) == ("诊断有误", "p-clerk")
     session.expire_all()
     assert special_disease_filings_on(session, person.psn_no, now().date()) == []
+    cross = client.post("/console/filings", data={"kind": "cross_region", "psn_no": person.psn_no,
+                                                  "reason": "long_term_residence", "place": "上海市",
+                                                  "begndate": f"{YEAR}-01-01"})
+    assert "备案已登记" in cross.text
+    everything = sheet(client.get("/console/filings.xlsx"))
+    assert everything[0][:3] == ("备案类别", "人员编号", "备案内容") and len(everything) == 3
+    revoked_only = sheet(client.get("/console/filings.xlsx", params={"kind": "special_disease", "status": "revoked"}))
+    assert [row[:2] for row in revoked_only[1:]] == [("门诊特殊病种", person.psn_no)]
+    assert revoked_only[1][6] == "已撤销" and revoked_only[1][8] == "诊断有误"
+    active_cross = sheet(client.get("/console/filings.xlsx", params={"kind": "cross_region", "status": "active"}))
+    assert [row[2] for row in active_cross[1:]] == ["异地长期居住人员：上海市"]
+    assert client.get("/console/filings.xlsx", params={"kind": "nonsense"}).status_code == 400
+
+
+def sheet(answer: Any) -> list[tuple[object, ...]]:
+    """The rows of a downloaded workbook's sheet."""
+    assert answer.status_code == 200, answer.text[:300]
+    book = load_workbook(io.BytesIO(answer.content), read_only=True).active
+    assert book is not None
+    return list(book.iter_rows(values_only=True))  # type: ignore[union-attr]
 
 
 def test_an_unknown_page_answers_in_chinese_and_an_unknown_api_path_in_json(client: TestClient) -> None:

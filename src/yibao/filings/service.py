@@ -133,3 +133,31 @@ def cross_region_filing_on(session: Db, psn_no: str, day: dt.date) -> CrossRegio
 def filings_of(session: Session, psn_no: str) -> tuple[Sequence[SpecialDiseaseFiling], Sequence[CrossRegionFiling]]:
     return (session.scalars(select(SpecialDiseaseFiling).where(SpecialDiseaseFiling.psn_no == psn_no)).all(),
             session.scalars(select(CrossRegionFiling).where(CrossRegionFiling.psn_no == psn_no)).all())
+
+
+FILING_KINDS = {"special_disease": "门诊特殊病种", "cross_region": "异地就医"}
+FILING_STATUS = {"active": "有效", "revoked": "已撤销"}
+FILING_HEADER = ("备案类别", "人员编号", "备案内容", "鉴定或备案机构", "有效期起", "有效期止", "状态", "登记时间",
+                 "撤销原因")
+
+
+def filing_rows(session: Session, *, kind: str = "", status: str = "", limit: int = 50_000) -> list[tuple[object, ...]]:
+    """Every filing of the kind and status asked for (all when empty), newest first, as rows of FILING_HEADER."""
+    if kind and kind not in FILING_KINDS:
+        raise InvalidInput(f"备案类别应为 {'、'.join(FILING_KINDS.values())} 之一", field="kind")
+    if status and status not in FILING_STATUS:
+        raise InvalidInput(f"状态应为 {'、'.join(FILING_STATUS.values())} 之一", field="status")
+    found: list[tuple[object, ...]] = []
+    if kind in ("", "special_disease"):
+        special = select(SpecialDiseaseFiling).order_by(SpecialDiseaseFiling.created_at.desc()).limit(limit)
+        for f in session.scalars(special.where(SpecialDiseaseFiling.status == status) if status else special):
+            found.append((FILING_KINDS["special_disease"], f.psn_no, f"{f.disease_code} {f.disease_name}",
+                          f.designated_fixmedins_code or f.fixmedins_code, f.begndate, f.enddate or "长期",
+                          FILING_STATUS.get(f.status, f.status), f.created_at, f.revoked_reason or ""))
+    if kind in ("", "cross_region"):
+        cross = select(CrossRegionFiling).order_by(CrossRegionFiling.created_at.desc()).limit(limit)
+        for c in session.scalars(cross.where(CrossRegionFiling.status == status) if status else cross):
+            found.append((FILING_KINDS["cross_region"], c.psn_no, f"{REASONS.get(c.reason, c.reason)}：{c.place}",
+                          c.admdvs or "", c.begndate, c.enddate or "长期", FILING_STATUS.get(c.status, c.status),
+                          c.created_at, c.revoked_reason or ""))
+    return sorted(found, key=lambda row: str(row[7]), reverse=True)[:limit]

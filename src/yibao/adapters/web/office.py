@@ -29,7 +29,7 @@ from yibao.adapters.web.common import (
     redirect,
 )
 from yibao.adapters.web.console import ConsoleUser, need
-from yibao.adapters.web.exports import xlsx_response
+from yibao.adapters.web.exports import EXPORT_LIMIT, xlsx_response
 from yibao.contributions.service import PAYMENT_CHANNELS
 from yibao.db import session_scope
 from yibao.enrollment.school import import_school_batch, read_school_file
@@ -245,6 +245,14 @@ def filings_page(request: Request, session: DbSession, user: ConsoleUser, notice
     need(user, Permission.SETTLEMENT_READ)
     return _filings_page(request, session, user,
                          notice={"1": "备案已登记。", "revoked": "门诊特病备案已撤销。"}.get(notice, ""))
+
+
+@router.get("/filings.xlsx")
+def filings_xlsx(session: DbSession, user: ConsoleUser, kind: str = "", status: str = "") -> Response:
+    """Every filing of the chosen kind and status as Excel (the page shows only the latest)."""
+    need(user, Permission.SETTLEMENT_READ)
+    rows = filings.filing_rows(session, kind=kind.strip(), status=status.strip(), limit=EXPORT_LIMIT)
+    return xlsx_response(f"备案-{now():%Y%m%d}.xlsx", "备案", filings.FILING_HEADER, rows)
 
 
 @router.post("/filings", response_class=HTMLResponse)
