@@ -610,12 +610,18 @@ def nd03(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
 
 
 def mm04(session: Session, rule: Rule, scope: Scope) -> list[Hit]:
-    """Settlements (direct or manual) of care after the person's registered death."""
-    query = (select(*SETTLEMENT_COLUMNS, Person.death_date).join(Person, Person.psn_no == Settlement.psn_no)
-             .where(_settled(scope, manual=True), Person.death_date.is_not(None),
-                    Settlement.service_date > Person.death_date))
-    return [_settlement_hit(rule, row, row.setl_id, death_content(row.service_date, row.death_date))
-            for row in session.execute(query)]
+    """Settlements (direct or manual) of care after the person's registered death: the few persons with a death
+    date first, then their settlements by key (a join would look up the person of every settlement)."""
+    died: dict[str, dt.date] = {psn: day for psn, day in session.execute(select(Person.psn_no, Person.death_date).where(
+        Person.death_date.is_not(None), Person.death_date < scope.end)) if day is not None}
+    hits = []
+    for chunk in chunks(sorted(died)):
+        for row in session.execute(select(*SETTLEMENT_COLUMNS).where(_settled(scope, manual=True),
+                                                                     Settlement.psn_no.in_(chunk))):
+            if row.service_date > died[row.psn_no]:
+                hits.append(_settlement_hit(rule, row, row.setl_id, death_content(row.service_date,
+                                                                                  died[row.psn_no])))
+    return hits
 
 
 def death_content(day: dt.date, died: dt.date) -> str:
