@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import PROGRESS, parse_day, unit_of_work, write_output
+from yibao.adapters.cli.units import PROGRESS, parse_day, parse_period, unit_of_work, write_output
 from yibao.adapters.downloads import xlsx_bytes
 from yibao.audit import service
 from yibao.audit.rules import SCENE_LABELS, SEVERITY_LABELS, Realtime, rule_book
@@ -97,9 +97,7 @@ def stats(
     end: Annotated[str, typer.Option("--to", help="截止日期 YYYY-MM-DD")],
 ) -> None:
     """期间内的稽查结果，口径同区医保中心的稽查通报：通报、机构、追回或拒付金额、暂停、解除协议、扣分医师。"""
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
-    if first > last:
-        fail(f"--from {first} 晚于 --to {last}")
+    first, last = parse_period(start, end)
     with unit_of_work() as session:
         figures = service.statistics(session, start=first, end=last)
     typer.echo(f"{first} 至 {last}：通报 {figures['notices']} 期，处理定点医院 {figures['hospitals']} 家、"

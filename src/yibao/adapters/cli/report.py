@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from yibao.adapters.cli.calc import fail
-from yibao.adapters.cli.units import parse_day, unit_of_work, write_output
+from yibao.adapters.cli.units import parse_period, unit_of_work, write_output
 from yibao.adapters.downloads import xlsx_bytes
 from yibao.kit.money import fmt_grouped
 from yibao.reports import payments as paid
@@ -25,9 +24,7 @@ def triple(
     xlsx: Annotated[Path | None, typer.Option(help="写成 Excel 文件而不在屏幕列出")] = None,
 ) -> None:
     """“三重保障”：医疗总费用、统筹基金支付、政策内住院报销比例、大病保险与医疗救助，对照2022年度报道。"""
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
-    if first > last:
-        fail(f"--from {first} 晚于 --to {last}")
+    first, last = parse_period(start, end)
     with unit_of_work() as session:
         report = triple_protection(session, start=first, end=last)
     if xlsx is not None:
@@ -47,9 +44,7 @@ def payments(
     xlsx: Annotated[Path | None, typer.Option(help="写成 Excel 文件（全部机构、等级、待遇类别）而不在屏幕列出")] = None,
 ) -> None:
     """基金支付：按机构排名，并按医院等级、待遇类别汇总。"""
-    first, last = parse_day(start, "--from"), parse_day(end, "--to")
-    if first > last:
-        fail(f"--from {first} 晚于 --to {last}")
+    first, last = parse_period(start, end)
     with unit_of_work() as session:
         report = paid.payments(session, start=first, end=last)
     if xlsx is not None:

@@ -47,6 +47,14 @@ def parse_day(text: str, name: str) -> dt.date:
         fail(f"{name} 应为 YYYY-MM-DD 格式的日期，不是 {text!r}")
 
 
+def parse_period(start: str, end: str) -> tuple[dt.date, dt.date]:
+    """A command's --from and --to (YYYY-MM-DD, the first not after the second); else one line, exit 2."""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if first > last:
+        fail(f"--from {first} 晚于 --to {last}")
+    return first, last
+
+
 def read_input(path: Path) -> bytes:
     """The bytes of a file a command is given; one that cannot be read → one line, exit 2."""
     try:
