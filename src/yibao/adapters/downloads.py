@@ -20,13 +20,22 @@ def download(content: bytes, filename: str, media_type: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[object]]]  # name, header, rows
+
+
 def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """One sheet: a header row, then the rows (written as they come: a long list is not held twice)."""
+    return xlsx_book([(sheet, header, rows)])
+
+
+def xlsx_book(sheets: Sequence[Sheet]) -> bytes:
+    """Several sheets, each a header row and its rows."""
     book = Workbook(write_only=True)
-    table = book.create_sheet(sheet)
-    table.append(list(header))
-    for row in rows:
-        table.append(list(row))
+    for sheet, header, rows in sheets:
+        table = book.create_sheet(sheet)
+        table.append(list(header))
+        for row in rows:
+            table.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

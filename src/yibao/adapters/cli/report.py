@@ -8,13 +8,17 @@ from typing import Annotated
 
 import typer
 
-from yibao.adapters.cli.units import parse_period, unit_of_work, write_output
-from yibao.adapters.downloads import xlsx_bytes
+from yibao.adapters.cli.units import parse_day, parse_period, unit_of_work, write_output
+from yibao.adapters.downloads import xlsx_book, xlsx_bytes
+from yibao.kit.clock import now
 from yibao.kit.money import fmt_grouped
+from yibao.policy.editions import packaged_editions
+from yibao.reports import insured as enrolled
 from yibao.reports import payments as paid
 from yibao.reports.triple import HEADER, S22_SOURCE, rows, triple_protection
 
-app = typer.Typer(name="report", no_args_is_help=True, help="统计报表：“三重保障”运行情况等，可写成 Excel。")
+app = typer.Typer(name="report", no_args_is_help=True,
+                  help="统计报表：参保与缴费进度、“三重保障”运行情况、基金支付，可写成 Excel。")
 
 
 @app.command("triple")
@@ -58,6 +62,34 @@ def payments(
         for n, r in enumerate(found, start=1):
             share = "—" if r.share is None else f"{r.share}%"
             typer.echo(f"  {n}. {r.label}：{r.settlements:,} 笔，基金支付 {fmt_grouped(r.fund)} 元（{share}）")
+
+
+@app.command("insured")
+def insured(
+    year: Annotated[int, typer.Option(min=2018, max=2100, help="参保年度")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="统计截止日 YYYY-MM-DD（默认今天）")] = None,
+    xlsx: Annotated[Path | None, typer.Option(help="写成 Excel 文件而不在屏幕列出")] = None,
+) -> None:
+    """参保与缴费：按参保类别、镇（街道）的登记人数和缴费进度，按缴费渠道的缴费，与上年同期对比。"""
+    day = parse_day(as_of, "--as-of") if as_of else now().date()
+    with unit_of_work() as session:
+        report = enrolled.insured_report(session, packaged_editions(), year=year, as_of=day)
+    if xlsx is not None:
+        write_output(xlsx, xlsx_book(enrolled.sheets(report)))
+        typer.echo(f"已写入 {xlsx}")
+        return
+    t = report.total
+    typer.echo(f"{year} 年度截至 {day}：登记 {t.registered:,} 人，已缴费 {t.paid:,} 人，全额资助 {t.subsidised:,} 人，"
+               f"未缴费 {t.unpaid:,} 人，缴费进度 {_shown(t.rate, '%')}；上年同期已缴及资助 {t.last_collected:,} 人"
+               f"（同比 {_shown(t.change, '%')}）")
+    for group, found in (("按参保类别", report.by_category), ("按镇（街道）", report.by_town)):
+        typer.echo(group + "：")
+        for r in found:
+            typer.echo(f"  {r.label}：登记 {r.registered:,}，已缴 {r.paid:,}，资助 {r.subsidised:,}，"
+                       f"未缴 {r.unpaid:,}，进度 {_shown(r.rate, '%')}，个人缴费 {fmt_grouped(r.personal)} 元")
+    typer.echo("按缴费渠道：")
+    for c in report.by_channel:
+        typer.echo(f"  {c.label}：{c.payments:,} 笔 {fmt_grouped(c.amount)} 元（上年同期 {c.last_payments:,} 笔）")
 
 
 def _shown(value: Decimal | int | None, unit: str) -> str:

@@ -22,6 +22,7 @@ from yibao.adapters.web import (
     maternity,
     office,
     parameters,
+    reports,
     resident,
 )
 from yibao.adapters.web.common import HERE, SignInRequired, check_csrf, error_page, is_page, redirect
@@ -31,7 +32,7 @@ from yibao.kit.errors import DomainError
 def install(app: FastAPI) -> None:
     app.state.secret_key = app.state.settings.resolved_secret_key()
     app.state.import_jobs = {}
-    for router in (console.router, office.router, parameters.router, maternity.router, family.router,
+    for router in (console.router, office.router, reports.router, parameters.router, maternity.router, family.router,
                    clearing.router, audit.router, collection.router, desk.router, ecard.router, resident.router):
         app.include_router(router, dependencies=[Depends(check_csrf)])  # every state-changing form
     app.include_router(apidocs.router)

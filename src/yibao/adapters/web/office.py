@@ -1,18 +1,17 @@
 """Staff console, the centre's back office: school batch import (with progress and the row-by-row report),
 institutions and their agreement status, filings, manual reimbursement, a settlement with its split and
-trace and receipt, and the centre dashboard."""
+trace and receipt (the centre's reports are in reports.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -30,7 +29,6 @@ from yibao.adapters.web.common import (
 )
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.exports import EXPORT_LIMIT, xlsx_response
-from yibao.contributions.service import PAYMENT_CHANNELS
 from yibao.db import session_scope
 from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.errors import InvalidInput
@@ -42,14 +40,6 @@ from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
-from yibao.reports import service as reports
-from yibao.reports.payments import HEADER as PAYMENTS_HEADER
-from yibao.reports.payments import payments
-from yibao.reports.payments import rows as payment_rows
-from yibao.reports.service import RATIO_DEFINITION, S22_INPATIENT_RATIO, S22_INPATIENT_RATIO_SOURCE
-from yibao.reports.triple import HEADER as TRIPLE_HEADER
-from yibao.reports.triple import S22_SOURCE, triple_protection
-from yibao.reports.triple import rows as triple_rows
 from yibao.settlement.calls import PAGE, CallQuery, find_calls
 from yibao.settlement.manual import manual_reimbursement
 from yibao.settlement.receipt import build_receipt
@@ -358,88 +348,3 @@ def receipt(setl_id: str, request: Request, session: DbSession, user: ConsoleUse
 def receipt_file(setl_id: str, request: Request, session: DbSession, user: ConsoleUser) -> Response:
     need(user, Permission.SETTLEMENT_READ)
     return receipt_response(request, session, build_receipt(session, setl_id), pdf=True)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Centre dashboard and reports
-
-
-def _period(start: str, end: str) -> tuple[Form, dt.date, dt.date]:
-    """A report's period from its form (default: this year to date); a date that is not one → the field's error."""
-    form = Form({"start": start, "end": end}, {})
-    today = now().date()
-    first, last = today.replace(month=1, day=1), today
-    for name, text in (("start", start), ("end", end)):
-        if text:
-            try:
-                day = dt.date.fromisoformat(text)
-            except ValueError:
-                form.errors[name] = "日期格式应为 年-月-日（如 2026-03-01）"
-                continue
-            first, last = (day, last) if name == "start" else (first, day)
-    if first > last:
-        form.errors["end"] = f"截止日期 {last} 早于起始日期 {first}"
-        first, last = last, first
-    return form, first, last
-
-
-@router.get("/reports/triple", response_class=HTMLResponse)
-def triple(request: Request, session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
-    need(user, Permission.REPORT_READ)
-    form, first, last = _period(start, end)
-    report = triple_protection(session, start=first, end=last)
-    ratios = [report.figure(key) for key in ("inpatient_ratio", "serious_ratio")]
-    chart = {"names": [f.label for f in ratios], "ours": [None if f.value is None else str(f.value) for f in ratios],
-             "s22": [str(f.s22) for f in ratios]}
-    return page(request, "console/triple.html", status=400 if form.errors else 200, user=user, form=form, r=report,
-                start=first, end=last, source=S22_SOURCE, chart=json.dumps(chart, ensure_ascii=False))
-
-
-@router.get("/reports/payments", response_class=HTMLResponse)
-def payments_page(request: Request, session: DbSession, user: ConsoleUser, start: str = "",
-                  end: str = "") -> Response:
-    need(user, Permission.REPORT_READ)
-    form, first, last = _period(start, end)
-    report = payments(session, start=first, end=last)
-    top = report.by_institution[:10]
-    chart = {"names": [r.label for r in top], "values": [str(r.fund) for r in top]}
-    return page(request, "console/payments.html", status=400 if form.errors else 200, user=user, form=form,
-                r=report, start=first, end=last, chart=json.dumps(chart, ensure_ascii=False))
-
-
-@router.get("/reports/payments.xlsx")
-def payments_xlsx(session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
-    need(user, Permission.REPORT_READ)
-    _, first, last = _period(start, end)
-    report = payments(session, start=first, end=last)
-    return xlsx_response(f"基金支付-{first}-{last}.xlsx", "基金支付", PAYMENTS_HEADER, payment_rows(report))
-
-
-@router.get("/reports/triple.xlsx")
-def triple_xlsx(session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
-    need(user, Permission.REPORT_READ)
-    _, first, last = _period(start, end)
-    report = triple_protection(session, start=first, end=last)
-    return xlsx_response(f"三重保障-{first}-{last}.xlsx", "三重保障", TRIPLE_HEADER, triple_rows(report))
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: DbSession, editions: EditionsDep, user: ConsoleUser,
-              year: Annotated[int, Query(ge=2018, le=2100)] | None = None) -> Response:
-    need(user, Permission.REPORT_READ)
-    year = year or now().year
-    data = reports.dashboard(session, year)
-    edition = editions.on(dt.date(year, 12, 31))
-    category_labels = {code: c.label for code, c in edition.categories.items()}
-    charts = {
-        "category": [{"name": category_labels.get(c, c), "value": n} for c, n in data.by_category],
-        "town": {"names": [t for t, _ in data.by_town], "values": [n for _, n in data.by_town]},
-        "months": [f"{m}月" for m in reports.MONTHS],
-        "fund": [{"name": BENEFIT_LABELS[Benefit(b)], "data": [str(v) for v in values]}
-                 for b, values in sorted(data.fund_by_benefit_month.items())],
-        "ratio": {"ours": str(data.inpatient_ratio) if data.inpatient_ratio is not None else None,
-                  "s22": str(S22_INPATIENT_RATIO)},
-    }
-    return page(request, "console/dashboard.html", user=user, d=data, year=year, charts=json.dumps(charts),
-                category_labels=category_labels, channels=PAYMENT_CHANNELS, s22_ratio=S22_INPATIENT_RATIO,
-                s22_source=S22_INPATIENT_RATIO_SOURCE, ratio_definition=RATIO_DEFINITION)
