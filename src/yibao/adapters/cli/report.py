@@ -13,6 +13,7 @@ from yibao.adapters.downloads import xlsx_book, xlsx_bytes
 from yibao.kit.clock import now
 from yibao.kit.money import fmt_grouped
 from yibao.policy.editions import packaged_editions
+from yibao.reports import fund as funds
 from yibao.reports import insured as enrolled
 from yibao.reports import payments as paid
 from yibao.reports.triple import HEADER, S22_SOURCE, rows, triple_protection
@@ -90,6 +91,26 @@ def insured(
     typer.echo("按缴费渠道：")
     for c in report.by_channel:
         typer.echo(f"  {c.label}：{c.payments:,} 笔 {fmt_grouped(c.amount)} 元（上年同期 {c.last_payments:,} 笔）")
+
+
+@app.command("fund")
+def fund(
+    year: Annotated[int, typer.Option(min=2018, max=2100, help="年度")],
+    xlsx: Annotated[Path | None, typer.Option(help="写成 Excel 文件而不在屏幕列出")] = None,
+) -> None:
+    """基金收支：每月个人缴费、退费、财政补助，各基金支出，统筹基金月末结余。"""
+    with unit_of_work() as session:
+        report = funds.fund_report(session, year=year)
+    if xlsx is not None:
+        write_output(xlsx, xlsx_bytes("基金收支", funds.HEADER, funds.rows(report)))
+        typer.echo(f"已写入 {xlsx}")
+        return
+    g = fmt_grouped
+    typer.echo(f"{year} 年：统筹基金上年结转 {g(report.opening)} 元，全年收入 {g(report.total('income'))} 元，"
+               f"支出 {g(report.total('paid_total'))} 元，年末结余 {g(report.closing)} 元")
+    for m in report.months:
+        typer.echo(f"  {m.label}：收入 {g(m.income)}（缴费 {g(m.personal)}，退费 {g(m.refunded)}，"
+                   f"补助 {g(m.subsidy)}），支出 {g(m.paid_total)}，结余 {g(m.balance)}")
 
 
 def _shown(value: Decimal | int | None, unit: str) -> str:

@@ -16,9 +16,10 @@ from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.exports import xlsx_book_response, xlsx_response
 from yibao.contributions.service import PAYMENT_CHANNELS
 from yibao.errors import InvalidInput
+from yibao.glossary import FUNDS
 from yibao.kit.clock import now
 from yibao.policy.editions import BENEFIT_LABELS, Benefit
-from yibao.reports import insured
+from yibao.reports import fund, insured
 from yibao.reports import service as reports
 from yibao.reports.payments import HEADER as PAYMENTS_HEADER
 from yibao.reports.payments import payments
@@ -152,3 +153,22 @@ def insured_xlsx(session: DbSession, editions: EditionsDep, user: ConsoleUser, y
     _, chosen, day = _year_as_of(year, as_of)
     report = insured.insured_report(session, editions, year=chosen, as_of=day)
     return xlsx_book_response(f"参保与缴费-{chosen}-{day}.xlsx", insured.sheets(report))
+
+
+@router.get("/reports/fund", response_class=HTMLResponse)
+def fund_page(request: Request, session: DbSession, user: ConsoleUser, year: str = "") -> Response:
+    need(user, Permission.REPORT_READ)
+    form, chosen, _ = _year_as_of(year, "")
+    report = fund.fund_report(session, year=chosen)
+    chart = {"months": [f"{m.month[1]}月" for m in report.months], "income": [str(m.income) for m in report.months],
+             "paid": [str(m.paid_total) for m in report.months], "balance": [str(m.balance) for m in report.months]}
+    return page(request, "console/fund.html", status=400 if form.errors else 200, user=user, form=form, r=report,
+                year=chosen, funds=FUNDS, chart=json.dumps(chart, ensure_ascii=False))
+
+
+@router.get("/reports/fund.xlsx")
+def fund_xlsx(session: DbSession, user: ConsoleUser, year: str = "") -> Response:
+    need(user, Permission.REPORT_READ)
+    _, chosen, _ = _year_as_of(year, "")
+    report = fund.fund_report(session, year=chosen)
+    return xlsx_response(f"基金收支-{chosen}.xlsx", "基金收支", fund.HEADER, fund.rows(report))
