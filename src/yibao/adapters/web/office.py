@@ -15,9 +15,10 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from yibao.access.trail import Action
 from yibao.adapters.gateway.transactions import TRANSACTIONS
 from yibao.adapters.rest.deps import DbSession, EditionsDep
-from yibao.adapters.trailing import receipt_response
+from yibao.adapters.trailing import receipt_response, saw
 from yibao.adapters.web.common import (
     CLASS_LABELS,
     Form,
@@ -34,6 +35,7 @@ from yibao.enrollment.school import import_school_batch, read_school_file
 from yibao.errors import InvalidInput
 from yibao.filings import service as filings
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
+from yibao.glossary import SETTLEMENT_KIND_LABELS
 from yibao.institutions import national_lists
 from yibao.institutions import service as institutions
 from yibao.kit.clock import now
@@ -41,7 +43,10 @@ from yibao.kit.errors import DomainError
 from yibao.people.models import Person
 from yibao.policy.editions import BENEFIT_LABELS, LEVEL_LABELS, Benefit, Level
 from yibao.settlement.calls import PAGE, CallQuery, find_calls
+from yibao.settlement.listing import PAGE as SETTLEMENTS_PAGE
+from yibao.settlement.listing import SettlementQuery, find_settlements
 from yibao.settlement.manual import manual_reimbursement
+from yibao.settlement.models import SettlementKind, SettlementStatus
 from yibao.settlement.receipt import build_receipt
 from yibao.settlement.settle import cancel_settlement, get_settlement
 from yibao.staff.service import Permission
@@ -309,6 +314,79 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
     if row is None:
         return _manual_page(request, user, form, 400)
     return redirect(f"/console/settlements/{row.setl_id}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The settlements list (filtered, paged) and its Excel download
+
+
+def _settlement_query(values: dict[str, str], form: Form) -> SettlementQuery:
+    """The list's filter from the query string; a bad date or choice → the field's error and no filter on it."""
+    days: dict[str, dt.date | None] = {"start": None, "end": None}
+    for name, label in (("start", "起始日期"), ("end", "截止日期")):
+        if values.get(name):
+            try:
+                days[name] = form.date(name, label)
+            except InvalidInput as exc:
+                form.fail(exc)
+    choices: dict[str, Any] = {}
+    for name, label, kind in (("kind", "结算类别", SettlementKind), ("status", "状态", SettlementStatus),
+                              ("benefit", "待遇类别", Benefit)):
+        if values.get(name):
+            try:
+                choices[name] = form.choice(name, label, kind)
+            except InvalidInput as exc:
+                form.fail(exc)
+    return SettlementQuery(days["start"], days["end"], values.get("fixmedins_code") or None,
+                           choices.get("benefit"), choices.get("kind"), choices.get("status"),
+                           values.get("psn_no") or None)
+
+
+SETTLEMENT_STATUS_LABELS = {SettlementStatus.VALID.value: "有效", SettlementStatus.CANCELLED.value: "已撤销"}
+
+
+@router.get("/settlements", response_class=HTMLResponse)
+def settlements_page(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    """Every settlement and manual claim, newest first: by service date, institution, benefit, kind, status, person."""
+    need(user, Permission.SETTLEMENT_READ)
+    values = {k: v.strip() for k, v in request.query_params.items() if isinstance(v, str)}
+    form = Form(values, {})
+    wanted = _settlement_query(values, form)
+    page_no = int(values["page"]) if values.get("page", "").isdigit() and int(values["page"]) > 0 else 1
+    rows, total = find_settlements(session, wanted, limit=SETTLEMENTS_PAGE, offset=(page_no - 1) * SETTLEMENTS_PAGE)
+    query = urlencode({k: v for k, v in values.items() if k != "page" and v})
+    return page(request, "console/settlements.html", status=400 if form.errors else 200, user=user, form=form,
+                rows=rows, total=total, page=page_no, per_page=SETTLEMENTS_PAGE, query=query,
+                kinds=SETTLEMENT_KIND_LABELS, statuses=SETTLEMENT_STATUS_LABELS,
+                benefits={b.value: label for b, label in BENEFIT_LABELS.items()},
+                levels={lv.value: label for lv, label in LEVEL_LABELS.items()})
+
+
+SETTLEMENTS_HEADER = ("结算编号", "人员编号", "姓名", "机构编码", "机构", "类别", "状态", "待遇类别", "医院等级",
+                      "服务日期", "结算时间", "医疗费总额", "统筹基金", "大病保险", "医疗救助", "基金支付合计",
+                      "家庭账户支付", "个人现金支付")
+
+
+@router.get("/settlements.xlsx")
+def settlements_xlsx(request: Request, session: DbSession, user: ConsoleUser) -> Response:
+    """The list's whole result (up to EXPORT_LIMIT) as Excel, the filter applied."""
+    need(user, Permission.SETTLEMENT_READ)
+    values = {k: v.strip() for k, v in request.query_params.items() if isinstance(v, str)}
+    form = Form(values, {})
+    wanted = _settlement_query(values, form)
+    if form.errors:
+        field, message = next(iter(form.errors.items()))
+        raise InvalidInput(message, field=field)
+    rows, _ = find_settlements(session, wanted, limit=EXPORT_LIMIT)
+    saw(request, session, Action.EXPORT, sorted({r.psn_no for r in rows}), "导出结算明细")
+    levels = {lv.value: label for lv, label in LEVEL_LABELS.items()}
+    benefits = {b.value: label for b, label in BENEFIT_LABELS.items()}
+    return xlsx_response(f"结算明细-{now():%Y%m%d}.xlsx", "结算明细", SETTLEMENTS_HEADER, (
+        (r.setl_id, r.psn_no, r.psn_name, r.fixmedins_code or "", r.institution or "",
+         SETTLEMENT_KIND_LABELS.get(r.kind, r.kind), SETTLEMENT_STATUS_LABELS.get(r.status, r.status),
+         benefits.get(r.benefit, r.benefit), levels.get(r.level, r.level), r.service_date,
+         r.setl_time.strftime("%Y-%m-%d %H:%M:%S"), r.medfee_sumamt, r.hifp_pay, r.hifmi_pay, r.maf_pay,
+         r.fund_pay_sumamt, r.acct_pay, r.psn_cash_pay) for r in rows))
 
 
 # ---------------------------------------------------------------------------------------------------
