@@ -9,6 +9,7 @@ import io
 import re
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from tests.registry.helpers import person
@@ -40,3 +41,17 @@ def test_a_clerk_runs_a_withholding_month_on_the_page(client: TestClient, sessio
                          files={"file": ("r.csv", result.encode("gbk"), "text/csv")})
     shown = text(report.text)
     assert "缴费成功 1 笔，合计 750.00 元；错误 1 行" in shown and "没有序号 2" in shown
+    assert 'data-testid="file-errors-export"' in report.text
+
+    listed = client.get("/console/collection")
+    assert "ICBC-R1" in listed.text and "银行扣款结果" in text(listed.text)
+    one = client.get("/console/collection/files/ICBC-R1")
+    assert one.status_code == 200 and "2 行；缴费成功 1 笔，合计 750.00 元；错误 1 行" in text(one.text)
+    assert "没有序号 2" in text(one.text)
+    book = load_workbook(io.BytesIO(client.get("/console/collection/files/ICBC-R1/errors.xlsx").content))
+    table = list(book["错误行"].iter_rows(values_only=True))
+    assert table[0] == ("行号", "原因") and len(table) == 2 and table[1][0] == 3 and "没有序号 2" in str(table[1][1])
+    missing = client.get("/console/collection/files/NONE/errors.xlsx")
+    assert missing.status_code == 404 and "没有编号为 NONE 的已导入文件" in text(missing.text)
+    staff_cookie(client, session, "readonly")
+    assert client.get("/console/collection/files/ICBC-R1").status_code == 403

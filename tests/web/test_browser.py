@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from yibao.demo import DEMO_HIS_SECRET, DEMO_RESIDENT_CERTNO, DEMO_RESIDENT_NAME, DEMO_RESIDENT_PASSWORD
@@ -110,6 +111,12 @@ def test_school_import_shows_progress_and_each_bad_row(page: Any, tmp_path: Path
     expect(errors.locator("tbody tr")).to_have_count(2)
     expect(errors).to_contain_text("校验位")
     expect(errors).to_contain_text("姓名")
+    with page.expect_download() as fetched:
+        page.get_by_test_id("import-errors-export").click()
+    sheet = load_workbook(fetched.value.path())["错误行"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("行号", "学生", "问题") and [r[0] for r in rows[1:]] == [3, 4]
+    assert rows[1][1] == "竺小雨" and "校验位" in str(rows[1][2]) and "姓名" in str(rows[2][2])
 
 
 def test_admin_suspends_an_institution_and_a_missing_date_is_refused(page: Any) -> None:

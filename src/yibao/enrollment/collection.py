@@ -42,7 +42,7 @@ from yibao.contributions.models import BankAgreement, Bill, CollectionFile, With
 from yibao.contributions.service import BANKS, PaymentRequest
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_lines, pay_contribution
-from yibao.errors import Conflict, InvalidInput, NotFound
+from yibao.errors import Conflict, InvalidInput, Named, NotFound
 from yibao.kit.batches import chunks
 from yibao.kit.clock import now
 from yibao.kit.ids import new_id
@@ -96,10 +96,36 @@ def _done(session: Session, file_id: str, kind: str) -> FileReport | None:
         return None
     if found.kind != kind:
         raise Conflict(f"文件编号 {file_id} 已用于另一种文件", field="file_id")
+    return _report_of(found, already=True)
+
+
+def _report_of(found: CollectionFile, *, already: bool = False) -> FileReport:
     report = json.loads(found.report)
-    return FileReport(file_id, kind, found.lines, found.paid, found.amount,
+    return FileReport(found.file_id, found.kind, found.lines, found.paid, found.amount,
                       {int(k): v for k, v in report["errors"].items()}, report["outcomes"], report["unanswered"],
-                      already=True)
+                      already=already)
+
+
+FILE_KINDS = {"withholding_result": "银行扣款结果", "tax_daily": "税务每日缴费文件"}
+
+
+class FileNotImported(Named, NotFound):
+    code = "collection_file_not_found"
+    default_field = "file_id"
+    template = "没有编号为 {file_id} 的已导入文件"
+
+
+def imported_file(session: Session, file_id: str) -> tuple[CollectionFile, FileReport]:
+    """An imported file's row and its report (the refused lines by number)."""
+    found = session.get(CollectionFile, file_id)
+    if found is None:
+        raise FileNotImported(file_id=file_id)
+    return found, _report_of(found)
+
+
+def recent_files(session: Session, limit: int = 24) -> Sequence[CollectionFile]:
+    return session.scalars(select(CollectionFile).order_by(CollectionFile.created_at.desc(),
+                                                           CollectionFile.file_id).limit(limit)).all()
 
 
 def _record(session: Session, report: FileReport, actor: str) -> FileReport:

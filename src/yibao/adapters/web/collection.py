@@ -16,6 +16,7 @@ from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.trailing import saw
 from yibao.adapters.web.common import Form, Upload, attempt, page, redirect
 from yibao.adapters.web.console import ConsoleUser, need
+from yibao.adapters.web.exports import xlsx_response
 from yibao.contributions.models import WithholdingRun
 from yibao.contributions.service import BANKS
 from yibao.enrollment import collection
@@ -30,7 +31,8 @@ def _page(request: Request, session: Any, user: Any, *, form: Form | None = None
     runs = session.scalars(select(WithholdingRun).order_by(WithholdingRun.created_at.desc()).limit(24)).all()
     return page(request, "console/collection.html", status=status, user=user, form=form or Form({}, {}),
                 runs=runs, banks=BANKS, modes=collection.MODES, report=report, notice=notice,
-                outcome_labels=collection.OUTCOME_LABELS)
+                outcome_labels=collection.OUTCOME_LABELS, files=collection.recent_files(session),
+                file_kinds=collection.FILE_KINDS)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -92,6 +94,23 @@ async def import_file(request: Request, session: DbSession, user: ConsoleUser,
     if report is None:
         return _page(request, session, user, form=form, status=400)
     return _page(request, session, user, report=report)
+
+
+@router.get("/files/{file_id}", response_class=HTMLResponse)
+def file_page(request: Request, file_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    """An imported file: what it did, and every refused line with why."""
+    need(user, Permission.BATCH_WRITE)
+    found, report = collection.imported_file(session, file_id)
+    return page(request, "console/collection_file.html", user=user, file=found, report=report,
+                kinds=collection.FILE_KINDS, outcome_labels=collection.OUTCOME_LABELS)
+
+
+@router.get("/files/{file_id}/errors.xlsx")
+def file_errors(file_id: str, session: DbSession, user: ConsoleUser) -> Response:
+    """An imported file's refused lines as Excel (line number and why), to correct and send again."""
+    need(user, Permission.BATCH_WRITE)
+    found, report = collection.imported_file(session, file_id)
+    return xlsx_response(f"导入错误-{found.file_id}.xlsx", "错误行", ("行号", "原因"), sorted(report.errors.items()))
 
 
 @router.post("/school-payments", response_class=HTMLResponse)

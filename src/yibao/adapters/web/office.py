@@ -137,6 +137,17 @@ def school_import_job(request: Request, job_id: str, user: ConsoleUser) -> Respo
     return page_or_part(request, "console/import_job.html", "console/_import_status.html", user=user, job=job)
 
 
+@router.get("/school-import/{job_id}/errors.xlsx")
+def school_import_errors(request: Request, job_id: str, user: ConsoleUser) -> Response:
+    """A finished import's problem rows as Excel, for the school to correct and send again."""
+    need(user, Permission.BATCH_WRITE)
+    job = _jobs(request).get(job_id)
+    if job is None or job.report is None:
+        raise InvalidInput("没有这个导入任务的结果（服务重启后任务记录不保留），请重新上传", field="job_id")
+    return xlsx_response(f"学校参保导入错误-{job.filename}.xlsx", "错误行", ("行号", "学生", "问题"),
+                         ((e["line"], e.get("name") or "", e["message"]) for e in job.report["errors"]))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Institutions and their agreement status
 
