@@ -103,6 +103,7 @@ def client(connection: object, engine: Engine) -> Iterator[TestClient]:
     app.state.sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",  # type: ignore[call-overload]
                                       expire_on_commit=False)
     app.state.read_sessions = app.state.sessions
+    app.state.inline_jobs = True  # an import job runs in the request: the worker thread would share the connection
     app.state.writer_lock = None  # the test's outer transaction already holds SQLite's writer lock
     app.state.call_log.close()  # the interface log written at once, inside the test's transaction
     app.state.call_log = CallLog(lambda rows: connection.execute(insert(GatewayCall), list(rows)),  # type: ignore[attr-defined]

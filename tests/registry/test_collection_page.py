@@ -55,3 +55,19 @@ def test_a_clerk_runs_a_withholding_month_on_the_page(client: TestClient, sessio
     assert missing.status_code == 404 and "没有编号为 NONE 的已导入文件" in text(missing.text)
     staff_cookie(client, session, "readonly")
     assert client.get("/console/collection/files/ICBC-R1").status_code == 403
+
+
+def test_a_file_is_checked_before_its_job_and_a_broken_one_fails_whole(client: TestClient, session: Session) -> None:
+    staff_cookie(client, session, "clerk")
+    csv_file = {"file": ("r.csv", b"x,y\n1,2\n", "text/csv")}
+    no_id = client.post("/console/collection/files", data={"kind": "tax_daily", "file_id": " "}, files=csv_file)
+    assert no_id.status_code == 400 and "请填写文件编号" in text(no_id.text)
+    no_kind = client.post("/console/collection/files", data={"kind": "x", "file_id": "T1"}, files=csv_file)
+    assert no_kind.status_code == 400 and "请选择文件类型" in text(no_kind.text)
+    broken = client.post("/console/collection/files", data={"kind": "tax_daily", "file_id": "T1"}, files=csv_file,
+                         follow_redirects=False)
+    assert broken.status_code == 303 and broken.headers["location"].startswith("/console/collection/imports/")
+    shown = client.get(broken.headers["location"])
+    assert "导入失败，未导入任何数据" in text(shown.text) and 'role="alert"' in shown.text
+    assert client.get("/console/collection/files/T1").status_code == 404  # nothing recorded
+    assert client.get("/console/collection/imports/nope").status_code == 400

@@ -113,10 +113,32 @@ def test_school_import_shows_progress_and_each_bad_row(page: Any, tmp_path: Path
     expect(errors).to_contain_text("姓名")
     with page.expect_download() as fetched:
         page.get_by_test_id("import-errors-export").click()
-    sheet = load_workbook(fetched.value.path())["错误行"]
+    fetched.value.save_as(tmp_path / "errors.xlsx")
+    sheet = load_workbook(tmp_path / "errors.xlsx")["错误行"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("行号", "学生", "问题") and [r[0] for r in rows[1:]] == [3, 4]
-    assert rows[1][1] == "竺小雨" and "校验位" in str(rows[1][2]) and "姓名" in str(rows[2][2])
+    assert rows[1][1] == "竺小雨，三(2)班" and "校验位" in str(rows[1][2]) and "姓名" in str(rows[2][2])
+
+
+def test_a_tax_file_imports_as_a_job_with_its_report(page: Any, tmp_path: Path) -> None:
+    """The collection page hands the file to a worker thread; the job page polls until the report is there."""
+    daily = tmp_path / "tax.csv"
+    daily.write_text("缴费单号,身份证号,姓名,缴费渠道,银行,缴费金额,缴费日期,税务流水号\n"
+                     f"NOPE1,{make_id_number('330283', dt.date(1980, 1, 1), 5, '1')},某甲,微信,,750.00,"
+                     f"{TODAY.isoformat()},TX-B-1\n"
+                     f"NOPE2,{make_id_number('330283', dt.date(1980, 1, 2), 6, '2')},某乙,支付宝,,750.00,"
+                     f"{TODAY.isoformat()},TX-B-2\n", encoding="utf-8")
+    staff_login(page, "clerk", "yibao-clerk")
+    page.goto("/console/collection")
+    page.get_by_label("文件类型").select_option(label="税务每日缴费文件")
+    page.get_by_label("文件编号").fill("TAX-BROWSER-1")
+    page.get_by_label("文件（CSV 或 Excel）").set_input_files(str(daily))
+    page.get_by_role("button", name="导入").click()
+    expect(page).to_have_url(re.compile(r"/console/collection/imports/\w+"))
+    expect(page.get_by_test_id("report")).to_contain_text("2 行；缴费成功 0 笔，合计 0.00 元；错误 2 行")
+    expect(page.get_by_test_id("file-errors").locator("tbody tr")).to_have_count(2)
+    page.get_by_role("link", name="查看该文件").click()
+    expect(page.get_by_test_id("file-summary")).to_contain_text("错误 2 行")
 
 
 def test_admin_suspends_an_institution_and_a_missing_date_is_refused(page: Any) -> None:

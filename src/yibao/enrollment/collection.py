@@ -39,7 +39,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.contributions.models import BankAgreement, Bill, CollectionFile, WithholdingLine, WithholdingRun
-from yibao.contributions.service import BANKS, PaymentRequest
+from yibao.contributions.service import BANKS, Collected, PaymentRequest
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_lines, pay_contribution
 from yibao.errors import Conflict, InvalidInput, Named, NotFound
@@ -84,7 +84,7 @@ class FileReport:
                            "unanswered": self.unanswered}, ensure_ascii=False)
 
 
-def _mode(mode: str) -> str:
+def checked_mode(mode: str) -> str:
     if mode not in MODES:
         raise InvalidInput(f"导入方式应为 {'、'.join(f'{k}（{v}）' for k, v in MODES.items())}", field="mode")
     return mode
@@ -290,11 +290,34 @@ def _result_line(row: TableRow, lines: dict[tuple[str, int], AskedLine], seen: s
     return line, outcome, amount, v.get("reference", "").strip(), _day(v.get("paid_on", ""), "扣款日期")
 
 
+PART = 5_000  # payments checked and written together; progress is told after each part
+Progress = Callable[[int, int], None]
+
+
+def _collect_in_parts(session: Session, requests: Sequence[PaymentRequest], *, actor: str,
+                      progress: Progress | None) -> Collected:
+    """`collect_lines` part by part (a bill or reference seen in an earlier part is refused as it would be in one
+    batch: the earlier part is written by then), telling `progress` (lines done, lines in all) after each."""
+    counts: dict[str, int] = {}
+    paid: list[Bill] = []
+    refusals: dict[int, str] = {}
+    if progress is not None:
+        progress(0, len(requests))
+    for start in range(0, len(requests), PART):
+        part = collect_lines(session, requests[start:start + PART], actor=actor)
+        for reason, count in part.counts.items():
+            counts[reason] = counts.get(reason, 0) + count
+        paid += part.paid
+        refusals |= {start + index: why for index, why in part.refusals.items()}
+        if progress is not None:
+            progress(min(start + PART, len(requests)), len(requests))
+    return Collected(counts or {"paid": 0}, paid, refusals)
+
+
 def import_withholding_result(session: Session, filename: str, content: bytes, *, file_id: str,
-                              mode: str = "valid_only", actor: str,
-                              progress: Callable[[int, int], None] | None = None) -> FileReport:
+                              mode: str = "valid_only", actor: str, progress: Progress | None = None) -> FileReport:
     """The bank's result file (see the module's docstring)."""
-    file_id, mode = check_file_id(file_id, "银行结果文件"), _mode(mode)
+    file_id, mode = check_file_id(file_id, "银行结果文件"), checked_mode(mode)
     done = _done(session, file_id, "withholding_result")
     if done is not None:
         return done
@@ -320,7 +343,8 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
         report.written = False
         return report
     with session.begin_nested() as attempt:
-        collected = collect_lines(session, [request for _, _, request in paying], actor=actor)
+        collected = _collect_in_parts(session, [request for _, _, request in paying], actor=actor,
+                                      progress=progress)
         for index, why in collected.refusals.items():
             report.errors[paying[index][0].line] = why
         if mode == "all_or_nothing" and report.errors:
@@ -331,7 +355,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
     pending = len([line for line in lines.values() if line.outcome == "requested"])
     changes: list[dict[str, object]] = []
     closed: list[dict[str, object]] = []
-    for done_count, (row, line, outcome, _, reference, _) in enumerate(answers, start=1):
+    for row, line, outcome, _, reference, _ in answers:
         key = {"run_id": line.run_id, "line": line.line}
         if id(line) in refused_lines:
             changes.append(key | {"outcome": "refused", "reason": report.errors[row.line][:200]})
@@ -340,8 +364,6 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             if outcome == "closed":  # a new card or bank needs a new agreement (S22 §3.1)
                 closed.append({"psn_no": line.psn_no, "id": line.agreement_id, "status": "closed"})
-        if progress is not None and (done_count % 1000 == 0 or done_count == len(answers)):
-            progress(done_count, len(answers))
     for model, values in ((WithholdingLine, changes), (BankAgreement, closed)):
         for part in chunks(values, 5000):
             session.execute(update(model).execution_options(synchronize_session=False), part)
@@ -374,9 +396,9 @@ def _tax_request(row: TableRow, bills: dict[str, Bill], people: dict[str, Person
 
 
 def import_tax_file(session: Session, filename: str, content: bytes, *, file_id: str, mode: str = "valid_only",
-                    actor: str) -> FileReport:
+                    actor: str, progress: Progress | None = None) -> FileReport:
     """The tax bureau's daily collection file (see the module's docstring)."""
-    file_id, mode = check_file_id(file_id, "税务文件"), _mode(mode)
+    file_id, mode = check_file_id(file_id, "税务文件"), checked_mode(mode)
     done = _done(session, file_id, "tax_daily")
     if done is not None:
         return done
@@ -396,7 +418,7 @@ def import_tax_file(session: Session, filename: str, content: bytes, *, file_id:
         report.written = False
         return report
     with session.begin_nested() as attempt:
-        collected = collect_lines(session, [request for _, request in requests], actor=actor)
+        collected = _collect_in_parts(session, [request for _, request in requests], actor=actor, progress=progress)
         for index, why in collected.refusals.items():
             report.errors[requests[index][0].line] = why
         if mode == "all_or_nothing" and report.errors:

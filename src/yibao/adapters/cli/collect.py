@@ -3,6 +3,8 @@ and its result file, the tax bureau's daily file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +39,14 @@ def _say(report: FileReport) -> None:
         raise typer.Exit(code=2)
 
 
+@contextmanager
+def _bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar on stderr over the lines written (the importers tell it after each part)."""
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=PROGRESS) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 @app.command("withholding-request")
 def withholding_request(
     bank: Annotated[str, typer.Option(help=f"代扣银行：{_BANKS}")],
@@ -61,12 +71,9 @@ def withholding_result(
 ) -> None:
     """导入银行扣款结果：成功的缴费、余额不足的下月重扣、账户已销户的须重新签约；错误行逐行列出。"""
     content = read_input(file)
-    with unit_of_work() as session, Progress(TextColumn("导入扣款结果"), BarColumn(), MofNCompleteColumn(),
-                                            console=PROGRESS) as bar:
-        task = bar.add_task("result", total=None)
-        report = collection.import_withholding_result(
-            session, file.name, content, file_id=file_id, mode=mode, actor="cli",
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with unit_of_work() as session, _bar("导入扣款结果") as progress:
+        report = collection.import_withholding_result(session, file.name, content, file_id=file_id, mode=mode,
+                                                      actor="cli", progress=progress)
     _say(report)
 
 
@@ -78,8 +85,9 @@ def tax(
 ) -> None:
     """导入税务每日缴费文件；错误行逐行列出。"""
     content = read_input(file)
-    with unit_of_work() as session:
-        report = collection.import_tax_file(session, file.name, content, file_id=file_id, mode=mode, actor="cli")
+    with unit_of_work() as session, _bar("导入税务缴费") as progress:
+        report = collection.import_tax_file(session, file.name, content, file_id=file_id, mode=mode, actor="cli",
+                                            progress=progress)
     _say(report)
 
 

@@ -14,23 +14,26 @@ from yibao.access.trail import Action
 from yibao.adapters.downloads import CSV, download
 from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.trailing import saw
-from yibao.adapters.web.common import Form, Upload, attempt, page, redirect
+from yibao.adapters.web.common import Form, Upload, attempt, page, page_or_part, redirect
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.exports import xlsx_response
+from yibao.adapters.web.jobs import job_of, start_job
 from yibao.contributions.models import WithholdingRun
 from yibao.contributions.service import BANKS
 from yibao.enrollment import collection
 from yibao.errors import InvalidInput
+from yibao.kit.errors import DomainError
 from yibao.staff.service import Permission
+from yibao.tables import check_file_id
 
 router = APIRouter(prefix="/console/collection", include_in_schema=False)
 
 
 def _page(request: Request, session: Any, user: Any, *, form: Form | None = None, status: int = 200,
-          report: collection.FileReport | None = None, notice: str = "") -> Response:
+          notice: str = "") -> Response:
     runs = session.scalars(select(WithholdingRun).order_by(WithholdingRun.created_at.desc()).limit(24)).all()
     return page(request, "console/collection.html", status=status, user=user, form=form or Form({}, {}),
-                runs=runs, banks=BANKS, modes=collection.MODES, report=report, notice=notice,
+                runs=runs, banks=BANKS, modes=collection.MODES, notice=notice,
                 outcome_labels=collection.OUTCOME_LABELS, files=collection.recent_files(session),
                 file_kinds=collection.FILE_KINDS)
 
@@ -73,27 +76,46 @@ def run_file(request: Request, run_id: str, session: DbSession, user: ConsoleUse
     return download(collection.request_file(session, found, lines), f"withholding-{found.bank}-{found.month}.csv", CSV)
 
 
+IMPORTERS = {"withholding_result": collection.import_withholding_result, "tax_daily": collection.import_tax_file}
+
+
 @router.post("/files", response_class=HTMLResponse)
 async def import_file(request: Request, session: DbSession, user: ConsoleUser,
                       file: UploadFile = File(None)) -> Response:
-    """The bank's result file or the tax bureau's daily file, by the form's `kind`."""
+    """The bank's result file or the tax bureau's daily file, by the form's `kind`: checked here, imported as a
+    job whose page shows its progress and then its report."""
     need(user, Permission.BATCH_WRITE)
     form = await Form.read(request)
     upload = await Upload.read(file)
 
-    def act() -> collection.FileReport:
+    try:
         content = upload.chosen("要导入的文件（CSV 或 Excel）")
-        importer = {"withholding_result": collection.import_withholding_result,
-                    "tax_daily": collection.import_tax_file}.get(form.get("kind"))
-        if importer is None:
+        kind = form.get("kind")
+        if kind not in IMPORTERS:
             raise InvalidInput("请选择文件类型", field="kind")
-        return importer(session, upload.name, content, file_id=form.get("file_id"),
-                        mode=form.get("mode", "valid_only"), actor=user.username)
-
-    report = attempt(session, form, act, "file")
-    if report is None:
+        file_id = check_file_id(form.get("file_id"), collection.FILE_KINDS[kind])
+        mode = collection.checked_mode(form.get("mode", "valid_only"))
+    except DomainError as exc:
+        form.fail(exc, "file")
         return _page(request, session, user, form=form, status=400)
-    return _page(request, session, user, report=report)
+    importer = IMPORTERS[kind]
+
+    def work(db: Any, progress: Any) -> collection.FileReport:
+        report: collection.FileReport = importer(db, upload.name, content, file_id=file_id, mode=mode,
+                                                 actor=user.username, progress=progress)
+        return report
+
+    job = start_job(request, kind="collection_file", filename=upload.name, total=0, actor=user.username, work=work)
+    return redirect(f"/console/collection/imports/{job.id}")
+
+
+@router.get("/imports/{job_id}", response_class=HTMLResponse)
+def import_job(request: Request, job_id: str, user: ConsoleUser) -> Response:
+    """A file's import: its progress while it runs (polled), then its report."""
+    need(user, Permission.BATCH_WRITE)
+    job = job_of(request, job_id, "collection_file")
+    return page_or_part(request, "console/collection_import.html", "console/_collection_status.html", user=user,
+                        job=job, outcome_labels=collection.OUTCOME_LABELS)
 
 
 @router.get("/files/{file_id}", response_class=HTMLResponse)

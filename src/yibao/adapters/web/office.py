@@ -5,9 +5,6 @@ trace and receipt (the centre's reports are in reports.py)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import uuid
-from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,8 +27,8 @@ from yibao.adapters.web.common import (
 )
 from yibao.adapters.web.console import ConsoleUser, need
 from yibao.adapters.web.exports import EXPORT_LIMIT, xlsx_response
-from yibao.db import session_scope
-from yibao.enrollment.school import import_school_batch, read_school_file
+from yibao.adapters.web.jobs import job_of, start_job
+from yibao.enrollment.school import Mode, import_school_batch, read_school_file
 from yibao.errors import InvalidInput
 from yibao.filings import service as filings
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
@@ -59,46 +56,6 @@ MANUAL_LINES = 5
 # School batch import: runs in a worker thread with its own transaction; the page polls its progress
 
 
-@dataclass
-class ImportJob:
-    id: str
-    filename: str
-    total: int
-    actor: str
-    done: int = 0
-    finished: bool = False
-    report: dict[str, Any] | None = None
-    error: str | None = None
-    started: dt.datetime = field(default_factory=now)
-
-
-def _run_import(app: Any, job: ImportJob, rows: list[Any], year: int, day: dt.date, mode: Any) -> None:
-    def tell(done: int, _total: int) -> None:
-        job.done = done
-
-    try:
-        with session_scope(app.state.sessions) as session:
-            report = import_school_batch(session, app.state.editions, rows, year=year, registration_date=day,
-                                         mode=mode, actor=job.actor, progress=tell)
-        job.report, job.done = asdict(report), job.total
-    except DomainError as exc:
-        job.error = exc.message
-    except Exception:
-        job.error = "导入时发生系统错误，未导入任何数据，请联系管理员"
-    finally:
-        job.finished = True
-
-
-KEPT_JOBS = 50  # the newest import reports stay readable; older ones are forgotten
-
-
-def _jobs(request: Request) -> dict[str, ImportJob]:
-    """This process's import jobs (one `yibao serve` worker by default; with several, a job is polled on the
-    worker that runs it only if the client stays on it, so `make run` serves with one worker)."""
-    jobs: dict[str, ImportJob] = request.app.state.import_jobs
-    return jobs
-
-
 @router.get("/school-import", response_class=HTMLResponse)
 def school_import_page(request: Request, user: ConsoleUser) -> Response:
     need(user, Permission.BATCH_WRITE)
@@ -114,26 +71,26 @@ async def school_import(request: Request, user: ConsoleUser, file: UploadFile = 
             raise InvalidInput("请选择学校报送的 CSV 或 Excel 文件", field="file")
         year = form.year("year")
         day = form.date("registration_date", "登记日期")
-        mode = form.get("mode", "all_or_nothing")
+        mode: Mode = "valid_only" if form.get("mode") == "valid_only" else "all_or_nothing"
         rows = read_school_file(file.filename, await file.read())
     except DomainError as exc:
         form.fail(exc, "file")
         return page(request, "console/school_import.html", status=400, user=user, year=now().year, form=form)
-    job = ImportJob(uuid.uuid4().hex, file.filename, len(rows), user.username)
-    jobs = _jobs(request)
-    for stale in [key for key, old in jobs.items() if old.finished][:-KEPT_JOBS]:
-        del jobs[stale]
-    jobs[job.id] = job
-    threading.Thread(target=_run_import, args=(request.app, job, rows, year, day, mode), daemon=True).start()
+    editions = request.app.state.editions
+
+    def work(session: Any, progress: Any) -> Any:
+        return import_school_batch(session, editions, rows, year=year, registration_date=day, mode=mode,
+                                   actor=user.username, progress=progress)
+
+    job = start_job(request, kind="school_import", filename=file.filename, total=len(rows), actor=user.username,
+                    work=work)
     return redirect(f"/console/school-import/{job.id}")
 
 
 @router.get("/school-import/{job_id}", response_class=HTMLResponse)
 def school_import_job(request: Request, job_id: str, user: ConsoleUser) -> Response:
     need(user, Permission.BATCH_WRITE)
-    job = _jobs(request).get(job_id)
-    if job is None:
-        raise InvalidInput("没有这个导入任务（服务重启后任务记录不保留），请重新上传", field="job_id")
+    job = job_of(request, job_id, "school_import")
     return page_or_part(request, "console/import_job.html", "console/_import_status.html", user=user, job=job)
 
 
@@ -141,11 +98,11 @@ def school_import_job(request: Request, job_id: str, user: ConsoleUser) -> Respo
 def school_import_errors(request: Request, job_id: str, user: ConsoleUser) -> Response:
     """A finished import's problem rows as Excel, for the school to correct and send again."""
     need(user, Permission.BATCH_WRITE)
-    job = _jobs(request).get(job_id)
-    if job is None or job.report is None:
-        raise InvalidInput("没有这个导入任务的结果（服务重启后任务记录不保留），请重新上传", field="job_id")
+    job = job_of(request, job_id, "school_import")
+    if job.report is None:
+        raise InvalidInput("导入尚未完成，完成后再下载错误行", field="job_id")
     return xlsx_response(f"学校参保导入错误-{job.filename}.xlsx", "错误行", ("行号", "学生", "问题"),
-                         ((e["line"], e.get("name") or "", e["message"]) for e in job.report["errors"]))
+                         ((e["line"], e.get("name") or "", e["message"]) for e in job.report.errors))
 
 
 # ---------------------------------------------------------------------------------------------------
