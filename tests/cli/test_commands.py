@@ -49,6 +49,14 @@ def test_demo_school_import_renewal_and_reconcile(tmp_path: Path) -> None:
     assert recon.returncode == 0 and "缴费对账" in recon.stdout and "没有缴费" not in recon.stdout
     quiet = run(tmp_path, "reconcile", "2001-01-01")  # issue 20: an empty day said nothing
     assert quiet.returncode == 0 and "2001-01-01 没有缴费或退费记录" in quiet.stdout
+    statement = tmp_path / "statement.csv"
+    statement.write_text("渠道,银行,笔数,金额\n微信,,1,750.00\n", encoding="utf-8")
+    stated = run(tmp_path, "reconcile", "2001-01-01", "--statement", str(statement))
+    assert stated.returncode == 1 and "对账 1 项，不符 1 项" in stated.stdout
+    assert "不符：微信（宁波税务·社保缴费）：系统 0 笔 0.00 元，对账单 1 笔 750.00 元" in stated.stdout
+    statement.write_text("渠道,银行,笔数,金额\n微信,,一,750.00\n", encoding="utf-8")
+    broken = run(tmp_path, "reconcile", "2001-01-01", "--statement", str(statement))
+    assert broken.returncode == 2 and "第 2 行：笔数应为非负整数" in broken.stderr
 
 
 def test_operator_errors_exit_2_with_one_line(tmp_path: Path) -> None:

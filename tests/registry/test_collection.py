@@ -72,6 +72,10 @@ def test_a_months_request_a_result_with_every_outcome_and_the_retry(session: Ses
     assert (report.paid, report.amount, report.outcomes) == (1, Decimal("750.00"),
                                                              {"paid": 1, "insufficient": 1, "closed": 1})
     assert set(report.errors) == {5, 6} and "没有序号 9" in report.errors[5] and "重复" in report.errors[6]
+    # the money side: the bank says three lines were deducted (1, 9 and the repeated 1); one was recorded
+    assert (report.stated, report.stated_amount, report.difference) == (3, Decimal("2250.00"), Decimal("1500.00"))
+    assert [(u.line, u.bill_no, u.amount) for u in report.unapplied] == [(5, a, Decimal("750.00")),
+                                                                       (6, a, Decimal("750.00"))]
     assert status(session, a) == "paid" and status(session, b) == "unpaid"
     assert session.scalars(select(Enrollment.status).join(Bill, Bill.enrollment_id == Enrollment.id)
                            .where(Bill.bill_no == a)).one() == "active"
@@ -79,6 +83,8 @@ def test_a_months_request_a_result_with_every_outcome_and_the_retry(session: Ses
     assert closed == "closed"
     again = import_withholding_result(session, "result.csv", text.encode("gbk"), file_id="BOC-R-1", actor="t")
     assert again.already and payments(session) == 1
+    assert (again.stated_amount, again.difference, again.unapplied) == (report.stated_amount, report.difference,
+                                                                       report.unapplied)  # kept with the file
     following = withholding_request(session, bank="boc", month="2021-12", actor="t")
     assert [r[2] for r in request_rows(following.content)[1:]] == [b]  # insufficient funds: asked again
     assert "重新签订代扣协议" in following.excluded[c_psn]
@@ -92,6 +98,8 @@ def test_all_or_nothing_takes_no_line_of_a_file_with_a_bad_one(session: Session,
     report = import_withholding_result(session, "r.csv", text.encode(), file_id="R2", mode="all_or_nothing",
                                        actor="t")
     assert not report.written and "不符" in report.errors[3] and payments(session) == 0
+    assert (report.stated, report.difference) == (2, Decimal("1499.00"))  # nothing written: all of it unapplied
+    assert [u.why for u in report.unapplied] == ["整个文件未导入", report.errors[3]]
     assert status(session, a) == "unpaid"
     report = import_withholding_result(session, "r.csv", text.encode(), file_id="R2", actor="t")
     assert report.paid == 1 and set(report.errors) == {3}
@@ -119,6 +127,8 @@ def test_the_tax_bureaus_daily_file(session: Session, three: list[tuple[str, str
     assert "参保人不符" in report.errors[4] and "与应缴 750.00 元不符" in report.errors[5]
     assert "没有缴费单" in report.errors[6]
     assert "已缴费" in report.errors[7] and "委托" in report.errors[8]
+    assert (report.stated, report.stated_amount, report.difference) == (7, Decimal("5200.00"), Decimal("3700.00"))
+    assert [u.line for u in report.unapplied] == [4, 5, 6, 7, 8]
     assert import_tax_file(session, "tax.csv", text.encode(), file_id="TAX-20211103", actor="t").already
 
 

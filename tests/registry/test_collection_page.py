@@ -53,6 +53,22 @@ def test_a_clerk_runs_a_withholding_month_on_the_page(client: TestClient, sessio
     assert table[0] == ("行号", "原因") and len(table) == 2 and table[1][0] == 3 and "没有序号 2" in str(table[1][1])
     missing = client.get("/console/collection/files/NONE/errors.xlsx")
     assert missing.status_code == 404 and "没有编号为 NONE 的已导入文件" in text(missing.text)
+    assert "文件所列已收款 2 笔 1500.00 元；已入账 1 笔 750.00 元；差额 750.00 元" in text(one.text)
+    assert "对账差异" in load_workbook(io.BytesIO(client.get("/console/collection/files/ICBC-R1/errors.xlsx")
+                                              .content)).sheetnames
+
+    day = client.get("/console/collection/reconcile", params={"day": "2021-11-08"})
+    assert day.status_code == 200 and "银行卡代扣 工商银行 1 750.00" in text(day.text)
+    statement = "渠道,银行,笔数,金额\n银行卡代扣,工商银行,1,750.00\n微信,,2,1500.00\n"
+    checked = client.post("/console/collection/reconcile", data={"day": "2021-11-08"},
+                          files={"file": ("s.csv", statement.encode("gbk"), "text/csv")})
+    shown = text(checked.text)
+    assert checked.status_code == 200 and "1 750.00 相符" in shown and "不符：差 2 笔 1500.00 元" in shown
+    broken = client.post("/console/collection/reconcile", data={"day": "2021-11-08"},
+                         files={"file": ("s.csv", "渠道,银行,笔数,金额\n邮局,,x,1\n".encode(), "text/csv")})
+    assert broken.status_code == 400
+    assert "对账单有错误，未对账：第 2 行：渠道应为 微信、支付宝、银行柜面" in text(broken.text)
+    assert client.get("/console/collection/reconcile", params={"day": "2021-13-01"}).status_code == 400
     staff_cookie(client, session, "readonly")
     assert client.get("/console/collection/files/ICBC-R1").status_code == 403
 

@@ -20,8 +20,11 @@ line answered twice, an amount that is not the request's, a bill paid already: r
 
 Each file is imported once, by its file id (again: nothing changes, and it says so). By default each bad line is
 reported by number and the good ones are taken (`valid_only`); `all_or_nothing` takes none if one is bad. The
-report reconciles the file with what was recorded: lines, paid, refused, the amount paid, and for a result file
-the requested lines the bank did not answer.
+report reconciles the file with what was recorded: lines, paid, refused, the amount paid, for a result file the
+requested lines the bank did not answer, and the money side — what the file says was collected (a result file's
+成功 lines, every line of a tax file) against what was recorded as paid, each collected line not recorded listed
+with its bill, amount and reason (money the bank or the tax bureau holds for a bill yibao did not mark paid: to
+apply by hand once corrected, or to refund).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.contributions.models import BankAgreement, Bill, CollectionFile, WithholdingLine, WithholdingRun
-from yibao.contributions.service import BANKS, Collected, PaymentRequest
+from yibao.contributions.service import BANKS, PAYMENT_CHANNELS, Collected, PaymentRequest, StatementLine
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_lines, pay_contribution
 from yibao.errors import Conflict, InvalidInput, Named, NotFound
@@ -78,10 +81,57 @@ class FileReport:
     unanswered: int = 0  # withholding: requested lines the bank has not answered
     already: bool = False
     written: bool = True  # all_or_nothing with a bad line: nothing written
+    # the reconciliation: what the file says was collected (a result file's 成功 lines, every line of a tax
+    # file) beside what was recorded; the collected lines not recorded are money to apply by hand or refund
+    stated: int = 0
+    stated_amount: Decimal = ZERO
+    unapplied: list[Unapplied] = field(default_factory=list)
+
+    @property
+    def difference(self) -> Decimal:
+        """Collected by the bank or the tax bureau and not recorded as paid (0 when the file reconciles)."""
+        return self.stated_amount - self.amount if self.written else self.stated_amount
 
     def as_json(self) -> str:
         return json.dumps({"errors": {str(k): v for k, v in self.errors.items()}, "outcomes": self.outcomes,
-                           "unanswered": self.unanswered}, ensure_ascii=False)
+                           "unanswered": self.unanswered, "stated": self.stated,
+                           "stated_amount": str(self.stated_amount),
+                           "unapplied": [[u.line, u.bill_no, str(u.amount), u.why] for u in self.unapplied]},
+                          ensure_ascii=False)
+
+    def reconcile(self, rows: Sequence[TableRow], collected: Callable[[TableRow], bool]) -> None:
+        """Count the lines the file says were collected, and list those of them that were not recorded."""
+        for row in rows:
+            amount = _stated_amount(row) if collected(row) else None
+            if amount is None:
+                continue
+            self.stated += 1
+            self.stated_amount += amount
+            if row.line in self.errors or not self.written:
+                why = self.errors.get(row.line, "整个文件未导入")
+                self.unapplied.append(Unapplied(row.line, row.values.get("bill_no", ""), amount, why))
+
+
+class Unapplied(NamedTuple):
+    line: int
+    bill_no: str
+    amount: Decimal
+    why: str
+
+
+def _stated_amount(row: TableRow) -> Decimal | None:
+    try:
+        return money(row.values.get("amount", ""))
+    except ValueError:  # MoneyError: the line is reported as an error; no amount to reconcile
+        return None
+
+
+def _paid_line(row: TableRow) -> bool:
+    return row.values.get("outcome", "") == "成功"
+
+
+def _any_line(_row: TableRow) -> bool:
+    return True
 
 
 def checked_mode(mode: str) -> str:
@@ -103,7 +153,10 @@ def _report_of(found: CollectionFile, *, already: bool = False) -> FileReport:
     report = json.loads(found.report)
     return FileReport(found.file_id, found.kind, found.lines, found.paid, found.amount,
                       {int(k): v for k, v in report["errors"].items()}, report["outcomes"], report["unanswered"],
-                      already=already)
+                      already=already, stated=report.get("stated", 0),
+                      stated_amount=money(report.get("stated_amount", "0")),
+                      unapplied=[Unapplied(int(n), bill, money(amount), why)
+                                 for n, bill, amount, why in report.get("unapplied", [])])
 
 
 FILE_KINDS = {"withholding_result": "银行扣款结果", "tax_daily": "税务每日缴费文件"}
@@ -341,6 +394,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
               for row, line, outcome, amount, reference, paid_on in answers if outcome == "paid"]
     if mode == "all_or_nothing" and report.errors:
         report.written = False
+        report.reconcile(rows, _paid_line)
         return report
     with session.begin_nested() as attempt:
         collected = _collect_in_parts(session, [request for _, _, request in paying], actor=actor,
@@ -350,6 +404,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
         if mode == "all_or_nothing" and report.errors:
             attempt.rollback()
             report.written = False
+            report.reconcile(rows, _paid_line)
             return report
     refused_lines = {id(paying[index][1]) for index in collected.refusals}
     pending = len([line for line in lines.values() if line.outcome == "requested"])
@@ -372,6 +427,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
                          if index not in collected.refusals), ZERO)
     report.unanswered = pending - len(answers)
     session.flush()
+    report.reconcile(rows, _paid_line)
     return _record(session, report, actor)
 
 
@@ -416,6 +472,7 @@ def import_tax_file(session: Session, filename: str, content: bytes, *, file_id:
             report.errors[row.line] = str(exc)
     if mode == "all_or_nothing" and report.errors:
         report.written = False
+        report.reconcile(rows, _any_line)
         return report
     with session.begin_nested() as attempt:
         collected = _collect_in_parts(session, [request for _, request in requests], actor=actor, progress=progress)
@@ -424,11 +481,47 @@ def import_tax_file(session: Session, filename: str, content: bytes, *, file_id:
         if mode == "all_or_nothing" and report.errors:
             attempt.rollback()
             report.written = False
+            report.reconcile(rows, _any_line)
             return report
     report.paid = collected.counts.get("paid", 0)
     report.amount = sum((money(request.amount) for index, (_, request) in enumerate(requests)
                          if index not in collected.refusals), ZERO)
+    report.reconcile(rows, _any_line)
     return _record(session, report, actor)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A collecting party's statement of a day (对账单), for the day's reconciliation (contributions.reconcile_day)
+
+STATEMENT_COLUMNS = {"渠道": "channel", "银行": "bank", "笔数": "count", "金额": "amount"}
+STATEMENT_CHANNELS = {**TAX_CHANNELS, "银行卡代扣": "bank_withholding", "学校": "school"}
+CHANNEL_BY_NAME = {**{label: code for code, label in PAYMENT_CHANNELS.items()}, **STATEMENT_CHANNELS}
+
+
+def read_statement(filename: str, content: bytes) -> list[StatementLine]:
+    """A statement file (CSV or Excel): 渠道 (STATEMENT_CHANNELS, or the channel's full name), 银行 (for a bank's
+    lines), 笔数, 金额 — a line per channel and bank. Any bad line → InvalidInput naming every bad line (a statement is
+    taken whole or not at all: a partial one would report false differences)."""
+    rows = read_table(filename, content, STATEMENT_COLUMNS, ("渠道", "笔数", "金额"))
+    found: list[StatementLine] = []
+    problems: list[str] = []
+    for row in rows:
+        v = row.values
+        try:
+            channel = CHANNEL_BY_NAME.get(v.get("channel", ""))
+            if channel is None:
+                raise ValueError(f"渠道应为 {'、'.join(STATEMENT_CHANNELS)}")
+            bank = BANK_BY_NAME.get(v.get("bank", "")) if v.get("bank") else None
+            if v.get("bank") and bank is None:
+                raise ValueError(f"银行应为 {'、'.join(BANKS.values())}")
+            if not v.get("count", "").isdigit():
+                raise ValueError("笔数应为非负整数")
+            found.append(StatementLine(channel, bank, int(v["count"]), _amount(v.get("amount", ""))))
+        except ValueError as exc:
+            problems.append(f"第 {row.line} 行：{exc}")
+    if problems:
+        raise InvalidInput("对账单有错误，未对账：" + "；".join(problems[:20]), field="file")
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------

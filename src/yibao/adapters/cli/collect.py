@@ -15,6 +15,7 @@ from yibao.adapters.cli.units import PROGRESS, parse_day, read_input, unit_of_wo
 from yibao.contributions.service import BANKS
 from yibao.enrollment import collection
 from yibao.enrollment.collection import FileReport
+from yibao.kit.money import ZERO, fmt
 
 app = typer.Typer(name="collect", no_args_is_help=True,
                   help="征缴：银行按月代扣（生成请求文件、导入扣款结果）、导入税务每日缴费文件。")
@@ -33,6 +34,10 @@ def _say(report: FileReport) -> None:
     if report.unanswered:
         head += f"；银行尚未返回结果的请求 {report.unanswered} 行"
     typer.echo(head + ("。" if report.written else "；整个文件未导入。"))
+    typer.echo(f"对账：文件所列已收款 {report.stated} 笔 {fmt(report.stated_amount)} 元，已入账 {report.paid} 笔 "
+               f"{fmt(report.amount if report.written else ZERO)} 元，差额 {fmt(report.difference)} 元。")
+    for u in report.unapplied:
+        typer.echo(f"  未入账 第 {u.line} 行 缴费单 {u.bill_no} {fmt(u.amount)} 元：{u.why}")
     for line, why in sorted(report.errors.items()):
         typer.echo(f"  第 {line} 行：{why}", err=True)
     if not report.written:

@@ -211,21 +211,45 @@ def renew(
 
 
 @app.command()
-def reconcile(day: Annotated[str, typer.Argument(help="对账日期 YYYY-MM-DD")]) -> None:
-    """按渠道、银行列出当日缴费与退费合计。"""
+def reconcile(
+    day: Annotated[str, typer.Argument(help="对账日期 YYYY-MM-DD")],
+    statement: Annotated[Path | None, typer.Option(
+        help="银行、税务当日的对账单（CSV 或 Excel：渠道、银行、笔数、金额）")] = None,
+) -> None:
+    """按渠道、银行列出当日缴费与退费合计；给出对账单时逐项核对，有不符则退出码为 1。"""
+    from yibao.enrollment.collection import read_statement
+
     when = parse_day(day, "日期")
+    content = read_input(statement) if statement is not None else None
     with unit_of_work() as session:
-        rows = reconcile_day(session, when)
+        statements = read_statement(statement.name, content or b"") if statement is not None else None
+        rows = reconcile_day(session, when, statements or ())
     if not rows:
         typer.echo(f"{when} 没有缴费或退费记录。")
         return
     table = Table(title=f"{when} 缴费对账")
-    for column in ("渠道", "银行", "笔数", "金额", "退费笔数", "退费金额", "净额"):
+    for column in ("渠道", "银行", "笔数", "金额", "退费笔数", "退费金额", "净额",
+                   *(("对账单笔数", "对账单金额", "结果") if statements is not None else ())):
         table.add_column(column, justify="right")
     for row in rows:
+        stated = () if statements is None else (
+            "—" if row.statement_count is None else str(row.statement_count),
+            "—" if row.statement_amount is None else fmt(row.statement_amount),
+            "对账单无此项" if row.matched is None else "相符" if row.matched else "不符")
         table.add_row(PAYMENT_CHANNELS.get(row.channel, row.channel), BANKS.get(row.bank or "", row.bank or "—"),
-                      str(row.payments), fmt(row.paid), str(row.refunds), fmt(row.refunded), fmt(row.net))
+                      str(row.payments), fmt(row.paid), str(row.refunds), fmt(row.refunded), fmt(row.net), *stated)
     Console().print(table)
+    if statements is None:
+        return
+    wrong = [row for row in rows if not row.matched]
+    for row in wrong:
+        theirs = "对账单无此项" if row.statement_count is None or row.statement_amount is None else (
+            f"对账单 {row.statement_count} 笔 {fmt(row.statement_amount)} 元")
+        typer.echo(f"不符：{PAYMENT_CHANNELS.get(row.channel, row.channel)} {BANKS.get(row.bank or '', '')}".rstrip()
+                   + f"：系统 {row.payments} 笔 {fmt(row.paid)} 元，{theirs}")
+    typer.echo(f"对账 {len(rows)} 项，不符 {len(wrong)} 项。")
+    if wrong:
+        raise typer.Exit(code=1)
 
 
 @app.command("person-add")

@@ -33,7 +33,11 @@ def report_out(report: FileReport) -> dict[str, Any]:
     return {"file_id": report.file_id, "kind": report.kind, "lines": report.lines, "paid": report.paid,
             "amount": report.amount, "errors": {str(k): v for k, v in sorted(report.errors.items())},
             "outcomes": report.outcomes, "unanswered": report.unanswered, "already": report.already,
-            "written": report.written}
+            "written": report.written,
+            "reconciliation": {"stated": report.stated, "stated_amount": report.stated_amount,
+                               "recorded": report.paid, "recorded_amount": report.amount if report.written else 0,
+                               "difference": report.difference,
+                               "unapplied": [u._asdict() for u in report.unapplied]}}
 
 
 @router.post("/withholding-runs", status_code=201, summary="生成某银行某月的代扣请求（每月 8 日扣款）")

@@ -3,6 +3,7 @@ result file, the tax bureau's daily file and a school's one payment, each with i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -16,12 +17,13 @@ from yibao.adapters.rest.deps import DbSession
 from yibao.adapters.trailing import saw
 from yibao.adapters.web.common import Form, Upload, attempt, page, page_or_part, redirect
 from yibao.adapters.web.console import ConsoleUser, need
-from yibao.adapters.web.exports import xlsx_response
+from yibao.adapters.web.exports import xlsx_book_response
 from yibao.adapters.web.jobs import job_of, start_job
 from yibao.contributions.models import WithholdingRun
-from yibao.contributions.service import BANKS
+from yibao.contributions.service import BANKS, PAYMENT_CHANNELS, StatementLine, reconcile_day
 from yibao.enrollment import collection
 from yibao.errors import InvalidInput
+from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.staff.service import Permission
 from yibao.tables import check_file_id
@@ -132,7 +134,55 @@ def file_errors(file_id: str, session: DbSession, user: ConsoleUser) -> Response
     """An imported file's refused lines as Excel (line number and why), to correct and send again."""
     need(user, Permission.BATCH_WRITE)
     found, report = collection.imported_file(session, file_id)
-    return xlsx_response(f"导入错误-{found.file_id}.xlsx", "错误行", ("行号", "原因"), sorted(report.errors.items()))
+    return xlsx_book_response(f"导入错误-{found.file_id}.xlsx", [
+        ("错误行", ("行号", "原因"), sorted(report.errors.items())),
+        ("对账差异", ("行号", "缴费单号", "金额（元）", "原因"), [tuple(u) for u in report.unapplied])])
+
+
+def _reconcile_page(request: Request, session: Any, user: Any, form: Form, day: dt.date,
+                    statements: list[StatementLine] | None, status: int = 200) -> Response:
+    rows = reconcile_day(session, day, statements or ())
+    return page(request, "console/reconcile.html", status=status, user=user, form=form, day=day, rows=rows,
+                stated=statements is not None, channels=PAYMENT_CHANNELS, banks=BANKS,
+                columns="、".join(collection.STATEMENT_COLUMNS), names="、".join(collection.STATEMENT_CHANNELS))
+
+
+@router.get("/reconcile", response_class=HTMLResponse)
+def reconcile_page(request: Request, session: DbSession, user: ConsoleUser, day: str = "") -> Response:
+    """A day's payments and refunds by channel and bank (按渠道、银行日对账)."""
+    need(user, Permission.BATCH_WRITE)
+    form = Form({"day": day} if day else {}, {})
+    when = now().date()
+    try:
+        when = form.date("day", "对账日期") if day else when
+    except InvalidInput as exc:
+        form.fail(exc)
+    return _reconcile_page(request, session, user, form, when, None, 400 if form.errors else 200)
+
+
+@router.post("/reconcile", response_class=HTMLResponse)
+async def reconcile_statement(request: Request, session: DbSession, user: ConsoleUser,
+                              file: UploadFile = File(None)) -> Response:
+    """The same day beside a collecting party's statement file: each channel and bank matched or not."""
+    need(user, Permission.BATCH_WRITE)
+    form = await Form.read(request)
+    upload = await Upload.read(file)
+    try:
+        when = form.date("day", "对账日期")
+        statements = collection.read_statement(upload.name, upload.chosen("对账单文件（CSV 或 Excel）"))
+    except DomainError as exc:
+        form.fail(exc, "file")
+        day = dt.date.fromisoformat(form.get("day")) if _iso(form.get("day")) else now().date()
+        return _reconcile_page(request, session, user, form, day, None, 400)
+    return _reconcile_page(request, session, user, form, when, statements)
+
+
+def _iso(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @router.post("/school-payments", response_class=HTMLResponse)
