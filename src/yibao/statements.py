@@ -33,7 +33,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -449,3 +450,59 @@ class Update:
             found = db.identity_map.get(identity_key(self._model, tuple(row[f"key_{n}"] for n in self._primary)))
             if found is not None:
                 db.expire(found)
+
+
+
+def _arrays(table: Table, names: Sequence[str]) -> Any:
+    """SELECT unnest(:a), unnest(:b), … — PostgreSQL zips arrays of equal length into rows: one statement and one
+    parameter per column for thousands of rows (psycopg parses a statement's placeholders one by one, so a
+    multi-row VALUES is no faster than executemany there, and executemany is a statement per row)."""
+    return select(*(func.unnest(bindparam(f"many_{name}", type_=ARRAY(table.c[name].type))).label(name)
+                    for name in names))
+
+
+def _by_column(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, list[Any]]:
+    return {f"many_{name}": [row[name] for row in rows] for name in names}
+
+
+def _connection(db: Db | Connection) -> Connection:
+    return db if isinstance(db, Connection) else orm_session(db).connection()
+
+
+def insert_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any]], size: int = 5000) -> None:
+    """INSERT many rows of one table (each with the same keys): on PostgreSQL from arrays, `size` rows a
+    statement; elsewhere an executemany. Below the ORM: the caller trails a trailed table's rows."""
+    if not rows:
+        return
+    table, names = _table(model), list(rows[0])
+    connection = _connection(db)
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
+    statement = insert(table).from_select(names, _arrays(table, names))
+    for start in range(0, len(rows), size):
+        connection.execute(statement, _by_column(rows[start:start + size], names))
+
+
+def update_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any]], size: int = 5000) -> None:
+    """UPDATE many rows of one table by primary key: each row names the key columns and the new values (the same
+    columns in every row). On PostgreSQL one UPDATE … FROM arrays per `size` rows; elsewhere an executemany.
+    Below the ORM: no hook sees it (the caller trails a trailed table's change) and a Session's copies of the
+    rows are not refreshed (bulk callers hold none)."""
+    if not rows:
+        return
+    table = _table(model)
+    key = [column.key for column in table.primary_key.columns]
+    changes = [name for name in rows[0] if name not in key]
+    connection = _connection(db)
+    if connection.dialect.name != "postgresql":
+        statement = (update(table).where(and_(*(table.c[name] == bindparam(f"key_{name}") for name in key)))
+                     .values({name: bindparam(f"set_{name}") for name in changes}))
+        connection.execute(statement, [{**{f"key_{n}": row[n] for n in key}, **{f"set_{n}": row[n] for n in changes}}
+                                       for row in rows])
+        return
+    given = _arrays(table, [*key, *changes]).subquery("given")
+    statement = (update(table).where(and_(*(table.c[name] == given.c[name] for name in key)))
+                 .values({name: given.c[name] for name in changes}))
+    for start in range(0, len(rows), size):
+        connection.execute(statement, _by_column(rows[start:start + size], [*key, *changes]))

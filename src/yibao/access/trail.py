@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from yibao.errors import DomainError
 from yibao.kit.background import Backlog, BatchWriter
 from yibao.kit.clock import now
 from yibao.kit.gm import sm3_hex
+from yibao.statements import insert_many
 
 GENESIS = "0" * 64  # the hash before the first record
 HEAD_ID = 1
@@ -118,7 +119,7 @@ def append(connection: Connection, entries: Sequence[Entry]) -> None:
                      "door": entry.actor.door.value, "action": entry.action.value, "subject": entry.subject,
                      "what": what, "prev_hash": prev, "hash": digest})
         prev = digest
-    connection.execute(insert(TrailRecord), rows)
+    insert_many(connection, TrailRecord, rows)
     connection.execute(update(TrailHead).where(TrailHead.id == HEAD_ID).values(hash=prev))
 
 
@@ -274,7 +275,13 @@ def _bulk_changes_are_trailed(state: Any) -> None:
         return
     verb = INSERTED if state.is_insert else UPDATED if state.is_update else DELETED
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-    subjects = [row.get("psn_no") for row in rows] or [None]
-    actor, moment = actor_of(state.session), now()
-    append(state.session.connection(), [Entry(actor, Action.CHANGE, subject, f"{verb}{label}", moment)
-                                        for subject in subjects])
+    trail_changes(state.session, mapper.class_, verb, [row.get("psn_no") for row in rows] or [None])
+
+
+def trail_changes(session: Session, model: type, verb: str, subjects: Sequence[str | None]) -> None:
+    """One change record per subject (a person's psn_no) of a trailed model: also for writes made below the ORM
+    (a Core UPDATE of many rows at once), which the session's hooks do not see."""
+    label = model.__trail_label__  # type: ignore[attr-defined]
+    actor, moment = actor_of(session), now()
+    append(session.connection(), [Entry(actor, Action.CHANGE, subject, f"{verb}{label}", moment)
+                                  for subject in subjects])

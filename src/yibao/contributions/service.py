@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from yibao.access.trail import INSERTED, trail_changes
 from yibao.contributions.errors import (
     AmountMalformed,
     AmountMismatch,
@@ -42,6 +43,7 @@ from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, money
 from yibao.people.models import Person
 from yibao.people.service import other_person_id, reserve_numbers
+from yibao.statements import insert_many, update_many
 
 # The 8 banks entrusted by the tax bureau to collect in cash (S22 §3.3)
 BANKS: dict[str, str] = {
@@ -164,6 +166,9 @@ class PaymentRequest:
     card_no: str | None = None
     payer_name: str | None = None
     payer_certno: str | None = None
+    # a bank's result line names the request's agreement rather than the card: the card deducted is that
+    # agreement's, so the payment stands while the agreement is still the person's live one
+    agreement_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +193,52 @@ class InsuredId(NamedTuple):
     certno: str
 
 
-def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: BillOwner, person: Insured,
-                  agreement: BankAgreement | None, *, today: dt.date) -> CheckedPayment:
+class PayableBill(Protocol):
+    """A bill as a payment's rules read it (the ORM row at the window, a plain row in a bulk file)."""
+
+    @property
+    def bill_no(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def amount_due(self) -> Decimal: ...
+
+
+class Agreement(Protocol):
+    """A withholding agreement as a payment's rules read it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def bank(self) -> str: ...
+
+    @property
+    def card_no(self) -> str | None: ...
+
+
+class BillRow(NamedTuple):
+    """A bill read for a bulk file (no ORM object: a file of 280,000 lines holds none)."""
+
+    psn_no: str
+    id: str
+    bill_no: str
+    enrollment_id: str
+    status: str
+    amount_due: Decimal
+
+
+class AgreementRow(NamedTuple):
+    psn_no: str
+    id: str
+    bank: str
+    card_no: str | None  # None when not read: every withholding line of the batch names its agreement
+
+
+def check_payment(request: PaymentRequest, bill: PayableBill | None, enrollment: BillOwner, person: Insured,
+                  agreement: Agreement | None, *, today: dt.date) -> CheckedPayment:
     """Every rule a payment must meet, the same for one payment at the window and a line of a bulk file
     (POLICY.md §4, S22 §3): an unpaid bill, the exact amount, dated between registration and today, a reference,
     a known channel (cash at an entrusted bank, school only for a school's students, withholding through the
@@ -216,7 +265,7 @@ def check_payment(request: PaymentRequest, bill: Bill | None, enrollment: BillOw
                           _check_channel(request, enrollment, agreement))
 
 
-def _check_channel(request: PaymentRequest, enrollment: BillOwner, agreement: BankAgreement | None) -> str | None:
+def _check_channel(request: PaymentRequest, enrollment: BillOwner, agreement: Agreement | None) -> str | None:
     """Channel rules; returns the withholding agreement id where one is used."""
     if request.channel not in PAYMENT_CHANNELS:
         raise UnknownChannel(channel=request.channel, choices="、".join(PAYMENT_CHANNELS))
@@ -228,8 +277,11 @@ def _check_channel(request: PaymentRequest, enrollment: BillOwner, agreement: Ba
         return None
     if agreement is None:
         raise NoWithholdingAgreement()
-    card = (request.card_no or "").replace(" ", "")
-    if agreement.card_no != card or (request.bank is not None and request.bank != agreement.bank):
+    if request.agreement_id is not None:
+        same = agreement.id == request.agreement_id
+    else:
+        same = agreement.card_no is not None and agreement.card_no == (request.card_no or "").replace(" ", "")
+    if not same or (request.bank is not None and request.bank != agreement.bank):
         raise CardNotInAgreement()
     return agreement.id
 
@@ -274,16 +326,19 @@ class Collected:
     """A bulk collection's outcome: lines paid and refused by reason, and the bills it paid."""
 
     counts: dict[str, int]
-    paid: list[Bill]
+    paid: list[BillRow]
     refusals: dict[int, str]  # the refused lines: their index in the batch → why (the refusal's message)
 
 
-def bills_by_no(session: Session, bill_nos: Sequence[str]) -> dict[str, Bill]:
-    return {b.bill_no: b for chunk in chunks(list(bill_nos))
-            for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
+_BILL_COLUMNS = tuple(getattr(Bill, name) for name in BillRow._fields)
 
 
-def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: dict[str, Bill],
+def bills_by_no(session: Session, bill_nos: Sequence[str]) -> dict[str, BillRow]:
+    return {row.bill_no: BillRow._make(row) for chunk in chunks(sorted(set(bill_nos)))
+            for row in session.execute(select(*_BILL_COLUMNS).where(Bill.bill_no.in_(chunk)))}
+
+
+def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: dict[str, BillRow],
                  owners: Mapping[tuple[str, str], BillOwner], *, actor: str) -> Collected:
     """Apply a batch of payments (a bank's daily withholding file, an app's settlement file) to `bills` (by
     number; `owners` by (psn_no, enrollment id)).
@@ -293,9 +348,13 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     them is written. A reference used twice in the batch, or already used, is refused.
     """
     holders = sorted({b.psn_no for b in bills.values()})
-    agreements = {a.psn_no: a for chunk in chunks(holders)
-                  for a in session.scalars(select(BankAgreement).where(BankAgreement.psn_no.in_(chunk),
-                                                                        BankAgreement.status == "active"))}
+    a = BankAgreement
+    # a card number is opened only where a line gives one to compare (a bank's result line names its agreement)
+    card = a.card_no if any(r.channel == "bank_withholding" and r.agreement_id is None for r in requests) \
+        else null().label("card_no")
+    agreements = {row.psn_no: AgreementRow._make(row) for chunk in chunks(holders)
+                  for row in session.execute(select(a.psn_no, a.id, a.bank, card)
+                                             .where(a.psn_no.in_(chunk), a.status == "active"))}
     # the insured's ID number is opened only where a line names a payer (代缴人) to tell apart from them
     named = sorted({bills[r.bill_no].psn_no for r in requests if r.payer_certno and r.bill_no in bills})
     persons = {psn_no: InsuredId(psn_no, "") for psn_no in holders}
@@ -306,7 +365,8 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
             for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
     refused: dict[str, int] = {}
     refusals: dict[int, str] = {}
-    payments, bill_updates, paid = [], [], []
+    payments: list[dict[str, object]] = []
+    paid: list[BillRow] = []
     moment, today = now(), now().date()
     for index, request in enumerate(requests):
         bill = bills.get(request.bill_no)
@@ -336,14 +396,11 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
                          "payer_certno": checked.payer_certno, "amount": checked.amount,
                          "paid_on": request.paid_on, "reference": request.reference.strip(),
                          "created_by": actor, "created_at": moment})
-        bill_updates.append({"psn_no": bill.psn_no, "id": bill.id, "status": "paid", "paid_at": moment})
         paid.append(bill)
-        bill.status = "paid"  # a second line for the same bill in this batch is refused
-    for chunk in chunks(payments, 5000):
-        session.execute(insert(Payment), chunk)
-    if bill_updates:
-        session.execute(update(Bill).execution_options(synchronize_session=False), bill_updates)
-    session.flush()
+        bills[bill.bill_no] = bill._replace(status="paid")  # a second line for the same bill is refused
+    insert_many(session, Payment, payments)
+    trail_changes(session, Payment, INSERTED, [b.psn_no for b in paid])
+    update_many(session, Bill, [{"psn_no": b.psn_no, "id": b.id, "status": "paid", "paid_at": moment} for b in paid])
     return Collected({"paid": len(payments), **refused}, paid, refusals)
 
 

@@ -36,13 +36,21 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.contributions.models import BankAgreement, Bill, CollectionFile, WithholdingLine, WithholdingRun
-from yibao.contributions.service import BANKS, PAYMENT_CHANNELS, Collected, PaymentRequest, StatementLine
+from yibao.contributions.service import (
+    BANKS,
+    PAYMENT_CHANNELS,
+    BillRow,
+    Collected,
+    PaymentRequest,
+    StatementLine,
+    bills_by_no,
+)
 from yibao.enrollment.models import Enrollment
 from yibao.enrollment.payments import collect_lines, pay_contribution
 from yibao.errors import Conflict, InvalidInput, Named, NotFound
@@ -312,7 +320,6 @@ class AskedLine(NamedTuple):
     psn_no: str
     bill_no: str
     agreement_id: str
-    card_no: str
     amount: Decimal
     outcome: str
 
@@ -352,7 +359,7 @@ def _collect_in_parts(session: Session, requests: Sequence[PaymentRequest], *, a
     """`collect_lines` part by part (a bill or reference seen in an earlier part is refused as it would be in one
     batch: the earlier part is written by then), telling `progress` (lines done, lines in all) after each."""
     counts: dict[str, int] = {}
-    paid: list[Bill] = []
+    paid: list[BillRow] = []
     refusals: dict[int, str] = {}
     if progress is not None:
         progress(0, len(requests))
@@ -390,7 +397,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
         answers.append((row, line, outcome, amount, reference, paid_on))
     run_banks = {r.id: r.bank for r in session.scalars(select(WithholdingRun).where(WithholdingRun.id.in_(runs)))}
     paying = [(row, line, PaymentRequest(line.bill_no, "bank_withholding", amount, paid_on, reference or "",
-                                         bank=run_banks[line.run_id], card_no=line.card_no))
+                                         bank=run_banks[line.run_id], agreement_id=line.agreement_id))
               for row, line, outcome, amount, reference, paid_on in answers if outcome == "paid"]
     if mode == "all_or_nothing" and report.errors:
         report.written = False
@@ -435,7 +442,7 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
 # The tax bureau's daily file
 
 
-def _tax_request(row: TableRow, bills: dict[str, Bill], people: dict[str, Person]) -> PaymentRequest:
+def _tax_request(row: TableRow, bills: dict[str, BillRow], people: dict[str, Any]) -> PaymentRequest:
     v = row.values
     bill = bills.get(v.get("bill_no", ""))
     if bill is None:
@@ -459,10 +466,10 @@ def import_tax_file(session: Session, filename: str, content: bytes, *, file_id:
     if done is not None:
         return done
     rows = read_table(filename, content, TAX_COLUMNS, tuple(c for c in TAX_COLUMNS if c != "银行"))
-    bills = {b.bill_no: b for chunk in chunks(sorted({r.values.get("bill_no", "") for r in rows}))
-             for b in session.scalars(select(Bill).where(Bill.bill_no.in_(chunk)))}
+    bills = bills_by_no(session, [r.values.get("bill_no", "") for r in rows])
     people = {p.psn_no: p for chunk in chunks(sorted({b.psn_no for b in bills.values()}))
-              for p in session.scalars(select(Person).where(Person.psn_no.in_(chunk)))}
+              for p in session.execute(select(Person.psn_no, Person.certno, Person.name)
+                                       .where(Person.psn_no.in_(chunk)))}
     report = FileReport(file_id, "tax_daily", lines=len(rows))
     requests: list[tuple[TableRow, PaymentRequest]] = []
     for row in rows:

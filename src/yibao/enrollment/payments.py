@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao.access.trail import UPDATED, trail_changes
 from yibao.contributions import service as contributions
 from yibao.contributions.models import Payment
 from yibao.contributions.service import PaymentRequest
 from yibao.enrollment.models import Enrollment
 from yibao.kit.batches import chunks
+from yibao.statements import update_many
 
 # what a payment's rules read of the enrollment a bill belongs to (contributions.BillOwner), as plain rows
 OWNER_COLUMNS = (Enrollment.psn_no, Enrollment.id, Enrollment.year, Enrollment.personal_amount,
@@ -45,7 +47,7 @@ def collect_lines(session: Session, requests: Sequence[PaymentRequest], *,
               for e in session.execute(select(*OWNER_COLUMNS).where(Enrollment.id.in_(chunk)))}
     collected = contributions.collect_bulk(session, requests, bills, owners, actor=actor)
     if collected.paid:
-        session.execute(update(Enrollment).execution_options(synchronize_session=False),
-                        [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"} for b in collected.paid])
-        session.flush()
+        update_many(session, Enrollment, [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"}
+                                          for b in collected.paid])
+        trail_changes(session, Enrollment, UPDATED, [b.psn_no for b in collected.paid])
     return collected
