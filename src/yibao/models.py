@@ -25,7 +25,7 @@ from yibao.contributions.models import (
 )
 from yibao.credential.models import Binding, Channel, Credential, DecodedCode, EcToken
 from yibao.db import Base
-from yibao.enrollment.models import Enrollment
+from yibao.enrollment.models import Enrollment, InsuranceCertificate
 from yibao.filings.models import CrossRegionFiling, SpecialDiseaseFiling
 from yibao.institutions.models import (
     CatalogueItem,
@@ -94,6 +94,7 @@ __all__ = [
     "HistoricalFile",
     "HistoricalMovement",
     "Institution",
+    "InsuranceCertificate",
     "ItemMatch",
     "JournalEntry",
     "LoginSession",

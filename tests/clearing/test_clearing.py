@@ -123,7 +123,9 @@ def test_months_are_cleared_once_in_order_and_only_when_closed(month: dict[str, 
                                                                 actor="x"))
     refused("institution_not_found", lambda: clearing.build(session, fixmedins_code="H0", month=OCTOBER, actor="x"))
     assert session.scalar(select(func.count()).select_from(Clearing)) == count
-    clearing.discard(session, made.id, actor="clerk2")  # a draft set aside frees its rows
+    gone = clearing.discard(session, made.id, actor="clerk2")  # a draft set aside frees its rows
+    assert (gone.status, gone.discarded_by, gone.approved_by) == ("discarded", "clerk2", None)
+    assert gone.discarded_at is not None and gone.approved_at is None
     again = clearing.build(session, fixmedins_code=COMMUNITY, month=OCTOBER, actor="clerk1")
     assert (again.settlements, again.payable) == (made.settlements, made.payable)
 

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from yibao.audit.models import AuditCase
-from yibao.settlement.receipt import cjk_font
+from yibao.kit.pdf import cjk_font
 
 
 def notice_pdf(case: AuditCase) -> bytes:

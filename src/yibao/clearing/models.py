@@ -41,6 +41,8 @@ class Clearing(Base):
     paid_at: Mapped[dt.datetime | None]
     payment_ref: Mapped[str | None] = mapped_column(String(60))
     payment_entry: Mapped[str | None] = mapped_column(String(32))
+    discarded_by: Mapped[str | None] = mapped_column(String(50))  # who set a draft aside, and when
+    discarded_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         Index("uq_clearings_live_month", "fixmedins_code", "month", unique=True,

@@ -214,7 +214,7 @@ def discard(session: Session, clearing_id: str, *, actor: str) -> Clearing:
         session.execute(update(model).where(model.clearing_id == clearing_id).values(clearing_id=None)
                         .execution_options(synchronize_session=False))
     clearing.status = ClearingStatus.DISCARDED.value
-    clearing.approved_by, clearing.approved_at = actor, now()  # who set it aside, and when
+    clearing.discarded_by, clearing.discarded_at = actor, now()
     session.flush()
     return clearing
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.access.trail import trailed
@@ -90,3 +90,19 @@ class EnrollmentRecord(NamedTuple):
     created_at: dt.datetime
     cancelled_at: dt.datetime | None
     cancel_reason: str | None
+
+
+class InsuranceCertificate(Base):
+    """A 参保证明 as issued (enrollment/certificate.py): kept so that the paper can be verified by its serial and
+    code; `content` is what was certified (JSON, the ID number masked), `digest` its SM3."""
+
+    __tablename__ = "insurance_certificates"
+
+    serial: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8))
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime]
+    issued_by: Mapped[str] = mapped_column(String(50))
+    door: Mapped[str] = mapped_column(String(10))  # console / resident

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +31,7 @@ from yibao.glossary import (
 from yibao.institutions.models import Institution
 from yibao.kit.masks import mask_id
 from yibao.kit.money import capital, fmt
+from yibao.kit.pdf import cjk_font
 from yibao.people.models import Person
 from yibao.people.service import person_record
 from yibao.people.towns import DISTRICT_CENTRE_HOTLINE
@@ -56,7 +55,6 @@ from yibao.settlement.models import (
 )
 from yibao.settlement.settle import get_settlement
 
-log = logging.getLogger("yibao.receipt")
 ROWS = tuple((key, AMOUNT_LABELS[key]) for key in (
     "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
     "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "psn_part_amt", "psn_cash_pay"))
@@ -191,31 +189,6 @@ def _cancellation(session: Session, row: SettlementRecord) -> str | None:
     number = f"（撤销结算编号 {cancel.setl_id}）" if cancel else ""
     why = f"，原因：{cancel.reason}" if cancel and cancel.reason else ""
     return f"已撤销：本结算已{when}撤销{number}{why}，基金支付已冲回，本结算单作废。"
-
-
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
-
-
-@cache
-def cjk_font() -> str:
-    """Register and name the CJK font the PDF uses (see the module docstring)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    candidates = [os.environ["YIBAO_CJK_FONT"]] if os.environ.get("YIBAO_CJK_FONT") else []
-    for path in [*candidates, *FONT_CANDIDATES]:
-        if Path(path).is_file():
-            pdfmetrics.registerFont(TTFont("YibaoCJK", path, subfontIndex=0))
-            return "YibaoCJK"
-    log.warning("no TrueType CJK font found (install fonts-wqy-microhei); receipts use the STSong-Light CID font")
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 @cache

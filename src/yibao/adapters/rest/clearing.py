@@ -45,6 +45,8 @@ class ClearingRead(Out):
     paid_by: str | None
     paid_at: dt.datetime | None
     payment_ref: str | None
+    discarded_by: str | None
+    discarded_at: dt.datetime | None
 
 
 def out(row: Clearing) -> ClearingRead:

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from yibao.adapters.web import (
     apidocs,
     audit,
+    certificates,
     clearing,
     collection,
     console,
@@ -33,7 +34,8 @@ def install(app: FastAPI) -> None:
     app.state.secret_key = app.state.settings.resolved_secret_key()
     app.state.import_jobs = {}
     for router in (console.router, office.router, reports.router, parameters.router, maternity.router, family.router,
-                   clearing.router, audit.router, collection.router, desk.router, ecard.router, resident.router):
+                   clearing.router, audit.router, collection.router, desk.router, ecard.router, certificates.router,
+                   resident.router):
         app.include_router(router, dependencies=[Depends(check_csrf)])  # every state-changing form
     app.include_router(apidocs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -166,7 +166,7 @@ def find_xlsx(request: Request, session: DbSession, user: ConsoleUser, q: str = 
 
 # the person page's forms, each with its own field ids
 FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-", "certificate": "cert-",
-                 "cancel": "cancel-", "ecard": "ec-", "binding": "ec-", "unbind": "ec-"}
+                 "cancel": "cancel-", "ecard": "ec-", "binding": "ec-", "unbind": "ec-", "proof": "proof-"}
 TRAIL_LABELS = {"action": access_trail.ACTION_LABELS, "door": access_trail.DOOR_LABELS,
                 "actor_kind": access_trail.ACTOR_KIND_LABELS}
 EC_ACTIONS = {"suspend": "暂停使用", "reinstate": "恢复使用", "revoke": "注销"}
