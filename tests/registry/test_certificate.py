@@ -108,3 +108,24 @@ def test_a_clerk_and_a_resident_issue_it_and_anyone_verifies_it(client: TestClie
                                actor="t", door="console")
     session.commit()
     assert client.get(f"/me/proofs/{theirs.serial}").status_code == 404
+
+
+def test_the_resident_sees_bills_with_the_ways_to_pay_and_filings(client: TestClient, session: Session) -> None:
+    from yibao.contributions.service import bills_of
+    from yibao.filings.service import file_cross_region
+
+    someone = insured(session, name="邬缴费")  # 2022 paid by WeChat
+    enroll(session, someone.psn_no, year=2023, registered="2022-10-15")  # 2023 to pay
+    file_cross_region(session, psn_no=someone.psn_no, reason="long_term_residence", place="上海市",
+                      begndate=dt.date(2022, 3, 1), enddate=dt.date(2022, 12, 31))
+    open_resident_account(session, psn_no=someone.psn_no, password="right-pass-1", actor="t")
+    session.commit()
+    client.post("/me/login", data={"certno": someone.certno, "password": "right-pass-1"})
+    shown = client.get("/me")
+    words = text(shown.text)
+    bills = {b.year: b for b in bills_of(session, someone.psn_no)}
+    assert 'data-testid="my-bills"' in shown.text and bills[2023].bill_no in shown.text
+    assert f"2022 {bills[2022].bill_no} 750.00 已缴费 2021-10-11 微信" in words
+    assert f"2023 {bills[2023].bill_no} 750.00 待缴费" in words
+    assert 'data-testid="pay-channels"' in shown.text and "宁波税务" in words and "每月 8 日前" in words
+    assert "异地就医 异地长期居住人员：上海市 2022-03-01 至 2022-12-31 已过期" in words

@@ -43,8 +43,11 @@ def collect_lines(session: Session, requests: Sequence[PaymentRequest], *,
                   actor: str) -> contributions.Collected:
     """As `collect_contributions`, with each refused line's reason by its index (the collection files' reports)."""
     bills = contributions.bills_by_no(session, [r.bill_no for r in requests])
-    owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({b.enrollment_id for b in bills.values()}))
-              for e in session.execute(select(*OWNER_COLUMNS).where(Enrollment.id.in_(chunk)))}
+    wanted = {(b.psn_no, b.enrollment_id) for b in bills.values()}
+    # by the key's leading column (an IN on `id` alone would scan every enrollment), then the bills' own
+    owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({psn_no for psn_no, _ in wanted}))
+              for e in session.execute(select(*OWNER_COLUMNS).where(Enrollment.psn_no.in_(chunk)))
+              if (e.psn_no, e.id) in wanted}
     collected = contributions.collect_bulk(session, requests, bills, owners, actor=actor)
     if collected.paid:
         update_many(session, Enrollment, [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"}

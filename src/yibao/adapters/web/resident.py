@@ -33,8 +33,10 @@ from yibao.adapters.web.common import (
     signed_in,
     signed_out,
 )
+from yibao.contributions import service as contributions
 from yibao.enrollment.service import coverage_on, enrollments_of, live_enrollment
 from yibao.errors import InvalidInput, NotFound, Unauthorized
+from yibao.filings.service import REASONS, filings_of
 from yibao.glossary import MED_TYPE_LABELS, source_words
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
@@ -121,10 +123,16 @@ def me(request: Request, session: DbSession, editions: EditionsDep, person: Resi
     headline, detail = status_words(session, person, today)
     enrollments = [e for e in enrollments_of(session, person.psn_no) if e.status != "cancelled"]
     labels = {e.id: editions.get(e.edition).categories[e.category].label for e in enrollments}
+    special, cross = filings_of(session, person.psn_no)
+    paid = {p.bill_id: p for p in contributions.payments_of(session, person.psn_no)}
     return page(request, "me/home.html", person=person, headline=headline, detail=detail, enrollments=enrollments,
                 category_labels=labels, accumulators=read_accumulators(session, person.psn_no, today.year),
                 year=today.year, settlements=my_settlements(session, person.psn_no),
-                med_types=MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""))
+                med_types=MED_TYPE_LABELS, town=TOWN_BY_CODE.get(person.town or ""),
+                bills=sorted(contributions.bills_of(session, person.psn_no), key=lambda b: -b.year), paid=paid,
+                bill_status=contributions.BILL_STATUS, pay_channels=contributions.PAYMENT_CHANNELS,
+                banks="、".join(contributions.BANKS.values()), special=special, cross=cross, reasons=REASONS,
+                today=today)
 
 
 def my_settlements(session: Any, psn_no: str) -> list[Any]:
