@@ -197,7 +197,7 @@ def test_security_headers_on_every_kind_of_answer(client: TestClient) -> None:
 
 def test_no_page_carries_inline_script(client: TestClient, session: Session) -> None:
     """The CSP forbids inline script, so none may be in a page (event handler attributes included)."""
-    for path in ("/", "/calc", "/qa", "/console/login", "/me/login", "/desk/login", "/docs", "/redoc"):
+    for path in ("/", "/calc", "/qa", "/verify", "/console/login", "/me/login", "/desk/login", "/docs", "/redoc"):
         html = client.get(path).text
         assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html), path
         assert not re.search(r"\son[a-z]+=", html), path

@@ -31,7 +31,7 @@ from yibao.staff.models import StaffUser
 from yibao.staff.service import create_staff
 
 YEAR = now().year
-PUBLIC_PAGES = {"/", "/calc", "/qa", "/console/login", "/me/login", "/desk/login", "/docs", "/redoc"}
+PUBLIC_PAGES = {"/", "/calc", "/qa", "/verify", "/console/login", "/me/login", "/desk/login", "/docs", "/redoc"}
 LOGINS = {"/console": "/console/login", "/me": "/me/login", "/desk": "/desk/login"}
 
 
@@ -370,6 +370,16 @@ def test_dashboard_shows_the_reports_figures_beside_s22(client: TestClient, sess
     assert f'data-testid="inpatient-ratio">{figures.inpatient_ratio}%<' in html
     assert "2022年度报道：77.89%" in html and "POLICY.md" not in html  # issue 20: no project codes on screen
     assert fmt_yuan(figures.fund_totals["fund_pay_sumamt"]) in html
+    # issue 20: in the collection period the registered count is not only those who paid
+    from tests.registry.helpers import person as registered
+    from tests.registry.test_enrollment import enroll
+
+    enroll(session, registered(session, name="邬未缴").psn_no, year=YEAR, registered=f"{YEAR - 1}-10-15")
+    session.commit()
+    later = dashboard(session, YEAR)
+    assert (later.insured_total, later.effective_total) == (figures.insured_total + 1, figures.effective_total)
+    shown = text(client.get("/console/dashboard").text)
+    assert f"其中已缴费或全额资助 {later.effective_total:,} 人" in shown and later.effective_total >= 1
 
 
 def test_a_malformed_query_gets_the_chinese_error_page(client: TestClient, session: Session) -> None:

@@ -35,7 +35,8 @@ MONTHS = tuple(range(1, 13))
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     year: int
-    insured_total: int
+    insured_total: int  # registered, not cancelled
+    effective_total: int  # of them in force: paid or fully subsidised
     by_category: list[tuple[str, int]]  # (category code, count)
     by_town: list[tuple[str, int]]  # (town name, count); 非本区户籍 for persons without a town
     collected_total: Decimal
@@ -49,8 +50,9 @@ class Dashboard:
 
 
 def insured_counts(session: Session, year: int) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Active enrollments of `year` by category and by town (largest first)."""
-    active = (Enrollment.year == year, Enrollment.status == "active")
+    """Registered enrollments of `year` (not cancelled: in the collection period many have not paid yet) by
+    category and by town (largest first)."""
+    active = (Enrollment.year == year, Enrollment.status != "cancelled")
     by_category = session.execute(
         select(Enrollment.category, func.count()).where(*active).group_by(Enrollment.category)
     ).all()
@@ -112,7 +114,9 @@ def dashboard(session: Session, year: int) -> Dashboard:
     channels = contributions_collected(session, year)
     by_benefit, totals, count = fund_paid(session, year)
     inscp, hifp, ratio = inpatient_ratio(session, year)
-    return Dashboard(year, sum(n for _, n in by_category), by_category, by_town,
+    effective = int(session.scalar(select(func.count()).select_from(Enrollment)
+                                   .where(Enrollment.year == year, Enrollment.status == "active")) or 0)
+    return Dashboard(year, sum(n for _, n in by_category), effective, by_category, by_town,
                      sum((amount for _, amount in channels), money("0.00")), channels, by_benefit, totals, count,
                      inscp, hifp, ratio)
 

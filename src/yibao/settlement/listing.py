@@ -4,12 +4,14 @@ status and person, newest first, paged on the page and whole (up to the export l
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yibao.db import sql_money
 from yibao.institutions.models import Institution
 from yibao.people.models import Person
 from yibao.settlement.models import Settlement, SettlementKind, SettlementStatus
@@ -25,6 +27,7 @@ class SettlementQuery(NamedTuple):
     kind: SettlementKind | None = None
     status: SettlementStatus | None = None
     psn_no: str | None = None
+    settled_on: dt.date | None = None  # the day of the settlement (or cancellation) itself: a desk's day-end
 
     @property
     def empty(self) -> bool:
@@ -63,7 +66,39 @@ def _where(query: SettlementQuery) -> list[Any]:
         found.append(s.service_date >= query.start)
     if query.end:
         found.append(s.service_date <= query.end)
+    if query.settled_on:
+        start = dt.datetime.combine(query.settled_on, dt.time())
+        found.append(s.setl_time >= start)
+        found.append(s.setl_time < start + dt.timedelta(days=1))
     return found
+
+
+DAY_AMOUNTS = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "maf_pay", "fund_pay_sumamt", "acct_pay", "acct_mulaid_pay",
+               "psn_cash_pay")
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """A desk's day-end (日结): the day's settlements and cancellations at one institution, netted."""
+
+    settlements: int
+    cancellations: int
+    sums: dict[str, Decimal]  # DAY_AMOUNTS, cancellations netted
+
+    @property
+    def cash(self) -> Decimal:
+        """The cash the patients paid at the counter that day: what the till should hold."""
+        return self.sums["psn_cash_pay"]
+
+
+def day_totals(session: Session, *, fixmedins_code: str, day: dt.date) -> DayTotals:
+    s = Settlement
+    where = _where(SettlementQuery(fixmedins_code=fixmedins_code, settled_on=day))
+    row = session.execute(select(func.count().filter(s.kind == SettlementKind.SETTLE.value),
+                                 func.count().filter(s.kind == SettlementKind.CANCEL.value),
+                                 *(func.sum(getattr(s, name)) for name in DAY_AMOUNTS)).where(*where)).one()
+    return DayTotals(int(row[0] or 0), int(row[1] or 0),
+                     {name: sql_money(value or 0) for name, value in zip(DAY_AMOUNTS, row[2:], strict=True)})
 
 
 def find_settlements(session: Session, query: SettlementQuery, *, limit: int = PAGE,

@@ -5,6 +5,7 @@ gateway; an institution sees and settles only its own visits."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Annotated, Any, NamedTuple
 
@@ -29,10 +30,11 @@ from yibao.adapters.web.common import (
     signed_in,
     signed_out,
 )
+from yibao.adapters.web.exports import EXPORT_LIMIT, xlsx_response
 from yibao.audit.realtime import enforce as audit_at_counter
 from yibao.credential import service as credentials
 from yibao.errors import InvalidInput, Unauthorized
-from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS, SS_CARD
+from yibao.glossary import CERT_TYPE_LABELS, E_CREDENTIAL, MED_TYPE_LABELS, SETTLEMENT_KIND_LABELS, SS_CARD
 from yibao.institutions import service as institutions
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
@@ -42,6 +44,7 @@ from yibao.people import service as people
 from yibao.people.cards import card_holder
 from yibao.settlement import fees, visits
 from yibao.settlement import settle as settling
+from yibao.settlement.listing import SettlementQuery, day_totals, find_settlements
 from yibao.settlement.receipt import build_receipt
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -268,6 +271,52 @@ def receipt(setl_id: str, request: Request, session: DbSession, d: DeskUser) -> 
 def receipt_file(setl_id: str, request: Request, session: DbSession, d: DeskUser) -> Response:
     return receipt_response(request, session, build_receipt(session, setl_id, institution=d.institution.fixmedins_code),
                             pdf=True)
+
+
+def _day(text: str, form: Form) -> dt.date:
+    today = now().date()
+    try:
+        return form.date("day", "日期") if text else today
+    except InvalidInput as exc:
+        form.fail(exc)
+        return today
+
+
+@router.get("/day", response_class=HTMLResponse)
+def day_page(request: Request, session: DbSession, d: DeskUser, day: str = "") -> Response:
+    """今日结算与日结: the day's settlements and cancellations at this institution, each to reprint, and the day's
+    totals by fund with the cash the till should hold."""
+    form = Form({"day": day} if day else {}, {})
+    when = _day(day, form)
+    code = d.institution.fixmedins_code
+    rows, total = find_settlements(session, SettlementQuery(fixmedins_code=code, settled_on=when), limit=EXPORT_LIMIT)
+    saw(request, session, Action.VIEW, sorted({r.psn_no for r in rows}), "机构日结")
+    return page(request, "desk/day.html", status=400 if form.errors else 200, desk=d, form=form, day=when,
+                rows=rows, total=total, totals=day_totals(session, fixmedins_code=code, day=when),
+                kinds=SETTLEMENT_KIND_LABELS, med_types=MED_TYPE_LABELS)
+
+
+DAY_HEADER = ("结算编号", "结算时间", "姓名", "人员编号", "类别", "医疗费总额", "统筹基金", "大病保险", "医疗救助",
+              "家庭账户", "个人现金")
+
+
+@router.get("/day.xlsx")
+def day_xlsx(request: Request, session: DbSession, d: DeskUser, day: str = "") -> Response:
+    form = Form({"day": day} if day else {}, {})
+    when = _day(day, form)
+    if form.errors:
+        raise InvalidInput(form.errors["day"], field="day")
+    code = d.institution.fixmedins_code
+    rows, _ = find_settlements(session, SettlementQuery(fixmedins_code=code, settled_on=when), limit=EXPORT_LIMIT)
+    saw(request, session, Action.EXPORT, sorted({r.psn_no for r in rows}), "机构日结")
+    t = day_totals(session, fixmedins_code=code, day=when)
+    body = [(r.setl_id, r.setl_time.strftime("%Y-%m-%d %H:%M:%S"), r.psn_name, r.psn_no,
+             SETTLEMENT_KIND_LABELS.get(r.kind, r.kind), r.medfee_sumamt, r.hifp_pay, r.hifmi_pay, r.maf_pay,
+             r.acct_pay, r.psn_cash_pay) for r in rows]
+    body.append(("合计", f"结算 {t.settlements} 笔，撤销 {t.cancellations} 笔", "", "", "", t.sums["medfee_sumamt"],
+                 t.sums["hifp_pay"], t.sums["hifmi_pay"], t.sums["maf_pay"],
+                 t.sums["acct_pay"] + t.sums["acct_mulaid_pay"], t.cash))
+    return xlsx_response(f"日结-{code}-{when}.xlsx", "日结", DAY_HEADER, body)
 
 
 @router.get("/catalogue", response_class=HTMLResponse)

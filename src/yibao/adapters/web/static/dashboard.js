@@ -8,8 +8,11 @@ document.addEventListener("DOMContentLoaded", function () {
     window.addEventListener("resize", function () { c.resize(); });
     el.dataset.ready = "1";
   }
-  chart("chart-category", { series: [{ type: "pie", radius: ["35%", "65%"], data: data.category,
-    label: { formatter: "{b}\n{c} 人" } }] });
+  // labels aligned to the chart's edges and wrapped: a narrow chart no longer cuts them off
+  chart("chart-category", { series: [{ type: "pie", radius: ["28%", "52%"], data: data.category,
+    avoidLabelOverlap: true, labelLayout: { hideOverlap: false },
+    label: { formatter: "{b}\n{c} 人", alignTo: "edge", edgeDistance: 8, lineHeight: 16, overflow: "break" },
+    labelLine: { length: 8, length2: 0, maxSurfaceAngle: 80 } }] });
   chart("chart-town", { grid: { left: 90, right: 20, top: 10, bottom: 30 },
     xAxis: { type: "value" }, yAxis: { type: "category", data: data.town.names.slice().reverse() },
     series: [{ type: "bar", data: data.town.values.slice().reverse() }] });
