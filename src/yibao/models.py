@@ -40,6 +40,7 @@ from yibao.parameters.models import PolicyAmendment
 from yibao.people.models import (
     Certificate,
     Person,
+    PersonChange,
     ResidentAccount,
     Sequence,
     SocialSecurityCard,
@@ -102,6 +103,7 @@ __all__ = [
     "NationalListEntry",
     "Payment",
     "Person",
+    "PersonChange",
     "PolicyAmendment",
     "Posting",
     "Refund",

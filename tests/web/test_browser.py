@@ -276,13 +276,16 @@ def test_desk_settles_prints_and_cancels_a_visit(page: Any) -> None:
     # community outpatient, 甲类 47.00: the fund pays 60% (S22 §4) = 28.20
     expect(page.get_by_test_id("fund-total")).to_have_text("28.20")
     expect(page.get_by_test_id("person-total")).to_have_text("18.80")
+    page.get_by_test_id("tendered").fill("20")  # issue 20: cash received, change given
     page.get_by_role("button", name="确认结算").click()
     expect(page.get_by_test_id("visit-status")).to_have_text("已结算")
+    expect(page.get_by_test_id("change")).to_contain_text("找零 1.20 元")
     with page.context.expect_page() as printed:
         page.get_by_role("link", name="打印结算单").click()
     receipt = printed.value
     expect(receipt.get_by_role("heading", level=1)).to_have_text("奉化区城乡居民基本医疗保险医保结算单")
     expect(receipt.get_by_role("row", name="统筹基金支付")).to_contain_text("28.20")
+    page.get_by_label("撤销原因").fill("收费项目录错")  # issue 20: the cashier's cancel records why
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="撤销结算").click()
     expect(page.get_by_test_id("visit-status")).to_have_text("就诊中")

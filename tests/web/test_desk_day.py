@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.gateway.his import insured
@@ -26,7 +27,8 @@ def settle_at_the_desk(client: TestClient, certno: str, price: str) -> str:
                          follow_redirects=False)
     visit = opened.headers["location"]
     client.post(f"{visit}/fees", data={"code": "XJ01CAA040A001010101445", "cnt": "2", "pric": price})
-    settled = client.post(f"{visit}/settle", data={"medfee_sumamt": f"{Decimal(price) * 2:.2f}"})
+    settled = client.post(f"{visit}/settle", data={"medfee_sumamt": f"{Decimal(price) * 2:.2f}", "tendered": "100"})
+    assert "找零" in text(settled.text)
     found = re.search(r'data-testid="setl-id">([^<]+)<', settled.text)
     assert found is not None, text(settled.text)
     return found.group(1)
@@ -37,9 +39,19 @@ def test_the_day_end_nets_a_cancellation_and_holds_the_cash(client: TestClient, 
     first, second = insured(session, year=YEAR, name="邬日结"), insured(session, year=YEAR, name="邬撤销")
     session.commit()
     client.post("/desk/login", data={"fixmedins_code": CLINIC, "secret": DEMO_HIS_SECRET, "opter": "收费员甲"})
-    kept = settle_at_the_desk(client, first.certno, "40")
+    opened = client.post("/desk/visits", data={"cert_type": "02", "certno": first.certno, "med_type": "11"},
+                         follow_redirects=False)
+    visit = opened.headers["location"]
+    client.post(f"{visit}/fees", data={"code": "XJ01CAA040A001010101445", "cnt": "2", "pric": "40"})
+    short = client.post(f"{visit}/settle", data={"medfee_sumamt": "80.00", "tendered": "1.00"})
+    assert short.status_code == 400 and "实收现金 1.00 元少于应收 32.00 元" in text(short.text)
+    assert session.scalar(select(func.count()).select_from(Settlement)) == 0  # refused whole: nothing settled
+    settled = client.post(f"{visit}/settle", data={"medfee_sumamt": "80.00", "tendered": "100"})
+    assert "实收现金 100.00 元，应收 32.00 元，找零 68.00 元" in text(settled.text)
+    kept = re.search(r'data-testid="setl-id">([^<]+)<', settled.text).group(1)  # type: ignore[union-attr]
     gone = settle_at_the_desk(client, second.certno, "25")
-    assert client.post(f"/desk/settlements/{gone}/cancel", follow_redirects=False).status_code == 303
+    assert client.post(f"/desk/settlements/{gone}/cancel", data={"reason": "患者退药"},
+                       follow_redirects=False).status_code == 303
     today = session.get(Settlement, (first.psn_no, kept))
     assert today is not None
     totals = day_totals(session, fixmedins_code=CLINIC, day=today.setl_time.date())

@@ -344,8 +344,12 @@ def test_desk_settles_cancels_and_the_ledger_agrees(client: TestClient, session:
     setl_id = re.search(r'data-testid="setl-id">([^<]+)<', settled.text).group(1)  # type: ignore[union-attr]
     assert "打印结算单" in settled.text
     assert client.get(f"/desk/settlements/{setl_id}/receipt.pdf").content.startswith(b"%PDF")
-    cancelled = client.post(f"/desk/settlements/{setl_id}/cancel")
+    unsaid = client.post(f"/desk/settlements/{setl_id}/cancel")
+    assert unsaid.status_code == 400 and "请填写撤销原因" in text(unsaid.text)  # issue 20: a reason is recorded
+    cancelled = client.post(f"/desk/settlements/{setl_id}/cancel", data={"reason": "收费项目录错"})
     assert "就诊中" in text(cancelled.text)
+    reversal = session.scalars(select(Settlement).where(Settlement.original_setl_id == setl_id)).one()
+    assert reversal.reason == "收费项目录错"
     from yibao.accounts.ledger import ledger_balances, unbalanced_entries
 
     assert unbalanced_entries(session) == []

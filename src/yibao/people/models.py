@@ -63,6 +63,23 @@ class Sequence(Base):
     value: Mapped[int]
 
 
+@trailed("人员信息变更记录")
+class PersonChange(Base):
+    """A change of a person's contact or registration data at the window, with its old and new value (sealed:
+    a phone number is personal data) and why (people.update_person)."""
+
+    __tablename__ = "person_changes"
+
+    psn_no: Mapped[str] = mapped_column(ForeignKey("persons.psn_no"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    field: Mapped[str] = mapped_column(String(20))  # phone / town
+    old: Mapped[str | None] = mapped_column(Sealed("person_change", 40))
+    new: Mapped[str | None] = mapped_column(Sealed("person_change", 40))
+    reason: Mapped[str] = mapped_column(String(200))
+    changed_by: Mapped[str] = mapped_column(String(60))
+    changed_at: Mapped[dt.datetime]
+
+
 @trailed("居民自助账号")
 class ResidentAccount(Base):
     """A resident's sign-in for the self-service pages: ID number + password (scrypt), opened by a clerk."""

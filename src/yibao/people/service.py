@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence as Seq
 
 from sqlalchemy import ColumnElement, bindparam, or_, select, update
@@ -16,7 +17,15 @@ from yibao.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from yibao.kit.clock import now
 from yibao.kit.idcard import IdNumberError, parse_id_number
 from yibao.kit.passwords import hash_password, verify_password
-from yibao.people.models import Certificate, CertificateRecord, Person, PersonRecord, ResidentAccount, Sequence
+from yibao.people.models import (
+    Certificate,
+    CertificateRecord,
+    Person,
+    PersonChange,
+    PersonRecord,
+    ResidentAccount,
+    Sequence,
+)
 from yibao.people.towns import TOWN_BY_CODE
 from yibao.policy.eligibility import Certificate as PolicyCertificate
 from yibao.statements import Db, Read
@@ -210,6 +219,44 @@ def set_employee_insurance(session: Session, *, psn_no: str, insured: bool, ende
     person.employee_insurance_end = ended_on
     session.flush()
     return person
+
+
+# ASSUMPTION: a phone number is a mobile (1 and ten digits) or a landline with its area code (0574-88689400)
+PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}")
+CHANGED_FIELDS = {"phone": "联系电话", "town": "所在镇（街道）"}
+
+
+def update_person(session: Session, *, psn_no: str, phone: str | None, town: str | None, reason: str,
+                  actor: str) -> list[PersonChange]:
+    """Change a person's phone and town at the window: each field that differs is changed and kept with its old
+    and new value, who and why (人员信息变更); a field left empty keeps its value (a clerk who sees the phone
+    masked changes the town alone); nothing to change, a bad phone or town, no reason → refused."""
+    person = get_person(session, psn_no)
+    phone = (phone or "").strip().replace(" ", "") or person.phone
+    if phone is not None and phone != person.phone and not PHONE.fullmatch(phone):
+        raise InvalidInput("联系电话应为 11 位手机号或带区号的固定电话（如 0574-88689400）", field="phone")
+    town = town or person.town
+    check_town(person.local, town)
+    wanted = {"phone": phone, "town": town}
+    changed = {name: value for name, value in wanted.items() if getattr(person, name) != value}
+    if not changed:
+        raise InvalidInput("没有需要修改的内容", field="phone")
+    if not reason.strip():
+        raise InvalidInput("请填写变更原因（如：本人申请、户籍迁移）", field="reason")
+    moment, rows = now(), []
+    for name, value in changed.items():
+        rows.append(PersonChange(psn_no=psn_no, field=name, old=getattr(person, name), new=value,
+                                 reason=reason.strip()[:200], changed_by=actor[:60], changed_at=moment))
+        setattr(person, name, value)
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def changes_of(session: Session, psn_no: str) -> Seq[PersonChange]:
+    """A person's changes at the window, newest first."""
+    return session.scalars(select(PersonChange).where(PersonChange.psn_no == psn_no)
+                           .order_by(PersonChange.changed_at.desc(), PersonChange.id)).all()
 
 
 def record_death(session: Session, *, psn_no: str, died_on: dt.date, source: str) -> Person:

@@ -152,11 +152,7 @@ def reconcile_page(request: Request, session: DbSession, user: ConsoleUser, day:
     """A day's payments and refunds by channel and bank (按渠道、银行日对账)."""
     need(user, Permission.BATCH_WRITE)
     form = Form({"day": day} if day else {}, {})
-    when = now().date()
-    try:
-        when = form.date("day", "对账日期") if day else when
-    except InvalidInput as exc:
-        form.fail(exc)
+    when = form.date_or("day", "对账日期", now().date())
     return _reconcile_page(request, session, user, form, when, None, 400 if form.errors else 200)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 from fastapi import Request
@@ -205,6 +205,23 @@ class Form:
             return dt.date.fromisoformat(text)
         except ValueError:
             raise InvalidInput(f"{label}格式应为 年-月-日（如 2026-03-01）", field=name) from None
+
+    @overload
+    def date_or(self, name: str, label: str, default: dt.date) -> dt.date: ...
+
+    @overload
+    def date_or(self, name: str, label: str, default: None) -> dt.date | None: ...
+
+    def date_or(self, name: str, label: str, default: dt.date | None) -> dt.date | None:
+        """An optional date (a report's day, a list's filter): its value, or `default` when empty; a bad one is
+        the field's error (shown on the page) and `default`."""
+        if not self.get(name):
+            return default
+        try:
+            return self.date(name, label)
+        except InvalidInput as exc:
+            self.fail(exc)
+            return default
 
     def choice(self, name: str, label: str, choices: type[E]) -> E:
         """One of an enum's values, as picked from a list."""

@@ -166,7 +166,8 @@ def find_xlsx(request: Request, session: DbSession, user: ConsoleUser, q: str = 
 
 # the person page's forms, each with its own field ids
 FORM_PREFIXES = {"enroll": "enroll-", "pay": "pay-", "account": "account-", "certificate": "cert-",
-                 "cancel": "cancel-", "ecard": "ec-", "binding": "ec-", "unbind": "ec-", "proof": "proof-"}
+                 "cancel": "cancel-", "ecard": "ec-", "binding": "ec-", "unbind": "ec-", "proof": "proof-",
+                 "edit": "edit-"}
 TRAIL_LABELS = {"action": access_trail.ACTION_LABELS, "door": access_trail.DOOR_LABELS,
                 "actor_kind": access_trail.ACTOR_KIND_LABELS}
 EC_ACTIONS = {"suspend": "暂停使用", "reinstate": "恢复使用", "revoke": "注销"}
@@ -213,6 +214,8 @@ def person_page(request: Request, session: Session, editions: Any, user: StaffUs
         bill_status=contributions.BILL_STATUS, editions=editions,
         **{f"blank_{action}": Form({}, {}, prefix) for action, prefix in FORM_PREFIXES.items()},
         **ecard_context(session, psn_no), trail=trail, trail_labels=TRAIL_LABELS,
+        changes=people.changes_of(session, psn_no), changed_fields=people.CHANGED_FIELDS,
+        towns_by_code={t.code: t.name for t in TOWNS},
     )
 
 
@@ -239,7 +242,8 @@ NOTICES = {"registered": "已登记参保人。", "enrolled": "已办理参保�
            "paid": "已缴费，参保登记生效。", "certificate": "已登记证件；资助资格以参保登记日为准。",
            "cancelled": "已注销参保登记（已缴费的已办理退费）。",
            "account": "已开通网上服务，请将初始密码交给参保人并提醒其登录后妥善保管。",
-           "ecard": "已变更医保电子凭证或亲情账户，原因已记录。", "binding": "已办理亲情账户绑定。"}
+           "ecard": "已变更医保电子凭证或亲情账户，原因已记录。", "binding": "已办理亲情账户绑定。",
+           "edited": "已修改人员信息，原值和变更原因已记录。"}
 
 
 @router.get("/people/{psn_no}", response_class=HTMLResponse)
@@ -315,6 +319,11 @@ def _binding(session: Session, editions: Any, user: StaffUser, psn_no: str, form
                                      proof_no=form.get("proof_no") or None, at_window=True)
 
 
+def _edit(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
+    return people.update_person(session, psn_no=psn_no, phone=form.get("phone") or None,
+                                town=form.get("town") or None, reason=form.get("reason"), actor=user.username)
+
+
 def _account(session: Session, editions: Any, user: StaffUser, psn_no: str, form: Form) -> Any:
     return people.open_resident_account(session, psn_no=psn_no, password=form.get("password"), actor=user.username)
 
@@ -333,4 +342,6 @@ router.add_api_route("/people/{psn_no}/ecard", person_action(Permission.PERSON_W
 router.add_api_route("/people/{psn_no}/bindings", person_action(Permission.PERSON_WRITE, _binding, "binding"),
                      methods=["POST"], response_class=HTMLResponse)
 router.add_api_route("/people/{psn_no}/account", person_action(Permission.PERSON_WRITE, _account, "account"),
+                     methods=["POST"], response_class=HTMLResponse)
+router.add_api_route("/people/{psn_no}/edit", person_action(Permission.PERSON_WRITE, _edit, "edited"),
                      methods=["POST"], response_class=HTMLResponse)

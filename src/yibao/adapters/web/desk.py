@@ -5,9 +5,10 @@ gateway; an institution sees and settles only its own visits."""
 
 from __future__ import annotations
 
-import datetime as dt
+from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any, NamedTuple
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -39,7 +40,7 @@ from yibao.institutions import service as institutions
 from yibao.institutions.models import InstitutionRecord
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
-from yibao.kit.money import round_money
+from yibao.kit.money import money, round_money
 from yibao.people import service as people
 from yibao.people.cards import card_holder
 from yibao.settlement import fees, visits
@@ -154,7 +155,7 @@ def _patient(request: Request, session: Session, d: Desk, form: Form) -> tuple[s
 
 def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt_id: str, *,
                form: Form | None = None, status: int = 200, preview: Any = None,
-               use_accounts: bool = True) -> Response:
+               use_accounts: bool = True, tendered: str = "") -> Response:
     visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
     person = people.get_person(session, visit.psn_no)
     settled = settling.visit_settlement(session, visit)
@@ -162,7 +163,17 @@ def visit_page(request: Request, session: Session, editions: Any, d: Desk, mdtrt
               for row in (preview, settled) if row is not None and row.mulaid_psn_no}
     return page(request, "desk/visit.html", status=status, desk=d, visit=visit, person=person,
                 form=form or Form({}, {}), lines=fees.fee_lines_of(session, visit), preview=preview,
-                settled=settled, med_types=MED_TYPE_LABELS, owners=owners, use_accounts=use_accounts)
+                settled=settled, med_types=MED_TYPE_LABELS, owners=owners, use_accounts=use_accounts,
+                change=_change(tendered, settled))
+
+
+def _change(tendered: str, settled: Any) -> tuple[Decimal, Decimal] | None:
+    """(cash received, change) as the cashier entered it at settling; None when not entered."""
+    try:
+        received = money(tendered) if tendered and settled is not None else None
+    except ValueError:
+        return None
+    return None if received is None else (received, received - settled.psn_cash_pay)
 
 
 def _uses_accounts(form: Form) -> bool:
@@ -171,8 +182,9 @@ def _uses_accounts(form: Form) -> bool:
 
 
 @router.get("/visits/{mdtrt_id}", response_class=HTMLResponse)
-def visit_view(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
-    return visit_page(request, session, editions, d, mdtrt_id)
+def visit_view(request: Request, mdtrt_id: str, session: DbSession, editions: EditionsDep, d: DeskUser,
+               tendered: str = "") -> Response:
+    return visit_page(request, session, editions, d, mdtrt_id, tendered=tendered)
 
 
 def _fee(form: Form, visit: Any, serial: int) -> fees.FeeIn:
@@ -238,23 +250,30 @@ async def settle(request: Request, mdtrt_id: str, session: DbSession, editions: 
     def act() -> Any:
         visit = visits.visit_record(session, mdtrt_id, institution=d.institution.fixmedins_code)
         expected = form.amount("medfee_sumamt", "医疗费总额") if form.get("medfee_sumamt") else None
+        received = form.amount("tendered", "实收现金") if form.get("tendered") else None
         audit_at_counter(session, visit, d.institution, record=True)
-        return settling.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
-                                       actor=f"{d.institution.fixmedins_code}:{d.opter}",
-                                       use_accounts=_uses_accounts(form))
+        row = settling.settle_visit(session, editions, visit, expected_total=expected, msgid=None,
+                                    actor=f"{d.institution.fixmedins_code}:{d.opter}",
+                                    use_accounts=_uses_accounts(form))
+        if received is not None and received < row.psn_cash_pay:  # refused: the savepoint takes the settlement back
+            raise InvalidInput(f"实收现金 {received} 元少于应收 {row.psn_cash_pay} 元，请核对后重新结算",
+                               field="tendered")
+        return row
 
     if attempt(session, form, act) is None:
         return visit_page(request, session, editions, d, mdtrt_id, form=form, status=400,
                           use_accounts=_uses_accounts(form))
-    return redirect(f"/desk/visits/{mdtrt_id}")
+    tendered = form.get("tendered")
+    return redirect(f"/desk/visits/{mdtrt_id}" + (f"?{urlencode({'tendered': tendered})}" if tendered else ""))
 
 
 @router.post("/settlements/{setl_id}/cancel", response_class=HTMLResponse)
 async def cancel(request: Request, setl_id: str, session: DbSession, editions: EditionsDep, d: DeskUser) -> Response:
-    form = Form({}, {})
+    form = await Form.read(request)
     code = d.institution.fixmedins_code
-    row = attempt(session, form, lambda: settling.cancel_settlement(session, setl_id, institution=code, msgid=None,
-                                                                     actor=f"{code}:{d.opter}"))
+    row = attempt(session, form, lambda: settling.cancel_settlement(
+        session, setl_id, institution=code, msgid=None, actor=f"{code}:{d.opter}",
+        reason=form.required("reason", "撤销原因")), "reason")
     original = settling.get_settlement(session, setl_id, institution=code)
     if row is None:
         return visit_page(request, session, editions, d, original.mdtrt_id or "", form=form, status=400)
@@ -273,21 +292,12 @@ def receipt_file(setl_id: str, request: Request, session: DbSession, d: DeskUser
                             pdf=True)
 
 
-def _day(text: str, form: Form) -> dt.date:
-    today = now().date()
-    try:
-        return form.date("day", "日期") if text else today
-    except InvalidInput as exc:
-        form.fail(exc)
-        return today
-
-
 @router.get("/day", response_class=HTMLResponse)
 def day_page(request: Request, session: DbSession, d: DeskUser, day: str = "") -> Response:
     """今日结算与日结: the day's settlements and cancellations at this institution, each to reprint, and the day's
     totals by fund with the cash the till should hold."""
     form = Form({"day": day} if day else {}, {})
-    when = _day(day, form)
+    when = form.date_or("day", "日期", now().date())
     code = d.institution.fixmedins_code
     rows, total = find_settlements(session, SettlementQuery(fixmedins_code=code, settled_on=when), limit=EXPORT_LIMIT)
     saw(request, session, Action.VIEW, sorted({r.psn_no for r in rows}), "机构日结")
@@ -303,7 +313,7 @@ DAY_HEADER = ("结算编号", "结算时间", "姓名", "人员编号", "类别"
 @router.get("/day.xlsx")
 def day_xlsx(request: Request, session: DbSession, d: DeskUser, day: str = "") -> Response:
     form = Form({"day": day} if day else {}, {})
-    when = _day(day, form)
+    when = form.date_or("day", "日期", now().date())
     if form.errors:
         raise InvalidInput(form.errors["day"], field="day")
     code = d.institution.fixmedins_code

@@ -290,13 +290,7 @@ async def manual(request: Request, session: DbSession, editions: EditionsDep, us
 
 def _settlement_query(values: dict[str, str], form: Form) -> SettlementQuery:
     """The list's filter from the query string; a bad date or choice → the field's error and no filter on it."""
-    days: dict[str, dt.date | None] = {"start": None, "end": None}
-    for name, label in (("start", "起始日期"), ("end", "截止日期")):
-        if values.get(name):
-            try:
-                days[name] = form.date(name, label)
-            except InvalidInput as exc:
-                form.fail(exc)
+    start, end = form.date_or("start", "起始日期", None), form.date_or("end", "截止日期", None)
     choices: dict[str, Any] = {}
     for name, label, kind in (("kind", "结算类别", SettlementKind), ("status", "状态", SettlementStatus),
                               ("benefit", "待遇类别", Benefit)):
@@ -305,7 +299,7 @@ def _settlement_query(values: dict[str, str], form: Form) -> SettlementQuery:
                 choices[name] = form.choice(name, label, kind)
             except InvalidInput as exc:
                 form.fail(exc)
-    return SettlementQuery(days["start"], days["end"], values.get("fixmedins_code") or None,
+    return SettlementQuery(start, end, values.get("fixmedins_code") or None,
                            choices.get("benefit"), choices.get("kind"), choices.get("status"),
                            values.get("psn_no") or None)
 

@@ -127,11 +127,7 @@ def _year_as_of(year: str, as_of: str) -> tuple[Form, int, dt.date]:
     except InvalidInput as exc:
         form.fail(exc)
         chosen = today.year
-    try:
-        day = form.date("as_of", "统计截止日") if as_of else day
-    except InvalidInput as exc:
-        form.fail(exc)
-    return form, chosen, day
+    return form, chosen, form.date_or("as_of", "统计截止日", day)
 
 
 @router.get("/reports/insured", response_class=HTMLResponse)
