@@ -89,6 +89,9 @@ def test_the_page_the_excel_file_and_the_command(client: TestClient, session: Se
                          0, 0, 0, 0, float(october.balance))
     assert table[-1][0] == "全年合计" and table[-1][4] == float(report.total("income"))
 
+    printed = client.get("/console/reports/fund.pdf", params={"year": "2022"})
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF") and b"FontFile2" in printed.content
+    assert client.get("/console/reports/fund.docx", params={"year": "2022"}).status_code == 404
     quiet = run(tmp_path, "report", "fund", "--year", "2022")
     assert quiet.returncode == 0 and "2022 年：统筹基金上年结转 0.00 元" in quiet.stdout
     assert quiet.stdout.count("结余") == 13

@@ -128,6 +128,9 @@ def test_the_page_the_excel_file_and_the_command(client: TestClient, session: Se
     assert {row[0]: row[1:3] for row in channels[1:]} == {"微信（宁波税务·社保缴费）": (1, 750),
                                                          "支付宝（宁波社保缴费）": (1, 750)}
 
+    printed = client.get("/console/reports/insured.pdf", params={"year": "2023", "as_of": "2022-12-01"})
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF") and b"FontFile2" in printed.content
+    assert client.get("/console/reports/insured.docx", params={"year": "2023"}).status_code == 404
     quiet = run(tmp_path, "report", "insured", "--year", "2023", "--as-of", "2022-12-01")
     assert quiet.returncode == 0 and "2023 年度截至 2022-12-01：登记 0 人" in quiet.stdout
     wrong = run(tmp_path, "report", "insured", "--year", "2023", "--as-of", "2022-12-32")

@@ -77,6 +77,8 @@ def test_the_page_the_excel_file_and_the_command(client: TestClient, session: Se
                                                    float(first.fund))
     assert table[-1][:3] == ("合计", "合计", 4)
 
+    printed = client.get("/console/reports/payments.pdf", params={"start": "2022-01-01", "end": "2022-12-31"})
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
     quiet = run(tmp_path, "report", "payments", "--from", "2022-01-01", "--to", "2022-12-31")
     assert quiet.returncode == 0 and "结算 0 笔" in quiet.stdout
     wrong = run(tmp_path, "report", "payments", "--from", "2022-02-30", "--to", "2022-12-31")

@@ -93,6 +93,8 @@ def test_the_page_the_excel_file_and_the_command(client: TestClient, session: Se
     assert table[0] == HEADER
     assert [row[0] for row in table[1:4]] == ["医疗总费用", "基本医保统筹基金支付", "政策内住院报销比例"]
 
+    printed = client.get("/console/reports/triple.pdf", params={"start": "2022-01-01", "end": "2022-12-31"})
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
     refused = run(tmp_path, "report", "triple", "--from", "2022-12-31", "--to", "2022-01-01")
     assert refused.returncode == 2 and "晚于" in refused.stderr
     empty = run(tmp_path, "report", "triple", "--from", "2022-01-01", "--to", "2022-12-31")

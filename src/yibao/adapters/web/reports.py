@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from yibao.adapters.downloads import PDF, Sheet, download
 from yibao.adapters.rest.deps import DbSession, EditionsDep
 from yibao.adapters.web.common import Form, page
 from yibao.adapters.web.console import ConsoleUser, need
-from yibao.adapters.web.exports import xlsx_book_response, xlsx_response
+from yibao.adapters.web.exports import xlsx_book_response
 from yibao.contributions.service import PAYMENT_CHANNELS
-from yibao.errors import InvalidInput
+from yibao.errors import InvalidInput, NotFound
 from yibao.glossary import FUNDS
 from yibao.kit.clock import now
+from yibao.kit.pdf import table_pdf
 from yibao.policy.editions import BENEFIT_LABELS, Benefit
 from yibao.reports import fund, insured
 from yibao.reports import service as reports
@@ -32,6 +35,19 @@ from yibao.staff.service import Permission
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FIRST_YEAR = 2018  # the first edition of the scheme (S18)
+
+
+FORMATS = ("xlsx", "pdf")
+
+
+def _file(fmt: str, name: str, title: str, subtitle: str, sheets: Sequence[Sheet]) -> Response:
+    """A report as its Excel file (every sheet) or its printable PDF (the first sheet's table)."""
+    if fmt not in FORMATS:
+        raise NotFound(f"报表只能下载为 Excel（.xlsx）或 PDF（.pdf），不能是 .{fmt[:10]}", field="fmt")
+    if fmt == "xlsx":
+        return xlsx_book_response(f"{name}.xlsx", sheets)
+    _, header, rows = sheets[0]
+    return download(table_pdf(title, subtitle, header, rows), f"{name}.pdf", PDF)
 
 
 def _period(start: str, end: str) -> tuple[Form, dt.date, dt.date]:
@@ -77,20 +93,24 @@ def payments_page(request: Request, session: DbSession, user: ConsoleUser, start
                 r=report, start=first, end=last, chart=json.dumps(chart, ensure_ascii=False))
 
 
-@router.get("/reports/payments.xlsx")
-def payments_xlsx(session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
+@router.get("/reports/payments.{fmt}")
+def payments_file(fmt: str, session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
     need(user, Permission.REPORT_READ)
     _, first, last = _period(start, end)
     report = payments(session, start=first, end=last)
-    return xlsx_response(f"基金支付-{first}-{last}.xlsx", "基金支付", PAYMENTS_HEADER, payment_rows(report))
+    return _file(fmt, f"基金支付-{first}-{last}", "基金支付：按机构、等级和待遇类别",
+                 f"{first} 至 {last} 服务日期的结算（已撤销的不计）",
+                 [("基金支付", PAYMENTS_HEADER, payment_rows(report))])
 
 
-@router.get("/reports/triple.xlsx")
-def triple_xlsx(session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
+@router.get("/reports/triple.{fmt}")
+def triple_file(fmt: str, session: DbSession, user: ConsoleUser, start: str = "", end: str = "") -> Response:
     need(user, Permission.REPORT_READ)
     _, first, last = _period(start, end)
     report = triple_protection(session, start=first, end=last)
-    return xlsx_response(f"三重保障-{first}-{last}.xlsx", "三重保障", TRIPLE_HEADER, triple_rows(report))
+    return _file(fmt, f"三重保障-{first}-{last}", "“三重保障”运行情况",
+                 f"{first} 至 {last} 服务日期的结算 {report.settlements:,} 笔；右列为{S22_SOURCE}",
+                 [("三重保障", TRIPLE_HEADER, triple_rows(report))])
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -142,13 +162,14 @@ def insured_page(request: Request, session: DbSession, editions: EditionsDep, us
                 r=report, year=chosen, as_of=day, chart=json.dumps(chart, ensure_ascii=False))
 
 
-@router.get("/reports/insured.xlsx")
-def insured_xlsx(session: DbSession, editions: EditionsDep, user: ConsoleUser, year: str = "",
+@router.get("/reports/insured.{fmt}")
+def insured_file(fmt: str, session: DbSession, editions: EditionsDep, user: ConsoleUser, year: str = "",
                  as_of: str = "") -> Response:
     need(user, Permission.REPORT_READ)
     _, chosen, day = _year_as_of(year, as_of)
     report = insured.insured_report(session, editions, year=chosen, as_of=day)
-    return xlsx_book_response(f"参保与缴费-{chosen}-{day}.xlsx", insured.sheets(report))
+    return _file(fmt, f"参保与缴费-{chosen}-{day}", f"{chosen} 年度参保与缴费",
+                 f"截至 {day}；上年同期为 {chosen - 1} 年度截至 {report.last_as_of}", insured.sheets(report))
 
 
 @router.get("/reports/fund", response_class=HTMLResponse)
@@ -162,9 +183,11 @@ def fund_page(request: Request, session: DbSession, user: ConsoleUser, year: str
                 year=chosen, funds=FUNDS, chart=json.dumps(chart, ensure_ascii=False))
 
 
-@router.get("/reports/fund.xlsx")
-def fund_xlsx(session: DbSession, user: ConsoleUser, year: str = "") -> Response:
+@router.get("/reports/fund.{fmt}")
+def fund_file(fmt: str, session: DbSession, user: ConsoleUser, year: str = "") -> Response:
     need(user, Permission.REPORT_READ)
     _, chosen, _ = _year_as_of(year, "")
     report = fund.fund_report(session, year=chosen)
-    return xlsx_response(f"基金收支-{chosen}.xlsx", "基金收支", fund.HEADER, fund.rows(report))
+    return _file(fmt, f"基金收支-{chosen}", f"{chosen} 年基金收支",
+                 "支出取自账务，收入取自缴费记录；结余为统筹基金的收入减其支出",
+                 [("基金收支", fund.HEADER, fund.rows(report))])
