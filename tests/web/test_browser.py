@@ -308,6 +308,12 @@ def test_dashboard_draws_its_charts_beside_the_s22_ratio(page: Any) -> None:
     page.get_by_role("link", name="基金支付").first.click()
     expect(page.locator("#chart-ranking canvas")).to_have_count(1)
     expect(page.get_by_test_id("by-institution").locator("tbody tr").first).to_contain_text("%")
+    page.get_by_role("link", name="参保缴费").first.click()  # the demo's year: registered, paid, by town
+    expect(page.locator("#chart-progress canvas")).to_have_count(1)
+    expect(page.get_by_test_id("by-town").locator("tbody tr").first).to_contain_text("%")
+    page.get_by_role("link", name="基金收支").first.click()
+    expect(page.locator("#chart-fund canvas")).to_have_count(1)
+    expect(page.get_by_test_id("fund-months").locator("tbody tr")).to_have_count(13)
 
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
@@ -324,7 +330,9 @@ def test_every_page_labels_its_controls_and_has_one_heading(page: Any) -> None:
     person = page.url
     pages = ["/", "/calc", "/qa", "/console", "/console/people", person, "/console/people/new",
              "/console/school-import", "/console/institutions", "/console/filings", "/console/reimbursements",
-             "/console/dashboard", "/console/reports/triple", "/console/reports/payments", "/desk/login", "/me/login"]
+             "/console/dashboard", "/console/reports/triple", "/console/reports/payments", "/console/reports/insured",
+             "/console/reports/fund", "/console/settlements", "/console/collection", "/console/collection/reconcile",
+             "/verify", "/desk/login", "/me/login"]
     for path in pages:
         page.goto(path)
         assert page.evaluate(UNLABELLED) == [], path

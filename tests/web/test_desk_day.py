@@ -47,7 +47,7 @@ def test_the_day_end_nets_a_cancellation_and_holds_the_cash(client: TestClient, 
     assert short.status_code == 400 and "实收现金 1.00 元少于应收 32.00 元" in text(short.text)
     assert session.scalar(select(func.count()).select_from(Settlement)) == 0  # refused whole: nothing settled
     settled = client.post(f"{visit}/settle", data={"medfee_sumamt": "80.00", "tendered": "100"})
-    assert "实收现金 100.00 元，应收 32.00 元，找零 68.00 元" in text(settled.text)
+    assert "实收现金 100.00 元，应收 32.00 元， 找零 68.00 元" in text(settled.text)
     kept = re.search(r'data-testid="setl-id">([^<]+)<', settled.text).group(1)  # type: ignore[union-attr]
     gone = settle_at_the_desk(client, second.certno, "25")
     assert client.post(f"/desk/settlements/{gone}/cancel", data={"reason": "患者退药"},
