@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
+    any_,
     bindparam,
     event,
     func,
@@ -469,9 +470,9 @@ def _connection(db: Db | Connection) -> Connection:
     return db if isinstance(db, Connection) else orm_session(db).connection()
 
 
-def insert_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any]], size: int = 5000) -> None:
-    """INSERT many rows of one table (each with the same keys): on PostgreSQL from arrays, `size` rows a
-    statement; elsewhere an executemany. Below the ORM: the caller trails a trailed table's rows."""
+def insert_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT many rows of one table (each with the same keys): on PostgreSQL with COPY, elsewhere an
+    executemany. Below the ORM: the caller trails a trailed table's rows."""
     if not rows:
         return
     table, names = _table(model), list(rows[0])
@@ -479,9 +480,23 @@ def insert_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), list(rows))
         return
-    statement = insert(table).from_select(names, _arrays(table, names))
-    for start in range(0, len(rows), size):
-        connection.execute(statement, _by_column(rows[start:start + size], names))
+    _copy(connection, table, names, rows)
+
+
+def _copy(connection: Connection, table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """PostgreSQL's COPY … FROM STDIN in the connection's transaction: each value through its column type's bind
+    processing first (a sealed number is sealed, money stays exact), then psycopg writes the rows as one stream —
+    no statement per row, no placeholders to parse."""
+    dialect = connection.dialect
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    quote = dialect.identifier_preparer.quote
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([value if process is None else process(value)
+                            for process, value in zip(processors, (row[name] for name in names), strict=True)])
 
 
 def update_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any]], size: int = 5000) -> None:
@@ -506,3 +521,16 @@ def update_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any
                  .values({name: given.c[name] for name in changes}))
     for start in range(0, len(rows), size):
         connection.execute(statement, _by_column(rows[start:start + size], [*key, *changes]))
+
+
+def among(db: Db, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """`column IN values` in as few statements as the database takes: one `column = ANY(:array)` on PostgreSQL
+    (one parameter however many values: nothing for psycopg to parse, one plan), chunks of 900 elsewhere
+    (SQLite's parameter limit). Each clause yielded is one statement's condition."""
+    if not values:
+        return
+    if orm_session(db).get_bind().dialect.name == "postgresql":
+        yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return
+    for start in range(0, len(values), 900):
+        yield column.in_(values[start:start + 900])

@@ -36,14 +36,13 @@ from yibao.contributions.errors import (
 from yibao.contributions.models import BankAgreement, Bill, Payment, Refund
 from yibao.db import sql_money
 from yibao.errors import InvalidInput, NotFound
-from yibao.kit.batches import chunks
 from yibao.kit.clock import now
 from yibao.kit.errors import DomainError
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, money
 from yibao.people.models import Person
 from yibao.people.service import other_person_id, reserve_numbers
-from yibao.statements import insert_many, update_many
+from yibao.statements import among, insert_many, update_many
 
 # The 8 banks entrusted by the tax bureau to collect in cash (S22 §3.3)
 BANKS: dict[str, str] = {
@@ -334,8 +333,8 @@ _BILL_COLUMNS = tuple(getattr(Bill, name) for name in BillRow._fields)
 
 
 def bills_by_no(session: Session, bill_nos: Sequence[str]) -> dict[str, BillRow]:
-    return {row.bill_no: BillRow._make(row) for chunk in chunks(sorted(set(bill_nos)))
-            for row in session.execute(select(*_BILL_COLUMNS).where(Bill.bill_no.in_(chunk)))}
+    return {row.bill_no: BillRow._make(row) for matching in among(session, Bill.bill_no, sorted(set(bill_nos)))
+            for row in session.execute(select(*_BILL_COLUMNS).where(matching))}
 
 
 def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: dict[str, BillRow],
@@ -352,17 +351,16 @@ def collect_bulk(session: Session, requests: Sequence[PaymentRequest], bills: di
     # a card number is opened only where a line gives one to compare (a bank's result line names its agreement)
     card = a.card_no if any(r.channel == "bank_withholding" and r.agreement_id is None for r in requests) \
         else null().label("card_no")
-    agreements = {row.psn_no: AgreementRow._make(row) for chunk in chunks(holders)
+    agreements = {row.psn_no: AgreementRow._make(row) for matching in among(session, a.psn_no, holders)
                   for row in session.execute(select(a.psn_no, a.id, a.bank, card)
-                                             .where(a.psn_no.in_(chunk), a.status == "active"))}
+                                             .where(matching, a.status == "active"))}
     # the insured's ID number is opened only where a line names a payer (代缴人) to tell apart from them
     named = sorted({bills[r.bill_no].psn_no for r in requests if r.payer_certno and r.bill_no in bills})
     persons = {psn_no: InsuredId(psn_no, "") for psn_no in holders}
-    persons |= {psn_no: InsuredId(psn_no, certno) for chunk in chunks(named)
-                for psn_no, certno in session.execute(select(Person.psn_no, Person.certno)
-                                                      .where(Person.psn_no.in_(chunk)))}
-    used = {r for chunk in chunks(sorted({r.reference.strip() for r in requests}))
-            for r in session.scalars(select(Payment.reference).where(Payment.reference.in_(chunk)))}
+    persons |= {psn_no: InsuredId(psn_no, certno) for matching in among(session, Person.psn_no, named)
+                for psn_no, certno in session.execute(select(Person.psn_no, Person.certno).where(matching))}
+    used = {r for matching in among(session, Payment.reference, sorted({r.reference.strip() for r in requests}))
+            for r in session.scalars(select(Payment.reference).where(matching))}
     refused: dict[str, int] = {}
     refusals: dict[int, str] = {}
     payments: list[dict[str, object]] = []

@@ -59,7 +59,7 @@ from yibao.kit.clock import now
 from yibao.kit.ids import new_id
 from yibao.kit.money import ZERO, MoneyError, fmt, money
 from yibao.people.models import Person
-from yibao.statements import Read
+from yibao.statements import Read, among, update_many
 from yibao.tables import TableRow, check_file_id, read_table
 
 MODES = {"valid_only": "只导入正确的行", "all_or_nothing": "有错误行则整个文件不导入"}
@@ -419,16 +419,18 @@ def import_withholding_result(session: Session, filename: str, content: bytes, *
     closed: list[dict[str, object]] = []
     for row, line, outcome, _, reference, _ in answers:
         key = {"run_id": line.run_id, "line": line.line}
-        if id(line) in refused_lines:
-            changes.append(key | {"outcome": "refused", "reason": report.errors[row.line][:200]})
+        if id(line) in refused_lines:  # every change names the same columns: one UPDATE from arrays
+            changes.append(key | {"outcome": "refused", "reason": report.errors[row.line][:200], "reference": None,
+                                  "file_id": None})
         else:
-            changes.append(key | {"outcome": outcome, "reference": reference or None, "file_id": file_id})
+            changes.append(key | {"outcome": outcome, "reason": None, "reference": reference or None,
+                                  "file_id": file_id})
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
             if outcome == "closed":  # a new card or bank needs a new agreement (S22 §3.1)
                 closed.append({"psn_no": line.psn_no, "id": line.agreement_id, "status": "closed"})
-    for model, values in ((WithholdingLine, changes), (BankAgreement, closed)):
-        for part in chunks(values, 5000):
-            session.execute(update(model).execution_options(synchronize_session=False), part)
+    update_many(session, WithholdingLine, changes)
+    for part in chunks(closed, 5000):  # an agreement is trailed: through the ORM's hook
+        session.execute(update(BankAgreement).execution_options(synchronize_session=False), part)
     report.paid = collected.counts.get("paid", 0)
     report.amount = sum((money(request.amount) for index, (_, _, request) in enumerate(paying)
                          if index not in collected.refusals), ZERO)
@@ -467,9 +469,8 @@ def import_tax_file(session: Session, filename: str, content: bytes, *, file_id:
         return done
     rows = read_table(filename, content, TAX_COLUMNS, tuple(c for c in TAX_COLUMNS if c != "银行"))
     bills = bills_by_no(session, [r.values.get("bill_no", "") for r in rows])
-    people = {p.psn_no: p for chunk in chunks(sorted({b.psn_no for b in bills.values()}))
-              for p in session.execute(select(Person.psn_no, Person.certno, Person.name)
-                                       .where(Person.psn_no.in_(chunk)))}
+    people = {p.psn_no: p for matching in among(session, Person.psn_no, sorted({b.psn_no for b in bills.values()}))
+              for p in session.execute(select(Person.psn_no, Person.certno, Person.name).where(matching))}
     report = FileReport(file_id, "tax_daily", lines=len(rows))
     requests: list[tuple[TableRow, PaymentRequest]] = []
     for row in rows:

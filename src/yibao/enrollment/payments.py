@@ -14,8 +14,7 @@ from yibao.contributions import service as contributions
 from yibao.contributions.models import Payment
 from yibao.contributions.service import PaymentRequest
 from yibao.enrollment.models import Enrollment
-from yibao.kit.batches import chunks
-from yibao.statements import update_many
+from yibao.statements import among, update_many
 
 # what a payment's rules read of the enrollment a bill belongs to (contributions.BillOwner), as plain rows
 OWNER_COLUMNS = (Enrollment.psn_no, Enrollment.id, Enrollment.year, Enrollment.personal_amount,
@@ -45,9 +44,8 @@ def collect_lines(session: Session, requests: Sequence[PaymentRequest], *,
     bills = contributions.bills_by_no(session, [r.bill_no for r in requests])
     wanted = {(b.psn_no, b.enrollment_id) for b in bills.values()}
     # by the key's leading column (an IN on `id` alone would scan every enrollment), then the bills' own
-    owners = {(e.psn_no, e.id): e for chunk in chunks(sorted({psn_no for psn_no, _ in wanted}))
-              for e in session.execute(select(*OWNER_COLUMNS).where(Enrollment.psn_no.in_(chunk)))
-              if (e.psn_no, e.id) in wanted}
+    owners = {(e.psn_no, e.id): e for matching in among(session, Enrollment.psn_no, sorted({p for p, _ in wanted}))
+              for e in session.execute(select(*OWNER_COLUMNS).where(matching)) if (e.psn_no, e.id) in wanted}
     collected = contributions.collect_bulk(session, requests, bills, owners, actor=actor)
     if collected.paid:
         update_many(session, Enrollment, [{"psn_no": b.psn_no, "id": b.enrollment_id, "status": "active"}
