@@ -43,6 +43,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from yibao.db import WriterLock
+from yibao.kit.batches import chunks
 
 R = TypeVar("R")
 Processor = Callable[[Any], Any]
@@ -453,7 +454,6 @@ class Update:
                 db.expire(found)
 
 
-
 def _arrays(table: Table, names: Sequence[str]) -> Any:
     """SELECT unnest(:a), unnest(:b), … — PostgreSQL zips arrays of equal length into rows: one statement and one
     parameter per column for thousands of rows (psycopg parses a statement's placeholders one by one, so a
@@ -470,6 +470,11 @@ def _connection(db: Db | Connection) -> Connection:
     return db if isinstance(db, Connection) else orm_session(db).connection()
 
 
+def _on_postgres(connection: Connection) -> bool:
+    """The bulk helpers below take PostgreSQL's own ways (COPY, arrays); elsewhere plain statements."""
+    return connection.dialect.name == "postgresql"
+
+
 def insert_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT many rows of one table (each with the same keys): on PostgreSQL with COPY, elsewhere an
     executemany. Below the ORM: the caller trails a trailed table's rows."""
@@ -477,7 +482,7 @@ def insert_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any
         return
     table, names = _table(model), list(rows[0])
     connection = _connection(db)
-    if connection.dialect.name != "postgresql":
+    if not _on_postgres(connection):
         connection.execute(insert(table), list(rows))
         return
     _copy(connection, table, names, rows)
@@ -510,7 +515,7 @@ def update_many(db: Db | Connection, model: Any, rows: Sequence[Mapping[str, Any
     key = [column.key for column in table.primary_key.columns]
     changes = [name for name in rows[0] if name not in key]
     connection = _connection(db)
-    if connection.dialect.name != "postgresql":
+    if not _on_postgres(connection):
         statement = (update(table).where(and_(*(table.c[name] == bindparam(f"key_{name}") for name in key)))
                      .values({name: bindparam(f"set_{name}") for name in changes}))
         connection.execute(statement, [{**{f"key_{n}": row[n] for n in key}, **{f"set_{n}": row[n] for n in changes}}
@@ -529,8 +534,8 @@ def among(db: Db, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[
     (SQLite's parameter limit). Each clause yielded is one statement's condition."""
     if not values:
         return
-    if orm_session(db).get_bind().dialect.name == "postgresql":
+    if _on_postgres(_connection(db)):
         yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
         return
-    for start in range(0, len(values), 900):
-        yield column.in_(values[start:start + 900])
+    for part in chunks(values):
+        yield column.in_(part)
